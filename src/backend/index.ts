@@ -1,0 +1,110 @@
+// Backend selection: native addon by default, the js backend as a fallback; thread count shared by all backends.
+import { availableParallelism } from 'node:os';
+import { FinetuneError } from '../errors.js';
+import type { Backend } from './backend.js';
+import { createJsBackend } from './js/index.js';
+import { loadNativeBackend, type NativeBackend } from './native/index.js';
+
+export type { Backend, F32, I32 } from './backend.js';
+export { Unary, Binary, Reduce } from './backend.js';
+export { createJsBackend } from './js/index.js';
+export { loadNativeBackend, type NativeBackend, type NativeVariant } from './native/index.js';
+
+/** Names accepted by setBackend and FINETUNE_BACKEND. */
+export type BackendName = 'native' | 'js' | 'native-builtin';
+const BACKEND_NAMES: readonly BackendName[] = ['native', 'native-builtin', 'js'];
+
+let current: Backend | null = null;
+let jsBackend: Backend | null = null;
+let threads: number | null = null;
+let noticeShown = false;
+
+/** Creates (or finds) a backend by name; throws the loader's Error when the addon is unavailable. */
+function instantiate(name: BackendName): Backend {
+  if (name === 'js') return (jsBackend ??= createJsBackend());
+  return loadNativeBackend(name === 'native' ? 'blas' : 'builtin');
+}
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+function activate(backend: Backend): Backend {
+  backend.setThreads(getThreads());
+  current = backend;
+  return backend;
+}
+
+/**
+ * The current backend. On first use: FINETUNE_BACKEND (native | native-builtin | js) when set,
+ * else native when the addon loads, else js with a one-line notice on stderr.
+ */
+export function getBackend(): Backend {
+  if (current) return current;
+  const requested = process.env.FINETUNE_BACKEND;
+  if (requested !== undefined && requested !== '') return setBackend(requested as BackendName, 'FINETUNE_BACKEND');
+  try {
+    return activate(instantiate('native'));
+  } catch (error) {
+    if (!noticeShown) {
+      noticeShown = true;
+      process.stderr.write(`finetune: native addon not available (${(error as Error).message}); using the js backend\n`);
+    }
+    return activate(instantiate('js'));
+  }
+}
+
+/** Makes `name` the current backend. Throws FinetuneError naming the backend when it is unknown or unavailable. */
+export function setBackend(name: BackendName, source = 'backend'): Backend {
+  if (!isBackendName(name)) {
+    throw new FinetuneError(`${source}: unknown backend '${String(name)}' (expected ${BACKEND_NAMES.join(', ')})`);
+  }
+  try {
+    return activate(instantiate(name));
+  } catch (error) {
+    throw new FinetuneError(`${source}: backend '${name}' is not available: ${(error as Error).message}`);
+  }
+}
+
+/** The backends that load on this machine, best first; 'js' is always there. */
+export function availableBackends(): BackendName[] {
+  return BACKEND_NAMES.filter((name) => {
+    try {
+      instantiate(name);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** What gemm runs on in the current backend: 'openblas', 'accelerate', 'builtin' or 'js'. */
+export function gemmLibrary(backend: Backend = getBackend()): string {
+  return 'blas' in backend ? (backend as NativeBackend).blas : 'js';
+}
+
+/** Worker threads for the kernels: setThreads, else FINETUNE_THREADS, else os.availableParallelism(). */
+export function getThreads(): number {
+  if (threads !== null) return threads;
+  const fromEnv = process.env.FINETUNE_THREADS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    threads = parseThreads(fromEnv, 'FINETUNE_THREADS');
+  } else {
+    threads = availableParallelism();
+  }
+  return threads;
+}
+
+/** Sets the thread count for the current and any later backend. */
+export function setThreads(count: number): void {
+  threads = parseThreads(String(count), 'threads');
+  current?.setThreads(threads);
+}
+
+function parseThreads(text: string, source: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 1024) {
+    throw new FinetuneError(`${source}: '${text}' is not a thread count (an integer from 1 to 1024)`);
+  }
+  return value;
+}
