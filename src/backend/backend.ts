@@ -1,0 +1,183 @@
+// The kernel interface every compute backend implements: tensors call these and never loop on their own.
+//
+// Conventions: every array argument is a dense, C-order typed array; sizes are passed explicitly;
+// output arrays are preallocated by the caller and overwritten (never accumulated into) unless the
+// kernel's comment says "accumulates". Shape legends: R rows, C columns.
+
+/** A float32 buffer. */
+export type F32 = Float32Array;
+/** An int32 buffer (token ids, class targets, shapes, strides). */
+export type I32 = Int32Array;
+
+/** Element-wise unary functions; `alpha` is the scalar parameter where one is used. */
+export const enum Unary {
+  Neg = 0,
+  Exp = 1,
+  Log = 2,
+  Sqrt = 3,
+  Rsqrt = 4,
+  Abs = 5,
+  Tanh = 6,
+  Sigmoid = 7,
+  Relu = 8,
+  /** Exact GELU: x * Phi(x) with the error function. */
+  GeluErf = 9,
+  /** Tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+  GeluTanh = 10,
+  /** x ** alpha. */
+  Pow = 11,
+  /** x * alpha. */
+  Scale = 12,
+  /** x + alpha. */
+  AddScalar = 13,
+}
+
+/** Element-wise binary functions with broadcasting through zero strides. */
+export const enum Binary {
+  Add = 0,
+  Sub = 1,
+  Mul = 2,
+  Div = 3,
+  /** 1 where a == b, else 0. */
+  Equal = 4,
+  /** 1 where a > b, else 0. */
+  Greater = 5,
+  Maximum = 6,
+}
+
+/** Reductions over the middle axis of an [outer, size, inner] view. */
+export const enum Reduce {
+  Sum = 0,
+  Max = 1,
+}
+
+export interface Backend {
+  /** 'native' or 'js'; 'native-builtin' for the addon built without OpenBLAS. */
+  readonly name: string;
+  /** Worker threads the kernels may use (OpenBLAS included). */
+  getThreads(): number;
+  setThreads(threads: number): void;
+
+  /**
+   * Batched strided GEMM: for b in [0, batch): C_b = alpha * op(A_b) @ op(B_b) + beta * C_b, where
+   * op(X) is X or X^T, op(A_b) is [m, k], op(B_b) is [k, n], C_b is [m, n] with leading dimension ldc.
+   * X_b starts at element b * strideX of its array (stride 0 broadcasts one matrix over the batch).
+   * lda / ldb are the row lengths of A and B as stored (k or m for A; n or k for B).
+   */
+  gemm(
+    transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number,
+    a: F32, strideA: number, lda: number,
+    b: F32, strideB: number, ldb: number,
+    beta: number, c: F32, strideC: number, ldc: number,
+  ): void;
+
+  /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
+  unary(op: Unary, x: F32, out: F32, alpha: number): void;
+  /**
+   * dx[i] = dy[i] * f'(x[i]; alpha). `y` is the forward output (kernels may use it instead of x,
+   * e.g. exp, tanh, sigmoid, sqrt). dx may alias dy.
+   */
+  unaryGrad(op: Unary, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
+  /**
+   * out[idx] = a[idx . aStrides] (op) b[idx . bStrides] over the multi-index idx of `shape`,
+   * out being contiguous in `shape`. Broadcast axes have stride 0. out may alias a or b when
+   * that operand has the full shape and contiguous strides.
+   */
+  binary(op: Binary, shape: I32, a: F32, aStrides: I32, b: F32, bStrides: I32, out: F32): void;
+  /** out[idx] = cond[idx . cStrides] != 0 ? a[idx . aStrides] : b[idx . bStrides]. */
+  where(shape: I32, cond: F32, cStrides: I32, a: F32, aStrides: I32, b: F32, bStrides: I32, out: F32): void;
+  /**
+   * Strided gather into a contiguous block: dst[dstOffset + linear(idx)] = src[srcOffset + idx . srcStrides]
+   * over the multi-index idx of `shape`. Serves permute, slice, broadcast-expand and concat.
+   * Works on both float32 and int32 arrays (4-byte elements, copied bit for bit).
+   */
+  copyStrided(shape: I32, src: F32 | I32, srcOffset: number, srcStrides: I32, dst: F32 | I32, dstOffset: number): void;
+  /** y += alpha * x (accumulates). */
+  axpy(alpha: number, x: F32, y: F32): void;
+  /** Sets every element of x to value. */
+  fill(x: F32, value: number): void;
+
+  /**
+   * Reduces the middle axis of x viewed as [outer, size, inner] into out [outer, inner].
+   * For Max, `argmax` (when given) receives the index along the axis of the first maximum.
+   */
+  reduce(op: Reduce, x: F32, outer: number, size: number, inner: number, out: F32, argmax: I32 | null): void;
+  /** Sum of squares of every element of every array (for gradient-norm clipping), in float64. */
+  sumSquares(arrays: readonly F32[]): number;
+
+  /**
+   * Row-wise softmax (or log-softmax when `log`) of x [R, C] into out [R, C], after adding
+   * `mask` when given: mask is [R / group, C] and row r uses mask row floor(r / group)
+   * (an attention mask [B, Tk] with group = heads * Tq). Rows whose entries are all -Infinity
+   * give zeros, not NaN.
+   */
+  softmax(x: F32, rows: number, cols: number, mask: F32 | null, group: number, log: boolean, out: F32): void;
+  /**
+   * Gradient of softmax (or log-softmax) with respect to its input, from its output y [R, C]:
+   * softmax: dx = y * (dy - sum(dy * y)); log-softmax: dx = dy - exp(y) * sum(dy). dx may alias dy.
+   */
+  softmaxGrad(y: F32, dy: F32, rows: number, cols: number, log: boolean, dx: F32): void;
+
+  /**
+   * Layer norm over the last axis of x [R, C]: out = (x - mean) * rstd * gamma + beta, with
+   * rstd = 1 / sqrt(var + eps) and the biased variance; mean and rstd [R] are saved for backward.
+   */
+  layerNorm(x: F32, gamma: F32, beta: F32, rows: number, cols: number, eps: number, out: F32, mean: F32, rstd: F32): void;
+  /**
+   * Backward of layerNorm: writes dx [R, C]; dgamma and dbeta [C] are overwritten with the column sums
+   * (callers accumulate into parameter gradients themselves).
+   */
+  layerNormGrad(
+    x: F32, gamma: F32, mean: F32, rstd: F32, dy: F32, rows: number, cols: number,
+    dx: F32, dgamma: F32, dbeta: F32,
+  ): void;
+
+  /**
+   * Cross-entropy of logits [R, C] against integer targets [R] (PyTorch semantics): per row,
+   * loss_r = -(1 - s) w[t] log p[t] - (s / C) sum_c w[c] log p[c], and weight_r = w[t]
+   * (w = 1 without class weights); rows with target == ignoreIndex get loss 0 and weight 0.
+   * Writes probs [R, C] (softmax, kept for backward), rowLoss [R] and rowWeight [R].
+   * The mean loss is sum(rowLoss) / sum(rowWeight). A target outside [0, C) other than
+   * ignoreIndex makes it return that row's index; otherwise it returns -1.
+   */
+  crossEntropy(
+    logits: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
+    smoothing: number, probs: F32, rowLoss: F32, rowWeight: F32,
+  ): number;
+  /**
+   * dlogits [R, C] = scale * d(sum_r loss_r)/dlogits, i.e. per row
+   * scale * ((1 - s) w[t] (p - onehot(t)) + (s / C) (sum(w) p - w)); zero for ignored rows.
+   */
+  crossEntropyGrad(
+    probs: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
+    smoothing: number, scale: number, dlogits: F32,
+  ): void;
+
+  /**
+   * Embedding lookup: out [N, D] = table[ids[n]] for table [V, D]. Returns the position of the
+   * first id outside [0, V), or -1 when all are valid (nothing is written past a bad id).
+   */
+  embedding(table: F32, vocab: number, dim: number, ids: I32, out: F32): number;
+  /** Scatter-add: dTable[ids[n]] += dy[n] for dy [N, D] (accumulates; touches only rows that occur). */
+  embeddingGrad(ids: I32, dy: F32, dim: number, dTable: F32): void;
+
+  /**
+   * One AdamW step over many parameters at once (PyTorch's torch.optim.AdamW, amsgrad off):
+   * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr * wd[i] * p (decoupled decay);
+   * p -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps).
+   * `weightDecay[i]` is the decay of parameter i (0 for biases and norms).
+   */
+  adamw(
+    params: readonly F32[], grads: readonly F32[], m: readonly F32[], v: readonly F32[], weightDecay: F32,
+    lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
+  /**
+   * One SGD step (PyTorch's torch.optim.SGD): g += wd p; with momentum, buf = momentum buf + (1 - dampening) g
+   * (buf = g on the first step, signalled by `firstStep`), g = nesterov ? g + momentum buf : buf; p -= lr g.
+   * `momentumBuffers` may be empty when momentum is 0.
+   */
+  sgd(
+    params: readonly F32[], grads: readonly F32[], momentumBuffers: readonly F32[], lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
+  ): void;
+}

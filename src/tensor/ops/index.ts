@@ -1,0 +1,9 @@
+// Every tensor op, as plain functions (the Tensor class also exposes most of them as methods).
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './layout.js';
+export * from './matmul.js';
+export * from './activations.js';
+export * from './normalization.js';
+export * from './embedding.js';
+export * from './losses.js';
