@@ -47,7 +47,9 @@ function halfToFloatTable(): Float32Array {
 /** A typed-array view of `bytes` when its offset is aligned for the element size, else an aligned copy. */
 function alignedBuffer(bytes: Uint8Array, elementBytes: number): { buffer: ArrayBuffer; byteOffset: number } {
   if (bytes.byteOffset % elementBytes === 0) return { buffer: bytes.buffer as ArrayBuffer, byteOffset: bytes.byteOffset };
-  return { buffer: bytes.slice().buffer, byteOffset: 0 };
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return { buffer: copy.buffer, byteOffset: 0 };
 }
 
 /**

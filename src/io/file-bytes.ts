@@ -29,7 +29,15 @@ function fileSource(fd: number, name: string): ByteSource {
 
 /** Reads from an in-memory copy of a file (for tests and for data already loaded). */
 export function bufferSource(buffer: Uint8Array): ByteSource {
-  return { size: buffer.byteLength, read: (position, length) => buffer.slice(position, position + length) };
+  return {
+    size: buffer.byteLength,
+    read(position, length) {
+      // An explicit copy: Buffer's slice() would return a view into the caller's (possibly pooled) memory.
+      const bytes = new Uint8Array(length);
+      bytes.set(buffer.subarray(position, position + length));
+      return bytes;
+    },
+  };
 }
 
 /** Opens `path`, runs `use` with a source over it and closes it; an open failure names the file. */
