@@ -1,0 +1,328 @@
+// The Trainer: the training loop, evaluation, checkpoints and resume; callbacks read its saveable state and steer it.
+import { join, relative } from 'node:path';
+import { FinetuneError } from '../errors.js';
+import type { SequenceClassifier } from '../models/types.js';
+import { crossEntropy, type CrossEntropyOptions } from '../tensor/ops/losses.js';
+import { defaultRandom, Random } from '../tensor/random.js';
+import type { CallbackContext, Evaluation, StepInfo, TrainerCallback, TrainerControl, TrainerOutput } from './callbacks/callback.js';
+import {
+  checkpointPath, CHECKPOINTS_FOLDER, listCheckpoints, loadCheckpoint, loadModelWeights, removeStaleTemporaries, rotateCheckpoints, saveCheckpoint,
+} from './checkpoint.js';
+import { collate, trainBatchPlan, type EncodedDataset } from './collate.js';
+import { computeFeatures, evaluateModel, gatherFeatures, type EvaluationResult, type FeatureCache } from './evaluate.js';
+import { isImprovement, scalarMetrics } from './metrics.js';
+import { AdamW } from './optim/adamw.js';
+import { clipGradNorm } from './optim/grad-clip.js';
+import { weightDecayGroups } from './param-groups.js';
+import { classWeightTensor, planRun, type RunPlan } from './run-plan.js';
+import { lrAt } from './schedule.js';
+import { TrainerState, type LogEntry } from './trainer-state.js';
+import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
+
+export interface TrainerOptions {
+  readonly model: SequenceClassifier;
+  readonly args: TrainingOptions;
+  readonly trainData: EncodedDataset;
+  /** Evaluated at `evalEvery`; needed by early stopping and best-checkpoint selection. */
+  readonly evalData?: EncodedDataset;
+  /** Class names in id order (the model's numLabels). */
+  readonly labels: readonly string[];
+  readonly callbacks?: readonly TrainerCallback[];
+  /** Where the trainer's own notices go (default: none). */
+  readonly output?: TrainerOutput;
+}
+
+/** What train() returns. */
+export interface TrainResult {
+  readonly globalStep: number;
+  /** Mean training loss over every step of the run. */
+  readonly trainLoss: number;
+  readonly runtimeSeconds: number;
+  /** Whether a callback ended the run before its planned last step. */
+  readonly stoppedEarly: boolean;
+  /** The best checkpoint (relative to the output folder), or null without evaluation. */
+  readonly bestCheckpoint: string | null;
+  /** Whether the best checkpoint's weights were restored at the end. */
+  readonly restoredBest: boolean;
+}
+
+const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
+
+export class Trainer {
+  readonly model: SequenceClassifier;
+  readonly args: TrainingArguments;
+  readonly plan: RunPlan;
+  readonly optimizer: AdamW;
+  state = new TrainerState();
+  private readonly trainData: EncodedDataset;
+  private readonly evalData: EncodedDataset | undefined;
+  private readonly labels: readonly string[];
+  private readonly callbacks: readonly TrainerCallback[];
+  private readonly output: TrainerOutput;
+  private readonly lossOptions: CrossEntropyOptions;
+  private readonly useFeatureCache: boolean;
+  private trainFeatures: FeatureCache | undefined;
+  private evalFeatures: FeatureCache | undefined;
+  private readonly control: TrainerControl = { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false };
+
+  constructor(options: TrainerOptions) {
+    this.model = options.model;
+    this.args = resolveTrainingArguments(options.args);
+    this.trainData = options.trainData;
+    this.evalData = options.evalData;
+    this.labels = options.labels;
+    this.callbacks = options.callbacks ?? [];
+    this.output = options.output ?? NO_OUTPUT;
+    if (this.labels.length !== this.model.numLabels) {
+      throw new FinetuneError(`the model has ${this.model.numLabels} labels, the data ${this.labels.length} (${this.labels.join(', ')})`);
+    }
+    const needsEval = this.callbacks.find((c) => c.requiresEvaluation);
+    if (needsEval && !this.evalData) {
+      throw new FinetuneError(`${needsEval.name === 'EarlyStopping' ? 'early stopping' : needsEval.name} needs evaluation data: give evaluation data or a validation split`);
+    }
+    this.plan = planRun(this.args, this.trainData.labels.length);
+    const weights = classWeightTensor(this.args.classWeights, this.trainData, this.labels);
+    this.lossOptions = { labelSmoothing: this.args.labelSmoothing, ...(weights ? { classWeights: weights } : {}) };
+    const groups = weightDecayGroups(this.model, this.args.weightDecay);
+    if (groups.every((g) => g.params.length === 0)) throw new FinetuneError('nothing to train: every parameter of the model is frozen');
+    this.optimizer = new AdamW(groups, { lr: this.args.learningRate, betas: [...this.args.adamBetas] as [number, number], eps: this.args.adamEpsilon, weightDecay: this.args.weightDecay });
+    this.useFeatureCache = this.args.cacheFeatures === 'auto' ? this.onlyHeadTrains() : this.args.cacheFeatures;
+    if (this.useFeatureCache && !this.onlyHeadTrains()) {
+      throw new FinetuneError('cacheFeatures needs a frozen base: parameters outside the head are trainable');
+    }
+  }
+
+  /** True when every trainable parameter belongs to the head (and the base has parameters to skip). */
+  private onlyHeadTrains(): boolean {
+    const inHead = (name: string): boolean => this.model.headModules.some((h) => name === h || name.startsWith(`${h}.`));
+    const params = this.model.namedParameters();
+    return params.some(([n]) => !inHead(n)) && params.every(([n, p]) => !p.requiresGrad || inHead(n));
+  }
+
+  /** Whether the head trains on cached base features. */
+  get cachesFeatures(): boolean {
+    return this.useFeatureCache;
+  }
+
+  private context(): CallbackContext {
+    return { args: this.args, state: this.state, control: this.control, hasEvalData: this.evalData !== undefined };
+  }
+
+  private emit<K extends keyof TrainerCallback>(hook: K, ...rest: unknown[]): void {
+    const context = this.context();
+    for (const callback of this.callbacks) {
+      const fn = callback[hook] as ((c: CallbackContext, ...a: unknown[]) => void) | undefined;
+      fn?.call(callback, context, ...rest);
+    }
+  }
+
+  /** Restores model, optimizer, RNG, data position and callback state from a checkpoint folder. */
+  resumeFrom(checkpointDir: string): void {
+    const { state, schedule } = loadCheckpoint(checkpointDir, this.model, this.optimizer);
+    const planned = this.plan.schedule;
+    if (JSON.stringify(schedule) !== JSON.stringify(planned)) {
+      this.output.warn(
+        `${checkpointDir}: the checkpoint ran with another schedule (${schedule.totalSteps} steps, lr ${schedule.baseLr}); ` +
+        `continuing with this run's (${planned.totalSteps} steps, lr ${planned.baseLr}), so the result will differ from an uninterrupted run`,
+      );
+    }
+    for (const callback of this.callbacks) {
+      const saved = state.statefulCallbacks[callback.name];
+      if (saved !== undefined && callback.loadStateDict) callback.loadStateDict(saved);
+    }
+    if (state.rngState) defaultRandom().setState(state.rngState);
+    this.state = state;
+  }
+
+  /** Runs the training loop to the end (or until a callback stops it); resumes first when `resumeFrom` was called. */
+  async train(): Promise<TrainResult> {
+    const { args, plan } = this;
+    const started = performance.now();
+    const fresh = this.state.globalStep === 0 && this.state.logHistory.length === 0;
+    if (fresh) {
+      Object.assign(this.state, {
+        maxSteps: plan.maxSteps, numTrainEpochs: plan.numTrainEpochs, loggingSteps: plan.loggingSteps,
+        evalSteps: args.evalEvery, trainBatchSize: args.batchSize, metricForBest: args.metricForBest,
+      });
+      // Dropout draws from its own seeded stream, apart from the one that initialised the weights.
+      defaultRandom().setState(new Random((args.seed ^ 0x6a09e667) >>> 0).getState());
+    }
+    this.state.maxSteps = plan.maxSteps;
+    removeStaleTemporaries(args.outputDir);
+    removeStaleTemporaries(join(args.outputDir, CHECKPOINTS_FOLDER));
+    if (this.useFeatureCache) {
+      this.trainFeatures = computeFeatures(this.model, this.trainData, args.evalBatchSize);
+      if (this.evalData) this.evalFeatures = computeFeatures(this.model, this.evalData, args.evalBatchSize);
+    }
+    const startStep = this.state.globalStep;
+    this.model.train();
+    this.emit('onTrainBegin');
+    while (this.state.globalStep < plan.maxSteps && !this.state.shouldTrainingStop) {
+      await this.runEpoch();
+    }
+    const restoredBest = this.restoreBest();
+    const runtimeSeconds = (performance.now() - started) / 1000;
+    const [lossSum, lossSteps] = this.state.lossTotal;
+    const trainLoss = lossSteps > 0 ? lossSum / lossSteps : NaN;
+    const stepsRun = this.state.globalStep - startStep;
+    this.pushLog({
+      train_runtime: round(runtimeSeconds, 4),
+      train_steps_per_second: round(stepsRun / Math.max(runtimeSeconds, 1e-9), 3),
+      train_samples_per_second: round((stepsRun * args.batchSize * args.gradAccumSteps) / Math.max(runtimeSeconds, 1e-9), 3),
+      train_loss: trainLoss,
+    });
+    this.model.eval();
+    this.emit('onTrainEnd');
+    return {
+      globalStep: this.state.globalStep,
+      trainLoss,
+      runtimeSeconds,
+      stoppedEarly: this.state.shouldTrainingStop && this.state.globalStep < plan.maxSteps,
+      bestCheckpoint: this.state.bestModelCheckpoint,
+      restoredBest,
+    };
+  }
+
+  private async runEpoch(): Promise<void> {
+    const { args, state } = this;
+    const batches = trainBatchPlan(this.trainData, args.batchSize, args.seed, state.epochIndex, args.groupByLength);
+    const groups: number[][][] = [];
+    for (let i = 0; i < batches.length; i += args.gradAccumSteps) groups.push(batches.slice(i, i + args.gradAccumSteps));
+    if (state.stepsInEpoch >= groups.length) state.stepsInEpoch = 0;
+    if (state.stepsInEpoch === 0) this.emit('onEpochBegin');
+    while (state.stepsInEpoch < groups.length && state.globalStep < this.plan.maxSteps) {
+      const info = this.step(groups[state.stepsInEpoch]!);
+      state.globalStep++;
+      state.stepsInEpoch++;
+      state.numInputTokensSeen += info.tokens;
+      state.epoch = round(state.epochIndex + state.stepsInEpoch / groups.length, 4);
+      const endOfEpoch = state.stepsInEpoch === groups.length;
+      const last = state.globalStep === this.plan.maxSteps;
+      for (const acc of [state.lossSinceLog, state.lossSinceEval, state.lossTotal]) {
+        acc[0] += info.loss;
+        acc[1] += 1;
+      }
+      if (endOfEpoch) {
+        state.epochIndex++;
+        state.stepsInEpoch = 0;
+      }
+      const c = this.control;
+      c.shouldLog = state.globalStep % this.plan.loggingSteps === 0 || last;
+      c.shouldEvaluate = (args.evalEvery === 'epoch' ? endOfEpoch : state.globalStep % args.evalEvery === 0) || last;
+      c.shouldSave = c.shouldEvaluate;
+      this.emit('onStepEnd', info);
+      if (c.shouldLog) this.logTraining(info);
+      if (c.shouldEvaluate && this.evalData) this.evaluateAndTrack();
+      if (c.shouldStop) state.shouldTrainingStop = true;
+      if (c.shouldSave || state.shouldTrainingStop) await this.saveCheckpoint();
+      if (endOfEpoch) this.emit('onEpochEnd');
+      const stop = state.shouldTrainingStop;
+      Object.assign(c, { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false });
+      if (stop || endOfEpoch) return;
+    }
+  }
+
+  /** One optimizer step over a group of batches whose gradients accumulate. */
+  private step(group: readonly number[][]): StepInfo {
+    const learningRate = lrAt(this.plan.schedule, this.state.globalStep);
+    this.optimizer.lr = learningRate;
+    const examples = group.reduce((s, b) => s + b.length, 0);
+    let loss = 0;
+    let tokens = 0;
+    for (const indices of group) {
+      const batch = collate(this.trainData, indices);
+      const logits = this.trainFeatures ? this.model.classify(gatherFeatures(this.trainFeatures, indices)) : this.model.forward(batch.inputs);
+      const batchLoss = crossEntropy(logits, batch.labels, this.lossOptions);
+      const value = batchLoss.item();
+      if (!Number.isFinite(value)) this.diverged('loss', value, learningRate);
+      batchLoss.mul(indices.length / examples).backward();
+      loss += (value * indices.length) / examples;
+      tokens += batch.tokens;
+    }
+    const trainable = this.optimizer.allParams();
+    const gradNorm = clipGradNorm(trainable, this.args.maxGradNorm);
+    if (!Number.isFinite(gradNorm)) this.diverged('gradient norm', gradNorm, learningRate);
+    this.optimizer.step();
+    this.optimizer.zeroGrad();
+    return { loss, learningRate, tokens, gradNorm };
+  }
+
+  private diverged(what: string, value: number, learningRate: number): never {
+    this.optimizer.zeroGrad();
+    const saved = listCheckpoints(this.args.outputDir);
+    const latest = saved.length > 0 ? `; the checkpoints up to ${relative(this.args.outputDir, saved[saved.length - 1]!.path)} are intact` : '';
+    throw new FinetuneError(
+      `step ${this.state.globalStep + 1}: the training ${what} is ${value} (learning rate ${learningRate.toExponential(2)}); ` +
+      `training diverged: lower the learning rate or clip gradients (max grad norm)${latest}`,
+    );
+  }
+
+  private pushLog(values: Record<string, number | string | null>): LogEntry {
+    const entry = { ...values, epoch: this.state.epoch, step: this.state.globalStep } as LogEntry;
+    this.state.logHistory.push(entry);
+    this.emit('onLog', entry);
+    return entry;
+  }
+
+  private logTraining(info: StepInfo): void {
+    const [sum, count] = this.state.lossSinceLog;
+    this.pushLog({ loss: round(sum / Math.max(1, count), 6), grad_norm: round(info.gradNorm, 6), learning_rate: info.learningRate });
+    this.state.lossSinceLog = [0, 0];
+  }
+
+  /** Evaluates on the evaluation data, logs it, updates the best metric and tells the callbacks. */
+  private evaluateAndTrack(): void {
+    const result = this.evaluate();
+    const metrics = scalarMetrics(result.metrics, result.loss);
+    const [sum, count] = this.state.lossSinceEval;
+    const trainLoss = count > 0 ? sum / count : NaN;
+    this.state.lossSinceEval = [0, 0];
+    this.pushLog({ ...metrics, train_loss_since_last_eval: Number.isFinite(trainLoss) ? round(trainLoss, 6) : null });
+    const metric = this.args.metricForBest;
+    const value = metrics[`eval_${metric}`]!;
+    if (isImprovement(metric, value, this.state.bestMetric)) {
+      this.state.bestMetric = value;
+      this.state.bestGlobalStep = this.state.globalStep;
+      this.state.bestModelCheckpoint = relative(this.args.outputDir, checkpointPath(this.args.outputDir, this.state.globalStep));
+    }
+    const evaluation: Evaluation = { metrics, classification: result.metrics, trainLoss };
+    this.emit('onEvaluate', evaluation);
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    const { state, args } = this;
+    state.rngState = defaultRandom().getState();
+    state.statefulCallbacks = Object.fromEntries(
+      this.callbacks.filter((c) => c.stateDict).map((c) => [c.name, c.stateDict!()]),
+    );
+    const dir = checkpointPath(args.outputDir, state.globalStep);
+    await saveCheckpoint(dir, { model: this.model, optimizer: this.optimizer, state, schedule: this.plan.schedule });
+    const best = state.bestModelCheckpoint ? [join(args.outputDir, state.bestModelCheckpoint)] : [];
+    rotateCheckpoints(args.outputDir, args.saveTotalLimit, best);
+    this.emit('onSave', dir);
+  }
+
+  /** Loads the best checkpoint's weights when asked to and they are not the current ones. */
+  private restoreBest(): boolean {
+    const { state, args } = this;
+    if (!args.loadBestModelAtEnd || state.bestModelCheckpoint === null || state.bestGlobalStep === state.globalStep) return false;
+    loadModelWeights(join(args.outputDir, state.bestModelCheckpoint), this.model);
+    this.output.line(`restored the best checkpoint (step ${state.bestGlobalStep}, ${args.metricForBest} ${state.bestMetric?.toFixed(4)})`);
+    return true;
+  }
+
+  /** Evaluates the model on `data` (default: the evaluation data). */
+  evaluate(data?: EncodedDataset): EvaluationResult {
+    const target = data ?? this.evalData;
+    if (!target) throw new FinetuneError('evaluate: no evaluation data');
+    const features = target === this.evalData ? this.evalFeatures : undefined;
+    return evaluateModel(this.model, target, {
+      batchSize: this.args.evalBatchSize, labels: this.labels, loss: this.lossOptions, ...(features ? { features } : {}),
+    });
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
