@@ -1,0 +1,110 @@
+// Loads a sequence classifier from a model folder or a Hub id: config.json, weights, tokenizer, with warnings.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FinetuneError } from '../errors.js';
+import { locateModel } from '../io/hub.js';
+import type { HubOptions } from '../io/hub-settings.js';
+import { findWeightsFile, readStateDict } from '../io/state-dict.js';
+import { loadTokenizer } from '../tokenizers/load.js';
+import type { TextTokenizer } from '../tokenizers/types.js';
+import type { ConfigJson } from './encoder/config-fields.js';
+import { checkLabels, defaultLabels, labelCount } from './labels.js';
+import { familyFor } from './registry.js';
+import type { LabelNames, SequenceClassifier } from './types.js';
+import { weightWarnings } from './warnings.js';
+
+export interface LoadClassifierOptions {
+  /** Classes of the head. Default: from `labels`, else config.json's id2label, else 2. */
+  readonly numLabels?: number;
+  /** Class names for the head; they replace config.json's (and must agree with numLabels when both are given). */
+  readonly labels?: LabelNames;
+  /** 'pretrained' loads the checkpoint's weights (default); 'random' initialises every weight as transformers does. */
+  readonly init?: 'pretrained' | 'random';
+  /** Hub revision: branch, tag or commit (default 'main'); ignored for local folders. */
+  readonly revision?: string;
+  /** Hub client settings (endpoint, cache folder, token, offline); defaults from the environment. */
+  readonly hub?: HubOptions;
+}
+
+export interface LoadedClassifier {
+  readonly model: SequenceClassifier;
+  /** The folder's tokenizer, or null when it has no tokenizer files. */
+  readonly tokenizer: TextTokenizer | null;
+  /** The local folder the model was read from (a Hub id resolves to its cache snapshot). */
+  readonly source: string;
+  /** One line per thing the user should know: ignored keys, a new or replaced head, a missing tokenizer. */
+  readonly warnings: string[];
+}
+
+/** Reads and parses `folder`/config.json. */
+export function readConfigJson(folder: string): { config: ConfigJson; file: string } {
+  const file = join(folder, 'config.json');
+  if (!existsSync(file)) throw new FinetuneError(`${folder}: no config.json (a model folder needs one)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FinetuneError(`${file}: expected a JSON object`);
+  return { config: parsed as ConfigJson, file };
+}
+
+/** The head's labels: the caller's, else config.json's (when the count agrees), else LABEL_0..N-1. */
+export function resolveLabels(config: ConfigJson, file: string, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels'>): LabelNames {
+  const { numLabels } = options;
+  if (numLabels !== undefined && !(Number.isInteger(numLabels) && numLabels >= 1)) {
+    throw new FinetuneError(`number of labels must be a positive integer, got ${numLabels}`);
+  }
+  if (options.labels) {
+    const labels = checkLabels(options.labels.id2label, options.labels.label2id, 'labels');
+    if (numLabels !== undefined && numLabels !== labelCount(labels)) {
+      throw new FinetuneError(`${numLabels} labels asked for, but ${labelCount(labels)} label names given`);
+    }
+    return labels;
+  }
+  const fromConfig = config.id2label === undefined || config.id2label === null ? undefined : checkLabels(config.id2label, config.label2id, file);
+  if (numLabels !== undefined) return fromConfig && labelCount(fromConfig) === numLabels ? fromConfig : defaultLabels(numLabels);
+  return fromConfig ?? defaultLabels(2);
+}
+
+/**
+ * Builds a classifier from a config.json object alone, with transformers' random initial weights
+ * (for benchmarks and `--init random`); `file` names the config in errors.
+ */
+export function createSequenceClassifier(
+  config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels'> = {}, file = 'config.json',
+): SequenceClassifier {
+  const family = familyFor(config.model_type, file);
+  const model = family.create(config, file, resolveLabels(config, file, options));
+  family.initialize(model);
+  return model.eval();
+}
+
+const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
+
+/**
+ * Loads a classifier from a model folder or a Hub id (`org/name`, downloaded once into the cache).
+ * Reads config.json, then model.safetensors, its shards, or pytorch_model.bin (F32, F16 and BF16 are
+ * upcast), tolerating old names and extra keys; gives the head the requested labels (new or replaced
+ * heads are initialised as transformers does). The model is returned in evaluation mode.
+ */
+export async function loadSequenceClassifier(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
+  const source = await locateModel(nameOrDir, { ...options.hub, ...(options.revision === undefined ? {} : { revision: options.revision }) });
+  const { config, file } = readConfigJson(source);
+  const family = familyFor(config.model_type, file);
+  const labels = resolveLabels(config, file, options);
+  const model = family.create(config, file, labels);
+  const warnings: string[] = [];
+  if (options.init === 'random') {
+    family.initialize(model);
+  } else {
+    const weightsFile = findWeightsFile(source);
+    const report = family.loadWeights(model, readStateDict(weightsFile), weightsFile);
+    warnings.push(...weightWarnings(report, model, config, labels, weightsFile));
+  }
+  let tokenizer: TextTokenizer | null = null;
+  if (TOKENIZER_MARKERS.some((name) => existsSync(join(source, name)))) tokenizer = await loadTokenizer(source);
+  else warnings.push(`${source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt)`);
+  return { model: model.eval(), tokenizer, source, warnings };
+}

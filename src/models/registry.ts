@@ -1,0 +1,28 @@
+// Which model family reads a config.json: by its model_type, among the built-in families and any registered later.
+import { FinetuneError } from '../errors.js';
+import { bertFamily } from './bert/index.js';
+import { distilbertFamily } from './distilbert/index.js';
+import type { ModelFamily } from './family.js';
+import { robertaFamily } from './roberta/index.js';
+
+const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily];
+
+/** Adds a family (e.g. a built-in model with its own model_type); a later registration wins for its types. */
+export function registerFamily(family: ModelFamily): void {
+  families.unshift(family);
+}
+
+/** Every model_type some family reads. */
+export function supportedModelTypes(): string[] {
+  return [...new Set(families.flatMap((f) => f.modelTypes))];
+}
+
+/** The family for config.json's `model_type`; `file` names the config in the error for an unknown one. */
+export function familyFor(modelType: unknown, file: string): ModelFamily {
+  if (typeof modelType !== 'string' || modelType === '') {
+    throw new FinetuneError(`${file}: no model_type (supported: ${supportedModelTypes().join(', ')})`);
+  }
+  const family = families.find((f) => f.modelTypes.includes(modelType));
+  if (!family) throw new FinetuneError(`${file}: unknown model_type '${modelType}' (supported: ${supportedModelTypes().join(', ')})`);
+  return family;
+}
