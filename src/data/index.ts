@@ -1,0 +1,21 @@
+// Public API of the data layer: loading labelled text data, labels, splits, leakage checks and batch plans.
+export type { ClassCount, ColumnSelection, DataFormat, DataReport, Example, LoadDatasetOptions, LoadedDataset } from './types.js';
+export { loadDataset } from './load.js';
+export { formatFromPath, readTable, sniffFormat, type ReadTable } from './read-table.js';
+export type { Cell, RawTable } from './table.js';
+export { cleanTable, type CleanOptions, type CleanResult } from './clean.js';
+export { LABEL_COLUMN_NAMES, selectColumns, TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES } from './columns.js';
+export { LabelMap, sortLabels, type LabelMapConfig } from './labels.js';
+export { stratifiedSplit, type Split } from './split.js';
+export { findLeakage, leakageWarning, type Leakage } from './leakage.js';
+export { classDistribution, DEFAULT_IMBALANCE_RATIO, imbalanceWarning } from './distribution.js';
+export { createRandom, seededShuffle, shuffleInPlace, type Random } from './random.js';
+export { batchIndices, bucketByLength, DEFAULT_POOL_BATCHES } from './batching.js';
+export {
+  BUILTIN_DATASET_NAMES,
+  isBuiltinDataset,
+  loadBuiltinDataset,
+  type BuiltinDataset,
+  type BuiltinDatasetOptions,
+  type BuiltinSplit,
+} from './builtin.js';

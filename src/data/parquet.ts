@@ -1,0 +1,28 @@
+// Parquet reader on top of hyparquet: top-level columns in schema order, one row per record.
+import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { FinetuneError } from '../errors.js';
+import type { Cell, RawTable } from './table.js';
+
+/** Reads a whole Parquet file held in memory. Snappy and uncompressed files are supported. */
+export async function parseParquet(bytes: Uint8Array, file: string): Promise<RawTable> {
+  // hyparquet wants an ArrayBuffer of exactly the file; a Node Buffer may be a view into a larger pool.
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let columns: string[];
+  let objects: Record<string, unknown>[];
+  try {
+    const metadata = parquetMetadata(buffer);
+    columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    objects = await parquetReadObjects({ file: buffer, metadata });
+  } catch (error) {
+    throw new FinetuneError(`${file}: cannot read as Parquet (${parquetProblem(error)})`, { cause: error });
+  }
+  const rows = objects.map((object) => columns.map((column) => object[column] as Cell));
+  return { columns, rows, origin: (index) => `${file}: row ${index + 1}`, warnings: [] };
+}
+
+function parquetProblem(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+  const codec = /unsupported compression codec: (\w+)/.exec(message);
+  if (codec) return `compression ${codec[1]} is not supported; write the file with snappy or no compression`;
+  return message.replace(/^parquet /, '');
+}

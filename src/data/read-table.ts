@@ -1,0 +1,105 @@
+// Reads a data file into a raw table: file errors, gzip, format from the extension or sniffed, then the right reader.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { FinetuneError } from '../errors.js';
+import { parseDelimited } from './delimited.js';
+import { parseJsonArray, parseJsonLines } from './json-lines.js';
+import { parseParquet } from './parquet.js';
+import type { RawTable } from './table.js';
+import { decodeText } from './text-decode.js';
+import type { DataFormat } from './types.js';
+
+/** A table with the format it was read as. */
+export interface ReadTable {
+  readonly table: RawTable;
+  readonly format: DataFormat;
+}
+
+const EXTENSIONS: Readonly<Record<string, DataFormat>> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.jsonlines': 'jsonl',
+  '.json': 'json',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
+};
+
+const DESCRIPTIONS: Readonly<Record<Exclude<DataFormat, 'parquet'>, string>> = {
+  csv: 'CSV text',
+  tsv: 'TSV text',
+  jsonl: 'JSON Lines text',
+  json: 'JSON text',
+};
+
+/** The format an extension stands for (`.gz` looked through), or undefined. */
+export function formatFromPath(path: string): DataFormat | undefined {
+  const name = basename(path).toLowerCase().replace(/\.gz$/, '');
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? undefined : EXTENSIONS[name.slice(dot)];
+}
+
+/** Reads `path` as `format`, or as the format its extension names, or as sniffed from its content. */
+export async function readTable(path: string, format?: DataFormat): Promise<ReadTable> {
+  let bytes: Uint8Array = await readBytes(path);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw new FinetuneError(`${path}: broken gzip data (${(error as Error).message})`);
+    }
+    if (bytes.length === 0) throw new FinetuneError(`${path}: empty file`);
+  }
+  const chosen = format ?? formatFromPath(path) ?? sniffFormat(bytes, path);
+  if (chosen === 'parquet') return { table: await parseParquet(bytes, path), format: chosen };
+  const decoded = decodeText(bytes, path, DESCRIPTIONS[chosen]);
+  const text = decoded.text;
+  if (text.trim() === '') throw new FinetuneError(`${path}: empty file`);
+  const table = parseText(text, chosen, path);
+  return { table: { ...table, warnings: [...decoded.warnings, ...table.warnings] }, format: chosen };
+}
+
+function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, path: string): RawTable {
+  switch (format) {
+    case 'csv':
+      return parseDelimited(text, ',', path);
+    case 'tsv':
+      return parseDelimited(text, '\t', path);
+    case 'jsonl':
+      return parseJsonLines(text, path);
+    case 'json':
+      // Many ".json" data files are JSON Lines; an array at the top level is the other common layout.
+      return text.trimStart().startsWith('[') ? parseJsonArray(text, path) : parseJsonLines(text, path);
+  }
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FinetuneError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new FinetuneError(`${path}: is a directory, expected a data file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new FinetuneError(`${path}: permission denied`);
+    throw new FinetuneError(`${path}: cannot read (${(error as Error).message})`);
+  }
+  if (bytes.length === 0) throw new FinetuneError(`${path}: empty file`);
+  return bytes;
+}
+
+/** Guesses the format of a file whose name does not tell: Parquet magic, JSON brackets, else the delimiter of line 1. */
+export function sniffFormat(bytes: Uint8Array, path: string): DataFormat {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31) return 'parquet';
+  const head = decodeText(bytes.subarray(0, 1 << 16), path, 'text').text.replace(/^\ufeff/, '');
+  const first = head.trimStart()[0];
+  if (first === '[') return 'json';
+  if (first === '{') return 'jsonl';
+  const firstLine = head.trimStart().split(/\r\n|\n|\r/, 1)[0] ?? '';
+  const tabs = firstLine.split('\t').length - 1;
+  const commas = firstLine.split(',').length - 1;
+  return tabs > 0 && tabs >= commas ? 'tsv' : 'csv';
+}
