@@ -80,6 +80,11 @@ test('undetectable or clashing columns are errors', () => {
   assert.throws(() => selectColumns(allDistinct, {}, 'd.csv'), {
     message: "d.csv: cannot tell which column holds the labels (columns: 'text', 'id'); name it with labelColumn",
   });
+  const headless = table(['hello there', '1'], [['bye now', '0'], ['see you', '0']]);
+  assert.throws(() => selectColumns(headless, {}, 'd.csv'), {
+    message:
+      "d.csv: cannot tell which column holds the labels (columns: 'hello there', '1'); name it with labelColumn; the first line is read as the header row, does the file have one?",
+  });
   const t = table(['text', 'label'], [['a', 'b']]);
   assert.throws(() => selectColumns(t, { textColumn: 'text', labelColumn: 'text' }, 'd.csv'), {
     message: "d.csv: the text and label columns are both 'text'",

@@ -30,6 +30,10 @@ const MAX_DETECTED_CLASSES = 100;
 export function selectColumns(table: RawTable, options: LoadDatasetOptions, file: string): ColumnSelection {
   const { columns } = table;
   const listed = columns.map((c) => `'${c}'`).join(', ');
+  // Column names that look like values usually mean the file has no header row.
+  const headerHint = columns.some((c) => /^[-+]?\d+(\.\d+)?$/.test(c) || c.length > 40)
+    ? '; the first line is read as the header row, does the file have one?'
+    : '';
   const named = (name: string, what: string): string => {
     if (columns.includes(name)) return name;
     const folded = columns.filter((c) => c.toLowerCase() === name.toLowerCase());
@@ -65,11 +69,11 @@ export function selectColumns(table: RawTable, options: LoadDatasetOptions, file
   if (text === undefined) text = firstByName(TEXT_COLUMN_NAMES, find, taken());
   if (text === undefined) text = longestTextColumn(table, taken());
   if (text === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with textColumn`);
+    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with textColumn${headerHint}`);
   }
   if (label === undefined) label = fewestValuesColumn(table, taken());
   if (label === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with labelColumn`);
+    throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with labelColumn${headerHint}`);
   }
   clash();
   return textPair === undefined ? { text, label } : { text, textPair, label };
