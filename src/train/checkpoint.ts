@@ -107,7 +107,8 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { 
   };
   const unused = [...tensors.keys()].filter((k) => !used.has(k));
   if (unused.length > 0) {
-    throw new FinetuneError(`${optimizerPath}: state for '${unused[0]}', which is not trained in this run (was --freeze or LoRA changed?)`);
+    const name = unused[0]!.replace(/^exp_avg(_sq)?\./, '');
+    throw new FinetuneError(`${optimizerPath}: optimizer state for '${name}', which this run does not train (were the frozen parameters changed?)`);
   }
   optimizer.loadStateDict(loaded);
   return { state, schedule };
