@@ -1,0 +1,269 @@
+// Built-in single-threaded GEMM: B packed in kc x nr panels, A in mr x kc panels, a register-tiled micro-kernel
+// chosen at run time (AVX-512 / AVX2+FMA through cpuid, else portable C that the compiler vectorises).
+#include "gemm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FT_X86_KERNELS 1
+#include <immintrin.h>
+#endif
+
+/* c[0..mr) x [0..nr) (+)= alpha * (packed A panel) x (packed B panel), accumulating into C. */
+typedef void (*ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha);
+
+typedef struct {
+  int mr, nr;
+  int64_t mc, kc, nc;
+  ukernel_fn kernel;
+  const char *name;
+} kernel_desc;
+
+#define GENERIC_MR 4
+#define GENERIC_NR 8
+
+static void kernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha) {
+  float acc[GENERIC_MR][GENERIC_NR] = {{0}};
+  for (int64_t p = 0; p < kc; p++) {
+    for (int i = 0; i < GENERIC_MR; i++) {
+      float av = a[p * GENERIC_MR + i];
+      for (int j = 0; j < GENERIC_NR; j++) acc[i][j] += av * b[p * GENERIC_NR + j];
+    }
+  }
+  for (int i = 0; i < GENERIC_MR; i++)
+    for (int j = 0; j < GENERIC_NR; j++) c[i * ldc + j] += alpha * acc[i][j];
+}
+
+#ifdef FT_X86_KERNELS
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *a, const float *b, float *c,
+                                                            int64_t ldc, float alpha) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int64_t p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += 6;
+    b += 16;
+  }
+  __m256 va = _mm256_set1_ps(alpha);
+#define FT_STORE_ROW(r, lo, hi)                                                              \
+  _mm256_storeu_ps(c + (r) * ldc, _mm256_fmadd_ps(va, lo, _mm256_loadu_ps(c + (r) * ldc)));   \
+  _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_fmadd_ps(va, hi, _mm256_loadu_ps(c + (r) * ldc + 8)))
+  FT_STORE_ROW(0, c00, c01); FT_STORE_ROW(1, c10, c11); FT_STORE_ROW(2, c20, c21);
+  FT_STORE_ROW(3, c30, c31); FT_STORE_ROW(4, c40, c41); FT_STORE_ROW(5, c50, c51);
+#undef FT_STORE_ROW
+}
+
+#define AVX512_MR 12
+__attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const float *a, const float *b, float *c,
+                                                             int64_t ldc, float alpha) {
+  __m512 lo[AVX512_MR], hi[AVX512_MR];
+  for (int i = 0; i < AVX512_MR; i++) lo[i] = hi[i] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    for (int i = 0; i < AVX512_MR; i++) {
+      __m512 av = _mm512_set1_ps(a[i]);
+      lo[i] = _mm512_fmadd_ps(av, b0, lo[i]);
+      hi[i] = _mm512_fmadd_ps(av, b1, hi[i]);
+    }
+    a += AVX512_MR;
+    b += 32;
+  }
+  __m512 va = _mm512_set1_ps(alpha);
+  for (int i = 0; i < AVX512_MR; i++) {
+    float *row = c + i * ldc;
+    _mm512_storeu_ps(row, _mm512_fmadd_ps(va, lo[i], _mm512_loadu_ps(row)));
+    _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(va, hi[i], _mm512_loadu_ps(row + 16)));
+  }
+}
+#endif
+
+static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic"};
+#ifdef FT_X86_KERNELS
+static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2"};
+static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512, "avx512"};
+#endif
+
+static const kernel_desc *chosen;
+static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
+
+static void choose_kernel(void) {
+  chosen = &GENERIC;
+#ifdef FT_X86_KERNELS
+  __builtin_cpu_init();
+  const char *forced = getenv("FINETUNE_GEMM_KERNEL"); /* for testing every kernel on one machine */
+  int want_512 = !forced || strcmp(forced, "avx512") == 0;
+  int want_256 = !forced || strcmp(forced, "avx2") == 0 || want_512;
+  if (want_512 && __builtin_cpu_supports("avx512f")) chosen = &AVX512;
+  else if (want_256 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = &AVX2;
+#endif
+}
+
+static const kernel_desc *kernel(void) {
+  pthread_once(&choose_once, choose_kernel);
+  return chosen;
+}
+
+const char *ft_gemm_builtin_kernel(void) { return kernel()->name; }
+
+void ft_gemm_builtin_tile(int *mr, int *nr) {
+  *mr = kernel()->mr;
+  *nr = kernel()->nr;
+}
+
+/* Packing buffers belong to the thread (freed when it exits), so concurrent callers never share one. */
+typedef struct {
+  float *a, *b;
+} pack_buffers;
+static pthread_key_t buffers_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void free_buffers(void *p) {
+  pack_buffers *buffers = p;
+  free(buffers->a);
+  free(buffers->b);
+  free(buffers);
+}
+
+static void make_key(void) { pthread_key_create(&buffers_key, free_buffers); }
+
+static pack_buffers *thread_buffers(const kernel_desc *kd) {
+  pthread_once(&key_once, make_key);
+  pack_buffers *buffers = pthread_getspecific(buffers_key);
+  if (buffers) return buffers;
+  buffers = calloc(1, sizeof *buffers);
+  if (!buffers) return NULL;
+  buffers->a = aligned_alloc(64, (size_t)(kd->mc * kd->kc * sizeof(float)));
+  buffers->b = aligned_alloc(64, (size_t)(kd->kc * kd->nc * sizeof(float)));
+  if (!buffers->a || !buffers->b) {
+    free_buffers(buffers);
+    return NULL;
+  }
+  pthread_setspecific(buffers_key, buffers);
+  return buffers;
+}
+
+/* op(A)[i0 + i, p0 + p] for i < mc, p < kc into mr-row panels, p-major inside a panel; short panels padded with 0. */
+static void pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float *out) {
+  for (int64_t ir = 0; ir < mc; ir += mr) {
+    int rows = mc - ir < mr ? (int)(mc - ir) : mr;
+    if (g->trans_a) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *src = g->a + (p0 + p) * g->lda + i0 + ir;
+        float *dst = out + p * mr;
+        for (int i = 0; i < rows; i++) dst[i] = src[i];
+        for (int i = rows; i < mr; i++) dst[i] = 0;
+      }
+    } else {
+      for (int i = 0; i < rows; i++) {
+        const float *src = g->a + (i0 + ir + i) * g->lda + p0;
+        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = src[p];
+      }
+      for (int i = rows; i < mr; i++)
+        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
+    }
+    out += mr * kc;
+  }
+}
+
+/* op(B)[p0 + p, j0 + j] for p < kc, j < nc into nr-column panels, p-major inside a panel; padded with 0. */
+static void pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, float *out) {
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int cols = nc - jr < nr ? (int)(nc - jr) : nr;
+    if (g->trans_b) {
+      for (int j = 0; j < cols; j++) {
+        const float *src = g->b + (j0 + jr + j) * g->ldb + p0;
+        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = src[p];
+      }
+      for (int j = cols; j < nr; j++)
+        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *src = g->b + (p0 + p) * g->ldb + j0 + jr;
+        float *dst = out + p * nr;
+        for (int j = 0; j < cols; j++) dst[j] = src[j];
+        for (int j = cols; j < nr; j++) dst[j] = 0;
+      }
+    }
+    out += nr * kc;
+  }
+}
+
+static void scale_c(const ft_gemm_job *g) {
+  if (g->beta == 1.0f) return;
+  for (int64_t i = 0; i < g->m; i++) {
+    float *row = g->c + i * g->ldc;
+    if (g->beta == 0.0f) memset(row, 0, (size_t)g->n * sizeof(float));
+    else for (int64_t j = 0; j < g->n; j++) row[j] *= g->beta;
+  }
+}
+
+/* Straightforward loops for when packing buffers cannot be had (out of memory): slow but correct. */
+static void gemm_unpacked(const ft_gemm_job *g) {
+  for (int64_t i = 0; i < g->m; i++) {
+    for (int64_t j = 0; j < g->n; j++) {
+      float sum = 0;
+      for (int64_t p = 0; p < g->k; p++) {
+        float av = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
+        float bv = g->trans_b ? g->b[j * g->ldb + p] : g->b[p * g->ldb + j];
+        sum += av * bv;
+      }
+      g->c[i * g->ldc + j] += g->alpha * sum;
+    }
+  }
+}
+
+void ft_gemm_builtin_serial(const ft_gemm_job *g) {
+  if (g->m <= 0 || g->n <= 0) return;
+  scale_c(g);
+  if (g->k <= 0 || g->alpha == 0.0f) return;
+  const kernel_desc *kd = kernel();
+  pack_buffers *buffers = thread_buffers(kd);
+  if (!buffers) {
+    gemm_unpacked(g);
+    return;
+  }
+  const int mr = kd->mr, nr = kd->nr;
+  float edge[32 * 32] __attribute__((aligned(64)));
+  for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
+    int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
+    for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
+      int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
+      pack_b(g, pc, kc, jc, nc, nr, buffers->b);
+      for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
+        int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
+        pack_a(g, ic, mc, pc, kc, mr, buffers->a);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const float *b_panel = buffers->b + jr * kc;
+          int64_t cols = nc - jr < nr ? nc - jr : nr;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const float *a_panel = buffers->a + ir * kc;
+            int64_t rows = mc - ir < mr ? mc - ir : mr;
+            float *c = g->c + (ic + ir) * g->ldc + jc + jr;
+            if (rows == mr && cols == nr) {
+              kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
+            } else {
+              memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
+              kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
+              for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}

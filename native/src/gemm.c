@@ -1,0 +1,172 @@
+// Batched GEMM driver: BLAS (OpenBLAS / Accelerate) or the built-in kernel, split across the pool by batch or by
+// strips of C, plus its N-API binding with full bounds checks.
+#include "gemm.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "bindings.h"
+#include "pool.h"
+
+#if defined(FT_BLAS_ACCELERATE)
+#define ACCELERATE_NEW_LAPACK 1
+#include <Accelerate/Accelerate.h>
+#define FT_HAVE_CBLAS 1
+#elif defined(FT_BLAS_OPENBLAS)
+#include <cblas.h>
+void openblas_set_num_threads(int num_threads);
+#define FT_HAVE_CBLAS 1
+#endif
+
+/* Multiply-adds below which a product is not worth waking a thread for. */
+#define MIN_MACS_PER_PART (1 << 20)
+
+const char *ft_gemm_library(void) {
+#if defined(FT_BLAS_ACCELERATE)
+  return "accelerate";
+#elif defined(FT_BLAS_OPENBLAS)
+  return "openblas";
+#else
+  return "builtin";
+#endif
+}
+
+/*
+ * OpenBLAS runs single-threaded under our pool: one set of threads splits every product, so OpenBLAS's
+ * own workers never compete with the pool's for the cores between calls.
+ */
+void ft_gemm_set_threads(int threads) {
+  (void)threads;
+#if defined(FT_BLAS_OPENBLAS)
+  openblas_set_num_threads(1);
+#endif
+}
+
+static void gemm_serial(const ft_gemm_job *g) {
+  if (g->m <= 0 || g->n <= 0) return;
+#ifdef FT_HAVE_CBLAS
+  if (g->m <= INT_MAX && g->n <= INT_MAX && g->k <= INT_MAX && g->lda <= INT_MAX && g->ldb <= INT_MAX &&
+      g->ldc <= INT_MAX) {
+    if (g->k == 0 || g->alpha == 0.0f) {
+      ft_gemm_job scale_only = *g;
+      scale_only.k = 0;
+      ft_gemm_builtin_serial(&scale_only); /* BLAS may read C even with beta = 0; we must not */
+      return;
+    }
+    /* BLAS wants ld >= 1 even for a single row / column. */
+    int lda = g->lda > 0 ? (int)g->lda : 1, ldb = g->ldb > 0 ? (int)g->ldb : 1, ldc = g->ldc > 0 ? (int)g->ldc : 1;
+    cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans, g->trans_b ? CblasTrans : CblasNoTrans,
+                (int)g->m, (int)g->n, (int)g->k, g->alpha, g->a, lda, g->b, ldb, g->beta, g->c, ldc);
+    return;
+  }
+#endif
+  ft_gemm_builtin_serial(g);
+}
+
+typedef struct {
+  ft_gemm_job job;
+  int64_t stride_a, stride_b, stride_c;
+  int split_rows;
+  int64_t unit; /* rows or columns per strip unit */
+} batch_plan;
+
+/* Each part runs whole matrices of the batch. */
+static void run_batches(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const batch_plan *plan = ctx;
+  for (int64_t index = begin; index < end; index++) {
+    ft_gemm_job g = plan->job;
+    g.a += index * plan->stride_a;
+    g.b += index * plan->stride_b;
+    g.c += index * plan->stride_c;
+    gemm_serial(&g);
+  }
+}
+
+/* Each part runs a strip of rows (or columns) of one matrix: a smaller GEMM with the same leading dimensions. */
+static void run_strip(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const batch_plan *plan = ctx;
+  ft_gemm_job g = plan->job;
+  int64_t first = begin * plan->unit;
+  if (plan->split_rows) {
+    int64_t last = end * plan->unit < g.m ? end * plan->unit : g.m;
+    g.m = last - first;
+    g.a += g.trans_a ? first : first * g.lda;
+    g.c += first * g.ldc;
+  } else {
+    int64_t last = end * plan->unit < g.n ? end * plan->unit : g.n;
+    g.n = last - first;
+    g.b += g.trans_b ? first * g.ldb : first;
+    g.c += first;
+  }
+  gemm_serial(&g);
+}
+
+void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                     float beta, float *c, int64_t stride_c, int64_t ldc) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  batch_plan plan = {{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc}, stride_a, stride_b, stride_c, 0, 1};
+  int64_t macs = m * n * (k > 0 ? k : 1);
+  int threads = ft_threads();
+  if (batch >= 4 * (int64_t)threads || (batch >= threads && batch % threads == 0) || threads == 1) {
+    int64_t grain = MIN_MACS_PER_PART / macs + 1;
+    ft_parallel_for(batch, grain, run_batches, &plan);
+    return;
+  }
+  int mr = 8, nr = 16;
+  ft_gemm_builtin_tile(&mr, &nr);
+  plan.split_rows = m >= n;
+  plan.unit = plan.split_rows ? mr : nr;
+  int64_t units = ((plan.split_rows ? m : n) + plan.unit - 1) / plan.unit;
+  int64_t macs_per_unit = macs / units + 1;
+  int64_t grain = MIN_MACS_PER_PART / macs_per_unit + 1;
+  for (int64_t index = 0; index < batch; index++) {
+    plan.job.a = a + index * stride_a;
+    plan.job.b = b + index * stride_b;
+    plan.job.c = c + index * stride_c;
+    ft_parallel_for(units, grain, run_strip, &plan);
+  }
+}
+
+/* Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated over the batch. */
+static int64_t span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
+  if (batch <= 0 || rows <= 0 || cols <= 0) return 0;
+  return (batch - 1) * stride + (rows - 1) * ld + cols;
+}
+
+napi_value ft_bind_gemm(napi_env env, napi_callback_info info) {
+  ft_args a;
+  if (!ft_args_init(&a, env, info, "gemm", 17)) return NULL;
+  int trans_a = ft_arg_bool(&a, 0, "transA"), trans_b = ft_arg_bool(&a, 1, "transB");
+  int64_t batch = ft_arg_int(&a, 2, "batch", 0), m = ft_arg_int(&a, 3, "m", 0), n = ft_arg_int(&a, 4, "n", 0);
+  int64_t k = ft_arg_int(&a, 5, "k", 0);
+  double alpha = ft_arg_number(&a, 6, "alpha");
+  int64_t a_len, b_len, c_len;
+  const float *am = ft_arg_f32(&a, 7, "a", &a_len);
+  int64_t stride_a = ft_arg_int(&a, 8, "strideA", 0), lda = ft_arg_int(&a, 9, "lda", 0);
+  const float *bm = ft_arg_f32(&a, 10, "b", &b_len);
+  int64_t stride_b = ft_arg_int(&a, 11, "strideB", 0), ldb = ft_arg_int(&a, 12, "ldb", 0);
+  double beta = ft_arg_number(&a, 13, "beta");
+  float *cm = ft_arg_f32(&a, 14, "c", &c_len);
+  int64_t stride_c = ft_arg_int(&a, 15, "strideC", 0), ldc = ft_arg_int(&a, 16, "ldc", 0);
+  if (a.failed) return NULL;
+  int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+  int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+  if ((a_rows > 0 && a_cols > 0 && lda < a_cols) || (b_rows > 0 && b_cols > 0 && ldb < b_cols) || ldc < n) {
+    ft_range_error(&a, "leading dimension too small (lda %lld for %lld columns, ldb %lld for %lld, ldc %lld for %lld)",
+                   (long long)lda, (long long)a_cols, (long long)ldb, (long long)b_cols, (long long)ldc, (long long)n);
+    return NULL;
+  }
+  if (m > 0 && n > 0 && batch > 0) {
+    if (!ft_check_size(&a, "A", span(batch, stride_a, a_rows, a_cols, lda), a_len)) return NULL;
+    if (!ft_check_size(&a, "B", span(batch, stride_b, b_rows, b_cols, ldb), b_len)) return NULL;
+    if (!ft_check_size(&a, "C", span(batch, stride_c, m, n, ldc), c_len)) return NULL;
+  }
+  ft_gemm_batched(trans_a, trans_b, batch, m, n, k, (float)alpha, am, stride_a, lda, bm, stride_b, ldb, (float)beta, cm,
+                  stride_c, ldc);
+  return ft_undefined(env);
+}

@@ -1,0 +1,35 @@
+// GEMM entry points: the batched, threaded driver and the single-threaded built-in blocked GEMM under it.
+#ifndef FT_GEMM_H
+#define FT_GEMM_H
+#include <stdint.h>
+
+/** One matrix product: C = alpha op(A) op(B) + beta C, row-major with leading dimensions. */
+typedef struct {
+  int trans_a, trans_b;
+  int64_t m, n, k;
+  float alpha, beta;
+  const float *a;
+  int64_t lda;
+  const float *b;
+  int64_t ldb;
+  float *c;
+  int64_t ldc;
+} ft_gemm_job;
+
+/** The built-in blocked GEMM on the calling thread (packing + register-blocked micro-kernel). */
+void ft_gemm_builtin_serial(const ft_gemm_job *job);
+/** Which built-in micro-kernel this CPU runs: "avx512", "avx2" or "generic". */
+const char *ft_gemm_builtin_kernel(void);
+/** Rows (mr) and columns (nr) of the built-in micro-kernel's register tile. */
+void ft_gemm_builtin_tile(int *mr, int *nr);
+
+/** The batched strided GEMM of the Backend interface, threaded. */
+void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                     float beta, float *c, int64_t stride_c, int64_t ldc);
+/** "openblas", "accelerate" or "builtin". */
+const char *ft_gemm_library(void);
+/** Tells the BLAS library how many threads it may use. */
+void ft_gemm_set_threads(int threads);
+
+#endif

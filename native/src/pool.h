@@ -1,0 +1,23 @@
+// A small pthread pool: static parallel-for over index ranges, the calling thread taking part 0.
+#ifndef FT_POOL_H
+#define FT_POOL_H
+#include <stdint.h>
+
+/** Runs one part: items [begin, end) as part number `part` (0 .. parts-1). */
+typedef void (*ft_range_fn)(void *ctx, int64_t begin, int64_t end, int part);
+
+/** Threads the pool uses, the caller included (>= 1). */
+int ft_threads(void);
+/** Sets the thread count (clamped to 1 .. FT_MAX_THREADS); restarts the workers when it changes. */
+void ft_set_threads(int threads);
+/** Parts ft_parallel_for would use: min(threads, total / grain), at least 1. */
+int ft_parts(int64_t total, int64_t grain);
+/**
+ * Splits [0, total) into ft_parts(total, grain) contiguous ranges and runs fn on each, in parallel,
+ * returning when all are done. grain is the fewest items worth a thread of their own.
+ */
+void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx);
+
+#define FT_MAX_THREADS 256
+
+#endif
