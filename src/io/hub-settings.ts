@@ -1,0 +1,74 @@
+// Where the Hugging Face Hub client talks to and caches to: explicit options first, then the variables huggingface_hub reads.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** One progress report of a file download. */
+export interface DownloadProgress {
+  readonly repoId: string;
+  readonly file: string;
+  /** Bytes of the file on disk so far (resumed bytes included). */
+  readonly receivedBytes: number;
+  /** The file's size, when the server told it. */
+  readonly totalBytes: number | undefined;
+}
+
+export interface HubOptions {
+  /** Branch, tag or commit hash (default `main`). */
+  readonly revision?: string;
+  /** `model` (default) or `dataset`: datasets live under `/datasets/` and in `datasets--*` cache folders. */
+  readonly repoType?: 'model' | 'dataset';
+  /** Server root (default `$HF_ENDPOINT`, else `https://huggingface.co`). */
+  readonly endpoint?: string;
+  /** Access token sent as `Authorization: Bearer` to the endpoint only (default `$HF_TOKEN`, else the file
+   * `huggingface-cli login` writes: `$HF_TOKEN_PATH`, else `$HF_HOME/token`; none when absent). */
+  readonly token?: string;
+  /** Cache folder (default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`). */
+  readonly cacheDir?: string;
+  /** Forbids every request and serves from the cache only (default: `$HF_HUB_OFFLINE` is 1, true, yes or on). */
+  readonly offline?: boolean;
+  /** Called as file bytes arrive (default: nothing). */
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  /** Variables to read the defaults from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options with every default applied. */
+export interface HubSettings {
+  readonly revision: string;
+  readonly repoType: 'model' | 'dataset';
+  readonly endpoint: string;
+  readonly token: string | undefined;
+  readonly cacheDir: string;
+  readonly offline: boolean;
+  readonly onProgress: ((progress: DownloadProgress) => void) | undefined;
+}
+
+const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function readToken(env: Readonly<Record<string, string | undefined>>, hfHome: string): string | undefined {
+  const fromEnv = nonEmpty(env['HF_TOKEN']) ?? nonEmpty(env['HUGGING_FACE_HUB_TOKEN']);
+  if (fromEnv) return fromEnv;
+  const path = nonEmpty(env['HF_TOKEN_PATH']) ?? join(hfHome, 'token');
+  return existsSync(path) ? nonEmpty(readFileSync(path, 'utf8')) : undefined;
+}
+
+/** Applies the defaults to `options`. */
+export function hubSettings(options: HubOptions = {}): HubSettings {
+  const env = options.env ?? process.env;
+  const hfHome = nonEmpty(env['HF_HOME']) ?? join(nonEmpty(env['XDG_CACHE_HOME']) ?? join(homedir(), '.cache'), 'huggingface');
+  return {
+    revision: options.revision ?? 'main',
+    repoType: options.repoType ?? 'model',
+    endpoint: (options.endpoint ?? nonEmpty(env['HF_ENDPOINT']) ?? 'https://huggingface.co').replace(/\/+$/, ''),
+    token: options.token ?? readToken(env, hfHome),
+    cacheDir: options.cacheDir ?? nonEmpty(env['HF_HUB_CACHE']) ?? join(hfHome, 'hub'),
+    offline: options.offline ?? TRUE_VALUES.has((env['HF_HUB_OFFLINE'] ?? '').trim().toLowerCase()),
+    onProgress: options.onProgress,
+  };
+}
