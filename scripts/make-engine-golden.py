@@ -61,7 +61,9 @@ test/golden/engine/transformer.safetensors + transformer.json
     out.loss             [1]       loss
     out.loss_ignore      [1]       loss_ignore
     grad.<name>          d loss / d <name>, for every parameter name above
-    grad_ignore.<name>   d loss_ignore / d <name>, for every parameter name above
+    grad_ignore.<name>   d loss_ignore / d <name>, for the names in GRAD_IGNORE_NAMES: emb.word,
+                         emb.ln.weight, layers.0.q.weight, layers.1.ffn2.weight, pooler.weight,
+                         classifier.weight, classifier.bias
   transformer.json: the scalar config (sizes, eps, mask value, label smoothing, ignore index, seed),
   the parameter names in order, the inputs as lists, and both loss values as numbers.
 
@@ -88,7 +90,6 @@ test/golden/engine/ops.safetensors + ops.json
     ce_sum_all        the same with reduction 'sum'
   Scalar outputs (cross entropy, var_all) are stored with shape [1], with grad_out of shape [1].
 """
-import json
 import math
 import os
 import sys
@@ -96,6 +97,9 @@ import sys
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_common import write_json  # noqa: E402
 
 SEED = 1234
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,6 +114,8 @@ IGNORE_INDEX = -100
 # One key only: safetensors writes a metadata map in arbitrary order, which would make the bytes vary.
 METADATA = {"generator": f"scripts/make-engine-golden.py (torch {torch.__version__})"}
 LAYERS = 2
+GRAD_IGNORE_NAMES = ("emb.word", "emb.ln.weight", "layers.0.q.weight", "layers.1.ffn2.weight", "pooler.weight",
+                     "classifier.weight", "classifier.bias")
 
 
 def make_params(gen):
@@ -217,7 +223,7 @@ def make_transformer_golden():
     })
     tensors.update(acts)
     tensors.update({f"grad.{n}": g for n, g in zip(names, grads)})
-    tensors.update({f"grad_ignore.{n}": g for n, g in zip(names, grads_ignore)})
+    tensors.update({f"grad_ignore.{n}": g for n, g in zip(names, grads_ignore) if n in GRAD_IGNORE_NAMES})
     save_file(detached(tensors), os.path.join(OUT_DIR, "transformer.safetensors"),
               metadata=METADATA)
     config = {
@@ -226,14 +232,12 @@ def make_transformer_golden():
         "max_positions": P, "classes": C, "layers": LAYERS, "layer_norm_eps": EPS,
         "mask_value": MASK_VALUE, "activation": "gelu_erf", "label_smoothing": LABEL_SMOOTHING,
         "ignore_index": IGNORE_INDEX, "init_std": 0.2, "lengths": lengths,
-        "param_names": names,
+        "param_names": names, "grad_ignore_names": list(GRAD_IGNORE_NAMES),
         "ids": ids.tolist(), "mask": mask.tolist(), "targets": targets.tolist(),
         "targets_ignore": targets_ignore.tolist(), "class_weights": class_weights.tolist(),
         "loss": loss.item(), "loss_ignore": loss_ignore.item(), "logits": logits.tolist(),
     }
-    with open(os.path.join(OUT_DIR, "transformer.json"), "w") as f:
-        json.dump(config, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(OUT_DIR, "transformer.json"), config)
     return loss.item(), loss_ignore.item()
 
 
@@ -314,10 +318,9 @@ def make_ops_golden():
 
     save_file(detached(tensors), os.path.join(OUT_DIR, "ops.safetensors"),
               metadata=METADATA)
-    with open(os.path.join(OUT_DIR, "ops.json"), "w") as f:
-        json.dump({"generator": "scripts/make-engine-golden.py", "torch": torch.__version__,
-                   "seed": SEED + 1, "ignore_index": IGNORE_INDEX, "ops": meta}, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(OUT_DIR, "ops.json"), {"generator": "scripts/make-engine-golden.py",
+                                                   "torch": torch.__version__, "seed": SEED + 1,
+                                                   "ignore_index": IGNORE_INDEX, "ops": meta})
     return len(meta)
 
 
