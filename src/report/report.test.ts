@@ -1,0 +1,69 @@
+// report.html: self-contained (no scripts, no external references), curves, per-class table and confusion matrix, escaped text.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderReport, type ReportMetrics } from './report.js';
+import { lineChart, niceTicks } from './svg-chart.js';
+
+const metrics: ReportMetrics = {
+  accuracy: 0.7, precision_macro: 0.66, recall_macro: 0.66, f1_macro: 0.66, precision_weighted: 0.7, recall_weighted: 0.7, f1_weighted: 0.7,
+  perClass: [
+    { label: 'neg', precision: 0.75, recall: 0.75, f1: 0.75, support: 4 },
+    { label: '<pos>', precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+  ],
+  confusion: [[3, 1], [1, 1]],
+  labels: ['neg', '<pos>'],
+  count: 6,
+};
+
+describe('renderReport', () => {
+  const html = renderReport({
+    title: 'Run & report',
+    summary: [['model', 'bert-tiny'], ['data', 'a "quoted" file.tsv']],
+    logHistory: [
+      { loss: 0.9, learning_rate: 1e-4, step: 10, epoch: 0.5 },
+      { loss: 0.6, learning_rate: 5e-5, step: 20, epoch: 1 },
+      { eval_loss: 0.7, eval_accuracy: 0.6, eval_f1_macro: 0.55, eval_precision_macro: 0.6, eval_recall_macro: 0.5, step: 20, epoch: 1 },
+      { eval_loss: 0.65, eval_accuracy: 0.7, eval_f1_macro: 0.66, eval_precision_macro: 0.66, eval_recall_macro: 0.66, step: 40, epoch: 2 },
+    ],
+    evaluation: { name: 'dev.tsv', loss: 0.65, metrics },
+    bestStep: 40,
+    classCounts: [{ label: 'neg', count: 30 }, { label: '<pos>', count: 10 }],
+    warnings: ['class imbalance: <b>'],
+  });
+
+  it('is one self-contained page: no script, no external reference', () => {
+    assert.ok(html.startsWith('<!DOCTYPE html>'));
+    assert.ok(!/<script|src=|href=|@import|url\(/i.test(html));
+    assert.equal((html.match(/<svg /g) ?? []).length, 3);
+  });
+
+  it('draws train and validation loss, metric curves and marks the best step', () => {
+    assert.match(html, /Loss: training vs validation/);
+    assert.equal((html.match(/<polyline /g) ?? []).length, 2 + 4 + 1);
+    assert.match(html, /class="marker-label">best</);
+  });
+
+  it('shows the per-class table and the confusion matrix, escaping user text', () => {
+    assert.match(html, /<td class="name">&lt;pos&gt;<\/td><td>0\.5000<\/td><td>0\.5000<\/td><td>0\.5000<\/td><td>2<\/td>/);
+    assert.match(html, /<th class="name">neg<\/th><td [^>]*>3<\/td><td [^>]*>1<\/td>/);
+    assert.match(html, /Run &amp; report/);
+    assert.match(html, /a &quot;quoted&quot; file\.tsv/);
+    assert.match(html, /class imbalance: &lt;b&gt;/);
+    assert.ok(!html.includes('<pos>'));
+  });
+
+  it('says when there was no evaluation data', () => {
+    const page = renderReport({ title: 't', summary: [], logHistory: [] });
+    assert.match(page, /No evaluation data was given/);
+    assert.match(page, />no data</);
+  });
+});
+
+describe('charts', () => {
+  it('picks round ticks and skips non-finite points', () => {
+    assert.deepEqual(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    assert.deepEqual(niceTicks(3, 47), [10, 20, 30, 40]);
+    const svg = lineChart({ title: 't', xLabel: 'x', series: [{ name: 's', color: 'red', points: [[1, 1], [2, NaN], [3, 2]] }] });
+    assert.match(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
+  });
+});
