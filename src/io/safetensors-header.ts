@@ -54,12 +54,11 @@ function parseJsonObject(json: Uint8Array, name: string): Record<string, unknown
 function parseMetadata(value: unknown, name: string): Record<string, string> {
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new FinetuneError(`${name}: __metadata__ is not an object`);
-  const metadata: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
     if (typeof item !== 'string') throw new FinetuneError(`${name}: __metadata__ '${key}' is not a string`);
-    metadata[key] = item;
   }
-  return metadata;
+  // fromEntries defines own properties, so a key such as "__proto__" stays plain data.
+  return Object.fromEntries(Object.entries(value)) as Record<string, string>;
 }
 
 function parseEntry(key: string, value: unknown, dataLength: number, name: string): SafetensorsEntry {

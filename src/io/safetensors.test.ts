@@ -148,6 +148,12 @@ test('malformed files fail with one line naming the file and the key', () => {
   for (const [bytes, pattern] of cases) throwsOneLine(() => parseSafetensors(bytes, 'bad.safetensors'), pattern);
 });
 
+test('metadata keys stay plain data', () => {
+  const { metadata } = parseSafetensors(makeFile('{"__metadata__":{"__proto__":"x","format":"pt"}}'), 'meta.safetensors');
+  assert.equal(Object.getPrototypeOf(metadata), Object.prototype);
+  assert.deepEqual(Object.entries(metadata), [['__proto__', 'x'], ['format', 'pt']]);
+});
+
 test('a header over the reference size limit is refused before it is read', () => {
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(200_000_000n);
