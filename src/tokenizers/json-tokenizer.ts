@@ -1,0 +1,103 @@
+// A TextTokenizer over a parsed tokenizer.json: @huggingface/tokenizers splits the text, this layer truncates and adds special tokens.
+
+import { join } from 'node:path';
+import { FinetuneError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { postProcess } from './post-process.js';
+import { TextPipeline } from './text-pipeline.js';
+import { modelMaxLengthOf, specialTokenContent, specialTokensMap, type TokenizerConfigJson } from './tokenizer-config.js';
+import type { TokenizerJson } from './tokenizer-json.js';
+import type { EncodeOptions, Encoding, TextTokenizer } from './types.js';
+
+/** Token pieces tried, in order, for the padding id when neither file names a pad token. */
+const PAD_GUESSES = ['[PAD]', '<pad>', '<PAD>', '<|endoftext|>'];
+
+function vocabularyOf(spec: TokenizerJson): Map<string, number> {
+  const vocab = new Map<string, number>();
+  if (spec.model.type === 'Unigram') spec.model.vocab.forEach(([piece], id) => vocab.set(piece, id));
+  else for (const [token, id] of Object.entries(spec.model.vocab)) vocab.set(token, id);
+  for (const token of spec.added_tokens) vocab.set(token.content, token.id);
+  return vocab;
+}
+
+/** A tokenizer defined by tokenizer.json (plus tokenizer_config.json for names and limits). */
+export class JsonTokenizer implements TextTokenizer {
+  readonly padId: number;
+  readonly vocabSize: number;
+  readonly modelMaxLength?: number;
+  private readonly pipeline: TextPipeline;
+  private readonly vocab: Map<string, number>;
+  private readonly tokens: string[] = [];
+
+  /**
+   * @param spec the checked tokenizer.json
+   * @param config tokenizer_config.json (empty when the folder has none)
+   * @param source names the tokenizer in errors, usually the tokenizer.json path
+   */
+  constructor(
+    readonly spec: TokenizerJson,
+    readonly config: TokenizerConfigJson,
+    private readonly source: string,
+  ) {
+    this.vocab = vocabularyOf(spec);
+    for (const [token, id] of this.vocab) this.tokens[id] = token;
+    this.vocabSize = this.tokens.length;
+    const maxLength = modelMaxLengthOf(config);
+    if (maxLength !== undefined) this.modelMaxLength = maxLength;
+    this.padId = this.findPadId();
+    try {
+      this.pipeline = new TextPipeline(spec);
+    } catch (error) {
+      if (error instanceof FinetuneError) throw error;
+      throw new FinetuneError(`${source}: cannot build the tokenizer (${(error as Error).message})`);
+    }
+  }
+
+  private findPadId(): number {
+    const named = specialTokenContent(this.config.pad_token) ?? this.spec.padding?.pad_token;
+    if (named !== undefined) {
+      const id = this.vocab.get(named);
+      if (id === undefined) throw new FinetuneError(`${this.source}: the pad token "${named}" is not in the vocabulary`);
+      return id;
+    }
+    if (this.spec.padding?.pad_id !== undefined) return this.spec.padding.pad_id;
+    for (const guess of PAD_GUESSES) {
+      const id = this.vocab.get(guess);
+      if (id !== undefined) return id;
+    }
+    return 0;
+  }
+
+  encode(text: string, pair?: string, options: EncodeOptions = {}): Encoding {
+    const maxLength = options.maxLength ?? this.modelMaxLength;
+    const first = this.pipeline.encode(text, maxLength);
+    // transformers treats an empty pair as no pair at all.
+    const second = pair === undefined || pair === '' ? undefined : this.pipeline.encode(pair, maxLength);
+    return postProcess(this.spec.post_processor, first, second, {
+      maxLength,
+      addSpecialTokens: options.addSpecialTokens ?? true,
+      source: this.source,
+    });
+  }
+
+  encodeBatch(texts: readonly string[], pairs?: readonly string[], options: EncodeOptions = {}): Encoding[] {
+    if (pairs !== undefined && pairs.length !== texts.length) {
+      throw new FinetuneError(`${this.source}: ${texts.length} texts but ${pairs.length} pairs`);
+    }
+    return texts.map((text, i) => this.encode(text, pairs?.[i], options));
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tokens[id];
+  }
+
+  async save(dir: string): Promise<void> {
+    writeFileAtomic(join(dir, 'tokenizer.json'), `${JSON.stringify(this.spec, null, 2)}\n`);
+    writeJsonAtomic(join(dir, 'tokenizer_config.json'), this.config);
+    writeJsonAtomic(join(dir, 'special_tokens_map.json'), specialTokensMap(this.config));
+  }
+}
