@@ -12,6 +12,8 @@ export type NativeVariant = 'blas' | 'builtin';
 export interface NativeBackend extends Backend {
   /** 'openblas', 'accelerate' or 'builtin': which library computes gemm. */
   readonly blas: string;
+  /** The built-in GEMM micro-kernel this CPU runs ('avx512', 'avx2' or 'generic'), used where BLAS is not. */
+  readonly gemmKernel: string;
   /** The addon file that was loaded. */
   readonly addonPath: string;
 }
@@ -19,6 +21,7 @@ export interface NativeBackend extends Backend {
 /** The addon's exports: the Backend kernels plus a few queries. */
 interface Addon extends Omit<Backend, 'name'> {
   blas(): string;
+  gemmKernel(): string;
 }
 
 const ADDON_FILE: Record<NativeVariant, string> = {
@@ -46,6 +49,8 @@ const loaded = new Map<NativeVariant, NativeBackend>();
 export function loadNativeBackend(variant: NativeVariant): NativeBackend {
   const cached = loaded.get(variant);
   if (cached) return cached;
+  // The variable that skips the build also keeps an existing build unused (handy to test the fallback).
+  if (process.env.FINETUNE_SKIP_NATIVE === '1') throw new Error('FINETUNE_SKIP_NATIVE=1 is set');
   const root = packageRoot();
   const addonPath = join(root, 'native', 'build', 'Release', ADDON_FILE[variant]);
   if (!existsSync(addonPath)) throw new Error(`${addonPath} is missing (run npm ci, or node scripts/build-native.mjs)`);
@@ -58,6 +63,7 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
   const backend: NativeBackend = {
     name: variant === 'blas' ? 'native' : 'native-builtin',
     blas: addon.blas(),
+    gemmKernel: addon.gemmKernel(),
     addonPath,
     getThreads: addon.getThreads,
     setThreads: addon.setThreads,
