@@ -64,7 +64,8 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.len
 
 function copyInto(param: Parameter, name: string, entry: Entry, file: string): void {
   if (entry.tensor.dtype !== 'float32') {
-    throw new FinetuneError(`${file}: key '${entry.stored}' holds integers, expected floating-point weights for '${name}'`);
+    const target = entry.stored === name ? '' : ` for '${name}'`;
+    throw new FinetuneError(`${file}: key '${entry.stored}' holds integers, expected floating-point weights${target}`);
   }
   if (!sameShape(entry.tensor.shape, param.shape)) {
     throw new FinetuneError(`${file}: key '${entry.stored}' has shape ${formatShape(entry.tensor.shape)}, expected ${formatShape(param.shape)}`);

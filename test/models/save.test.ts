@@ -1,0 +1,92 @@
+// Saving: the folder transformers writes (keys, shapes, config.json), and save -> reload -> the same logits.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { batchInputs } from '../../src/models/inputs.js';
+import { labelList } from '../../src/models/labels.js';
+import { loadSequenceClassifier } from '../../src/models/load.js';
+import { saveSequenceClassifier } from '../../src/models/save.js';
+import type { EncoderClassifier } from '../../src/models/types.js';
+import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
+
+const root = mkdtempSync(join(tmpdir(), 'finetune-save-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+describe('saving a classifier', () => {
+  for (const arch of ['bert', 'distilbert', 'roberta', 'xlm-roberta']) {
+    it(`${arch}: the keys, shapes and config.json transformers wrote, and the same logits after reloading`, async () => {
+      const { model, tokenizer } = await loadSequenceClassifier(goldenDir(arch));
+      const dir = join(root, arch);
+      await saveSequenceClassifier(model, tokenizer, dir);
+
+      const saved = readSafetensors(join(dir, 'model.safetensors'));
+      const original = readSafetensors(join(goldenDir(arch), 'model.safetensors'));
+      assert.deepEqual(saved.metadata, { format: 'pt' });
+      assert.deepEqual([...saved.tensors.keys()].sort(), [...original.tensors.keys()].sort());
+      for (const [key, tensor] of original.tensors) assert.deepEqual(saved.tensors.get(key)!.shape, tensor.shape, key);
+
+      // config.json exactly as transformers' save_pretrained wrote it for this model (same keys, order, values).
+      const ours = readJson(join(dir, 'config.json'));
+      const theirs = readJson(join(goldenDir(arch), 'config.json'));
+      assert.deepEqual(Object.keys(ours), Object.keys(theirs));
+      assert.deepEqual(ours, theirs);
+
+      const reloaded = await loadSequenceClassifier(dir);
+      assert.deepEqual(reloaded.warnings, []);
+      const get = expectedTensors(arch);
+      for (const batch of ['single', 'pair']) {
+        const inputs = goldenInputs(get, batch);
+        assert.equal(maxAbsDiff(reloaded.model.forward(inputs), model.forward(inputs)), 0, `${batch}: logits changed`);
+      }
+      // The tokenizer files come back and encode as before.
+      assert.ok(existsSync(join(dir, 'tokenizer.json')) && existsSync(join(dir, 'tokenizer_config.json')));
+      const text = 'A gorgeous, witty, seductive movie.';
+      assert.deepEqual(reloaded.tokenizer!.encode(text).ids, tokenizer!.encode(text).ids);
+    });
+  }
+
+  it('new labels round-trip through config.json; the trained head and other files survive', async () => {
+    const labels = { id2label: { 0: 'ham', 1: 'spam', 2: 'café' }, label2id: { ham: 0, spam: 1, 'café': 2 } };
+    const { model, tokenizer } = await loadSequenceClassifier(goldenDir('bert-base-model'), { labels });
+    const dir = join(root, 'labels');
+    await saveSequenceClassifier(model, tokenizer, dir);
+    writeFileSync(join(dir, 'trainer_state.json'), '{}');
+    await saveSequenceClassifier(model, tokenizer, dir);
+    assert.ok(existsSync(join(dir, 'trainer_state.json')), 'other files in the folder are kept');
+
+    const text = readFileSync(join(dir, 'config.json'), 'utf8');
+    assert.match(text, /"2": "caf\\u00e9"/, 'non-ASCII escaped as Python writes it');
+    const config = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
+    assert.deepEqual(config.id2label, { 0: 'ham', 1: 'spam', 2: 'café' });
+    assert.deepEqual(config.label2id, { ham: 0, spam: 1, 'café': 2 });
+    assert.equal(config.dtype, 'float32');
+
+    const reloaded = await loadSequenceClassifier(dir);
+    assert.deepEqual(reloaded.warnings, []);
+    const classifier = reloaded.model as EncoderClassifier;
+    assert.deepEqual(labelList(classifier.labels), ['ham', 'spam', 'café']);
+    const inputs = batchInputs(tokenizer!.encodeBatch(['great fun', 'dull'], undefined, {}), tokenizer!.padId);
+    assert.equal(maxAbsDiff(reloaded.model.forward(inputs), model.forward(inputs)), 0);
+  });
+
+  it('two placeholder labels are left out of config.json, as transformers leaves them', async () => {
+    const { model } = await loadSequenceClassifier(goldenDir('bert-legacy'));
+    const dir = join(root, 'default-labels');
+    await saveSequenceClassifier(model, null, dir);
+    const config = readJson(join(dir, 'config.json'));
+    assert.equal(config.id2label, undefined);
+    assert.equal(config.label2id, undefined);
+    assert.equal(config.torch_dtype, undefined);
+    assert.equal(existsSync(join(dir, 'tokenizer.json')), false);
+    const reloaded = await loadSequenceClassifier(dir);
+    assert.equal(reloaded.model.numLabels, 2);
+    const get = expectedTensors('bert-legacy');
+    assert.ok(maxAbsDiff((reloaded.model as EncoderClassifier).lastHiddenState(goldenInputs(get, 'single')), get('single.last_hidden_state')!) < 1e-4);
+  });
+});
