@@ -1,0 +1,169 @@
+// Command-line flags: a typed spec per command, parsing of argv and --config files, flags overriding the file.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { FinetuneError, UsageError } from '../errors.js';
+
+export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list';
+
+export interface FlagSpec {
+  readonly type: FlagType;
+  readonly help: string;
+  /** Shown in help; the command applies its own defaults. */
+  readonly default?: string | number | boolean;
+  /** A boolean-like flag that may also take a value (e.g. `--resume` or `--resume dir`). */
+  readonly optionalValue?: boolean;
+}
+
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+export type FlagValue = string | number | boolean | string[];
+export type ParsedFlags = Record<string, FlagValue>;
+
+/** Flags every command accepts. */
+export const COMMON_FLAGS: FlagSpecs = {
+  config: { type: 'string', help: 'read options from a YAML or JSON file (flags override it)' },
+  json: { type: 'boolean', help: 'print the result as one JSON object on the last line of stdout' },
+  debug: { type: 'boolean', help: 'show stack traces on errors' },
+  help: { type: 'boolean', help: 'show this help' },
+  backend: { type: 'string', help: 'compute backend: native | js | native-builtin (env FINETUNE_BACKEND)' },
+  threads: { type: 'int', help: 'worker threads for the kernels (env FINETUNE_THREADS; default: all cores)' },
+};
+
+function coerce(name: string, spec: FlagSpec, raw: unknown, source: string): FlagValue {
+  const where = `${source}: --${name}`;
+  switch (spec.type) {
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      if (spec.optionalValue && typeof raw === 'string') return raw;
+      throw new FinetuneError(`${where}: '${String(raw)}' is not true or false`);
+    case 'number':
+    case 'int': {
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(value) || (spec.type === 'int' && !Number.isInteger(value))) {
+        throw new FinetuneError(`${where}: '${String(raw)}' is not ${spec.type === 'int' ? 'an integer' : 'a number'}`);
+      }
+      return value;
+    }
+    case 'list':
+      if (Array.isArray(raw)) return raw.map(String);
+      return String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    case 'string':
+      if (typeof raw === 'object' && raw !== null) throw new FinetuneError(`${where}: expected a single value`);
+      return String(raw);
+  }
+}
+
+const toFlagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-');
+
+/** Reads a --config file: a YAML or JSON mapping of flag names (kebab-case, camelCase or snake_case) to values. */
+function readConfigFile(path: string, specs: FlagSpecs): ParsedFlags {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new FinetuneError(`${path}: cannot read the config file`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new FinetuneError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new FinetuneError(`${path}: expected a mapping of option names to values`);
+  const out: ParsedFlags = {};
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const name = toFlagName(key);
+    const spec = specs[name];
+    if (!spec || name === 'config') throw new FinetuneError(`${path}: unknown option '${key}'`);
+    out[name] = coerce(name, spec, value, path);
+  }
+  return out;
+}
+
+/**
+ * Parses `--name value`, `--name=value`, boolean `--name` / `--no-name`, and repeatable list flags.
+ * Unknown flags and missing values are usage errors (exit 2); bad values are exit 1. Positional
+ * arguments are returned separately.
+ */
+export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { flags: ParsedFlags; positional: string[] } {
+  const specs: FlagSpecs = { ...COMMON_FLAGS, ...commandSpecs };
+  const flags: ParsedFlags = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--') || arg === '--') {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let inline: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    let spec = specs[name];
+    if (!spec && name.startsWith('no-') && specs[name.slice(3)]?.type === 'boolean' && inline === undefined) {
+      name = name.slice(3);
+      spec = specs[name];
+      inline = 'false';
+    }
+    if (!spec) throw new UsageError(`unknown option --${name} (see --help)`);
+    let raw: string;
+    if (inline !== undefined) raw = inline;
+    else if (spec.type === 'boolean') {
+      const next = argv[i + 1];
+      raw = spec.optionalValue && next !== undefined && !next.startsWith('--') ? (i++, next) : 'true';
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`option --${name} needs a value`);
+      raw = next;
+      i++;
+    }
+    const value = coerce(name, spec, raw, 'command line');
+    const previous = flags[name];
+    flags[name] = spec.type === 'list' && Array.isArray(previous) ? [...previous, ...(value as string[])] : value;
+  }
+  if (typeof flags.config === 'string') {
+    const fromFile = readConfigFile(flags.config, specs);
+    return { flags: { ...fromFile, ...flags }, positional };
+  }
+  return { flags, positional };
+}
+
+/** Typed accessors over parsed flags. */
+export class Flags {
+  constructor(readonly values: ParsedFlags) {}
+
+  has(name: string): boolean {
+    return this.values[name] !== undefined;
+  }
+
+  string(name: string): string | undefined {
+    const v = this.values[name];
+    return v === undefined ? undefined : String(v);
+  }
+
+  number(name: string): number | undefined {
+    const v = this.values[name];
+    return typeof v === 'number' ? v : undefined;
+  }
+
+  boolean(name: string): boolean {
+    return this.values[name] === true || typeof this.values[name] === 'string';
+  }
+
+  list(name: string): string[] | undefined {
+    const v = this.values[name];
+    return Array.isArray(v) ? v : undefined;
+  }
+}
+
+/** Help text for a command's flags. */
+export function formatFlagHelp(specs: FlagSpecs): string {
+  const all = { ...specs, ...COMMON_FLAGS };
+  const lines = Object.entries(all).map(([name, spec]) => {
+    const value = spec.type === 'boolean' ? '' : ` <${spec.type === 'list' ? 'a,b' : spec.type}>`;
+    const def = spec.default !== undefined ? ` (default ${String(spec.default)})` : '';
+    return `  --${name}${value}`.padEnd(34) + spec.help + def;
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,73 @@
+// The `finetune` entry point: picks the command, parses its flags, runs it, and maps errors to exit codes.
+import { readFileSync } from 'node:fs';
+import { FinetuneError, UsageError } from '../errors.js';
+import { formatFlagHelp, Flags, parseFlags } from './args.js';
+import { applyEngineFlags, type Command } from './command.js';
+import { benchCommand } from './commands/bench.js';
+
+const COMMANDS: readonly Command[] = [benchCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function mainHelp(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n');
+  return `finetune ${version()}: fine-tune pre-trained neural networks on Node.js
+
+Usage: finetune <command> [options]
+
+Commands:
+${rows}
+
+Run 'finetune <command> --help' for a command's options. Every option can also come from
+--config file.yaml (or .json); flags override the file.`;
+}
+
+function commandHelp(c: Command): string {
+  return `finetune ${c.name}: ${c.summary}\n\n${c.usage ?? `Usage: finetune ${c.name} [options]`}\n\nOptions:\n${formatFlagHelp(c.flags)}`;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(`${mainHelp()}\n`);
+      return 0;
+    }
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    const { flags: values, positional } = parseFlags(rest, command.flags);
+    const flags = new Flags(values);
+    if (flags.boolean('help')) {
+      process.stdout.write(`${commandHelp(command)}\n`);
+      return 0;
+    }
+    applyEngineFlags(flags);
+    const json = flags.boolean('json');
+    const result = await command.run({
+      flags,
+      positional,
+      log: (line) => (json ? process.stderr : process.stdout).write(`${line}\n`),
+    });
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof FinetuneError) {
+      process.stderr.write(`finetune: ${error.message}\n`);
+      if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`finetune: ${message.split('\n')[0]}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
