@@ -2,7 +2,7 @@
 # configure time (OpenBLAS on Linux, Accelerate on macOS); finetune_native_builtin never does.
 {
   "variables": {
-    "blas_kind%": "<!(node detect-blas.cjs kind)",
+    "blas_kind%": "<!(node src/detect-blas.cjs kind)",
     "sources_common": [
       "src/addon.c", "src/args.c", "src/pool.c", "src/gemm.c", "src/gemm-builtin.c", "src/elementwise.c",
       "src/strided.c", "src/reduce.c", "src/normalize.c", "src/loss.c", "src/optim.c"
@@ -28,8 +28,8 @@
       "conditions": [
         ["blas_kind=='openblas'", {
           "defines": ["FT_BLAS_OPENBLAS=1"],
-          "cflags": ["<!@(node detect-blas.cjs cflags)"],
-          "libraries": ["<!@(node detect-blas.cjs libs)"]
+          "cflags": ["<!@(node src/detect-blas.cjs cflags)"],
+          "libraries": ["<!@(node src/detect-blas.cjs libs)"]
         }],
         ["blas_kind=='accelerate'", {
           "defines": ["FT_BLAS_ACCELERATE=1"],

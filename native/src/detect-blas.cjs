@@ -1,5 +1,5 @@
 // Configure-time BLAS probe for binding.gyp: prints the library kind, its compiler flags or its linker flags.
-// Usage: node detect-blas.cjs kind|cflags|libs. FINETUNE_NO_BLAS=1 forces 'none' (the built-in GEMM).
+// Usage (from native/): node src/detect-blas.cjs kind|cflags|libs. FINETUNE_NO_BLAS=1 forces 'none' (the built-in GEMM).
 'use strict';
 const { existsSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
@@ -58,6 +58,6 @@ else if (what === 'libs') {
   else if (found.kind === 'accelerate') console.log('-framework Accelerate');
   else console.log('');
 } else {
-  console.error('usage: node detect-blas.cjs kind|cflags|libs');
+  console.error('usage: node src/detect-blas.cjs kind|cflags|libs');
   process.exit(2);
 }

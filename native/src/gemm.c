@@ -34,13 +34,23 @@ const char *ft_gemm_library(void) {
 }
 
 /*
- * OpenBLAS runs single-threaded under our pool: one set of threads splits every product, so OpenBLAS's
- * own workers never compete with the pool's for the cores between calls.
+ * By default OpenBLAS runs single-threaded under our pool: one set of threads splits every product, so
+ * OpenBLAS's own workers never compete with the pool's for the cores between calls.
+ * FINETUNE_GEMM_THREADING=blas instead gives OpenBLAS the threads and calls it from the main thread.
  */
+static int blas_threads_itself(void) {
+#if defined(FT_BLAS_OPENBLAS)
+  const char *mode = getenv("FINETUNE_GEMM_THREADING");
+  return mode && strcmp(mode, "blas") == 0;
+#else
+  return 0;
+#endif
+}
+
 void ft_gemm_set_threads(int threads) {
   (void)threads;
 #if defined(FT_BLAS_OPENBLAS)
-  openblas_set_num_threads(1);
+  openblas_set_num_threads(blas_threads_itself() ? threads : 1);
 #endif
 }
 
@@ -112,6 +122,10 @@ void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t
   batch_plan plan = {{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc}, stride_a, stride_b, stride_c, 0, 1};
   int64_t macs = m * n * (k > 0 ? k : 1);
   int threads = ft_threads();
+  if (blas_threads_itself()) {
+    run_batches(&plan, 0, batch, 0);
+    return;
+  }
   if (batch >= 4 * (int64_t)threads || (batch >= threads && batch % threads == 0) || threads == 1) {
     int64_t grain = MIN_MACS_PER_PART / macs + 1;
     ft_parallel_for(batch, grain, run_batches, &plan);
