@@ -4,8 +4,10 @@ import { FinetuneError, UsageError } from '../errors.js';
 import { formatFlagHelp, Flags, parseFlags } from './args.js';
 import { applyEngineFlags, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
+import { evalCommand } from './commands/eval.js';
+import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [benchCommand];
+const COMMANDS: readonly Command[] = [trainCommand, evalCommand, benchCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -100,15 +100,19 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = {
   cacheFeatures: 'auto',
 };
 
-function check(ok: boolean, key: string, value: unknown, expected: string): void {
-  if (!ok) throw new FinetuneError(`training option ${key}: ${JSON.stringify(value)} ${expected}`);
-}
+/** How an option is named in errors: `training option batchSize` by default; the CLI passes its flag names. */
+export type OptionNamer = (key: keyof TrainingArguments) => string;
+
+const defaultNamer: OptionNamer = (key) => `training option ${key}`;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Fills defaults and checks every value; a bad one is a FinetuneError naming the option. */
-export function resolveTrainingArguments(options: TrainingOptions): TrainingArguments {
+export function resolveTrainingArguments(options: TrainingOptions, nameOf: OptionNamer = defaultNamer): TrainingArguments {
+  const check = (ok: boolean, key: keyof TrainingArguments, value: unknown, expected: string): void => {
+    if (!ok) throw new FinetuneError(`${nameOf(key)}: ${JSON.stringify(value)} ${expected}`);
+  };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const a = { ...TRAINING_DEFAULTS, ...defined } as TrainingArguments;
   check(typeof a.outputDir === 'string' && a.outputDir !== '', 'outputDir', a.outputDir, 'must name a folder');

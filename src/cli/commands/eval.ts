@@ -1,0 +1,38 @@
+// `finetune eval`: a trained model on a labelled file: loss, accuracy, precision, recall, F1 (macro, weighted, per class), confusion matrix.
+import { UsageError } from '../../errors.js';
+import { evalResultsJson, formatEvaluation } from '../../train/eval-results.js';
+import { evalClassifier } from '../../train/run/eval-classifier.js';
+import type { Command } from '../command.js';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a trained model on labelled data',
+  usage: 'Usage: finetune eval --model <dir> --data <file> [--text-column ...] [--label-column ...] [--json]',
+  flags: {
+    model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
+    data: { type: 'string', help: 'labelled data: CSV, TSV, JSONL, JSON or Parquet' },
+    'text-column': { type: 'string', help: 'column of the text (detected when omitted)' },
+    'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
+    'label-column': { type: 'string', help: 'column of the label (detected when omitted)' },
+    'batch-size': { type: 'int', help: 'examples per batch', default: 64 },
+    'max-length': { type: 'int', help: 'longest input in tokens', default: 128 },
+  },
+  async run({ flags, log }) {
+    const model = flags.string('model');
+    const data = flags.string('data');
+    if (model === undefined) throw new UsageError('eval: --model is required');
+    if (data === undefined) throw new UsageError('eval: --data is required');
+    const opt = (name: string): string | undefined => flags.string(name);
+    const { result } = await evalClassifier({
+      model, data,
+      ...(opt('text-column') === undefined ? {} : { textColumn: opt('text-column')! }),
+      ...(opt('text-pair-column') === undefined ? {} : { textPairColumn: opt('text-pair-column')! }),
+      ...(opt('label-column') === undefined ? {} : { labelColumn: opt('label-column')! }),
+      ...(flags.number('batch-size') === undefined ? {} : { batchSize: flags.number('batch-size')! }),
+      ...(flags.number('max-length') === undefined ? {} : { maxLength: flags.number('max-length')! }),
+    });
+    log(`${model} on ${data}:`);
+    for (const line of formatEvaluation(result)) log(line);
+    return evalResultsJson(result);
+  },
+};

@@ -1,0 +1,138 @@
+// `finetune train`: flags and config files into TrainRunOptions, then trainClassifier; the result as JSON.
+import { UsageError, FinetuneError } from '../../errors.js';
+import { parseFreezeSpec } from '../../models/freeze.js';
+import { streamOutput } from '../../train/callbacks/terminal-output.js';
+import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
+import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
+import type { Flags } from '../args.js';
+import type { Command } from '../command.js';
+
+/** Flag name of each training argument, for error messages. */
+const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
+  epochs: 'epochs', maxSteps: 'max-steps', batchSize: 'batch-size', evalBatchSize: 'eval-batch-size', learningRate: 'lr',
+  weightDecay: 'weight-decay', warmupRatio: 'warmup-ratio', warmupSteps: 'warmup-steps', scheduler: 'scheduler',
+  maxGradNorm: 'max-grad-norm', gradAccumSteps: 'grad-accum', seed: 'seed', evalEvery: 'eval-every', loggingSteps: 'logging-steps',
+  saveTotalLimit: 'save-total-limit', earlyStoppingMinDelta: 'min-delta', metricForBest: 'metric-for-best',
+  classWeights: 'class-weights', labelSmoothing: 'label-smoothing', groupByLength: 'group-by-length',
+};
+
+function parseEvalEvery(value: string | undefined): EvalEvery | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'epoch') return 'epoch';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new FinetuneError(`--eval-every ${value}: expected 'epoch' or a number of steps >= 1`);
+  return n;
+}
+
+function parseClassWeights(value: string | undefined): ClassWeightsOption | undefined {
+  if (value === undefined || value === 'none') return undefined;
+  if (value === 'balanced') return 'balanced';
+  const weights = value.split(',').map((w) => Number(w.trim()));
+  if (weights.length === 0 || weights.some((w) => !Number.isFinite(w) || w < 0)) {
+    throw new FinetuneError(`--class-weights ${value}: expected 'balanced' or numbers >= 0 separated by commas, one per class`);
+  }
+  return weights;
+}
+
+function parseInit(value: string | undefined): 'pretrained' | 'random' {
+  if (value === undefined || value === 'pretrained' || value === 'random') return value ?? 'pretrained';
+  throw new FinetuneError(`--init ${value}: expected pretrained or random`);
+}
+
+/** Reads the run's options from parsed flags. */
+export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
+  const model = flags.string('model');
+  const data = flags.string('data');
+  if (model === undefined) throw new UsageError('train: --model is required (a model folder, a Hub id, or a config.json with --init random)');
+  if (data === undefined) throw new UsageError('train: --data is required (a CSV, TSV, JSONL or Parquet file, or a built-in data set)');
+  const num = (name: string): number | undefined => flags.number(name);
+  const str = (name: string): string | undefined => flags.string(name);
+  const training: Partial<Record<keyof TrainingArguments, unknown>> = {
+    epochs: num('epochs'), maxSteps: num('max-steps'), batchSize: num('batch-size'), evalBatchSize: num('eval-batch-size'),
+    learningRate: num('lr'), weightDecay: num('weight-decay'), warmupRatio: num('warmup-ratio'), warmupSteps: num('warmup-steps'),
+    scheduler: str('scheduler'), maxGradNorm: num('max-grad-norm'), gradAccumSteps: num('grad-accum'), seed: num('seed'),
+    evalEvery: parseEvalEvery(str('eval-every')), loggingSteps: num('logging-steps'), saveTotalLimit: num('save-total-limit'),
+    earlyStoppingMinDelta: num('min-delta'), metricForBest: str('metric-for-best'), classWeights: parseClassWeights(str('class-weights')),
+    labelSmoothing: num('label-smoothing'), ...(flags.has('group-by-length') ? { groupByLength: flags.boolean('group-by-length') } : {}),
+  };
+  const defined = Object.fromEntries(Object.entries(training).filter(([, v]) => v !== undefined)) as TrainRunOptions['training'];
+  const resume = flags.values.resume;
+  const early = num('early-stopping');
+  return {
+    model, data, init: parseInit(str('init')),
+    ...(str('eval-data') === undefined ? {} : { evalData: str('eval-data')! }),
+    ...(num('eval-split') === undefined ? {} : { evalSplit: num('eval-split')! }),
+    ...(str('text-column') === undefined ? {} : { textColumn: str('text-column')! }),
+    ...(str('text-pair-column') === undefined ? {} : { textPairColumn: str('text-pair-column')! }),
+    ...(str('label-column') === undefined ? {} : { labelColumn: str('label-column')! }),
+    ...(str('output') === undefined ? {} : { output: str('output')! }),
+    ...(resume === undefined || resume === false ? {} : { resume: resume === true ? true : String(resume) }),
+    ...(flags.boolean('overwrite') ? { overwrite: true } : {}),
+    ...(num('max-length') === undefined ? {} : { maxLength: num('max-length')! }),
+    ...(str('freeze') === undefined ? {} : { freeze: parseFreezeSpec(str('freeze')!) }),
+    ...(early === undefined ? {} : { earlyStopping: early }),
+    ...(defined === undefined ? {} : { training: defined }),
+    optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
+  };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'fine-tune a model on labelled text (evaluation, early stopping, checkpoints, resume)',
+  usage: 'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]',
+  flags: {
+    model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
+    data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet file, or a built-in data set' },
+    'eval-data': { type: 'string', help: 'evaluation data file (default: a validation split of --data)' },
+    'eval-split': { type: 'number', help: 'fraction of --data held out, stratified, when no --eval-data (0: none)', default: 0.1 },
+    'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
+    'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
+    'label-column': { type: 'string', help: 'column of the label (detected per file when omitted)' },
+    output: { type: 'string', help: 'output folder (default runs/<timestamp>; never overwrites a previous run)' },
+    overwrite: { type: 'boolean', help: 'allow a non-empty --output folder (its old checkpoints are removed)' },
+    init: { type: 'string', help: 'pretrained (read the weights) or random (fresh weights from config.json)', default: 'pretrained' },
+    epochs: { type: 'number', help: 'passes over the training data', default: 3 },
+    'max-steps': { type: 'int', help: 'stop after this many optimizer steps (overrides --epochs)' },
+    'batch-size': { type: 'int', help: 'examples per batch', default: 16 },
+    'eval-batch-size': { type: 'int', help: 'examples per evaluation batch', default: 64 },
+    lr: { type: 'number', help: 'peak learning rate of AdamW', default: 5e-5 },
+    'weight-decay': { type: 'number', help: 'AdamW weight decay (never on biases and LayerNorm)', default: 0.01 },
+    'warmup-ratio': { type: 'number', help: 'fraction of steps warming up from 0', default: 0.1 },
+    'warmup-steps': { type: 'int', help: 'warm-up steps (overrides --warmup-ratio)' },
+    scheduler: { type: 'string', help: 'linear | cosine | constant after warm-up', default: 'linear' },
+    'max-length': { type: 'int', help: 'longest input in tokens (longer texts are truncated)', default: 128 },
+    'grad-accum': { type: 'int', help: 'batches accumulated per optimizer step', default: 1 },
+    'max-grad-norm': { type: 'number', help: 'clip the gradient norm to this (0: no clipping)', default: 1 },
+    seed: { type: 'int', help: 'seed of initialisation, dropout, data order and the validation split', default: 42 },
+    freeze: { type: 'string', help: 'none | base (train the head on cached features) | embeddings | N lowest layers', default: 'none' },
+    'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
+    'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
+    'metric-for-best': { type: 'string', help: 'f1_macro | accuracy | loss | f1_weighted | precision_macro | recall_macro ...', default: 'f1_macro' },
+    'eval-every': { type: 'string', help: "evaluate and checkpoint every N steps or 'epoch'", default: 'epoch' },
+    'logging-steps': { type: 'int', help: 'log the training loss every N steps (default: about 50 times per run)' },
+    'save-total-limit': { type: 'int', help: 'recent checkpoints kept besides the best', default: 2 },
+    resume: { type: 'boolean', optionalValue: true, help: "continue --output's latest checkpoint, or the given checkpoint or run folder" },
+    'class-weights': { type: 'string', help: "balanced, or one weight per class: 1,3.5" },
+    'label-smoothing': { type: 'number', help: 'label smoothing of the loss', default: 0 },
+    'group-by-length': { type: 'boolean', help: 'batch texts of similar length together (--no-group-by-length to turn off)', default: true },
+    progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
+  },
+  async run({ flags, log }) {
+    const options = trainOptionsFromFlags(flags);
+    const json = flags.boolean('json');
+    const stream = json ? process.stderr : process.stdout;
+    const output = stream.isTTY ? streamOutput(stream) : { line: log, warn: (text: string) => log(`warning: ${text}`) };
+    const result = await trainClassifier(options, { output, progress: !flags.has('progress') || flags.boolean('progress') });
+    const evaluation = result.evaluation;
+    return {
+      output: result.outputDir,
+      global_step: result.train.globalStep,
+      train_loss: result.train.trainLoss,
+      stopped_early: result.train.stoppedEarly,
+      best_checkpoint: result.train.bestCheckpoint,
+      restored_best: result.train.restoredBest,
+      train_runtime: result.train.runtimeSeconds,
+      ...(evaluation ?? {}),
+    };
+  },
+};

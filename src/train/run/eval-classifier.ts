@@ -1,0 +1,69 @@
+// evalClassifier: a saved model on a labelled file (what `finetune eval` does): loss, accuracy, precision, recall, F1, confusion matrix.
+import { LabelMap } from '../../data/labels.js';
+import { loadDataset } from '../../data/load.js';
+import type { Example } from '../../data/types.js';
+import { FinetuneError } from '../../errors.js';
+import { loadSequenceClassifier } from '../../models/load.js';
+import type { SequenceClassifier } from '../../models/types.js';
+import { encodeDataset } from '../collate.js';
+import { evaluateModel, type EvaluationResult } from '../evaluate.js';
+import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
+
+export interface EvalRunOptions {
+  /** A model folder (a training run's output) or a Hub id. */
+  readonly model: string;
+  /** A labelled data file. */
+  readonly data: string;
+  readonly textColumn?: string;
+  readonly textPairColumn?: string;
+  readonly labelColumn?: string;
+  /** Examples per batch (default 64). */
+  readonly batchSize?: number;
+  /** Longest input in tokens (default 128, or the tokenizer's limit if lower). */
+  readonly maxLength?: number;
+}
+
+export interface EvalRunResult {
+  readonly result: EvaluationResult;
+  readonly model: SequenceClassifier;
+  /** Data rows read and examples kept, for the log. */
+  readonly examples: number;
+}
+
+function classNames(model: SequenceClassifier): string[] {
+  const config = model.configJson() as { id2label?: Record<string, string> };
+  return Array.from({ length: model.numLabels }, (_, i) => config.id2label?.[String(i)] ?? `LABEL_${i}`);
+}
+
+/**
+ * The label map of a model for the data: the model's class names; when they are transformers'
+ * placeholders LABEL_i and the data's labels are the integers 0..N-1, integer i is class i.
+ */
+function labelMapFor(names: readonly string[], examples: readonly Example[]): { labels: LabelMap; examples: readonly Example[] } {
+  // LabelMap.fromLabels would sort the names; the model's ids are id2label's order.
+  const labels = LabelMap.fromConfig({ id2label: Object.fromEntries(names.map((n, i) => [String(i), n])) }, 'the model config.json');
+  const placeholders = names.every((n, i) => n === `LABEL_${i}`);
+  if (placeholders && examples.every((e) => /^\d+$/.test(e.label) && Number(e.label) < names.length)) {
+    return { labels, examples: examples.map((e) => ({ ...e, label: `LABEL_${e.label}` })) };
+  }
+  return { labels, examples };
+}
+
+/** Loads the model and its tokenizer, reads and checks the data, and evaluates. */
+export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
+  const batchSize = options.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
+  const loaded = await loadSequenceClassifier(options.model);
+  if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
+  const data = await loadDataset(options.data, {
+    ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
+    ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
+    ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+  });
+  const names = classNames(loaded.model);
+  const { labels, examples } = labelMapFor(names, data.examples);
+  const maxLength = options.maxLength ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
+  const encoded = encodeDataset(examples, loaded.tokenizer, labels, { maxLength, source: options.data });
+  const result = evaluateModel(loaded.model, encoded, { batchSize, labels: names });
+  return { result, model: loaded.model, examples: examples.length };
+}

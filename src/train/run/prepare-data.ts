@@ -1,0 +1,112 @@
+// Training and evaluation examples for a run: a file or built-in data set, a given evaluation file or a stratified split, with the checks and notices.
+import { existsSync } from 'node:fs';
+import { isBuiltinDataset, loadBuiltinDataset } from '../../data/builtin.js';
+import { classDistribution } from '../../data/distribution.js';
+import { LabelMap } from '../../data/labels.js';
+import { findLeakage, leakageWarning } from '../../data/leakage.js';
+import { loadDataset } from '../../data/load.js';
+import { stratifiedSplit } from '../../data/split.js';
+import type { ClassCount, DataReport, Example, LoadDatasetOptions } from '../../data/types.js';
+import { FinetuneError } from '../../errors.js';
+
+export interface DataOptions {
+  /** A data file (CSV, TSV, JSONL, JSON, Parquet) or a built-in data set name. */
+  readonly data: string;
+  /** Evaluation file; default: a stratified split of the training data (a built-in set's own test split). */
+  readonly evalData?: string;
+  /** Fraction of the training data held out for validation when no evalData is given (default 0.1; 0 for none). */
+  readonly evalSplit?: number;
+  /** Columns, detected per file when absent; when named, they apply to both files. */
+  readonly textColumn?: string;
+  readonly textPairColumn?: string;
+  readonly labelColumn?: string;
+  /** Seed of the validation split. */
+  readonly seed: number;
+}
+
+export interface PreparedData {
+  readonly train: Example[];
+  readonly evaluation: Example[] | undefined;
+  /** How the evaluation data is named in logs and the report. */
+  readonly evaluationName: string | undefined;
+  readonly labels: LabelMap;
+  readonly trainClasses: readonly ClassCount[];
+  /** Lines describing the data (rows, drops, classes), for the log. */
+  readonly description: string[];
+  /** Things the user should know: drops, imbalance, leakage. */
+  readonly warnings: string[];
+}
+
+/** The default share of the training data held out for validation. */
+export const DEFAULT_EVAL_SPLIT = 0.1;
+
+function describeReport(report: DataReport): string {
+  const dropped = [
+    report.emptyDropped > 0 ? `${report.emptyDropped} empty` : '',
+    report.duplicatesDropped > 0 ? `${report.duplicatesDropped} duplicate` : '',
+  ].filter((s) => s !== '');
+  return `${report.source}: ${report.rowsRead.toLocaleString('en-US')} rows read, ${report.examples.toLocaleString('en-US')} kept` +
+    (dropped.length > 0 ? ` (${dropped.join(', ')} dropped)` : '');
+}
+
+/** `neg 120 (40.0%), pos 180 (60.0%)`. */
+export function describeClasses(classes: readonly ClassCount[]): string {
+  return classes.map((c) => `${c.label} ${c.count.toLocaleString('en-US')} (${(c.fraction * 100).toFixed(1)}%)`).join(', ');
+}
+
+/** Loads, cleans and splits the data; every problem is a one-line FinetuneError naming the file and row. */
+export async function prepareData(options: DataOptions): Promise<PreparedData> {
+  const columns: LoadDatasetOptions = {
+    ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
+    ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
+    ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+  };
+  const split = options.evalSplit ?? DEFAULT_EVAL_SPLIT;
+  if (!(split >= 0 && split < 1)) throw new FinetuneError(`--eval-split ${split}: must be a fraction in [0, 1)`);
+  const description: string[] = [];
+  const warnings: string[] = [];
+  let train: Example[];
+  let evaluation: Example[] | undefined;
+  let evaluationName: string | undefined;
+  if (isBuiltinDataset(options.data) && !existsSync(options.data)) {
+    const builtin = await loadBuiltinDataset(options.data);
+    description.push(`${builtin.name}: ${builtin.description}`, describeReport(builtin.report));
+    warnings.push(...builtin.report.warnings);
+    train = builtin.train;
+    if (options.evalData === undefined) {
+      evaluation = builtin.test;
+      evaluationName = `${builtin.name} (held-out test split)`;
+    }
+  } else {
+    const loaded = await loadDataset(options.data, columns);
+    description.push(describeReport(loaded.report));
+    warnings.push(...loaded.report.warnings);
+    train = loaded.examples;
+  }
+  if (options.evalData !== undefined) {
+    const loaded = await loadDataset(options.evalData, columns);
+    description.push(describeReport(loaded.report));
+    warnings.push(...loaded.report.warnings.filter((w) => !w.includes('class imbalance')));
+    evaluation = loaded.examples;
+    evaluationName = options.evalData;
+  } else if (evaluation === undefined && split > 0) {
+    const parts = stratifiedSplit(train, split, options.seed);
+    train = parts.train;
+    evaluation = parts.validation;
+    evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
+  }
+  const trainClasses = classDistribution(train);
+  if (trainClasses.length < 2) {
+    throw new FinetuneError(`${options.data}: only one class ('${trainClasses[0]?.label ?? ''}') in the training data; a classifier needs at least two`);
+  }
+  const labels = LabelMap.fromExamples(train);
+  // An evaluation label the model never saw would make the head's classes and the metrics disagree.
+  if (evaluation) for (const example of evaluation) labels.id(example.label, example.origin ?? evaluationName);
+  description.push(`training: ${train.length.toLocaleString('en-US')} examples, ${trainClasses.length} classes: ${describeClasses(trainClasses)}`);
+  if (evaluation && evaluationName) {
+    description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(classDistribution(evaluation))}`);
+    const leak = leakageWarning(findLeakage(train, evaluation), evaluation.length, evaluationName);
+    if (leak !== undefined) warnings.push(leak);
+  }
+  return { train, evaluation, evaluationName, labels, trainClasses, description, warnings };
+}

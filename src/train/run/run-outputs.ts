@@ -1,0 +1,59 @@
+// The files a finished run leaves: the model in Hugging Face layout, trainer_state.json, eval_results.json, report.html.
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
+import { saveSequenceClassifier } from '../../models/save.js';
+import type { SequenceClassifier } from '../../models/types.js';
+import { writeReport } from '../../report/report.js';
+import type { TextTokenizer } from '../../tokenizers/types.js';
+import { evalResultsJson, type EvalResultsJson } from '../eval-results.js';
+import type { EvaluationResult } from '../evaluate.js';
+import type { Trainer, TrainResult } from '../trainer.js';
+import { formatDuration } from '../callbacks/progress.js';
+import type { PreparedData } from './prepare-data.js';
+
+export type { EvalResultsJson } from '../eval-results.js';
+
+export interface RunOutputs {
+  readonly outputDir: string;
+  readonly model: SequenceClassifier;
+  readonly tokenizer: TextTokenizer;
+  readonly trainer: Trainer;
+  readonly result: TrainResult;
+  readonly data: PreparedData;
+  readonly evaluation?: EvaluationResult;
+  readonly parameters: { readonly total: number; readonly trainable: number };
+  readonly modelSource: string;
+  /** Every warning of the run (data, model, training), shown in the report. */
+  readonly notices: readonly string[];
+  readonly options: { readonly model: string; readonly data: string; readonly init?: string };
+}
+
+/** Writes every output file (each atomically); returns eval_results.json's content when there was evaluation data. */
+export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson | null> {
+  const { outputDir, trainer, result, data, evaluation } = run;
+  await saveSequenceClassifier(run.model, run.tokenizer, outputDir);
+  writeJsonAtomic(join(outputDir, 'trainer_state.json'), trainer.state.toJSON());
+  const evalJson = evaluation ? evalResultsJson(evaluation, trainer.state.epoch) : null;
+  if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
+  const state = trainer.state;
+  const summary: [string, string][] = [
+    ['model', `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''})`],
+    ['parameters', `${run.parameters.total.toLocaleString('en-US')} (${run.parameters.trainable.toLocaleString('en-US')} trained)`],
+    ['training data', `${run.options.data}: ${data.train.length.toLocaleString('en-US')} examples`],
+    ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${(data.evaluation?.length ?? 0).toLocaleString('en-US')} examples` : 'none'],
+    ['steps', `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`],
+    ['training loss', Number.isFinite(result.trainLoss) ? result.trainLoss.toFixed(4) : '–'],
+    ['best checkpoint', state.bestModelCheckpoint ? `${state.bestModelCheckpoint} (${state.metricForBest} ${state.bestMetric?.toFixed(4)})${result.restoredBest ? ', restored' : ''}` : '–'],
+    ['run time', formatDuration(result.runtimeSeconds)],
+  ];
+  writeReport(join(outputDir, 'report.html'), {
+    title: `finetune: ${run.options.model} on ${run.options.data}`,
+    summary,
+    logHistory: state.logHistory,
+    ...(evaluation && data.evaluationName ? { evaluation: { name: data.evaluationName, loss: evaluation.loss, metrics: evaluation.metrics } } : {}),
+    bestStep: state.bestGlobalStep,
+    classCounts: data.trainClasses,
+    warnings: run.notices,
+  });
+  return evalJson;
+}

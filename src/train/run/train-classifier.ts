@@ -1,0 +1,143 @@
+// trainClassifier: a whole run from options (what `finetune train` does): data, model, training, and the output folder.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FinetuneError } from '../../errors.js';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
+import type { FreezeSpec } from '../../models/freeze.js';
+import { manualSeed } from '../../tensor/random.js';
+import type { TrainerCallback, TrainerOutput } from '../callbacks/callback.js';
+import { EarlyStopping } from '../callbacks/early-stopping.js';
+import { OverfittingMonitor } from '../callbacks/overfitting.js';
+import { ProgressCallback } from '../callbacks/progress.js';
+import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
+import { encodeDataset } from '../collate.js';
+import { Trainer, type TrainResult } from '../trainer.js';
+import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
+import { planOutput } from './output-folder.js';
+import { prepareData, type DataOptions } from './prepare-data.js';
+import { prepareModel } from './prepare-model.js';
+import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
+
+/** Everything a run takes; `training` holds the loop's settings (see TrainingArguments for defaults). */
+export interface TrainRunOptions extends Omit<DataOptions, 'seed'> {
+  /** Model folder, Hub id, or a config.json file with init 'random'. */
+  readonly model: string;
+  /** 'pretrained' (default) or 'random'. */
+  readonly init?: 'pretrained' | 'random';
+  /** Output folder (default runs/<timestamp>). */
+  readonly output?: string;
+  /** Continue the output folder's latest checkpoint (true), or the given checkpoint or output folder. */
+  readonly resume?: boolean | string;
+  /** Allow a non-empty output folder that is not resumed; its old checkpoints are removed (default false). */
+  readonly overwrite?: boolean;
+  /** Longest input in tokens (default 128, or the model's limit if lower). */
+  readonly maxLength?: number;
+  /** What stays fixed: 'none' (default), 'base', 'embeddings' or N lowest layers. */
+  readonly freeze?: FreezeSpec;
+  /** Early stopping patience in evaluations (default: off). */
+  readonly earlyStopping?: number;
+  /** Training-loop settings; outputDir comes from `output`. */
+  readonly training?: Partial<Omit<TrainingArguments, 'outputDir'>>;
+  /** How errors name a training option (the CLI passes its flag names). */
+  readonly optionNames?: OptionNamer;
+}
+
+export interface TrainRunResult {
+  readonly outputDir: string;
+  readonly train: TrainResult;
+  /** The final evaluation (of the restored best weights), when there was evaluation data. */
+  readonly evaluation: EvalResultsJson | null;
+}
+
+/** How the run talks to the user. */
+export interface RunIO {
+  readonly output: TrainerOutput;
+  /** Show the progress bar / step lines (default true). */
+  readonly progress?: boolean;
+}
+
+/**
+ * Runs a training from options. Every input is checked (and every file read) before the output
+ * folder is touched, so a bad input never damages an existing folder. The folder receives the
+ * model (Hugging Face layout), tokenizer, training_args.json, trainer_state.json,
+ * eval_results.json, report.html and checkpoints/.
+ */
+export async function trainClassifier(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
+  const notices: string[] = [];
+  const out: TrainerOutput = {
+    line: (text) => io.output.line(text),
+    warn: (text) => {
+      notices.push(text);
+      io.output.warn(text);
+    },
+    ...(io.output.redraw ? { redraw: (text: string) => io.output.redraw!(text) } : {}),
+  };
+  const plan = planOutput({
+    ...(options.output === undefined ? {} : { output: options.output }),
+    ...(options.resume === undefined ? {} : { resume: options.resume }),
+    ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
+  });
+  const args = resolveTrainingArguments({ ...options.training, outputDir: plan.outputDir }, options.optionNames);
+  const earlyStopping = options.earlyStopping === undefined ? undefined
+    : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
+
+  const data = await prepareData({ ...options, seed: args.seed });
+  for (const line of data.description) out.line(line);
+  for (const warning of data.warnings) out.warn(warning);
+  if (earlyStopping && !data.evaluation) {
+    throw new FinetuneError('--early-stopping needs evaluation data: give --eval-data or an --eval-split above 0');
+  }
+
+  // Initial weights and the new head are drawn from the run's seed.
+  manualSeed(args.seed);
+  const prepared = await prepareModel({
+    model: options.model, init: options.init ?? 'pretrained', labels: data.labels, freeze: options.freeze ?? 'none',
+    trainTexts: data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+  });
+  for (const warning of prepared.warnings) out.warn(warning);
+  const { model, tokenizer, maxLength, parameters } = prepared;
+  out.line(`model: ${model.modelType} from ${prepared.source}, ${parameters.total.toLocaleString('en-US')} parameters, ` +
+    `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(1)}%), max length ${maxLength}`);
+  const trainData = encodeDataset(data.train, tokenizer, data.labels, { maxLength, source: options.data });
+  const evalData = data.evaluation ? encodeDataset(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
+
+  const callbacks: TrainerCallback[] = [];
+  if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
+  callbacks.push(new OverfittingMonitor(out));
+  if (earlyStopping) callbacks.push(earlyStopping);
+  const trainer = new Trainer({
+    model, args, trainData, labels: data.labels.labels, callbacks, output: out, ...(evalData ? { evalData } : {}),
+  });
+  if (trainer.cachesFeatures) out.line('the base is frozen: computing its features once, then training the head on them');
+
+  // Inputs are all checked: from here on the output folder is written.
+  mkdirSync(plan.outputDir, { recursive: true });
+  if (plan.notice) out.line(plan.notice);
+  if (plan.resumeFrom === undefined && options.overwrite) rmSync(join(plan.outputDir, CHECKPOINTS_FOLDER), { recursive: true, force: true });
+  writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
+    ...args, model: options.model, init: options.init ?? 'pretrained', data: options.data,
+    eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
+    freeze: options.freeze ?? 'none', early_stopping_patience: options.earlyStopping ?? null,
+    text_column: options.textColumn ?? null, text_pair_column: options.textPairColumn ?? null, label_column: options.labelColumn ?? null,
+  });
+  if (plan.resumeFrom) {
+    trainer.resumeFrom(plan.resumeFrom);
+    out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
+  }
+  out.line(`training: ${trainer.plan.maxSteps.toLocaleString('en-US')} steps (${trainer.plan.stepsPerEpoch.toLocaleString('en-US')} per epoch), ` +
+    `batch ${args.batchSize}${args.gradAccumSteps > 1 ? ` x ${args.gradAccumSteps}` : ''}, lr ${args.learningRate}, ${args.scheduler} schedule, ` +
+    `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`);
+  const result = await trainer.train();
+  const evaluation = evalData ? trainer.evaluate() : undefined;
+  const evalJson = await writeRunOutputs({
+    outputDir: plan.outputDir, model, tokenizer, trainer, result, data, parameters,
+    ...(evaluation ? { evaluation } : {}), modelSource: prepared.source, options, notices,
+  });
+  if (evalJson) {
+    out.line(`final evaluation on ${data.evaluationName}: loss ${evalJson.eval_loss.toFixed(4)}, accuracy ${evalJson.eval_accuracy.toFixed(4)}, ` +
+      `F1 macro ${evalJson.eval_f1_macro.toFixed(4)}, precision ${evalJson.eval_precision_macro.toFixed(4)}, recall ${evalJson.eval_recall_macro.toFixed(4)}`);
+  }
+  out.line(`saved the model, tokenizer, trainer_state.json and report.html to ${plan.outputDir}`);
+  return { outputDir: plan.outputDir, train: result, evaluation: evalJson };
+}
