@@ -95,9 +95,33 @@ export class JsonTokenizer implements TextTokenizer {
     return this.tokens[id];
   }
 
+  /**
+   * tokenizer_config.json as saved: the loaded one, plus what transformers needs and tokenizer.json
+   * implies (class, unknown/padding/separator/classifier tokens, length limit) where it was silent.
+   */
+  savedConfig(): TokenizerConfigJson {
+    const implied: Record<string, unknown> = { tokenizer_class: 'PreTrainedTokenizerFast' };
+    const model = this.spec.model;
+    const unk = model.type === 'Unigram' ? (model.unk_id === null || model.unk_id === undefined ? undefined : model.vocab[model.unk_id]?.[0]) : model.unk_token;
+    if (unk !== undefined && unk !== null) implied['unk_token'] = unk;
+    const pad = this.tokens[this.padId];
+    if (pad !== undefined && this.spec.added_tokens.some((token) => token.content === pad)) implied['pad_token'] = pad;
+    const processor = this.spec.post_processor;
+    if (processor?.type === 'BertProcessing' || processor?.type === 'RobertaProcessing') {
+      implied['cls_token'] = processor.cls[0];
+      implied['sep_token'] = processor.sep[0];
+    } else if (processor?.type === 'TemplateProcessing') {
+      const specials = processor.single.flatMap((piece) => ('SpecialToken' in piece ? [piece.SpecialToken.id] : []));
+      if (specials.length === 2) [implied['cls_token'], implied['sep_token']] = specials;
+    }
+    if (this.modelMaxLength !== undefined) implied['model_max_length'] = this.modelMaxLength;
+    return { ...implied, ...this.config };
+  }
+
   async save(dir: string): Promise<void> {
+    const config = this.savedConfig();
     writeFileAtomic(join(dir, 'tokenizer.json'), `${JSON.stringify(this.spec, null, 2)}\n`);
-    writeJsonAtomic(join(dir, 'tokenizer_config.json'), this.config);
-    writeJsonAtomic(join(dir, 'special_tokens_map.json'), specialTokensMap(this.config));
+    writeJsonAtomic(join(dir, 'tokenizer_config.json'), config);
+    writeJsonAtomic(join(dir, 'special_tokens_map.json'), specialTokensMap(config));
   }
 }

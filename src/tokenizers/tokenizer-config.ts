@@ -64,15 +64,19 @@ function readJsonObject(path: string): Record<string, unknown> | undefined {
   return value as Record<string, unknown>;
 }
 
+function isSpecialToken(value: unknown): value is SpecialTokenValue {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string');
+}
+
 function checkSpecialToken(path: string, key: string, value: unknown): void {
-  if (value === null || value === undefined || typeof value === 'string') return;
-  if (typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return;
-  throw new FinetuneError(`${path}: ${key} is neither a string nor an object with a "content" string`);
+  if (value !== null && value !== undefined && !isSpecialToken(value)) {
+    throw new FinetuneError(`${path}: ${key} is neither a string nor an object with a "content" string`);
+  }
 }
 
 /**
- * Reads tokenizer_config.json of `dir`, with special_tokens_map.json filling the special tokens it
- * does not name (older folders keep them there). Both are optional: an empty config when neither exists.
+ * Reads tokenizer_config.json of `dir`, with the special tokens of special_tokens_map.json taking
+ * precedence, as transformers gives them. Both files are optional: an empty config when neither exists.
  */
 export function readTokenizerConfig(dir: string): TokenizerConfigJson {
   const configPath = join(dir, 'tokenizer_config.json');
@@ -83,7 +87,13 @@ export function readTokenizerConfig(dir: string): TokenizerConfigJson {
   for (const key of SPECIAL_TOKEN_KEYS) {
     checkSpecialToken(mapPath, key, map[key]);
     checkSpecialToken(configPath, key, config[key]);
-    if (merged[key] === undefined && map[key] !== undefined) merged[key] = map[key];
+    if (map[key] !== undefined) merged[key] = map[key];
+  }
+  const fromMap = map['additional_special_tokens'] !== undefined;
+  if (fromMap) merged['additional_special_tokens'] = map['additional_special_tokens'];
+  const additional = merged['additional_special_tokens'];
+  if (additional !== undefined && !(Array.isArray(additional) && additional.every((value) => isSpecialToken(value)))) {
+    throw new FinetuneError(`${fromMap ? mapPath : configPath}: additional_special_tokens is not a list of tokens`);
   }
   if (merged['model_max_length'] !== undefined && typeof merged['model_max_length'] !== 'number') {
     throw new FinetuneError(`${configPath}: model_max_length is ${JSON.stringify(merged['model_max_length'])}, not a number`);

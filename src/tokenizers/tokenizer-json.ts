@@ -132,7 +132,7 @@ function checkModel(file: string, model: Record<string, unknown>, added: readonl
     throw new FinetuneError(`${file}: model.type ${JSON.stringify(type)} is not supported (supported: ${MODELS.join(', ')})`);
   }
   const known = (token: string): boolean =>
-    (isObject(model['vocab']) && token in model['vocab']) || added.some((t) => t.content === token);
+    (isObject(model['vocab']) && Object.hasOwn(model['vocab'], token)) || added.some((t) => t.content === token);
   if (type === 'Unigram') {
     const vocab = model['vocab'];
     if (!Array.isArray(vocab) || vocab.length === 0) throw new FinetuneError(`${file}: model.vocab is not a non-empty list of [piece, score]`);
