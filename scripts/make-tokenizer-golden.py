@@ -61,6 +61,7 @@ def make_wordpiece(lines):
     vocab = train_wordpiece(lines)
     folder = reset(os.path.join(OUT, "wordpiece"))
     BertTokenizer(vocab=vocab, do_lower_case=True, model_max_length=512).save_pretrained(folder)
+    compact(folder)
     ordered = [token for token, _ in sorted(vocab.items(), key=lambda item: item[1])]
     # An old-style checkpoint: vocab.txt and config.json only (do_lower_case defaults to true).
     vocab_only = reset(os.path.join(OUT, "wordpiece-vocab"))
@@ -87,6 +88,7 @@ def make_bpe(lines):
     # As in roberta-base, <mask> swallows the space before it.
     mask = AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False, special=True)
     RobertaTokenizer(vocab=model["vocab"], merges=merges, mask_token=mask, model_max_length=512).save_pretrained(folder)
+    compact(folder)
     vocab_only = reset(os.path.join(OUT, "bpe-vocab"))
     write_json(os.path.join(vocab_only, "vocab.json"), model["vocab"])
     write_text(os.path.join(vocab_only, "merges.txt"), "#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
@@ -126,7 +128,7 @@ def make_unigram(lines):
         tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]"
     )
     wrapped.save_pretrained(folder)
-    return folder
+    return compact(folder)
 
 
 def make_wordlevel(lines):
@@ -148,6 +150,15 @@ def make_wordlevel(lines):
         tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]"
     )
     wrapped.save_pretrained(folder)
+    return compact(folder)
+
+
+def compact(folder):
+    """Rewrites the saved tokenizer.json without indentation: the same content in far fewer bytes."""
+    path = os.path.join(folder, "tokenizer.json")
+    with open(path, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    write_text(path, json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n")
     return folder
 
 
