@@ -1,4 +1,4 @@
-// A TextTokenizer over a parsed tokenizer.json: @huggingface/tokenizers splits the text, this layer truncates and adds special tokens.
+// A TextTokenizer over a parsed tokenizer.json: the text pipeline gives ids; this class truncates, adds special tokens and saves.
 
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
