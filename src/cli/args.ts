@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { FinetuneError, UsageError } from '../errors.js';
 
-export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list';
+/** `list` splits on commas; `texts` is repeatable with one whole value per occurrence (texts may hold commas). */
+export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list' | 'texts';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -45,6 +46,8 @@ function coerce(name: string, spec: FlagSpec, raw: unknown, source: string): Fla
       }
       return value;
     }
+    case 'texts':
+      return Array.isArray(raw) ? raw.map(String) : [String(raw)];
     case 'list':
       if (Array.isArray(raw)) return raw.map(String);
       return String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -120,7 +123,8 @@ export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { 
     }
     const value = coerce(name, spec, raw, 'command line');
     const previous = flags[name];
-    flags[name] = spec.type === 'list' && Array.isArray(previous) ? [...previous, ...(value as string[])] : value;
+    const repeatable = spec.type === 'list' || spec.type === 'texts';
+    flags[name] = repeatable && Array.isArray(previous) ? [...previous, ...(value as string[])] : value;
   }
   if (typeof flags.config === 'string') {
     const fromFile = readConfigFile(flags.config, specs);
@@ -161,7 +165,7 @@ export class Flags {
 export function formatFlagHelp(specs: FlagSpecs): string {
   const all = { ...specs, ...COMMON_FLAGS };
   const lines = Object.entries(all).map(([name, spec]) => {
-    const value = spec.type === 'boolean' ? '' : ` <${spec.type === 'list' ? 'a,b' : spec.type}>`;
+    const value = spec.type === 'boolean' ? '' : ` <${spec.type === 'list' ? 'a,b' : spec.type === 'texts' ? 'text' : spec.type}>`;
     const def = spec.default !== undefined ? ` (default ${String(spec.default)})` : '';
     return `  --${name}${value}`.padEnd(34) + spec.help + def;
   });

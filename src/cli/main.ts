@@ -5,9 +5,11 @@ import { formatFlagHelp, Flags, parseFlags } from './args.js';
 import { applyEngineFlags, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
+import { infoCommand } from './commands/info.js';
+import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, evalCommand, benchCommand];
+const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, infoCommand, benchCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,92 @@
+// `finetune info`: a model's architecture, labels, parameter count and what trains under the given freeze / LoRA options.
+import { UsageError } from '../../errors.js';
+import { applyFreeze, parseFreezeSpec } from '../../models/freeze.js';
+import { labelList, labelsOf } from '../../models/labels.js';
+import type { EncoderClassifier } from '../../models/types.js';
+import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
+import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
+import type { Command, CommandContext } from '../command.js';
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+function loraOptions(context: CommandContext): LoraOptions | null {
+  const { flags } = context;
+  const asked = ['lora', 'lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets'].some((name) => flags.has(name));
+  if (!asked || flags.values.lora === false) return null;
+  const r = flags.number('lora-r');
+  const alpha = flags.number('lora-alpha');
+  const dropout = flags.number('lora-dropout');
+  const targets = flags.list('lora-targets');
+  return {
+    ...(r === undefined ? {} : { r }),
+    ...(alpha === undefined ? {} : { alpha }),
+    ...(dropout === undefined ? {} : { dropout }),
+    ...(targets === undefined ? {} : { targets: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets }),
+  };
+}
+
+/** The info command's body; warnings go to `warn` (stderr by default). */
+export async function runInfo(context: CommandContext, warn: (line: string) => void = (line) => void process.stderr.write(`${line}\n`)): Promise<unknown> {
+  const { flags, log } = context;
+  const name = flags.string('model') ?? context.positional[0];
+  if (name === undefined) throw new UsageError('info: --model is required');
+  const freeze = parseFreezeSpec(flags.string('freeze') ?? 'none');
+  const numLabels = flags.number('num-labels');
+  const revision = flags.string('revision');
+  const adapter = flags.string('adapter');
+  const loaded = await loadClassifierWithAdapter(name, {
+    ...(numLabels === undefined ? {} : { numLabels }),
+    ...(revision === undefined ? {} : { revision }),
+    ...(adapter === undefined ? {} : { adapter }),
+  });
+  const model = loaded.model;
+  const encoder = model as unknown as Partial<EncoderClassifier>;
+  const lora = loraOptions(context);
+  let counts = loaded.adapter ? model.parameterCount() : applyFreeze(model, freeze);
+  if (lora && !loaded.adapter) counts = applyLora(model, lora);
+  const labels = labelList(labelsOf(model));
+  const result = {
+    model: name,
+    source: loaded.source,
+    modelType: model.modelType,
+    architecture: encoder.architecture ?? model.modelType,
+    layers: model.layerPrefixes.length,
+    hiddenSize: encoder.hiddenSize ?? null,
+    labels,
+    parameters: counts.total,
+    trainable: counts.trainable,
+    freeze: loaded.adapter || lora ? null : freeze,
+    lora: loaded.adapter ? 'adapter' : lora ? 'new' : null,
+    tokenizer: loaded.tokenizer ? { vocabSize: loaded.tokenizer.vocabSize, modelMaxLength: loaded.tokenizer.modelMaxLength ?? null } : null,
+    warnings: loaded.warnings,
+  };
+  for (const warning of loaded.warnings) warn(`warning: ${warning}`);
+  log(`model: ${name}${loaded.source !== name ? ` (${loaded.source})` : ''}`);
+  log(`architecture: ${result.architecture} (model_type ${model.modelType}), ${result.layers} layers${encoder.hiddenSize ? `, hidden size ${encoder.hiddenSize}` : ''}`);
+  log(`labels: ${labels.length} (${labels.join(', ')})`);
+  log(`parameters: ${count(counts.total)}`);
+  const how = loaded.adapter ? `with the adapter ${loaded.adapterDir}` : lora ? 'with a new LoRA adapter' : `--freeze ${freeze}`;
+  log(`trainable: ${count(counts.trainable)} (${((100 * counts.trainable) / Math.max(counts.total, 1)).toFixed(2)}%, ${how})`);
+  if (loaded.tokenizer) log(`tokenizer: ${count(loaded.tokenizer.vocabSize)} tokens${loaded.tokenizer.modelMaxLength ? `, at most ${loaded.tokenizer.modelMaxLength} per input` : ''}`);
+  else log('tokenizer: none');
+  return result;
+}
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'show a model\'s architecture, labels and parameter counts',
+  usage: 'Usage: finetune info --model <dir or hub id> [--freeze none|base|embeddings|N] [--lora [--lora-r 8 ...]] [--json]',
+  flags: {
+    model: { type: 'string', help: 'model folder or Hugging Face Hub id' },
+    adapter: { type: 'string', help: 'LoRA adapter folder to put on the model' },
+    revision: { type: 'string', help: 'Hub revision (branch, tag or commit)', default: 'main' },
+    'num-labels': { type: 'int', help: 'classes of the head (default: from config.json)' },
+    freeze: { type: 'string', help: 'what does not train: none, base, embeddings, or N (embeddings + N lowest layers)', default: 'none' },
+    lora: { type: 'boolean', help: 'count with a new LoRA adapter (base frozen)' },
+    'lora-r': { type: 'int', help: 'LoRA rank', default: 8 },
+    'lora-alpha': { type: 'number', help: 'LoRA scale numerator', default: 16 },
+    'lora-dropout': { type: 'number', help: 'LoRA input dropout', default: 0.1 },
+    'lora-targets': { type: 'list', help: 'modules to wrap (default: the architecture\'s PEFT defaults; all-linear for every Linear)' },
+  },
+  run: (context) => runInfo(context),
+};

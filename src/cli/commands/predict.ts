@@ -1,0 +1,127 @@
+// `finetune predict`: classifies texts given on the command line or in a file, one JSON object per input (JSONL).
+import { readFileSync } from 'node:fs';
+import { TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES } from '../../data/columns.js';
+import { readTable } from '../../data/read-table.js';
+import type { RawTable } from '../../data/table.js';
+import { FinetuneError, UsageError } from '../../errors.js';
+import { predictBatches, type PredictInput } from '../../models/predict.js';
+import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
+import type { Command, CommandContext } from '../command.js';
+
+function column(table: RawTable, name: string, what: string, file: string): number {
+  const exact = table.columns.indexOf(name);
+  if (exact >= 0) return exact;
+  const folded = table.columns.filter((c) => c.toLowerCase() === name.toLowerCase());
+  if (folded.length === 1) return table.columns.indexOf(folded[0]!);
+  throw new FinetuneError(`${file}: no ${what} column '${name}' (columns: ${table.columns.map((c) => `'${c}'`).join(', ')})`);
+}
+
+/** The text (and pair) columns: as named, else by the usual names, else the only column. */
+function textColumns(table: RawTable, file: string, textName?: string, pairName?: string): { text: number; pair: number | null } {
+  const find = (name: string): number => table.columns.findIndex((c) => c.toLowerCase() === name);
+  let text = textName === undefined ? -1 : column(table, textName, 'text', file);
+  let pair = pairName === undefined ? -1 : column(table, pairName, 'text-pair', file);
+  if (pair < 0 && pairName === undefined) {
+    for (const [first, second] of TEXT_PAIR_COLUMN_NAMES) {
+      const a = find(first);
+      const b = find(second);
+      if (a >= 0 && b >= 0 && (text < 0 || text === a)) {
+        [text, pair] = [a, b];
+        break;
+      }
+    }
+  }
+  for (const name of TEXT_COLUMN_NAMES) if (text < 0) text = find(name);
+  if (text < 0 && table.columns.length === 1) text = 0;
+  if (text < 0) {
+    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${table.columns.map((c) => `'${c}'`).join(', ')}); name it with --text-column`);
+  }
+  return { text, pair: pair < 0 ? null : pair };
+}
+
+const cellText = (cell: unknown): string => (cell === null || cell === undefined ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
+
+/** Inputs from --data: a .txt file holds one text per line; other files are tables (CSV, TSV, JSONL, JSON, Parquet). */
+async function readInputs(file: string, textName?: string, pairName?: string): Promise<PredictInput[]> {
+  if (file.toLowerCase().endsWith('.txt')) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new FinetuneError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    return text.split(/\r?\n/).filter((line) => line.trim() !== '').map((line) => ({ text: line }));
+  }
+  const { table } = await readTable(file);
+  const { text, pair } = textColumns(table, file, textName, pairName);
+  return table.rows.map((row) => ({ text: cellText(row[text]), ...(pair === null ? {} : { textPair: cellText(row[pair]) }) }));
+}
+
+/** Where predict writes: JSONL to `out`, warnings and the summary to `err`. */
+export interface PredictStreams {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_STREAMS: PredictStreams = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/** The predict command's body, with its output streams as a parameter. */
+export async function runPredict({ flags }: CommandContext, streams: PredictStreams = PROCESS_STREAMS): Promise<unknown> {
+  const model = flags.string('model');
+  if (model === undefined) throw new UsageError('predict: --model is required');
+  const texts = flags.list('text') ?? [];
+  const pairs = flags.list('text-pair');
+  const data = flags.string('data');
+  if (texts.length === 0 && data === undefined) throw new UsageError('predict: give --text "..." (repeatable) or --data <file>');
+  if (texts.length > 0 && data !== undefined) throw new UsageError('predict: give --text or --data, not both');
+  if (pairs !== undefined && pairs.length !== texts.length) {
+    throw new UsageError(`predict: ${texts.length} --text but ${pairs.length} --text-pair; give one pair per text`);
+  }
+  const batchSize = flags.number('batch-size') ?? 32;
+  if (batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be at least 1`);
+  const maxLength = flags.number('max-length');
+  if (maxLength !== undefined && maxLength < 2) throw new FinetuneError(`--max-length ${maxLength}: must be at least 2`);
+
+  const inputs = data !== undefined
+    ? await readInputs(data, flags.string('text-column'), flags.string('text-pair-column'))
+    : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
+  const adapter = flags.string('adapter');
+  const revision = flags.string('revision');
+  const loaded = await loadClassifierWithAdapter(model, {
+    ...(adapter === undefined ? {} : { adapter }),
+    ...(revision === undefined ? {} : { revision }),
+  });
+  for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
+  if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
+  const counts = new Map<string, number>();
+  predictBatches(loaded.model, loaded.tokenizer, inputs, (batch) => {
+    for (const p of batch) counts.set(p.label, (counts.get(p.label) ?? 0) + 1);
+    streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
+  }, { batchSize, ...(maxLength === undefined ? {} : { maxLength }) });
+  // stdout carries only the JSONL (and, under --json, the summary as its last line).
+  const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
+  streams.err(`predicted ${inputs.length} input${inputs.length === 1 ? '' : 's'}${summary ? `: ${summary}` : ''}\n`);
+  return { predictions: inputs.length, labels: Object.fromEntries(counts) };
+}
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'classify texts with a trained model (one JSON object per input)',
+  usage: 'Usage: finetune predict --model <dir or hub id> [--adapter <dir>] (--text "..." [--text "..."] | --data <file>)',
+  flags: {
+    model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
+    adapter: { type: 'string', help: 'LoRA adapter folder to put on the model' },
+    revision: { type: 'string', help: 'Hub revision (branch, tag or commit)', default: 'main' },
+    text: { type: 'texts', help: 'a text to classify (repeatable; commas are kept)' },
+    'text-pair': { type: 'texts', help: 'the second text of a pair, one per --text' },
+    data: { type: 'string', help: 'texts to classify: .txt (one per line), CSV, TSV, JSONL, JSON or Parquet' },
+    'text-column': { type: 'string', help: 'column of the text in --data (detected when omitted)' },
+    'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
+    'batch-size': { type: 'int', help: 'inputs per batch', default: 32 },
+    'max-length': { type: 'int', help: 'tokens per input (default: the tokenizer\'s limit)' },
+  },
+  run: (context) => runPredict(context),
+};
