@@ -38,6 +38,7 @@ describe('normalizers', () => {
     assert.equal(sequence('ＡＢ  Çé   x'), 'ab ce x');
     assert.equal(createNormalizer(null), null);
     assert.throws(() => createNormalizer({ type: 'Nmt' }), /normalizer type "Nmt" is not supported/);
+    assert.throws(() => createNormalizer({ type: 'Replace', pattern: { Glob: '*' }, content: '' }), /pattern \{"Glob":"\*"\} is neither/);
   });
 });
 
@@ -66,6 +67,24 @@ describe('pre-tokenizers', () => {
       assert.deepEqual(preTokenize({ type: 'Punctuation', behavior }, text), words, behavior);
     }
     assert.deepEqual(preTokenize({ type: 'Punctuation' }, 'a,b'), ['a', ',', 'b']);
+  });
+
+  it('Split cuts at pattern matches (or, inverted, around them) with each behaviour', () => {
+    const text = 'Hello, world!! 123 ok';
+    const split = (behavior: string, pattern: object, invert = false): string[] => preTokenize({ type: 'Split', pattern, behavior, invert }, text);
+    const punctuation = { Regex: '[,! ]' };
+    assert.deepEqual(split('Removed', punctuation), ['Hello', 'world', '123', 'ok']);
+    assert.deepEqual(split('Isolated', punctuation), ['Hello', ',', ' ', 'world', '!', '!', ' ', '123', ' ', 'ok']);
+    assert.deepEqual(split('MergedWithPrevious', punctuation), ['Hello,', ' ', 'world!', '!', ' ', '123 ', 'ok']);
+    assert.deepEqual(split('MergedWithNext', punctuation), ['Hello', ',', ' world', '!', '!', ' 123', ' ok']);
+    assert.deepEqual(split('Contiguous', punctuation), ['Hello', ', ', 'world', '!! ', '123', ' ', 'ok']);
+    assert.deepEqual(split('Isolated', { Regex: '\\p{L}+' }, true), ['Hello', ', ', 'world', '!! 123 ', 'ok']);
+    assert.deepEqual(split('Removed', { Regex: '\\p{L}+' }, true), ['Hello', 'world', 'ok']);
+    assert.deepEqual(split('Removed', { String: ' ' }), ['Hello,', 'world!!', '123', 'ok']);
+    const gpt2 = { Regex: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+" };
+    assert.deepEqual(preTokenize({ type: 'Split', pattern: gpt2, behavior: 'Isolated', invert: false }, "I'm   fine, thanks 42"),
+      ['I', "'m", '  ', ' fine', ',', ' thanks', ' 42']);
+    assert.throws(() => preTokenize({ type: 'Split', pattern: {}, behavior: 'Isolated' }, 'x'), /is neither \{"Regex": \.\.\.\} nor/);
   });
 
   it('Metaspace splits before each replacement character and prepends as its scheme says', () => {

@@ -57,13 +57,14 @@ const LIBRARY_NORMALIZERS: Readonly<Record<string, string>> = {
 
 /** Library pre-tokenizers this layer uses as they are, by tokenizer.json type. */
 const LIBRARY_PRE_TOKENIZERS: Readonly<Record<string, string>> = {
-  Split: 'SplitPreTokenizer',
   Digits: 'DigitsPreTokenizer',
   Replace: 'ReplacePreTokenizer',
   FixedLength: 'FixedLengthPreTokenizer',
 };
 
 function libraryComponent<T>(table: Readonly<Record<string, string>>, config: { readonly type: string }): T | undefined {
+  // The library would warn and match nothing on a malformed pattern: fail instead.
+  if ('pattern' in config) checkPattern(config.pattern as object);
   const name = table[config.type];
   const component = name === undefined ? undefined : exported[name];
   return component === undefined ? undefined : (new component(config) as T);
@@ -77,4 +78,21 @@ export function libraryNormalizer(config: { readonly type: string }): NormalizeF
 /** The library's pre-tokenizer of this type, or undefined when this layer provides its own. */
 export function libraryPreTokenizer(config: { readonly type: string }): PreTokenizeFn | undefined {
   return libraryComponent<PreTokenizeFn>(LIBRARY_PRE_TOKENIZERS, config);
+}
+
+function checkPattern(pattern: object): void {
+  const { Regex: regex, String: string } = (pattern ?? {}) as { Regex?: unknown; String?: unknown };
+  if (typeof regex !== 'string' && typeof string !== 'string') {
+    throw new Error(`pattern ${JSON.stringify(pattern)} is neither {"Regex": ...} nor {"String": ...}`);
+  }
+}
+
+/**
+ * The JavaScript form (global, Unicode) of a tokenizer.json pattern, `{ "Regex": ... }` in
+ * Oniguruma syntax or `{ "String": ... }`, as the library translates it.
+ */
+export function libraryRegex(pattern: object): RegExp {
+  checkPattern(pattern);
+  const split = new exported['SplitPreTokenizer']!({ type: 'Split', pattern, behavior: 'Isolated', invert: false });
+  return (split as { pattern: RegExp }).pattern;
 }

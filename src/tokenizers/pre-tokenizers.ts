@@ -1,7 +1,7 @@
 // Pre-tokenizers with the Rust tokenizers' Unicode classes and split behaviours; the rest come from the library.
 
 import { BYTES_TO_UNICODE } from './byte-level.js';
-import { libraryPreTokenizer, type PreTokenizeFn, type PreTokenizeOptions } from './engine.js';
+import { libraryPreTokenizer, libraryRegex, type PreTokenizeFn, type PreTokenizeOptions } from './engine.js';
 import type { ComponentJson } from './tokenizer-json.js';
 
 /** ASCII punctuation and symbols plus Unicode punctuation: what BERT and tokenizers call punctuation. */
@@ -21,19 +21,21 @@ const ASCII = /^[\x00-\x7f]*$/;
 /** How a pre-tokenizer treats the delimiters it splits on (tokenizers' SplitDelimiterBehavior). */
 type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWithNext' | 'Contiguous';
 
-/** Splits `text` at the characters `isDelimiter` accepts, treating them as `behavior` says. */
-function splitOn(text: string, isDelimiter: (char: string) => boolean, behavior: SplitBehavior): string[] {
+/** A piece of text and whether it is a delimiter. */
+type Unit = readonly [piece: string, isDelimiter: boolean];
+
+/** Joins or drops delimiter units as `behavior` says; consecutive plain units stay together. */
+function splitUnits(units: Iterable<Unit>, behavior: SplitBehavior): string[] {
   const out: string[] = [];
   let current = '';
   let currentIsDelimiter = false;
-  for (const char of text) {
-    const delimiter = isDelimiter(char);
+  for (const [piece, delimiter] of units) {
     if (!delimiter) {
       if (current !== '' && currentIsDelimiter && behavior !== 'MergedWithNext') {
         out.push(current);
         current = '';
       }
-      current += char;
+      current += piece;
       currentIsDelimiter = false;
       continue;
     }
@@ -44,29 +46,50 @@ function splitOn(text: string, isDelimiter: (char: string) => boolean, behavior:
         break;
       case 'Isolated':
         if (current !== '') out.push(current);
-        out.push(char);
+        out.push(piece);
         current = '';
         break;
       case 'MergedWithPrevious':
-        out.push(current + char);
+        out.push(current + piece);
         current = '';
         break;
       case 'MergedWithNext':
         if (current !== '') out.push(current);
-        current = char;
+        current = piece;
         break;
       case 'Contiguous':
         if (current !== '' && !currentIsDelimiter) {
           out.push(current);
           current = '';
         }
-        current += char;
+        current += piece;
         break;
     }
     currentIsDelimiter = true;
   }
   if (current !== '') out.push(current);
   return out;
+}
+
+function* charUnits(text: string, isDelimiter: (char: string) => boolean): Generator<Unit> {
+  for (const char of text) yield [char, isDelimiter(char)];
+}
+
+/** The text cut at each (non-empty) match of `pattern`; with `invert` the matches are the content, the rest delimiters. */
+function* regexUnits(text: string, pattern: RegExp, invert: boolean): Generator<Unit> {
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match[0] === '') continue;
+    if (match.index > last) yield [text.slice(last, match.index), invert];
+    yield [match[0], !invert];
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) yield [text.slice(last), invert];
+}
+
+/** Splits `text` at the characters `isDelimiter` accepts, treating them as `behavior` says. */
+function splitOn(text: string, isDelimiter: (char: string) => boolean, behavior: SplitBehavior): string[] {
+  return splitUnits(charUnits(text, isDelimiter), behavior);
 }
 
 function matches(pattern: RegExp): (text: string) => string[] {
@@ -127,6 +150,12 @@ export function createPreTokenizer(config: ComponentJson | null): PreTokenizeFn 
     case 'Punctuation': {
       const behavior = (config['behavior'] as SplitBehavior | undefined) ?? 'Isolated';
       return lift((text) => splitOn(text, (char) => PUNCTUATION_CHAR.test(char), behavior));
+    }
+    case 'Split': {
+      const pattern = libraryRegex(config['pattern'] as object);
+      const behavior = config['behavior'] as SplitBehavior;
+      const invert = config['invert'] === true;
+      return lift((text) => splitUnits(regexUnits(text, pattern, invert), behavior));
     }
     case 'Sequence': {
       const steps = (config['pretokenizers'] as ComponentJson[]).map(createPreTokenizer).filter((p): p is PreTokenizeFn => p !== null);
