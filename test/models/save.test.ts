@@ -1,6 +1,6 @@
 // Saving: the folder transformers writes (keys, shapes, config.json), and save -> reload -> the same logits.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -89,4 +89,34 @@ describe('saving a classifier', () => {
     const get = expectedTensors('bert-legacy');
     assert.ok(maxAbsDiff((reloaded.model as EncoderClassifier).lastHiddenState(goldenInputs(get, 'single')), get('single.last_hidden_state')!) < 1e-4);
   });
+
+  it('an old config.json comes out as transformers 5 rewrites it: class defaults added, torch_dtype as dtype, extras kept', async () => {
+    const source = join(root, 'old-config');
+    mkdirSync(source);
+    copyFileSync(join(goldenDir('bert-legacy'), 'model.safetensors'), join(source, 'model.safetensors'));
+    writeFileSync(join(source, 'config.json'), JSON.stringify({
+      architectures: ['BertForMaskedLM'], attention_probs_dropout_prob: 0.1, gradient_checkpointing: false, hidden_act: 'gelu',
+      hidden_dropout_prob: 0.1, hidden_size: 32, initializer_range: 0.02, intermediate_size: 37, layer_norm_eps: 1e-12,
+      max_position_embeddings: 64, model_type: 'bert', num_attention_heads: 4, num_hidden_layers: 2, pad_token_id: 0,
+      position_embedding_type: 'absolute', transformers_version: '4.6.0.dev0', torch_dtype: 'float16', type_vocab_size: 2,
+      use_cache: true, vocab_size: 500, foo_extra: 7,
+    }));
+    const { model } = await loadSequenceClassifier(source, { numLabels: 3 });
+    const dir = join(root, 'old-config-saved');
+    await saveSequenceClassifier(model, null, dir);
+    // What transformers 5.17 save_pretrained wrote for BertForSequenceClassification(num_labels=3) from this config.
+    const expected = {
+      add_cross_attention: false, architectures: ['BertForSequenceClassification'], attention_probs_dropout_prob: 0.1,
+      bos_token_id: null, classifier_dropout: null, dtype: 'float32', eos_token_id: null, foo_extra: 7, gradient_checkpointing: false,
+      hidden_act: 'gelu', hidden_dropout_prob: 0.1, hidden_size: 32, id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' },
+      initializer_range: 0.02, intermediate_size: 37, is_decoder: false, label2id: { LABEL_0: 0, LABEL_1: 1, LABEL_2: 2 },
+      layer_norm_eps: 1e-12, max_position_embeddings: 64, model_type: 'bert', num_attention_heads: 4, num_hidden_layers: 2,
+      pad_token_id: 0, position_embedding_type: 'absolute', tie_word_embeddings: true, transformers_version: '4.6.0.dev0',
+      type_vocab_size: 2, use_cache: true, vocab_size: 500,
+    };
+    const saved = readJson(join(dir, 'config.json'));
+    assert.deepEqual(Object.keys(saved), Object.keys(expected));
+    assert.deepEqual(saved, expected);
+  });
 });
+
