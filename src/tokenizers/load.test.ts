@@ -180,6 +180,28 @@ describe('loadTokenizer', () => {
     await rejects(folder({ 'tokenizer.json': WORDPIECE_JSON, 'tokenizer_config.json': JSON.stringify({ pad_token: '<pad>' }) }), /the pad token "<pad>" is not in the vocabulary/);
   });
 
+  it('takes added tokens with their ids and flags from added_tokens_decoder, as transformers does', async () => {
+    const plain = await loadTokenizer(join(FIXTURES, 'bpe-vocab'));
+    const dir = folder({
+      'tokenizer_config.json': JSON.stringify({
+        added_tokens_decoder: {
+          4: { content: '<mask>', lstrip: true, rstrip: false, normalized: false, single_word: false, special: true },
+          2000: { content: 'movie', lstrip: false, rstrip: false, normalized: true, single_word: false, special: false },
+        },
+      }),
+    });
+    copyFileSync(join(FIXTURES, 'bpe-vocab', 'vocab.json'), join(dir, 'vocab.json'));
+    copyFileSync(join(FIXTURES, 'bpe-vocab', 'merges.txt'), join(dir, 'merges.txt'));
+    const tokenizer = await loadTokenizer(dir);
+    assert.equal(tokenizer.vocabSize, 2001);
+    assert.deepEqual(tokenizer.encode('x <mask> y').ids, plain.encode('x<mask> y').ids);
+    const bare = (text: string): number[] => plain.encode(text, undefined, { addSpecialTokens: false }).ids;
+    assert.deepEqual(tokenizer.encode('a movie night', undefined, { addSpecialTokens: false }).ids, [...bare('a '), 2000, ...bare(' night')]);
+    const bad = folder({ 'vocab.txt': '[UNK]\n', 'tokenizer_config.json': JSON.stringify({ added_tokens_decoder: { x: { content: 'a' } } }) });
+    await rejects(bad, /tokenizer_config\.json: added_tokens_decoder\["x"\] needs a non-negative integer id and a non-empty "content"/);
+    await rejects(folder({ 'vocab.txt': '[UNK]\n', 'tokenizer_config.json': '{"added_tokens_decoder": []}' }), /added_tokens_decoder is not an object/);
+  });
+
   it('uses the files in a folder that also has other content', async () => {
     const dir = folder({});
     copyFileSync(join(FIXTURES, 'bpe-vocab', 'vocab.json'), join(dir, 'vocab.json'));

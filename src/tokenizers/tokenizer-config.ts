@@ -95,6 +95,18 @@ export function readTokenizerConfig(dir: string): TokenizerConfigJson {
   if (additional !== undefined && !(Array.isArray(additional) && additional.every((value) => isSpecialToken(value)))) {
     throw new FinetuneError(`${fromMap ? mapPath : configPath}: additional_special_tokens is not a list of tokens`);
   }
+  const decoder = merged['added_tokens_decoder'];
+  if (decoder !== undefined) {
+    if (typeof decoder !== 'object' || decoder === null || Array.isArray(decoder)) {
+      throw new FinetuneError(`${configPath}: added_tokens_decoder is not an object of id -> token`);
+    }
+    for (const [key, entry] of Object.entries(decoder)) {
+      const id = Number(key);
+      if (!Number.isInteger(id) || id < 0 || typeof entry?.content !== 'string' || entry.content === '') {
+        throw new FinetuneError(`${configPath}: added_tokens_decoder["${key}"] needs a non-negative integer id and a non-empty "content"`);
+      }
+    }
+  }
   if (merged['model_max_length'] !== undefined && typeof merged['model_max_length'] !== 'number') {
     throw new FinetuneError(`${configPath}: model_max_length is ${JSON.stringify(merged['model_max_length'])}, not a number`);
   }

@@ -29,30 +29,44 @@ function addedToken(value: SpecialTokenValue, id: number): AddedTokenJson {
 }
 
 /**
- * The special tokens as transformers registers them: the config's (or the class defaults), then
- * additional_special_tokens; one missing from the vocabulary gets the next free id, as transformers
- * appends it. Fills `vocab` with those new ids.
+ * The added tokens as transformers registers them: those of added_tokens_decoder with their ids and
+ * flags, then the special tokens (the config's or the class defaults) and additional_special_tokens.
+ * A special token missing from the vocabulary gets the next free id, as transformers appends it.
  */
-function specialTokens(vocab: Map<string, number>, config: TokenizerConfigJson, defaults: SpecialDefaults): AddedTokenJson[] {
+function specialTokens(vocab: ReadonlyMap<string, number>, config: TokenizerConfigJson, defaults: SpecialDefaults): AddedTokenJson[] {
+  const byContent = new Map<string, AddedTokenJson>();
+  let next = 0;
+  for (const id of vocab.values()) next = Math.max(next, id + 1);
+  for (const [key, entry] of Object.entries(config.added_tokens_decoder ?? {})) {
+    const id = Number(key);
+    const special = entry['special'] === true;
+    byContent.set(entry['content'] as string, {
+      id,
+      content: entry['content'] as string,
+      single_word: entry['single_word'] === true,
+      lstrip: entry['lstrip'] === true,
+      rstrip: entry['rstrip'] === true,
+      normalized: typeof entry['normalized'] === 'boolean' ? entry['normalized'] : !special,
+      special,
+    });
+    next = Math.max(next, id + 1);
+  }
   const values: SpecialTokenValue[] = [];
   for (const key of SPECIAL_TOKEN_KEYS) {
     const value = config[key] === undefined ? defaults[key] : config[key];
     if (value !== undefined && value !== null) values.push(value);
   }
   values.push(...(config.additional_special_tokens ?? []));
-  const byContent = new Map<string, AddedTokenJson>();
-  let next = Math.max(-1, ...vocab.values()) + 1;
   for (const value of values) {
     const content = specialTokenContent(value) ?? '';
-    if (byContent.has(content)) continue;
-    let id = vocab.get(content);
-    if (id === undefined) {
-      id = next++;
-      vocab.set(content, id);
-    }
-    byContent.set(content, addedToken(value, id));
+    if (!byContent.has(content)) byContent.set(content, addedToken(value, vocab.get(content) ?? next++));
   }
   return [...byContent.values()].sort((a, b) => a.id - b.id);
+}
+
+/** The id of a token in the vocabulary or among the added tokens. */
+function idOf(token: string, vocab: ReadonlyMap<string, number>, added: readonly AddedTokenJson[]): number {
+  return added.find((t) => t.content === token)?.id ?? vocab.get(token)!;
 }
 
 function nameOf(config: TokenizerConfigJson, key: (typeof SPECIAL_TOKEN_KEYS)[number], defaults: SpecialDefaults): string {
@@ -70,8 +84,8 @@ export function bertTokenizerJson(vocabText: string, config: TokenizerConfigJson
   const addedTokens = specialTokens(vocab, config, BERT_SPECIALS);
   const cls = nameOf(config, 'cls_token', BERT_SPECIALS);
   const sep = nameOf(config, 'sep_token', BERT_SPECIALS);
-  const clsId = vocab.get(cls)!;
-  const sepId = vocab.get(sep)!;
+  const clsId = idOf(cls, vocab, addedTokens);
+  const sepId = idOf(sep, vocab, addedTokens);
   const postProcessor: PostProcessorJson = {
     type: 'TemplateProcessing',
     single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
@@ -173,8 +187,8 @@ export function robertaTokenizerJson(
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: true, use_regex: true },
     post_processor: {
       type: 'RobertaProcessing',
-      sep: [sep, vocab.get(sep)!],
-      cls: [cls, vocab.get(cls)!],
+      sep: [sep, idOf(sep, vocab, addedTokens)],
+      cls: [cls, idOf(cls, vocab, addedTokens)],
       trim_offsets: trimOffsets,
       add_prefix_space: addPrefixSpace,
     } as PostProcessorJson,
