@@ -80,18 +80,20 @@ export function lineChart(options: ChartOptions): string {
   if (options.marker && options.marker.x >= xMin && options.marker.x <= xMax) {
     const x = sx(options.marker.x).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${pad.top}" y2="${pad.top + plotH}" class="marker"/>`,
-      `<text x="${x}" y="${pad.top - 4}" text-anchor="middle" class="marker-label">${escapeHtml(options.marker.label)}</text>`);
+      `<text x="${(Number(x) + 4).toFixed(1)}" y="${pad.top + 12}" class="marker-label">${escapeHtml(options.marker.label)}</text>`);
   }
-  options.series.forEach((s, i) => {
+  let legendX = pad.left;
+  options.series.forEach((s) => {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length > 0) {
       const path = pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
       if (s.dots || pts.length === 1) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     }
-    const lx = pad.left + i * 160;
-    parts.push(`<rect x="${lx}" y="${height - 16}" width="12" height="4" fill="${s.color}"/>`,
-      `<text x="${lx + 18}" y="${height - 11}" class="legend">${escapeHtml(s.name)}</text>`);
+    // About 6.5 px per character of the 11 px legend font.
+    parts.push(`<rect x="${legendX}" y="${height - 16}" width="12" height="4" fill="${s.color}"/>`,
+      `<text x="${legendX + 18}" y="${height - 11}" class="legend">${escapeHtml(s.name)}</text>`);
+    legendX += 18 + Math.ceil(s.name.length * 6.5) + 22;
   });
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(options.title)}">${parts.join('')}</svg>`;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lrAt, warmupStepsFor, type ScheduleConfig } from './schedule.js';
-import { planRun } from './run-plan.js';
+import { classWeightTensor, planRun } from './run-plan.js';
 import { resolveTrainingArguments } from './training-args.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-15, `${a} != ${b}`);
@@ -51,5 +51,15 @@ describe('planRun', () => {
     assert.throws(() => resolveTrainingArguments({ outputDir: 'x', metricForBest: 'bleu' }), /metricForBest: "bleu" is not one of/);
     assert.throws(() => resolveTrainingArguments({ outputDir: 'x', warmupRatio: 1 }), /warmupRatio: 1 must be in \[0, 1\)/);
     assert.equal(resolveTrainingArguments({ outputDir: 'x', metricForBest: 'eval_accuracy' }).metricForBest, 'accuracy');
+  });
+});
+
+describe('classWeightTensor', () => {
+  const data = { inputIds: [], typeIds: null, labels: Int32Array.of(0, 0, 0, 1), padId: 0 };
+  it("gives 'balanced' weights n / (classes * count) and checks explicit ones", () => {
+    assert.deepEqual([...classWeightTensor('balanced', data, ['a', 'b'])!.data], [4 / 6, 2]);
+    assert.deepEqual([...classWeightTensor([1, 3], data, ['a', 'b'])!.data], [1, 3]);
+    assert.equal(classWeightTensor(undefined, data, ['a', 'b']), undefined);
+    assert.throws(() => classWeightTensor([1], data, ['a', 'b']), /class weights: 1 given for 2 classes \(a, b\)/);
   });
 });
