@@ -9,7 +9,7 @@ import { loadTokenizer } from '../tokenizers/load.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
 import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, defaultLabels, labelCount } from './labels.js';
-import { familyFor } from './registry.js';
+import { builtinModelLoader, familyFor } from './registry.js';
 import type { LabelNames, SequenceClassifier } from './types.js';
 import { weightWarnings } from './warnings.js';
 
@@ -84,12 +84,16 @@ export function createSequenceClassifier(
 const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
 
 /**
- * Loads a classifier from a model folder or a Hub id (`org/name`, downloaded once into the cache).
+ * Loads a classifier from a model folder, a Hub id (`org/name`, downloaded once into the cache) or a
+ * built-in name (BUILTIN_MODEL_NAMES).
  * Reads config.json, then model.safetensors, its shards, or pytorch_model.bin (F32, F16 and BF16 are
  * upcast), tolerating old names and extra keys; gives the head the requested labels (new or replaced
  * heads are initialised as transformers does). The model is returned in evaluation mode.
  */
 export async function loadSequenceClassifier(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
+  // A built-in name (e.g. 'use-lite') reads its npm package, unless a folder of that name exists.
+  const builtin = builtinModelLoader(nameOrDir);
+  if (builtin && !existsSync(nameOrDir)) return builtin({ labels: resolveLabels({}, nameOrDir, options), init: options.init ?? 'pretrained' });
   const source = await locateModel(nameOrDir, { ...options.hub, ...(options.revision === undefined ? {} : { revision: options.revision }) });
   const { config, file } = readConfigJson(source);
   const family = familyFor(config.model_type, file);

@@ -3,9 +3,25 @@ import { FinetuneError } from '../errors.js';
 import { bertFamily } from './bert/index.js';
 import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
+import type { LoadedClassifier } from './load.js';
 import { robertaFamily } from './roberta/index.js';
+import type { LabelNames } from './types.js';
+import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
 
-const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily];
+const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily];
+
+/** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
+export type BuiltinModelLoader = (options: { readonly labels: LabelNames; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;
+
+const builtinModels: Readonly<Record<string, BuiltinModelLoader>> = { [USE_LITE_BUILTIN_NAME]: loadBuiltinUseLite };
+
+/** Names `--model` accepts for built-in models. */
+export const BUILTIN_MODEL_NAMES: readonly string[] = Object.keys(builtinModels);
+
+/** The loader of built-in model `name`, or undefined when it is not one. */
+export function builtinModelLoader(name: string): BuiltinModelLoader | undefined {
+  return Object.hasOwn(builtinModels, name) ? builtinModels[name] : undefined;
+}
 
 /** Adds a family (e.g. a built-in model with its own model_type); a later registration wins for its types. */
 export function registerFamily(family: ModelFamily): void {

@@ -4,9 +4,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { JsonTokenizer } from './json-tokenizer.js';
-import { readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
+import { modelMaxLengthOf, readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
 import { parseTokenizerJson } from './tokenizer-json.js';
 import type { TextTokenizer } from './types.js';
+import { UseSentencePieceTokenizer } from './use-sentencepiece.js';
 import { bertTokenizerJson, robertaTokenizerJson } from './vocab-files.js';
 
 /** The files looked for, in order of preference. */
@@ -43,7 +44,8 @@ function robertaConfig(config: TokenizerConfigJson): TokenizerConfigJson {
 /**
  * Loads the tokenizer of the model folder `dir`: tokenizer.json when present; otherwise a BERT
  * WordPiece tokenizer built from vocab.txt (casing from tokenizer_config.json `do_lower_case`,
- * default lowercase), or a RoBERTa byte-level BPE tokenizer built from vocab.json + merges.txt.
+ * default lowercase), a RoBERTa byte-level BPE tokenizer built from vocab.json + merges.txt, or
+ * the USE SentencePiece tokenizer of a vocab.json list of [piece, score] pairs (USE-lite).
  * tokenizer_config.json (optional) supplies special-token names and `model_max_length`.
  */
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
@@ -60,6 +62,12 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   }
   const vocabJson = join(dir, 'vocab.json');
   const merges = join(dir, 'merges.txt');
+  // USE-lite folders keep their SentencePiece vocabulary as a vocab.json list of [piece, score]
+  // (a BPE vocab.json is an object).
+  if (existsSync(vocabJson) && !existsSync(merges) && readText(vocabJson).trimStart().startsWith('[')) {
+    const modelMaxLength = modelMaxLengthOf(config);
+    return UseSentencePieceTokenizer.fromFile(vocabJson, modelMaxLength === undefined ? {} : { modelMaxLength });
+  }
   if (existsSync(vocabJson) && existsSync(merges)) {
     const full = robertaConfig(config);
     const spec = robertaTokenizerJson(readText(vocabJson), readText(merges), full, { vocab: vocabJson, merges });

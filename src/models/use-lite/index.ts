@@ -1,0 +1,46 @@
+// The USE-lite family: saved use-lite folders (config.json + model.safetensors + vocab.json) and the built-in pre-trained model.
+import { loadCheckpoint } from '../encoder/checkpoint.js';
+import type { ModelFamily } from '../family.js';
+import { parseUseLiteConfig, USE_LITE_MODEL_TYPE } from './config.js';
+import { initEncoderWeights, initHead } from './init.js';
+import { UseLiteForSequenceClassification } from './model.js';
+import { USE_LITE_LAYOUT } from './weights.js';
+
+export {
+  parseUseLiteConfig, useLiteConfigJson, USE_LITE_ARCHITECTURE, USE_LITE_CONFIG_DEFAULTS, USE_LITE_MODEL_TYPE, type UseLiteConfig,
+} from './config.js';
+export { timingSignal, UseLiteAttention, UseLiteEncoder, UseLiteFeedForward, UseLiteForSequenceClassification, UseLiteLayer } from './model.js';
+export { USE_LITE_LAYOUT, USE_LITE_LORA_TARGETS, USE_LITE_TFJS_WEIGHTS, type TfjsWeightSource } from './weights.js';
+export {
+  findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, USE_LITE_BUILTIN_NAME, USE_LITE_PACKAGE, type BuiltinLoadOptions,
+} from './pretrained.js';
+
+/** Initialises the whole model (`--init random`) or the named modules (a new head) of a use-lite classifier. */
+function initialize(model: UseLiteForSequenceClassification, modules?: readonly string[]): void {
+  if (modules === undefined) {
+    initEncoderWeights(model.encoder);
+    initHead(model.classifier);
+    return;
+  }
+  const byName = new Map(model.namedModules());
+  for (const name of modules) {
+    const module = byName.get(name);
+    if (!module) throw new Error(`use-lite: no module '${name}' to initialise`);
+    if (module === model.classifier) initHead(model.classifier);
+    else initEncoderWeights(module);
+  }
+}
+
+export const useLiteFamily: ModelFamily = {
+  modelTypes: [USE_LITE_MODEL_TYPE],
+  create: (config, file, labels) => new UseLiteForSequenceClassification(parseUseLiteConfig(config, file), labels),
+  initialize: (model, modules) => initialize(model as UseLiteForSequenceClassification, modules),
+  loadWeights(model, tensors, file) {
+    const report = loadCheckpoint(model, tensors, USE_LITE_LAYOUT, file);
+    // A head saved for another number of labels is replaced as a whole (weight and bias).
+    const owners = report.mismatched.map(([name]) => name.slice(0, name.lastIndexOf('.')));
+    const modules = [...new Set([...report.newModules, ...owners])];
+    if (modules.length > 0) initialize(model as UseLiteForSequenceClassification, modules);
+    return report;
+  },
+};
