@@ -63,6 +63,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"embeddingGrad", NULL, ft_bind_embedding_grad, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, ft_bind_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"sgd", NULL, ft_bind_sgd, NULL, NULL, NULL, napi_default, NULL},
+      {"attention", NULL, ft_bind_attention, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionGrad", NULL, ft_bind_attention_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"dropout", NULL, ft_bind_dropout, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   ft_gemm_set_threads(ft_threads());

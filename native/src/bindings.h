@@ -23,5 +23,8 @@ napi_value ft_bind_embedding(napi_env env, napi_callback_info info);
 napi_value ft_bind_embedding_grad(napi_env env, napi_callback_info info);
 napi_value ft_bind_adamw(napi_env env, napi_callback_info info);
 napi_value ft_bind_sgd(napi_env env, napi_callback_info info);
+napi_value ft_bind_attention(napi_env env, napi_callback_info info);
+napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info);
+napi_value ft_bind_dropout(napi_env env, napi_callback_info info);
 
 #endif

@@ -54,7 +54,7 @@ void ft_gemm_set_threads(int threads) {
 #endif
 }
 
-static void gemm_serial(const ft_gemm_job *g) {
+void ft_gemm_serial(const ft_gemm_job *g) {
   if (g->m <= 0 || g->n <= 0) return;
 #ifdef FT_HAVE_CBLAS
   if (g->m <= INT_MAX && g->n <= INT_MAX && g->k <= INT_MAX && g->lda <= INT_MAX && g->ldb <= INT_MAX &&
@@ -91,7 +91,7 @@ static void run_batches(void *ctx, int64_t begin, int64_t end, int part) {
     g.a += index * plan->stride_a;
     g.b += index * plan->stride_b;
     g.c += index * plan->stride_c;
-    gemm_serial(&g);
+    ft_gemm_serial(&g);
   }
 }
 
@@ -112,7 +112,7 @@ static void run_strip(void *ctx, int64_t begin, int64_t end, int part) {
     g.b += g.trans_b ? first * g.ldb : first;
     g.c += first;
   }
-  gemm_serial(&g);
+  ft_gemm_serial(&g);
 }
 
 void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,

@@ -23,6 +23,8 @@ const char *ft_gemm_builtin_kernel(void);
 /** Rows (mr) and columns (nr) of the built-in micro-kernel's register tile. */
 void ft_gemm_builtin_tile(int *mr, int *nr);
 
+/** One product on the calling thread: BLAS (single-threaded under the pool) when linked, else the built-in kernel. */
+void ft_gemm_serial(const ft_gemm_job *job);
 /** The batched strided GEMM of the Backend interface, threaded. */
 void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                      const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,

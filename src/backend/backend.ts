@@ -162,6 +162,34 @@ export interface Backend {
   embeddingGrad(ids: I32, dy: F32, dim: number, dTable: F32): void;
 
   /**
+   * Multi-head attention, fused. q [B, Tq, heads * D], k and v [B, Tk, heads * D] hold the heads side by
+   * side in the last axis (as the projections produce them); mask is additive [B, Tk] (or null). Per batch b
+   * and head h: P = softmax(scale * q_bh k_bh^T + mask_b) goes to probs [B, heads, Tq, Tk] (kept for
+   * backward) and out_bh = dropout(P) v_bh to out [B, Tq, heads * D]. Dropout (rate `dropout`, 0 for none)
+   * follows the rule of `dropout` below, with i the flat index into probs. Rows whose scores are all
+   * -Infinity give zeros.
+   */
+  attention(
+    q: F32, k: F32, v: F32, mask: F32 | null, batch: number, heads: number, tq: number, tk: number, headDim: number,
+    scale: number, dropout: number, seed: number, probs: F32, out: F32,
+  ): void;
+  /**
+   * Backward of attention from its saved probs and dOut [B, Tq, heads * D]: writes dq, dk and dv (shaped
+   * as q, k and v; overwritten), regenerating the dropout mask from the same seed.
+   */
+  attentionGrad(
+    q: F32, k: F32, v: F32, probs: F32, dOut: F32, batch: number, heads: number, tq: number, tk: number,
+    headDim: number, scale: number, dropout: number, seed: number, dq: F32, dk: F32, dv: F32,
+  ): void;
+  /**
+   * Dropout: out[i] = keep(i) ? x[i] / (1 - p) : 0, where element i is kept when
+   * (mix32(i * 0x9e3779b9 + seed) >>> 8) >= round(p * 2^24) in uint32 arithmetic (mix32: murmur3's
+   * finaliser). A pure function of (seed, i), so the same call on the gradient is the backward pass.
+   * `out` may be `x`; seed is a uint32.
+   */
+  dropout(x: F32, p: number, seed: number, out: F32): void;
+
+  /**
    * One AdamW step over many parameters at once (PyTorch's torch.optim.AdamW, amsgrad off):
    * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr * wd[i] * p (decoupled decay);
    * p -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps).

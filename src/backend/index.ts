@@ -4,17 +4,24 @@ import { FinetuneError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { createJsBackend } from './js/index.js';
 import { loadNativeBackend, type NativeBackend } from './native/index.js';
+import { KernelProfile, profilingBackend } from './profile.js';
 
 export type { Backend, F32, I32 } from './backend.js';
 export { Unary, Binary, Reduce } from './backend.js';
 export { createJsBackend } from './js/index.js';
 export { loadNativeBackend, type NativeBackend, type NativeVariant } from './native/index.js';
+export {
+  KernelProfile, PROFILE_KINDS, currentProfileScope, setProfileScope, withProfileScope,
+  type ProfileEntry, type ProfileKind,
+} from './profile.js';
 
 /** Names accepted by setBackend and FINETUNE_BACKEND. */
 export type BackendName = 'native' | 'js' | 'native-builtin';
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'native-builtin', 'js'];
 
 let current: Backend | null = null;
+/** While profiling: the backend that current wraps, and where the times go. */
+let profiled: { inner: Backend; profile: KernelProfile } | null = null;
 let jsBackend: Backend | null = null;
 let threads: number | null = null;
 let noticeShown = false;
@@ -31,8 +38,33 @@ function isBackendName(name: string): name is BackendName {
 
 function activate(backend: Backend): Backend {
   backend.setThreads(getThreads());
-  current = backend;
-  return backend;
+  if (profiled) {
+    profiled.inner = backend;
+    current = profilingBackend(backend, profiled.profile);
+  } else {
+    current = backend;
+  }
+  return current;
+}
+
+/**
+ * Times every kernel call of the current (and any later) backend into the returned profile until
+ * stopProfiling. Kernels called while it is off pay nothing for it.
+ */
+export function startProfiling(): KernelProfile {
+  stopProfiling();
+  const inner = getBackend();
+  const profile = new KernelProfile();
+  profiled = { inner, profile };
+  current = profilingBackend(inner, profile);
+  return profile;
+}
+
+/** Ends startProfiling: the current backend is called directly again. */
+export function stopProfiling(): void {
+  if (!profiled) return;
+  current = profiled.inner;
+  profiled = null;
 }
 
 /**
@@ -80,7 +112,8 @@ export function availableBackends(): BackendName[] {
 
 /** What gemm runs on in the current backend: 'openblas', 'accelerate', 'builtin' or 'js'. */
 export function gemmLibrary(backend: Backend = getBackend()): string {
-  return 'blas' in backend ? (backend as NativeBackend).blas : 'js';
+  const actual = profiled && backend === current ? profiled.inner : backend;
+  return 'blas' in actual ? (actual as NativeBackend).blas : 'js';
 }
 
 /** Worker threads for the kernels: setThreads, else FINETUNE_THREADS, else os.availableParallelism(). */

@@ -1,5 +1,8 @@
 // The nn layer: modules, parameters, layers, attention helpers and initialisers.
 export { Module, Parameter, matchesPattern, type NamePattern } from './module.js';
 export { Linear, Embedding, LayerNorm, Dropout, type LinearOptions } from './layers.js';
-export { scaledDotProductAttention, splitHeads, mergeHeads, additiveMask, type AttentionOptions } from './attention.js';
+export {
+  scaledDotProductAttention, multiHeadAttention, splitHeads, mergeHeads, additiveMask,
+  type AttentionOptions, type MultiHeadAttentionOptions,
+} from './attention.js';
 export * as init from './init.js';

@@ -1,7 +1,7 @@
 // The basic layers: Linear, Embedding, LayerNorm and Dropout.
 import { dropout } from '../tensor/ops/activations.js';
 import { embedding } from '../tensor/ops/embedding.js';
-import { matmul } from '../tensor/ops/matmul.js';
+import { linear } from '../tensor/ops/linear.js';
 import { layerNorm } from '../tensor/ops/normalization.js';
 import { defaultRandom, type Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -34,8 +34,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = matmul(x, this.weight, { transB: true });
-    return this.bias ? y.add(this.bias) : y;
+    return linear(x, this.weight, this.bias);
   }
 }
 

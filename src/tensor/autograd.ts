@@ -1,4 +1,6 @@
 // The define-by-run tape: gradient nodes recorded by ops, backward() in reverse topological order, noGrad scopes.
+import { setProfileScope, type ProfileKind } from '../backend/profile.js';
+import { lendToParameter, releaseF32 } from './memory.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -11,6 +13,10 @@ export interface GradNode {
   inputs: readonly Tensor[];
   /** Released (set to null) after use so the saved tensors can be freed. */
   backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
+  /** The profile scope the op ran under; its backward kernels are attributed to it too. */
+  readonly scope?: ProfileKind | null;
+  /** Buffers only this node's backward reads (e.g. attention probabilities): recycled once it has run. */
+  saved?: Float32Array[];
 }
 
 let gradEnabled = true;
@@ -44,14 +50,26 @@ export interface BackwardOptions {
 
 /**
  * Back-propagates from `root` (whose gradient is `seed`), accumulating into `.grad` of every leaf that
- * requires a gradient. Intermediate gradients live only for the duration of the call.
+ * requires a gradient. Intermediate gradients live only for the duration of the call: inside
+ * recycleBuffers each one is recycled as soon as the last place holding its buffer has used it.
  */
 export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions = {}): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
-  // How many places hold each gradient tensor: one held in two places must not be accumulated into in place.
-  const holders = new Map<Tensor, number>();
-  const hold = (g: Tensor): void => void holders.set(g, (holders.get(g) ?? 0) + 1);
+  // How many pending gradients (and parameter .grad fields) hold each buffer: views share one, and a
+  // buffer held twice must be neither accumulated into in place nor recycled.
+  const refs = new Map<ArrayBufferLike, number>();
+  const hold = (g: Tensor): void => void refs.set(g.data.buffer, (refs.get(g.data.buffer) ?? 0) + 1);
+  const drop = (g: Tensor): void => {
+    const n = (refs.get(g.data.buffer) ?? 0) - 1;
+    if (n > 0) {
+      refs.set(g.data.buffer, n);
+      return;
+    }
+    refs.delete(g.data.buffer);
+    if (g !== seed) releaseF32(g.f32());
+  };
+  const shared = (g: Tensor): boolean => (refs.get(g.data.buffer) ?? 0) > 1;
   grads.set(root, seed);
   hold(seed);
   noGrad(() => {
@@ -62,12 +80,15 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
       if (grad === undefined) continue;
       const node = tensor.gradFn;
       if (node === null) {
-        accumulateLeaf(tensor, grad, (holders.get(grad) ?? 0) > 1);
+        accumulateLeaf(tensor, grad, shared(grad));
+        if (tensor.grad?.data.buffer === grad.data.buffer) hold(grad);
+        drop(grad);
         continue;
       }
       if (node.backward === null) {
         throw new Error(`backward: the graph through '${node.op}' was already released; pass { retainGraph: true } to backward twice`);
       }
+      const previousScope = setProfileScope(node.scope ?? null);
       const inputGrads = node.backward(grad);
       for (let j = 0; j < node.inputs.length; j++) {
         const input = node.inputs[j]!;
@@ -78,17 +99,24 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
         const existing = grads.get(input);
         if (existing === undefined) {
           grads.set(input, g);
-        } else if ((holders.get(existing) ?? 0) > 1) {
+        } else if (shared(existing)) {
           const sum = existing.add(g);
           hold(sum);
           grads.set(input, sum);
+          drop(existing);
+          drop(g);
         } else {
           sumInto(existing, g);
+          drop(g);
         }
       }
+      setProfileScope(previousScope);
+      drop(grad);
       if (!options.retainGraph) {
         node.backward = null;
         node.inputs = [];
+        if (node.saved) for (const buffer of node.saved) releaseF32(buffer);
+        node.saved = [];
       }
     }
   });
@@ -98,6 +126,7 @@ function accumulateLeaf(leaf: Tensor, grad: Tensor, shared: boolean): void {
   if (leaf.grad === null) {
     // Copy when the same buffer is also held elsewhere (e.g. add passes its gradient to both inputs).
     leaf.grad = shared ? grad.clone() : grad.detach();
+    if (!shared) lendToParameter(grad.f32(), leaf);
   } else {
     sumInto(leaf.grad, grad);
   }

@@ -1,6 +1,7 @@
 // Tensor: a shape over a dense float32 or int32 buffer, with its place on the autograd tape and fluent op methods.
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
+import { currentProfileScope } from '../backend/profile.js';
 import { isGradEnabled, runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { formatShape, sizeOf, type Shape } from './shape.js';
 import { defaultRandom, type Random } from './random.js';
@@ -99,16 +100,17 @@ export class Tensor {
 
   /**
    * The result of an op: attaches a gradient node when recording is on and an input needs a gradient.
-   * `backward` maps the output's gradient to one gradient (or null) per input.
+   * `backward` maps the output's gradient to one gradient (or null) per input. `saved` lists buffers
+   * that only the backward reads (recycled once it has run, inside recycleBuffers).
    */
   static fromOp(
     data: TensorData, shape: Shape, op: string, inputs: readonly Tensor[],
-    backward: (gradOutput: Tensor) => readonly (Tensor | null)[],
+    backward: (gradOutput: Tensor) => readonly (Tensor | null)[], saved?: Float32Array[],
   ): Tensor {
     const out = new Tensor(data, shape);
     if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
       out.requiresGrad = true;
-      out.gradFn = { op, inputs, backward };
+      out.gradFn = { op, inputs, backward, scope: currentProfileScope(), ...(saved ? { saved } : {}) };
     }
     return out;
   }

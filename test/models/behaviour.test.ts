@@ -52,7 +52,9 @@ describe('model behaviour', () => {
     const inputs = { inputIds: Tensor.from([[2, 7, 9, 3]], undefined, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 4], { dtype: 'int32' }) };
     assert.equal(maxAbsDiff(model.forward(inputs), model.forward(inputs)), 0);
     const distil = createSequenceClassifier({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0.5 }).train();
-    assert.ok(maxAbsDiff(distil.forward(inputs), distil.forward(inputs)) > 0, 'seq_classif_dropout applies to the head');
+    // Eight features at p = 0.5: two masks can agree on the surviving features by chance, so draw a few.
+    const first = distil.forward(inputs);
+    assert.ok([0, 1, 2, 3].some(() => maxAbsDiff(distil.forward(inputs), first) > 0), 'seq_classif_dropout applies to the head');
   });
 
   it('hidden_act is honoured', async () => {

@@ -7,6 +7,8 @@ import { reduce, sumSquares } from './reduce.js';
 import { layerNorm, layerNormGrad, softmax, softmaxGrad } from './normalize.js';
 import { crossEntropy, crossEntropyGrad, embedding, embeddingGrad } from './loss.js';
 import { adamw, sgd } from './optimizers.js';
+import { attention, attentionGrad } from './attention.js';
+import { dropout } from './dropout.js';
 
 /** Creates the js backend. It runs on the calling thread; the thread count is only recorded. */
 export function createJsBackend(): Backend {
@@ -19,6 +21,6 @@ export function createJsBackend(): Backend {
     },
     gemm, unary, unaryGrad, binary, where, copyStrided, axpy, fill, reduce, sumSquares,
     softmax, softmaxGrad, layerNorm, layerNormGrad, crossEntropy, crossEntropyGrad,
-    embedding, embeddingGrad, adamw, sgd,
+    embedding, embeddingGrad, adamw, sgd, attention, attentionGrad, dropout,
   };
 }

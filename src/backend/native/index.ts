@@ -87,6 +87,9 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
     embeddingGrad: addon.embeddingGrad,
     adamw: addon.adamw,
     sgd: addon.sgd,
+    attention: addon.attention,
+    attentionGrad: addon.attentionGrad,
+    dropout: addon.dropout,
   };
   loaded.set(variant, backend);
   return backend;

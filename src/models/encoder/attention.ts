@@ -1,5 +1,5 @@
 // Multi-head self-attention over projections the caller owns (so each family keeps its checkpoint names).
-import { mergeHeads, scaledDotProductAttention, splitHeads } from '../../nn/attention.js';
+import { multiHeadAttention } from '../../nn/attention.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 /** Anything that maps [..., in] to [..., out]: a Linear, or a Linear wrapped by an adapter. */
@@ -21,13 +21,11 @@ export interface SelfAttentionOptions {
  * Shapes: x [B, T, H] -> [B, T, H] (before the output projection).
  */
 export function selfAttention(x: Tensor, query: Projection, key: Projection, value: Projection, options: SelfAttentionOptions): Tensor {
-  const q = splitHeads(query.forward(x), options.heads);
-  const k = splitHeads(key.forward(x), options.heads);
-  const v = splitHeads(value.forward(x), options.heads);
-  const context = scaledDotProductAttention(q, k, v, {
+  // The fused kernel reads each head in place in [B, T, H], so the heads are never split or merged by copies.
+  return multiHeadAttention(query.forward(x), key.forward(x), value.forward(x), {
+    heads: options.heads,
     mask: options.mask,
     dropout: options.dropout,
     training: options.training,
   });
-  return mergeHeads(context);
 }

@@ -1,5 +1,6 @@
 // Embedding lookups as the encoders use them: a padding row that gets no gradient, and the position ids of each family.
 import { getBackend } from '../../backend/index.js';
+import { allocF32, zerosF32 } from '../../tensor/memory.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -10,11 +11,11 @@ import { Tensor } from '../../tensor/tensor.js';
 export function paddedEmbedding(table: Tensor, ids: Tensor, paddingIdx: number | null): Tensor {
   const [vocab, dim] = table.shape as [number, number];
   const idData = ids.i32();
-  const out = new Float32Array(idData.length * dim);
+  const out = allocF32(idData.length * dim);
   const bad = getBackend().embedding(table.f32(), vocab, dim, idData, out);
   if (bad >= 0) throw new Error(`embedding: id ${idData[bad]} at position ${bad} is outside the table of ${vocab} rows`);
   return Tensor.fromOp(out, [...ids.shape, dim], 'embedding', [table], (g) => {
-    const dTable = new Float32Array(table.size);
+    const dTable = zerosF32(table.size);
     getBackend().embeddingGrad(idData, g.f32(), dim, dTable);
     if (paddingIdx !== null && paddingIdx >= 0 && paddingIdx < vocab) dTable.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
     return [new Tensor(dTable, table.shape)];

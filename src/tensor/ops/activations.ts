@@ -3,6 +3,7 @@ import { getBackend } from '../../backend/index.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { allocF32 } from '../memory.js';
 import { add } from './elementwise.js';
 
 export interface SoftmaxOptions {
@@ -49,10 +50,10 @@ function softmaxOp(x: Tensor, options: SoftmaxOptions, log: boolean): Tensor {
   const cols = x.shape[x.rank - 1]!;
   if (cols === 0) throw new Error(`${name}: empty last axis in ${formatShape(x.shape)}`);
   const rows = input.size / cols;
-  const y = new Float32Array(input.size);
+  const y = allocF32(input.size);
   getBackend().softmax(input.f32(), rows, cols, mask, group, log, y);
   return Tensor.fromOp(y, input.shape, name, [input], (g) => {
-    const dx = new Float32Array(y.length);
+    const dx = allocF32(y.length);
     getBackend().softmaxGrad(y, g.f32(), rows, cols, log, dx);
     return [new Tensor(dx, input.shape)];
   });
@@ -75,18 +76,21 @@ export interface DropoutOptions {
   readonly rng?: Random;
 }
 
-/** Zeroes each element with probability p and scales the rest by 1 / (1 - p) (inverted dropout). */
+/**
+ * Zeroes each element with probability p and scales the rest by 1 / (1 - p) (inverted dropout). The mask
+ * is a function of one seed drawn from the generator and the element index (see Backend.dropout), so
+ * backward regenerates it instead of keeping it.
+ */
 export function dropout(x: Tensor, options: DropoutOptions): Tensor {
   const { p, training } = options;
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: probability ${p} must be in [0, 1)`);
   if (!training || p === 0) return x;
-  const rng = options.rng ?? defaultRandom();
-  const keep = new Float32Array(x.size);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < keep.length; i++) keep[i] = rng.uniform() >= p ? scale : 0;
-  const maskTensor = new Tensor(keep, x.shape);
-  const xd = x.f32();
-  const y = new Float32Array(x.size);
-  for (let i = 0; i < y.length; i++) y[i] = xd[i]! * keep[i]!;
-  return Tensor.fromOp(y, x.shape, 'dropout', [x], (g) => [g.mul(maskTensor)]);
+  const seed = (options.rng ?? defaultRandom()).nextUint32();
+  const y = allocF32(x.size);
+  getBackend().dropout(x.f32(), p, seed, y);
+  return Tensor.fromOp(y, x.shape, 'dropout', [x], (g) => {
+    const dx = allocF32(g.size);
+    getBackend().dropout(g.f32(), p, seed, dx);
+    return [new Tensor(dx, x.shape)];
+  });
 }

@@ -4,6 +4,7 @@ import { getBackend } from '../../backend/index.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
+import { allocF32 } from '../memory.js';
 
 function checkFloat(op: string, t: Tensor): void {
   if (t.dtype !== 'float32') throw new Error(`${op}: expected a float32 tensor, got int32 of shape [${t.shape.join(', ')}]`);
@@ -14,14 +15,14 @@ export function binaryRaw(op: Binary, a: Tensor, b: Tensor, name: string): { dat
   checkFloat(name, a);
   checkFloat(name, b);
   const shape = sameShape(a.shape, b.shape) ? [...a.shape] : broadcastShapes(a.shape, b.shape, name);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocF32(sizeOf(shape));
   getBackend().binary(op, Int32Array.from(shape), a.f32(), broadcastStrides(a.shape, shape), b.f32(), broadcastStrides(b.shape, shape), out);
   return { data: out, shape };
 }
 
 /** Runs a unary kernel (no autograd). */
 export function unaryRaw(op: Unary, x: Tensor, alpha = 0): Float32Array {
-  const out = new Float32Array(x.size);
+  const out = allocF32(x.size);
   getBackend().unary(op, x.f32(), out, alpha);
   return out;
 }
@@ -30,7 +31,7 @@ function unaryOp(name: string, op: Unary, x: Tensor, alpha = 0): Tensor {
   checkFloat(name, x);
   const y = unaryRaw(op, x, alpha);
   return Tensor.fromOp(y, x.shape, name, [x], (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocF32(x.size);
     getBackend().unaryGrad(op, x.f32(), y, g.f32(), dx, alpha);
     return [new Tensor(dx, x.shape)];
   });
@@ -107,7 +108,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const tb = typeof b === 'number' ? Tensor.scalar(b) : b;
   checkFloat('where', cond);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, 'where'), tb.shape, 'where');
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocF32(sizeOf(shape));
   getBackend().where(
     Int32Array.from(shape), cond.f32(), broadcastStrides(cond.shape, shape),
     ta.f32(), broadcastStrides(ta.shape, shape), tb.f32(), broadcastStrides(tb.shape, shape), out,

@@ -7,3 +7,5 @@ export * from './activations.js';
 export * from './normalization.js';
 export * from './embedding.js';
 export * from './losses.js';
+export * from './linear.js';
+export * from './attention.js';

@@ -4,9 +4,10 @@ import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, infe
 import { Tensor, type TensorData } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { where } from './elementwise.js';
+import { allocF32, zerosF32 } from '../memory.js';
 
 function allocLike(x: Tensor, size: number): TensorData {
-  return x.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  return x.dtype === 'int32' ? new Int32Array(size) : allocF32(size);
 }
 
 /** The same data under a new shape (one entry may be -1); no copy. */
@@ -50,7 +51,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const out = allocLike(x, sizeOf(shape));
   getBackend().copyStrided(Int32Array.from(shape), x.data, s * (contiguousStrides(x.shape)[a] ?? 1), Int32Array.from(contiguousStrides(x.shape)), out, 0);
   return Tensor.fromOp(out, shape, 'slice', [x], (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = zerosF32(x.size);
     placeBlock(g.f32(), dx, x.shape, a, s);
     return [new Tensor(dx, x.shape)];
   });

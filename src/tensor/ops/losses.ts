@@ -2,6 +2,7 @@
 import { getBackend } from '../../backend/index.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { allocF32 } from '../memory.js';
 
 export interface CrossEntropyOptions {
   /** Targets equal to this contribute nothing (default -100, as PyTorch). */
@@ -27,7 +28,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   if (weights !== null && weights.length !== cols) {
     throw new Error(`crossEntropy: ${weights.length} class weights for ${cols} classes`);
   }
-  const probs = new Float32Array(logits.size);
+  const probs = allocF32(logits.size);
   const rowLoss = new Float32Array(rows);
   const rowWeight = new Float32Array(rows);
   const target = targets.i32();
@@ -43,7 +44,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   // All targets ignored gives 0/0 = NaN, as PyTorch does.
   const loss = mean ? total / denominator : total;
   return Tensor.fromOp(Float32Array.of(loss), [], 'crossEntropy', [logits], (g) => {
-    const dLogits = new Float32Array(logits.size);
+    const dLogits = allocF32(logits.size);
     const scale = g.item() / (mean ? denominator : 1);
     getBackend().crossEntropyGrad(probs, target, rows, cols, weights, ignoreIndex, smoothing, scale, dLogits);
     return [new Tensor(dLogits, logits.shape)];

@@ -3,6 +3,7 @@ import { getBackend } from '../../backend/index.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
+import { allocF32 } from '../memory.js';
 
 export interface MatmulOptions {
   /** Use a's last two axes transposed (read in place). */
@@ -51,7 +52,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     batchShape = A.batchShape.length > 0 ? A.batchShape : B.batchShape;
   }
   const batch = sizeOf(batchShape);
-  const out = new Float32Array(batch * m * n);
+  const out = allocF32(batch * m * n);
   const backend = getBackend();
   if (batchB === 1 && B.batchShape.length === 0 && !transA && batch > 1) {
     // A batch of row blocks times one matrix is one tall GEMM: [batch * M, K] @ op(B).

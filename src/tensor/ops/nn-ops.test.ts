@@ -9,6 +9,7 @@ import { dropout, logSoftmax, softmax } from './activations.js';
 import { embedding } from './embedding.js';
 import { crossEntropy } from './losses.js';
 import { layerNorm } from './normalization.js';
+import { dropoutKeep, dropoutThreshold } from '../../backend/js/dropout.js';
 
 const cases: OpCase[] = [];
 
@@ -128,10 +129,11 @@ cases.push({
   probes: 6,
 });
 
-// Dropout: the reference replays the same seeded mask.
+// Dropout: the reference replays the same seeded mask (one seed drawn from the generator, then a hash per element).
 const dropoutMask = (n: number, p: number, seed: number): number[] => {
-  const rng = new Random(seed);
-  return Array.from({ length: n }, () => (rng.uniform() >= p ? 1 / (1 - p) : 0));
+  const drawn = new Random(seed).nextUint32();
+  const threshold = dropoutThreshold(p);
+  return Array.from({ length: n }, (_, i) => (dropoutKeep(drawn, i, threshold) ? 1 / (1 - p) : 0));
 };
 cases.push({
   name: 'dropout p=0.3 seeded',

@@ -2,6 +2,7 @@
 import { getBackend } from '../../backend/index.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { allocF32 } from '../memory.js';
 
 /**
  * (x - mean) / sqrt(var + eps) * gamma + beta over the last axis (biased variance, as PyTorch).
@@ -13,12 +14,12 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
     throw new Error(`layerNorm: weight ${formatShape(gamma.shape)} and bias ${formatShape(beta.shape)} do not match input ${formatShape(x.shape)}`);
   }
   const rows = x.size / cols;
-  const out = new Float32Array(x.size);
+  const out = allocF32(x.size);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   getBackend().layerNorm(x.f32(), gamma.f32(), beta.f32(), rows, cols, eps, out, mean, rstd);
   return Tensor.fromOp(out, x.shape, 'layerNorm', [x, gamma, beta], (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocF32(x.size);
     const dgamma = new Float32Array(cols);
     const dbeta = new Float32Array(cols);
     getBackend().layerNormGrad(x.f32(), gamma.f32(), mean, rstd, g.f32(), rows, cols, dx, dgamma, dbeta);

@@ -4,6 +4,7 @@ import { getBackend } from '../../backend/index.js';
 import { formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand } from './layout.js';
+import { allocF32, zerosF32 } from '../memory.js';
 
 /** Sums away each axis in `axes` (ascending) of x, returning the data and the keep-dims shape. */
 function sumRaw(x: Float32Array, shape: Shape, axes: readonly number[]): { data: Float32Array; shape: number[] } {
@@ -16,7 +17,7 @@ function sumRaw(x: Float32Array, shape: Shape, axes: readonly number[]): { data:
     if (size === 1) continue;
     const outer = sizeOf(current.slice(0, axis));
     const inner = sizeOf(current.slice(axis + 1));
-    const out = new Float32Array(outer * inner);
+    const out = allocF32(outer * inner);
     getBackend().reduce(Reduce.Sum, data, outer, size, inner, out, null);
     data = out;
     current[axis] = 1;
@@ -53,13 +54,13 @@ export function max(x: Tensor, axis?: number, keepDims = false): Tensor {
   if (size === 0) throw new Error(`max: axis ${axis} of shape ${formatShape(x.shape)} is empty`);
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const out = new Float32Array(outer * inner);
+  const out = allocF32(outer * inner);
   const argmax = new Int32Array(outer * inner);
   getBackend().reduce(Reduce.Max, x.f32(), outer, size, inner, out, argmax);
   const kept = x.shape.map((d, i) => (i === a ? 1 : d));
   const outShape = keepDims ? kept : dropAxes(kept, [a]);
   return Tensor.fromOp(out, outShape, 'max', [x], (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = zerosF32(x.size);
     const gd = g.f32();
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {

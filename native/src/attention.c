@@ -1,0 +1,224 @@
+// Fused multi-head attention on [B, T, heads * D] projections: scores, mask, softmax, dropout and the value product of
+// each (batch, head) in one pass, threaded over (batch, head) pairs. Heads are read and written in place (leading
+// dimension heads * D), so there are no head split / merge copies; the dropout mask is regenerated in backward.
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "bindings.h"
+#include "dropout.h"
+#include "gemm.h"
+#include "pool.h"
+#include "vecmath.h"
+
+#define LANES 8
+
+typedef struct {
+  const float *q, *k, *v, *mask, *dout;
+  float *probs, *out, *dq, *dk, *dv;
+  int64_t heads, tq, tk, d, width; /* width = heads * d: the row length of q, k, v and out */
+  float scale, keep_scale;
+  uint32_t seed, threshold;
+  int dropout;
+  int failed; /* set by a part that could not allocate its scratch */
+} attn_ctx;
+
+static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float *c, int64_t ldc) {
+  ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, 0.0f, a, lda, b, ldb, c, ldc};
+  ft_gemm_serial(&job);
+}
+
+/* In-place softmax of one row after adding the mask row; an all -Infinity row becomes zeros. */
+static void softmax_row(float *row, const float *mask, int64_t cols) {
+  if (mask)
+    for (int64_t c = 0; c < cols; c++) row[c] += mask[c];
+  float max = -__builtin_inff();
+  for (int64_t c = 0; c < cols; c++) max = row[c] > max ? row[c] : max;
+  if (max == -__builtin_inff()) {
+    memset(row, 0, (size_t)cols * sizeof(float));
+    return;
+  }
+  for (int64_t c = 0; c < cols; c++) row[c] = ft_expf(row[c] - max);
+  float lanes[LANES] = {0}, sum = 0;
+  int64_t c = 0;
+  for (; c + LANES <= cols; c += LANES)
+    for (int l = 0; l < LANES; l++) lanes[l] += row[c + l];
+  for (; c < cols; c++) sum += row[c];
+  for (int l = 0; l < LANES; l++) sum += lanes[l];
+  const float inv = 1.0f / sum;
+  for (c = 0; c < cols; c++) row[c] *= inv;
+}
+
+/* out = x * mask / (1 - p) over n elements whose flat indices start at `first`. */
+static void apply_dropout(const attn_ctx *a, const float *x, float *out, int64_t n, uint64_t first) {
+  for (int64_t c = 0; c < n; c++)
+    out[c] = ft_dropout_keep(a->seed, first + (uint64_t)c, a->threshold) ? x[c] * a->keep_scale : 0.0f;
+}
+
+static void forward_items(void *p, int64_t begin, int64_t end, int part) {
+  (void)part;
+  attn_ctx *a = p;
+  const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, heads = a->heads;
+  float *dropped = NULL;
+  if (a->dropout && !(dropped = malloc((size_t)(tq * tk) * sizeof(float)))) {
+    a->failed = 1;
+    return;
+  }
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t b = i / heads, h = i % heads;
+    const float *q = a->q + b * tq * width + h * d, *k = a->k + b * tk * width + h * d;
+    const float *v = a->v + b * tk * width + h * d;
+    float *probs = a->probs + i * tq * tk;
+    gemm(0, 1, tq, tk, d, a->scale, q, width, k, width, probs, tk);
+    const float *mask = a->mask ? a->mask + b * tk : NULL;
+    for (int64_t r = 0; r < tq; r++) softmax_row(probs + r * tk, mask, tk);
+    const float *weights = probs;
+    if (a->dropout) {
+      apply_dropout(a, probs, dropped, tq * tk, (uint64_t)(i * tq * tk));
+      weights = dropped;
+    }
+    gemm(0, 0, tq, d, tk, 1.0f, weights, tk, v, width, a->out + b * tq * width + h * d, width);
+  }
+  free(dropped);
+}
+
+static void backward_items(void *p, int64_t begin, int64_t end, int part) {
+  (void)part;
+  attn_ctx *a = p;
+  const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, heads = a->heads;
+  float *dscores = malloc((size_t)(tq * tk) * sizeof(float));
+  float *dropped = a->dropout ? malloc((size_t)(tq * tk) * sizeof(float)) : NULL;
+  if (!dscores || (a->dropout && !dropped)) {
+    free(dscores);
+    free(dropped);
+    a->failed = 1;
+    return;
+  }
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t b = i / heads, h = i % heads;
+    const int64_t q_at = b * tq * width + h * d, kv_at = b * tk * width + h * d;
+    const float *probs = a->probs + i * tq * tk, *dout = a->dout + q_at;
+    const uint64_t first = (uint64_t)(i * tq * tk);
+    const float *weights = probs;
+    if (a->dropout) {
+      apply_dropout(a, probs, dropped, tq * tk, first);
+      weights = dropped;
+    }
+    /* dV = dropout(P)^T dO; d dropout(P) = dO V^T, then back through the mask. */
+    gemm(1, 0, tk, d, tq, 1.0f, weights, tk, dout, width, a->dv + kv_at, width);
+    gemm(0, 1, tq, tk, d, 1.0f, dout, width, a->v + kv_at, width, dscores, tk);
+    if (a->dropout) apply_dropout(a, dscores, dscores, tq * tk, first);
+    /* Softmax backward per row: dS = P * (dP - sum(dP * P)). */
+    for (int64_t r = 0; r < tq; r++) {
+      float *ds = dscores + r * tk;
+      const float *pr = probs + r * tk;
+      float lanes[LANES] = {0}, dot = 0;
+      int64_t c = 0;
+      for (; c + LANES <= tk; c += LANES)
+        for (int l = 0; l < LANES; l++) lanes[l] += ds[c + l] * pr[c + l];
+      for (; c < tk; c++) dot += ds[c] * pr[c];
+      for (int l = 0; l < LANES; l++) dot += lanes[l];
+      for (c = 0; c < tk; c++) ds[c] = pr[c] * (ds[c] - dot);
+    }
+    /* S = scale Q K^T: dQ = scale dS K, dK = scale dS^T Q. */
+    gemm(0, 0, tq, d, tk, a->scale, dscores, tk, a->k + kv_at, width, a->dq + q_at, width);
+    gemm(1, 0, tk, d, tq, a->scale, dscores, tk, a->q + q_at, width, a->dk + kv_at, width);
+  }
+  free(dscores);
+  free(dropped);
+}
+
+/* Reads the sizes and rates shared by both directions (arguments 5..12 after the leading arrays). */
+static int read_shape(ft_args *args, attn_ctx *a, size_t at, int64_t *batch) {
+  *batch = ft_arg_int(args, at, "batch", 0);
+  a->heads = ft_arg_int(args, at + 1, "heads", 1);
+  a->tq = ft_arg_int(args, at + 2, "tq", 0);
+  a->tk = ft_arg_int(args, at + 3, "tk", 0);
+  a->d = ft_arg_int(args, at + 4, "headDim", 1);
+  a->scale = (float)ft_arg_number(args, at + 5, "scale");
+  double p = ft_arg_number(args, at + 6, "dropout");
+  int64_t seed = ft_arg_int(args, at + 7, "seed", 0);
+  if (args->failed) return 0;
+  if (!(p >= 0.0 && p < 1.0)) {
+    ft_range_error(args, "dropout %g must be in [0, 1)", p);
+    return 0;
+  }
+  if (seed > 0xffffffffLL) {
+    ft_range_error(args, "seed %lld is not a 32-bit unsigned integer", (long long)seed);
+    return 0;
+  }
+  a->width = a->heads * a->d;
+  a->dropout = p > 0.0;
+  a->threshold = ft_dropout_threshold(p);
+  a->keep_scale = (float)(1.0 / (1.0 - p));
+  a->seed = (uint32_t)seed;
+  return 1;
+}
+
+napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
+  ft_args args;
+  if (!ft_args_init(&args, env, info, "attention", 14)) return NULL;
+  attn_ctx a = {0};
+  int64_t q_len, k_len, v_len, mask_len, probs_len, out_len, batch;
+  a.q = ft_arg_f32(&args, 0, "q", &q_len);
+  a.k = ft_arg_f32(&args, 1, "k", &k_len);
+  a.v = ft_arg_f32(&args, 2, "v", &v_len);
+  a.mask = ft_arg_f32_or_null(&args, 3, "mask", &mask_len);
+  if (!read_shape(&args, &a, 4, &batch)) return NULL;
+  a.probs = ft_arg_f32(&args, 12, "probs", &probs_len);
+  a.out = ft_arg_f32(&args, 13, "out", &out_len);
+  if (!ft_check_size(&args, "q", batch * a.tq * a.width, q_len) || !ft_check_size(&args, "k", batch * a.tk * a.width, k_len) ||
+      !ft_check_size(&args, "v", batch * a.tk * a.width, v_len) ||
+      (a.mask && !ft_check_size(&args, "mask", batch * a.tk, mask_len)) ||
+      !ft_check_size(&args, "probs", batch * a.heads * a.tq * a.tk, probs_len) ||
+      !ft_check_size(&args, "out", batch * a.tq * a.width, out_len))
+    return NULL;
+  if (batch == 0 || a.tq == 0) return ft_undefined(env);
+  if (a.tk == 0) {
+    memset(a.out, 0, (size_t)(batch * a.tq * a.width) * sizeof(float));
+    return ft_undefined(env);
+  }
+  ft_parallel_for(batch * a.heads, 1, forward_items, &a);
+  if (a.failed) {
+    ft_range_error(&args, "out of memory");
+    return NULL;
+  }
+  return ft_undefined(env);
+}
+
+napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info) {
+  ft_args args;
+  if (!ft_args_init(&args, env, info, "attentionGrad", 16)) return NULL;
+  attn_ctx a = {0};
+  int64_t q_len, k_len, v_len, probs_len, dout_len, dq_len, dk_len, dv_len, batch;
+  a.q = ft_arg_f32(&args, 0, "q", &q_len);
+  a.k = ft_arg_f32(&args, 1, "k", &k_len);
+  a.v = ft_arg_f32(&args, 2, "v", &v_len);
+  a.probs = ft_arg_f32(&args, 3, "probs", &probs_len);
+  a.dout = ft_arg_f32(&args, 4, "dOut", &dout_len);
+  if (!read_shape(&args, &a, 5, &batch)) return NULL;
+  a.dq = ft_arg_f32(&args, 13, "dq", &dq_len);
+  a.dk = ft_arg_f32(&args, 14, "dk", &dk_len);
+  a.dv = ft_arg_f32(&args, 15, "dv", &dv_len);
+  const int64_t q_size = batch * a.tq * a.width, kv_size = batch * a.tk * a.width;
+  if (!ft_check_size(&args, "q", q_size, q_len) || !ft_check_size(&args, "k", kv_size, k_len) ||
+      !ft_check_size(&args, "v", kv_size, v_len) ||
+      !ft_check_size(&args, "probs", batch * a.heads * a.tq * a.tk, probs_len) ||
+      !ft_check_size(&args, "dOut", q_size, dout_len) || !ft_check_size(&args, "dq", q_size, dq_len) ||
+      !ft_check_size(&args, "dk", kv_size, dk_len) || !ft_check_size(&args, "dv", kv_size, dv_len))
+    return NULL;
+  if (batch == 0 || a.tq == 0 || a.tk == 0) {
+    /* Nothing attends or nothing is attended to: every gradient is zero. */
+    memset(a.dq, 0, (size_t)q_size * sizeof(float));
+    memset(a.dk, 0, (size_t)kv_size * sizeof(float));
+    memset(a.dv, 0, (size_t)kv_size * sizeof(float));
+    return ft_undefined(env);
+  }
+  ft_parallel_for(batch * a.heads, 1, backward_items, &a);
+  if (a.failed) {
+    ft_range_error(&args, "out of memory");
+    return NULL;
+  }
+  return ft_undefined(env);
+}

@@ -1,0 +1,65 @@
+// Fused multi-head attention on [B, T, H] projections (heads side by side in H): one kernel forward, one backward.
+import { getBackend } from '../../backend/index.js';
+import { allocF32 } from '../memory.js';
+import { defaultRandom, type Random } from '../random.js';
+import { formatShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+export interface AttentionOpOptions {
+  /** Heads; must divide H. */
+  readonly heads: number;
+  /**
+   * Additive mask over key positions, one row per batch entry: any shape of B * Tk elements that is
+   * [B, ..., Tk] with ones in between (e.g. [B, 1, 1, Tk]). No gradient.
+   */
+  readonly mask?: Tensor;
+  /** Dropout on the attention probabilities (default 0). */
+  readonly dropout?: number;
+  /** Generator for the dropout seed (default: the global seeded one). */
+  readonly rng?: Random;
+  /** Multiplies q k^T (default 1 / sqrt(H / heads)). */
+  readonly scale?: number;
+}
+
+/** Whether `mask` has the per-batch layout the fused kernel takes ([B, 1, ..., Tk]). */
+export function isBatchKeyMask(mask: Tensor, batch: number, tk: number): boolean {
+  const s = mask.shape;
+  return s.length >= 2 && s[0] === batch && s[s.length - 1] === tk && s.slice(1, -1).every((d) => d === 1);
+}
+
+/**
+ * softmax(scale q_h k_h^T + mask) v_h for every head h, merged back: q [B, Tq, H], k and v [B, Tk, H]
+ * -> [B, Tq, H]. The probabilities are kept for backward only (not as a tensor) and the dropout mask is
+ * regenerated from its seed, so the op saves one [B, heads, Tq, Tk] buffer.
+ */
+export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpOptions): Tensor {
+  const { heads } = options;
+  if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || k.shape[0] !== q.shape[0] || v.shape[0] !== q.shape[0] ||
+    k.shape[1] !== v.shape[1] || k.shape[2] !== q.shape[2] || v.shape[2] !== q.shape[2]) {
+    throw new Error(`attention: q ${formatShape(q.shape)}, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} must be [B, Tq, H], [B, Tk, H], [B, Tk, H]`);
+  }
+  const [batch, tq, width] = q.shape as [number, number, number];
+  const tk = k.shape[1]!;
+  if (!(Number.isInteger(heads) && heads >= 1) || width % heads !== 0) {
+    throw new Error(`attention: hidden size ${width} is not divisible by ${heads} heads`);
+  }
+  const headDim = width / heads;
+  const mask = options.mask;
+  if (mask !== undefined && !isBatchKeyMask(mask, batch, tk)) {
+    throw new Error(`attention: mask ${formatShape(mask.shape)} must be [${batch}, ..., ${tk}] with size-1 axes between`);
+  }
+  const p = options.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) throw new Error(`attention: dropout ${p} must be in [0, 1)`);
+  const seed = p > 0 ? (options.rng ?? defaultRandom()).nextUint32() : 0;
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  const probs = allocF32(batch * heads * tq * tk);
+  const out = allocF32(batch * tq * width);
+  getBackend().attention(q.f32(), k.f32(), v.f32(), mask?.f32() ?? null, batch, heads, tq, tk, headDim, scale, p, seed, probs, out);
+  return Tensor.fromOp(out, [batch, tq, width], 'attention', [q, k, v], (g) => {
+    const dq = allocF32(q.size);
+    const dk = allocF32(k.size);
+    const dv = allocF32(v.size);
+    getBackend().attentionGrad(q.f32(), k.f32(), v.f32(), probs, g.f32(), batch, heads, tq, tk, headDim, scale, p, seed, dq, dk, dv);
+    return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
+  }, [probs]);
+}
