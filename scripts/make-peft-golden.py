@@ -15,6 +15,7 @@ Three stages, for each architecture <arch> in bert, distilbert, roberta (test/go
                           normal(0, 0.3), then PeftModel.save_pretrained (base_model_name_or_path '../base').
                           BERT's uses rank_pattern, alpha_pattern, rsLoRA and bias 'lora_only'; RoBERTa's
                           layers_to_transform.
+    peft-adapter-bin/     (bert only) the same adapter saved with safe_serialization=False: adapter_model.bin.
  2. node scripts/train-peft-golden.mjs trains an adapter with finetune on base/ and saves it in ours-adapter/
     (with finetune.json: its logits on the golden inputs, parameter counts, losses).
  3. PeftModel.from_pretrained(base, ours-adapter) runs the golden inputs; its logits must match finetune's
@@ -111,9 +112,11 @@ def stage_one(arch, index):
             if p.requires_grad:
                 p.copy_(torch.randn(p.shape, generator=gen) * 0.3)
     peft_model.save_pretrained(peft_dir)
-    for extra in ("README.md",):
-        if os.path.exists(os.path.join(peft_dir, extra)):
-            os.remove(os.path.join(peft_dir, extra))
+    os.remove(os.path.join(peft_dir, "README.md"))
+    if arch == "bert":
+        bin_dir = os.path.join(folder, "peft-adapter-bin")
+        peft_model.save_pretrained(bin_dir, safe_serialization=False)
+        os.remove(os.path.join(bin_dir, "README.md"))
 
     loaded = PeftModel.from_pretrained(load_base(cls, base_dir), peft_dir).eval()
     peft_logits = logits_of(loaded, inputs)

@@ -68,6 +68,11 @@ for (const arch of ['bert', 'distilbert', 'roberta']) {
       assert.ok(!model.namedParameters().some(([n]) => n.includes('lora_')));
       const merged = maxAbsDiff(logitsOf(model, inputs), e.peft_adapter.merged_logits.flat());
       assert.ok(merged < 1e-4, `merged: max difference ${merged}`);
+      if (arch === 'bert') {
+        const fromBin = await base(arch);
+        loadAdapter(fromBin, join(GOLDEN, arch, 'peft-adapter-bin'));
+        assert.ok(maxAbsDiff(logitsOf(fromBin, inputs), e.peft_adapter.logits.flat()) < 1e-4, 'adapter_model.bin (torch.save) reads the same');
+      }
     });
 
     it("gives PEFT's logits for the adapter finetune trained (PeftModel.from_pretrained reproduced finetune's)", async () => {
