@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
 import { syntheticExamples } from '../support/tiny-classifier.js';
 
@@ -11,6 +12,7 @@ const root = mkdtempSync(join(tmpdir(), 'finetune-cli-train-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
 const base = (): string[] => ['train', '--model', at('model'), '--init', 'random', '--threads', '1', '--max-length', '24'];
+const goldenBert = fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url));
 const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 before(() => {
@@ -88,5 +90,25 @@ describe('finetune train', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /the base is frozen: computing its features once/);
     assert.match(run.stdout, /34 trained|[\d,]+ trained \(0\.\d%\)/);
+  });
+
+  it('fine-tunes pretrained weights, or a LoRA adapter saved as a PEFT folder that eval loads', async () => {
+    const full = await runCli(['train', '--model', goldenBert, '--data', at('train.tsv'), '--output', at('pretrained'), '--max-steps', '3', '--threads', '1', '--json']);
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(full.stderr, /the checkpoint's head does not fit 2 labels; replaced with a new one/);
+    assert.ok(existsSync(at('pretrained/model.safetensors')) && existsSync(at('pretrained/tokenizer.json')));
+
+    const lora = await runCli(['train', '--model', goldenBert, '--data', at('train.tsv'), '--output', at('lora'), '--max-steps', '3', '--threads', '1', '--lora', '--lora-r', '4', '--json']);
+    assert.equal(lora.code, 0, lora.stderr);
+    assert.match(lora.stderr, /trained \(\d+\.\d+%, LoRA\)/);
+    const files = readdirSync(at('lora'));
+    assert.ok(files.includes('adapter_config.json') && files.includes('adapter_model.safetensors') && !files.includes('model.safetensors'), String(files));
+    assert.equal(JSON.parse(readFileSync(at('lora/adapter_config.json'), 'utf8')).r, 4);
+    const evaluated = await runCli(['eval', '--model', at('lora'), '--data', at('dev.tsv'), '--json']);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.equal(lastJson(evaluated.stdout).eval_samples, 60);
+    const random = await runCli([...base(), '--data', at('train.tsv'), '--output', at('lora-random'), '--lora']);
+    assert.equal(random.code, 1);
+    assert.match(random.stderr, /--lora needs pretrained weights/);
   });
 });

@@ -7,9 +7,10 @@ import type { Command } from '../command.js';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate a trained model on labelled data',
-  usage: 'Usage: finetune eval --model <dir> --data <file> [--text-column ...] [--label-column ...] [--json]',
+  usage: 'Usage: finetune eval --model <dir> [--adapter <dir>] --data <file> [--text-column ...] [--label-column ...] [--json]',
   flags: {
     model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
+    adapter: { type: 'string', help: 'LoRA adapter folder to put on --model' },
     data: { type: 'string', help: 'labelled data: CSV, TSV, JSONL, JSON or Parquet' },
     'text-column': { type: 'string', help: 'column of the text (detected when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
@@ -25,6 +26,7 @@ export const evalCommand: Command = {
     const opt = (name: string): string | undefined => flags.string(name);
     const { result } = await evalClassifier({
       model, data,
+      ...(opt('adapter') === undefined ? {} : { adapter: opt('adapter')! }),
       ...(opt('text-column') === undefined ? {} : { textColumn: opt('text-column')! }),
       ...(opt('text-pair-column') === undefined ? {} : { textPairColumn: opt('text-pair-column')! }),
       ...(opt('label-column') === undefined ? {} : { labelColumn: opt('label-column')! }),

@@ -3,15 +3,17 @@ import { LabelMap } from '../../data/labels.js';
 import { loadDataset } from '../../data/load.js';
 import type { Example } from '../../data/types.js';
 import { FinetuneError } from '../../errors.js';
-import { loadSequenceClassifier } from '../../models/load.js';
+import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { SequenceClassifier } from '../../models/types.js';
 import { encodeDataset } from '../collate.js';
 import { evaluateModel, type EvaluationResult } from '../evaluate.js';
 import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
 
 export interface EvalRunOptions {
-  /** A model folder (a training run's output) or a Hub id. */
+  /** A model folder (a training run's output, an adapter folder included) or a Hub id. */
   readonly model: string;
+  /** A LoRA adapter folder to put on `model` (default: none). */
+  readonly adapter?: string;
   /** A labelled data file. */
   readonly data: string;
   readonly textColumn?: string;
@@ -53,7 +55,7 @@ function labelMapFor(names: readonly string[], examples: readonly Example[]): { 
 export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
-  const loaded = await loadSequenceClassifier(options.model);
+  const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
   const data = await loadDataset(options.data, {
     ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),

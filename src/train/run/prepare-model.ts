@@ -6,6 +6,7 @@ import { FinetuneError } from '../../errors.js';
 import { applyFreeze, type FreezeSpec } from '../../models/freeze.js';
 import { createSequenceClassifier, loadSequenceClassifier, readConfigJson } from '../../models/load.js';
 import type { SequenceClassifier } from '../../models/types.js';
+import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { buildWordLevelTokenizer } from '../../tokenizers/word-level.js';
@@ -21,6 +22,8 @@ export interface ModelOptions {
   /** Longest input in tokens (default: 128, or less when the model or tokenizer allows less). */
   readonly maxLength?: number;
   readonly freeze: FreezeSpec;
+  /** Put a new LoRA adapter on the model (the base is then frozen; the head trains in full). */
+  readonly lora?: LoraOptions;
 }
 
 export interface PreparedModel {
@@ -30,6 +33,8 @@ export interface PreparedModel {
   readonly source: string;
   readonly maxLength: number;
   readonly parameters: { readonly total: number; readonly trainable: number };
+  /** Whether the model carries a new LoRA adapter (its output is an adapter folder). */
+  readonly lora: boolean;
   /** Notices: ignored checkpoint keys, a new head, a vocabulary built from the data. */
   readonly warnings: string[];
 }
@@ -76,6 +81,9 @@ function readConfigFile(path: string): ReturnType<typeof readConfigJson> {
 /** Loads or builds the model for the data's labels, freezes what `freeze` says, and fixes the max length. */
 export async function prepareModel(options: ModelOptions): Promise<PreparedModel> {
   const local = existsSync(options.model);
+  if (options.lora && options.init === 'random') {
+    throw new FinetuneError('--lora needs pretrained weights to adapt: drop --init random, or train the whole model without --lora');
+  }
   let loaded: { model: SequenceClassifier; tokenizer: TextTokenizer | null; source: string; warnings: string[] };
   if (options.init === 'random' && local) {
     loaded = await randomModel(options);
@@ -96,6 +104,7 @@ export async function prepareModel(options: ModelOptions): Promise<PreparedModel
   if (positions !== undefined && maxLength > positions) {
     throw new FinetuneError(`--max-length ${maxLength}: the model has ${positions} positions (config.json max_position_embeddings)`);
   }
-  const parameters = applyFreeze(model, options.freeze);
-  return { model, tokenizer, source, maxLength, parameters, warnings };
+  let parameters = applyFreeze(model, options.freeze);
+  if (options.lora) parameters = applyLora(model, options.lora);
+  return { model, tokenizer, source, maxLength, parameters, lora: options.lora !== undefined, warnings };
 }

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import { saveSequenceClassifier } from '../../models/save.js';
+import { saveAdapterModel } from '../../peft/lora/save.js';
 import type { SequenceClassifier } from '../../models/types.js';
 import { writeReport } from '../../report/report.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
@@ -23,6 +24,8 @@ export interface RunOutputs {
   readonly evaluation?: EvaluationResult;
   readonly parameters: { readonly total: number; readonly trainable: number };
   readonly modelSource: string;
+  /** Save a PEFT adapter folder (the base named by options.model) instead of the whole model. */
+  readonly lora: boolean;
   /** Every warning of the run (data, model, training), shown in the report. */
   readonly notices: readonly string[];
   readonly options: { readonly model: string; readonly data: string; readonly init?: string };
@@ -31,13 +34,14 @@ export interface RunOutputs {
 /** Writes every output file (each atomically); returns eval_results.json's content when there was evaluation data. */
 export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson | null> {
   const { outputDir, trainer, result, data, evaluation } = run;
-  await saveSequenceClassifier(run.model, run.tokenizer, outputDir);
+  if (run.lora) await saveAdapterModel(run.model, run.tokenizer, outputDir, run.options.model);
+  else await saveSequenceClassifier(run.model, run.tokenizer, outputDir);
   writeJsonAtomic(join(outputDir, 'trainer_state.json'), trainer.state.toJSON());
   const evalJson = evaluation ? evalResultsJson(evaluation, trainer.state.epoch) : null;
   if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
   const state = trainer.state;
   const summary: [string, string][] = [
-    ['model', `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''})`],
+    ['model', `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''}${run.lora ? ', LoRA adapter' : ''})`],
     ['parameters', `${run.parameters.total.toLocaleString('en-US')} (${run.parameters.trainable.toLocaleString('en-US')} trained)`],
     ['training data', `${run.options.data}: ${data.train.length.toLocaleString('en-US')} examples`],
     ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${(data.evaluation?.length ?? 0).toLocaleString('en-US')} examples` : 'none'],

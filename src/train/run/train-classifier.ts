@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import type { FreezeSpec } from '../../models/freeze.js';
+import type { LoraOptions } from '../../peft/lora/apply.js';
 import { manualSeed } from '../../tensor/random.js';
 import type { TrainerCallback, TrainerOutput } from '../callbacks/callback.js';
 import { EarlyStopping } from '../callbacks/early-stopping.js';
@@ -34,6 +35,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed'> {
   readonly maxLength?: number;
   /** What stays fixed: 'none' (default), 'base', 'embeddings' or N lowest layers. */
   readonly freeze?: FreezeSpec;
+  /** Train a new LoRA adapter instead of the whole model (default: none); the output is a PEFT adapter folder. */
+  readonly lora?: LoraOptions;
   /** Early stopping patience in evaluations (default: off). */
   readonly earlyStopping?: number;
   /** Training-loop settings; outputDir comes from `output`. */
@@ -94,11 +97,13 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
     model: options.model, init: options.init ?? 'pretrained', labels: data.labels, freeze: options.freeze ?? 'none',
     trainTexts: data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+    ...(options.lora === undefined ? {} : { lora: options.lora }),
   });
   for (const warning of prepared.warnings) out.warn(warning);
   const { model, tokenizer, maxLength, parameters } = prepared;
   out.line(`model: ${model.modelType} from ${prepared.source}, ${parameters.total.toLocaleString('en-US')} parameters, ` +
-    `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(1)}%), max length ${maxLength}`);
+    `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(2)}%` +
+    `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`);
   const trainData = encodeDataset(data.train, tokenizer, data.labels, { maxLength, source: options.data });
   const evalData = data.evaluation ? encodeDataset(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
 
@@ -118,7 +123,7 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
     ...args, model: options.model, init: options.init ?? 'pretrained', data: options.data,
     eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
-    freeze: options.freeze ?? 'none', early_stopping_patience: options.earlyStopping ?? null,
+    freeze: options.freeze ?? 'none', lora: options.lora ? { ...options.lora, rng: undefined } : null, early_stopping_patience: options.earlyStopping ?? null,
     text_column: options.textColumn ?? null, text_pair_column: options.textPairColumn ?? null, label_column: options.labelColumn ?? null,
   });
   if (plan.resumeFrom) {
@@ -132,7 +137,7 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   const evaluation = evalData ? trainer.evaluate() : undefined;
   const evalJson = await writeRunOutputs({
     outputDir: plan.outputDir, model, tokenizer, trainer, result, data, parameters,
-    ...(evaluation ? { evaluation } : {}), modelSource: prepared.source, options, notices,
+    ...(evaluation ? { evaluation } : {}), modelSource: prepared.source, options, notices, lora: prepared.lora,
   });
   if (evalJson) {
     out.line(`final evaluation on ${data.evaluationName}: loss ${evalJson.eval_loss.toFixed(4)}, accuracy ${evalJson.eval_accuracy.toFixed(4)}, ` +
