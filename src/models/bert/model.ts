@@ -11,6 +11,7 @@ import { absolutePositions, paddedEmbedding, zeroTypeIds } from '../encoder/embe
 import type { ModelInputs } from '../types.js';
 import type { BertConfig } from './config.js';
 import { BERT_LORA_TARGETS } from './weights.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /** The layer shape a BERT-style config describes. */
 export function layerShapeOf(config: BertConfig, where: string): BertLayerShape {
@@ -42,9 +43,9 @@ export class BertEmbeddings extends Module {
 
   constructor(readonly config: BertConfig) {
     super();
-    this.word_embeddings = new Embedding(config.vocabSize, config.hiddenSize);
-    this.position_embeddings = new Embedding(config.maxPositionEmbeddings, config.hiddenSize);
-    this.token_type_embeddings = new Embedding(config.typeVocabSize, config.hiddenSize);
+    this.word_embeddings = placeholderEmbedding(config.vocabSize, config.hiddenSize);
+    this.position_embeddings = placeholderEmbedding(config.maxPositionEmbeddings, config.hiddenSize);
+    this.token_type_embeddings = placeholderEmbedding(config.typeVocabSize, config.hiddenSize);
     this.LayerNorm = new LayerNorm(config.hiddenSize, config.layerNormEps);
     this.dropout = new Dropout(config.hiddenDropoutProb);
   }
@@ -65,7 +66,7 @@ export class BertPooler extends Module {
 
   constructor(hiddenSize: number) {
     super();
-    this.dense = new Linear(hiddenSize, hiddenSize);
+    this.dense = placeholderLinear(hiddenSize, hiddenSize);
   }
 
   forward(hidden: Tensor): Tensor {
@@ -109,7 +110,7 @@ export class BertForSequenceClassification extends EncoderClassifierBase {
     this.numLayers = config.numHiddenLayers;
     this.bert = new BertModel(config, where);
     this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
-    this.classifier = new Linear(config.hiddenSize, this.numLabels);
+    this.classifier = placeholderLinear(config.hiddenSize, this.numLabels);
   }
 
   protected layerPrefix(index: number): string {

@@ -11,6 +11,7 @@ import { absolutePositions, paddedEmbedding } from '../encoder/embedding.js';
 import type { ModelInputs } from '../types.js';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config.js';
 import { DISTILBERT_LORA_TARGETS } from './weights.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /** word + position embeddings, LayerNorm, dropout (no segment ids). Shapes: ids [B, T] -> [B, T, H]. */
 export class DistilBertEmbeddings extends Module {
@@ -21,8 +22,8 @@ export class DistilBertEmbeddings extends Module {
 
   constructor(readonly config: DistilBertConfig) {
     super();
-    this.word_embeddings = new Embedding(config.vocabSize, config.dim);
-    this.position_embeddings = new Embedding(config.maxPositionEmbeddings, config.dim);
+    this.word_embeddings = placeholderEmbedding(config.vocabSize, config.dim);
+    this.position_embeddings = placeholderEmbedding(config.maxPositionEmbeddings, config.dim);
     this.LayerNorm = new LayerNorm(config.dim, DISTILBERT_LAYER_NORM_EPS);
     this.dropout = new Dropout(config.dropout);
   }
@@ -46,10 +47,10 @@ class DistilBertSelfAttention extends Module {
 
   constructor(private readonly config: DistilBertConfig) {
     super();
-    this.q_lin = new Linear(config.dim, config.dim);
-    this.k_lin = new Linear(config.dim, config.dim);
-    this.v_lin = new Linear(config.dim, config.dim);
-    this.out_lin = new Linear(config.dim, config.dim);
+    this.q_lin = placeholderLinear(config.dim, config.dim);
+    this.k_lin = placeholderLinear(config.dim, config.dim);
+    this.v_lin = placeholderLinear(config.dim, config.dim);
+    this.out_lin = placeholderLinear(config.dim, config.dim);
   }
 
   forward(x: Tensor, mask: Tensor): Tensor {
@@ -67,8 +68,8 @@ class FFN extends Module {
 
   constructor(config: DistilBertConfig, private readonly activation: Activation) {
     super();
-    this.lin1 = new Linear(config.dim, config.hiddenDim);
-    this.lin2 = new Linear(config.hiddenDim, config.dim);
+    this.lin1 = placeholderLinear(config.dim, config.hiddenDim);
+    this.lin2 = placeholderLinear(config.hiddenDim, config.dim);
     this.dropout = new Dropout(config.dropout);
   }
 
@@ -145,8 +146,8 @@ export class DistilBertForSequenceClassification extends EncoderClassifierBase {
     this.hiddenSize = config.dim;
     this.numLayers = config.nLayers;
     this.distilbert = new DistilBertModel(config, where);
-    this.pre_classifier = new Linear(config.dim, config.dim);
-    this.classifier = new Linear(config.dim, this.numLabels);
+    this.pre_classifier = placeholderLinear(config.dim, config.dim);
+    this.classifier = placeholderLinear(config.dim, this.numLabels);
     this.dropout = new Dropout(config.seqClassifDropout);
   }
 

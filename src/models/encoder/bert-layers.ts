@@ -4,6 +4,7 @@ import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Activation } from './activation.js';
 import { selfAttention } from './attention.js';
+import { placeholderLinear } from './init.js';
 
 /** The sizes and rates one BERT-style layer needs. */
 export interface BertLayerShape {
@@ -23,9 +24,9 @@ class BertSelfAttention extends Module {
 
   constructor(readonly shape: BertLayerShape) {
     super();
-    this.query = new Linear(shape.hiddenSize, shape.hiddenSize);
-    this.key = new Linear(shape.hiddenSize, shape.hiddenSize);
-    this.value = new Linear(shape.hiddenSize, shape.hiddenSize);
+    this.query = placeholderLinear(shape.hiddenSize, shape.hiddenSize);
+    this.key = placeholderLinear(shape.hiddenSize, shape.hiddenSize);
+    this.value = placeholderLinear(shape.hiddenSize, shape.hiddenSize);
   }
 
   forward(x: Tensor, mask: Tensor): Tensor {
@@ -43,7 +44,7 @@ class ResidualOutput extends Module {
 
   constructor(inFeatures: number, shape: BertLayerShape) {
     super();
-    this.dense = new Linear(inFeatures, shape.hiddenSize);
+    this.dense = placeholderLinear(inFeatures, shape.hiddenSize);
     this.LayerNorm = new LayerNorm(shape.hiddenSize, shape.layerNormEps);
     this.dropout = new Dropout(shape.hiddenDropout);
   }
@@ -73,7 +74,7 @@ class BertIntermediate extends Module {
 
   constructor(private readonly shape: BertLayerShape) {
     super();
-    this.dense = new Linear(shape.hiddenSize, shape.intermediateSize);
+    this.dense = placeholderLinear(shape.hiddenSize, shape.intermediateSize);
   }
 
   forward(x: Tensor): Tensor {

@@ -2,7 +2,34 @@
 import { init } from '../../nn/index.js';
 import { Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
-import { defaultRandom, type Random } from '../../tensor/random.js';
+import { defaultRandom, Random } from '../../tensor/random.js';
+
+/**
+ * A generator that always answers the middle of its range, so the nn constructors' own initial draws
+ * cost nothing and leave zeros: every weight is then set once, by initializeModules (transformers'
+ * scheme, from the global seeded generator) or by a checkpoint.
+ */
+class PlaceholderRandom extends Random {
+  override uniform(): number {
+    return 0.5;
+  }
+
+  override normal(): number {
+    return 0;
+  }
+}
+
+const PLACEHOLDER = new PlaceholderRandom();
+
+/** A Linear layer with zero placeholder weights (see PlaceholderRandom). Shapes: [..., in] -> [..., out]. */
+export function placeholderLinear(inFeatures: number, outFeatures: number): Linear {
+  return new Linear(inFeatures, outFeatures, { rng: PLACEHOLDER });
+}
+
+/** An embedding table [rows, dim] of zero placeholders (see PlaceholderRandom). */
+export function placeholderEmbedding(rows: number, dim: number): Embedding {
+  return new Embedding(rows, dim, { rng: PLACEHOLDER });
+}
 
 /** An embedding table whose padding row starts at zero (nn.Embedding's padding_idx). */
 export interface PaddingRow {

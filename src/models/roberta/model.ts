@@ -10,6 +10,7 @@ import { paddedEmbedding, robertaPositions, zeroTypeIds } from '../encoder/embed
 import type { ModelInputs } from '../types.js';
 import type { RobertaConfig } from './config.js';
 import { ROBERTA_LORA_TARGETS } from './weights.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /**
  * Word + token type + position embeddings, LayerNorm, dropout. Positions count from padding_idx + 1 and
@@ -25,11 +26,11 @@ export class RobertaEmbeddings extends Module {
 
   constructor(readonly config: RobertaConfig) {
     super();
-    this.word_embeddings = new Embedding(config.vocabSize, config.hiddenSize);
-    this.token_type_embeddings = new Embedding(config.typeVocabSize, config.hiddenSize);
+    this.word_embeddings = placeholderEmbedding(config.vocabSize, config.hiddenSize);
+    this.token_type_embeddings = placeholderEmbedding(config.typeVocabSize, config.hiddenSize);
     this.LayerNorm = new LayerNorm(config.hiddenSize, config.layerNormEps);
     this.dropout = new Dropout(config.hiddenDropoutProb);
-    this.position_embeddings = new Embedding(config.maxPositionEmbeddings, config.hiddenSize);
+    this.position_embeddings = placeholderEmbedding(config.maxPositionEmbeddings, config.hiddenSize);
   }
 
   forward(inputs: ModelInputs): Tensor {
@@ -68,9 +69,9 @@ export class RobertaClassificationHead extends Module {
 
   constructor(config: RobertaConfig, numLabels: number) {
     super();
-    this.dense = new Linear(config.hiddenSize, config.hiddenSize);
+    this.dense = placeholderLinear(config.hiddenSize, config.hiddenSize);
     this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
-    this.out_proj = new Linear(config.hiddenSize, numLabels);
+    this.out_proj = placeholderLinear(config.hiddenSize, numLabels);
   }
 
   forward(features: Tensor): Tensor {
