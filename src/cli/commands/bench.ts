@@ -1,7 +1,8 @@
-// `finetune bench`: matmul throughput (GFLOP/s) now; training-step benchmarks join it as sub-commands.
+// `finetune bench`: matmul throughput (GFLOP/s) and training-step time (ms per step, tokens/s, peak RSS).
 import { benchMatmul } from '../../backend/bench-matmul.js';
 import { UsageError } from '../../errors.js';
 import type { Command, CommandContext } from '../command.js';
+import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
 
 async function matmul({ flags, log }: CommandContext): Promise<unknown> {
   const m = flags.number('m') ?? 2048;
@@ -24,7 +25,8 @@ async function matmul({ flags, log }: CommandContext): Promise<unknown> {
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure kernel and training-step speed',
-  usage: 'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]',
+  usage: 'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
+    '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--profile] [--threads N] [--json]',
   flags: {
     m: { type: 'int', help: 'rows of op(A) and C', default: 2048 },
     k: { type: 'int', help: 'inner size', default: 768 },
@@ -32,10 +34,12 @@ export const benchCommand: Command = {
     'trans-a': { type: 'boolean', help: 'A stored transposed' },
     'trans-b': { type: 'boolean', help: 'B stored transposed' },
     repeats: { type: 'int', help: 'timed calls (the median is reported)' },
+    ...BENCH_TRAIN_FLAGS,
   },
   async run(context) {
     const [sub] = context.positional;
     if (sub === 'matmul') return matmul(context);
-    throw new UsageError(`bench: unknown benchmark '${sub ?? ''}' (expected: matmul)`);
+    if (sub === 'train') return benchTrainCommand(context);
+    throw new UsageError(`bench: unknown benchmark '${sub ?? ''}' (expected: matmul, train)`);
   },
 };
