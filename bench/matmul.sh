@@ -8,6 +8,7 @@ M=${2:-2048}; K=${3:-768}; N=${4:-3072}
 BACKEND=${5:-native}
 THREADS=${THREADS:-2}
 echo "load: $(uptime)"
+# On a busy machine, node dist/bench/matmul-paired.js times the two sides in strict alternation instead.
 i=1
 while [ "$i" -le "$ROUNDS" ]; do
   echo "round $i"
