@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   checkpointPath, listCheckpoints, loadCheckpoint, MODEL_FILE, removeStaleTemporaries, rotateCheckpoints, saveCheckpoint,
 } from './checkpoint.js';
+import { prepareCheckpointFolder, restoreBestWeights } from './checkpoint-housekeeping.js';
 import { AdamW } from './optim/adamw.js';
 import { TrainerState } from './trainer-state.js';
 
@@ -85,5 +86,23 @@ describe('checkpoints', () => {
     mkdirSync(live);
     assert.deepEqual(removeStaleTemporaries(join(out, 'checkpoints')), []);
     assert.ok(readdirSync(join(out, 'checkpoints')).includes(`.checkpoint-30.tmp-${process.pid}-abcd1234`));
+  });
+
+  it('drops checkpoints of an abandoned later run and keeps the final weights when the best one is gone', async () => {
+    const { net, optimizer, state } = await trainedParts();
+    const out = join(root, 'housekeeping');
+    for (const step of [5, 10, 15]) await saveCheckpoint(checkpointPath(out, step), { model: net, optimizer, state, schedule });
+    const lines: string[] = [];
+    const warnings: string[] = [];
+    const output = { line: (t: string) => void lines.push(t), warn: (t: string) => void warnings.push(t) };
+    state.globalStep = 5;
+    prepareCheckpointFolder(out, state, output);
+    assert.deepEqual(listCheckpoints(out).map((c) => c.step), [5]);
+    assert.match(lines[0]!, /removed 2 checkpoint\(s\) after step 5 left by an earlier run/);
+    Object.assign(state, { globalStep: 20, bestGlobalStep: 10, bestModelCheckpoint: 'checkpoints/checkpoint-10' });
+    const before = net.a.weight.toArray();
+    assert.equal(restoreBestWeights(out, state, net, output), false);
+    assert.match(warnings[0]!, /the best checkpoint checkpoints\/checkpoint-10 no longer exists; keeping the weights of step 20/);
+    assert.deepEqual(net.a.weight.toArray(), before);
   });
 });

@@ -5,9 +5,8 @@ import type { SequenceClassifier } from '../models/types.js';
 import { crossEntropy, type CrossEntropyOptions } from '../tensor/ops/losses.js';
 import { defaultRandom, Random } from '../tensor/random.js';
 import type { CallbackContext, Evaluation, StepInfo, TrainerCallback, TrainerControl, TrainerOutput } from './callbacks/callback.js';
-import {
-  checkpointPath, CHECKPOINTS_FOLDER, listCheckpoints, loadCheckpoint, loadModelWeights, removeStaleTemporaries, rotateCheckpoints, saveCheckpoint,
-} from './checkpoint.js';
+import { checkpointPath, listCheckpoints, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './checkpoint.js';
+import { prepareCheckpointFolder, restoreBestWeights } from './checkpoint-housekeeping.js';
 import { collate, trainBatchPlan, type EncodedDataset } from './collate.js';
 import { computeFeatures, evaluateModel, gatherFeatures, type EvaluationResult, type FeatureCache } from './evaluate.js';
 import { isImprovement, scalarMetrics } from './metrics.js';
@@ -148,8 +147,7 @@ export class Trainer {
       defaultRandom().setState(new Random((args.seed ^ 0x6a09e667) >>> 0).getState());
     }
     this.state.maxSteps = plan.maxSteps;
-    removeStaleTemporaries(args.outputDir);
-    removeStaleTemporaries(join(args.outputDir, CHECKPOINTS_FOLDER));
+    prepareCheckpointFolder(args.outputDir, this.state, this.output);
     if (this.useFeatureCache) {
       this.trainFeatures = computeFeatures(this.model, this.trainData, args.evalBatchSize);
       if (this.evalData) this.evalFeatures = computeFeatures(this.model, this.evalData, args.evalBatchSize);
@@ -160,7 +158,7 @@ export class Trainer {
     while (this.state.globalStep < plan.maxSteps && !this.state.shouldTrainingStop) {
       await this.runEpoch();
     }
-    const restoredBest = this.restoreBest();
+    const restoredBest = args.loadBestModelAtEnd && restoreBestWeights(args.outputDir, this.state, this.model, this.output);
     const runtimeSeconds = (performance.now() - started) / 1000;
     const [lossSum, lossSteps] = this.state.lossTotal;
     const trainLoss = lossSteps > 0 ? lossSum / lossSteps : NaN;
@@ -300,15 +298,6 @@ export class Trainer {
     const best = state.bestModelCheckpoint ? [join(args.outputDir, state.bestModelCheckpoint)] : [];
     rotateCheckpoints(args.outputDir, args.saveTotalLimit, best);
     this.emit('onSave', dir);
-  }
-
-  /** Loads the best checkpoint's weights when asked to and they are not the current ones. */
-  private restoreBest(): boolean {
-    const { state, args } = this;
-    if (!args.loadBestModelAtEnd || state.bestModelCheckpoint === null || state.bestGlobalStep === state.globalStep) return false;
-    loadModelWeights(join(args.outputDir, state.bestModelCheckpoint), this.model);
-    this.output.line(`restored the best checkpoint (step ${state.bestGlobalStep}, ${args.metricForBest} ${state.bestMetric?.toFixed(4)})`);
-    return true;
   }
 
   /** Evaluates the model on `data` (default: the evaluation data). */
