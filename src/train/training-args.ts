@@ -68,7 +68,7 @@ export interface TrainingArguments {
   readonly groupByLength: boolean;
   /**
    * Run a frozen base once per example and train the head on its cached features (default 'auto':
-   * when every trainable parameter belongs to the head).
+   * when every trainable parameter belongs to the head). The base then runs in evaluation mode, without dropout.
    */
   readonly cacheFeatures: 'auto' | boolean;
 }
