@@ -12,6 +12,8 @@ describe('embedding helpers', () => {
     assert.deepEqual(out.toArray().slice(0, 6), [2, 3, 0, 1, 0, 1]);
     out.sum().backward();
     assert.deepEqual(table.grad!.toArray(), [0, 0, 2, 2, 0, 0, 1, 1]);
+    assert.throws(() => paddedEmbedding(table, Tensor.from([[1, 4]], undefined, { dtype: 'int32' }), 0),
+      /token id 4 is outside the model's embedding table of 4 rows \(does the tokenizer belong to this model\?\)/);
   });
 
   it('counts RoBERTa positions from padding_idx + 1 and leaves padding at padding_idx', () => {

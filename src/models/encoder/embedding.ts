@@ -1,5 +1,6 @@
 // Embedding lookups as the encoders use them: a padding row that gets no gradient, and the position ids of each family.
 import { getBackend } from '../../backend/index.js';
+import { FinetuneError } from '../../errors.js';
 import { allocF32, zerosF32 } from '../../tensor/memory.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -13,7 +14,10 @@ export function paddedEmbedding(table: Tensor, ids: Tensor, paddingIdx: number |
   const idData = ids.i32();
   const out = allocF32(idData.length * dim);
   const bad = getBackend().embedding(table.f32(), vocab, dim, idData, out);
-  if (bad >= 0) throw new Error(`embedding: id ${idData[bad]} at position ${bad} is outside the table of ${vocab} rows`);
+  if (bad >= 0) {
+    // Usually a tokenizer that belongs to another model: say so rather than only where the lookup failed.
+    throw new FinetuneError(`token id ${idData[bad]} is outside the model's embedding table of ${vocab} rows (does the tokenizer belong to this model?)`);
+  }
   return Tensor.fromOp(out, [...ids.shape, dim], 'embedding', [table], (g) => {
     const dTable = zerosF32(table.size);
     getBackend().embeddingGrad(idData, g.f32(), dim, dTable);
