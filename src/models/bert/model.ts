@@ -8,10 +8,10 @@ import { activationByName } from '../encoder/activation.js';
 import { BertEncoder, type BertLayerShape } from '../encoder/bert-layers.js';
 import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding, zeroTypeIds } from '../encoder/embedding.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
 import type { BertConfig } from './config.js';
 import { BERT_LORA_TARGETS } from './weights.js';
-import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /** The layer shape a BERT-style config describes. */
 export function layerShapeOf(config: BertConfig, where: string): BertLayerShape {

@@ -8,10 +8,10 @@ import { activationByName, type Activation } from '../encoder/activation.js';
 import { selfAttention } from '../encoder/attention.js';
 import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding } from '../encoder/embedding.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config.js';
 import { DISTILBERT_LORA_TARGETS } from './weights.js';
-import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /** word + position embeddings, LayerNorm, dropout (no segment ids). Shapes: ids [B, T] -> [B, T, H]. */
 export class DistilBertEmbeddings extends Module {

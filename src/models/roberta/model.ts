@@ -7,10 +7,10 @@ import { checkLength, layerShapeOf } from '../bert/model.js';
 import { BertEncoder } from '../encoder/bert-layers.js';
 import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { paddedEmbedding, robertaPositions, zeroTypeIds } from '../encoder/embedding.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
 import type { RobertaConfig } from './config.js';
 import { ROBERTA_LORA_TARGETS } from './weights.js';
-import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 
 /**
  * Word + token type + position embeddings, LayerNorm, dropout. Positions count from padding_idx + 1 and
