@@ -34,7 +34,10 @@ export function loraState(model: Module): LoraState | null {
 export function removeLora(model: Module): LoraState | null {
   const state = states.get(model);
   if (!state) return null;
-  for (const [name, layer] of state.layers) replaceModule(model, name, layer.base);
+  for (const [name, layer] of state.layers) {
+    layer.base.training = layer.training;
+    replaceModule(model, name, layer.base);
+  }
   for (const [p, trainable] of state.trainableBefore) {
     p.requiresGrad = trainable;
     if (!trainable) p.grad = null;

@@ -109,13 +109,11 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
   const tensors = readStateDict(weightsFile);
   const labels = loadOptions.labels ?? adapterLabels(adapterDir);
   const revision = loadOptions.revision ?? config.revision ?? undefined;
-  const baseOptions: LoadClassifierOptions = { ...loadOptions, ...(labels ? { labels } : {}), ...(revision ? { revision } : {}) };
-  let loaded = await loadSequenceClassifier(base, baseOptions);
+  const common: LoadClassifierOptions = { ...loadOptions, ...(revision ? { revision } : {}) };
+  let loaded = await loadSequenceClassifier(base, labels ? { ...common, labels } : common);
   const rows = loadOptions.numLabels === undefined && loadOptions.labels === undefined ? headLabelCount(loaded.model, tensors) : undefined;
-  if (rows !== undefined) {
-    const { labels: _unused, ...rest } = baseOptions;
-    loaded = await loadSequenceClassifier(base, { ...rest, numLabels: rows });
-  }
+  // Only adapters that come without class names (PEFT's) can disagree with the base's head; the base is read again for them.
+  if (rows !== undefined) loaded = await loadSequenceClassifier(base, { ...common, numLabels: rows });
   const model = loaded.model;
   attachAdapter(model, config, tensors, { config: join(adapterDir, ADAPTER_CONFIG_FILE), weights: weightsFile });
   let tokenizer: TextTokenizer | null = loaded.tokenizer;
