@@ -62,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       positional,
       log: (line) => (json ? process.stderr : process.stdout).write(`${line}\n`),
     });
-    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (json && !command.writesJsonLines) process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof FinetuneError) {

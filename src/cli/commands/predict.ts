@@ -101,7 +101,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
     for (const p of batch) counts.set(p.label, (counts.get(p.label) ?? 0) + 1);
     streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
   }, { batchSize, ...(maxLength === undefined ? {} : { maxLength }) });
-  // stdout carries only the JSONL (and, under --json, the summary as its last line).
+  // stdout carries only the JSONL; the summary goes to stderr.
   const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
   streams.err(`predicted ${inputs.length} input${inputs.length === 1 ? '' : 's'}${summary ? `: ${summary}` : ''}\n`);
   return { predictions: inputs.length, labels: Object.fromEntries(counts) };
@@ -110,6 +110,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'classify texts with a trained model (one JSON object per input)',
+  writesJsonLines: true,
   usage: 'Usage: finetune predict --model <dir or hub id> [--adapter <dir>] (--text "..." [--text "..."] | --data <file>)',
   flags: {
     model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
