@@ -1,0 +1,18 @@
+// finetune's library API: named exports of every layer, lowest first (backend -> tensor -> nn -> io/tokenizers/data -> models/peft -> train/report).
+export {
+  getBackend, setBackend, availableBackends, getThreads, setThreads, gemmLibrary, startProfiling, stopProfiling,
+  type Backend, type BackendName,
+} from './backend/index.js';
+export { FinetuneError, UsageError } from './errors.js';
+export { Tensor, type DType, type TensorData, type TensorOptions, type NestedNumbers } from './tensor/tensor.js';
+export { noGrad, isGradEnabled, setGradEnabled, type BackwardOptions } from './tensor/autograd.js';
+export { Random, manualSeed, type RandomState } from './tensor/random.js';
+export * as ops from './tensor/ops/index.js';
+export * from './nn/index.js';
+export * as io from './io/index.js';
+export * as tokenizers from './tokenizers/index.js';
+export * as data from './data/index.js';
+export * from './models/index.js';
+export * from './peft/index.js';
+export * from './train/index.js';
+export * as report from './report/index.js';
