@@ -52,7 +52,7 @@ export function benchMatmul(o: BenchMatmulOptions): BenchMatmulResult {
   checkSize('threads', o.threads, 1);
   checkSize('repeats', o.repeats, 1);
   const previous = getBackend();
-  const backend: Backend = o.backend ? setBackend(o.backend) : previous;
+  const backend: Backend = o.backend ? setBackend(o.backend, 'bench matmul') : previous;
   const threadsBefore = backend.getThreads();
   try {
     if (o.threads !== undefined) backend.setThreads(o.threads);

@@ -86,15 +86,19 @@ export function getBackend(): Backend {
   }
 }
 
-/** Makes `name` the current backend. Throws FinetuneError naming the backend when it is unknown or unavailable. */
-export function setBackend(name: BackendName, source = 'backend'): Backend {
+/**
+ * Makes `name` the current backend. Throws FinetuneError naming the backend when it is unknown or
+ * unavailable; `source` (e.g. '--backend') prefixes the message when given.
+ */
+export function setBackend(name: BackendName, source?: string): Backend {
+  const prefix = source ? `${source}: ` : '';
   if (!isBackendName(name)) {
-    throw new FinetuneError(`${source}: unknown backend '${String(name)}' (expected ${BACKEND_NAMES.join(', ')})`);
+    throw new FinetuneError(`${prefix}unknown backend '${String(name)}' (expected ${BACKEND_NAMES.join(', ')})`);
   }
   try {
     return activate(instantiate(name));
   } catch (error) {
-    throw new FinetuneError(`${source}: backend '${name}' is not available: ${(error as Error).message}`);
+    throw new FinetuneError(`${prefix}backend '${name}' is not available: ${(error as Error).message}`);
   }
 }
 
