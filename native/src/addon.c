@@ -32,6 +32,16 @@ static napi_value blas(napi_env env, napi_callback_info info) {
   return string_value(env, ft_gemm_library());
 }
 
+static napi_value gemm_engine(napi_env env, napi_callback_info info) {
+  (void)info;
+  return string_value(env, ft_gemm_engine());
+}
+
+static napi_value blas_core(napi_env env, napi_callback_info info) {
+  (void)info;
+  return string_value(env, ft_gemm_blas_core());
+}
+
 static napi_value gemm_kernel(napi_env env, napi_callback_info info) {
   (void)info;
   return string_value(env, ft_gemm_builtin_kernel());
@@ -43,6 +53,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"blas", NULL, blas, NULL, NULL, NULL, napi_default, NULL},
       {"gemmKernel", NULL, gemm_kernel, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmEngine", NULL, gemm_engine, NULL, NULL, NULL, napi_default, NULL},
+      {"blasCore", NULL, blas_core, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, ft_bind_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"unary", NULL, ft_bind_unary, NULL, NULL, NULL, napi_default, NULL},
       {"unaryGrad", NULL, ft_bind_unary_grad, NULL, NULL, NULL, napi_default, NULL},

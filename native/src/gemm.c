@@ -17,8 +17,11 @@
 #elif defined(FT_BLAS_OPENBLAS)
 #include <cblas.h>
 void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);
 #define FT_HAVE_CBLAS 1
 #endif
+#include <pthread.h>
+#include <strings.h>
 
 /* Multiply-adds below which a product is not worth waking a thread for. */
 #define MIN_MACS_PER_PART (1 << 20)
@@ -34,6 +37,61 @@ const char *ft_gemm_library(void) {
 }
 
 /*
+ * Whether products go to the BLAS library or to the built-in kernel. OpenBLAS picks its kernels by CPU model
+ * and falls back to old SSE ones on CPUs newer than its release (0.3.21 runs "Prescott" kernels on recent
+ * Xeons, a third of the built-in AVX-512 kernel's speed), so OpenBLAS is used only when its kernels are at
+ * least as wide as ours. FINETUNE_GEMM=blas or FINETUNE_GEMM=builtin overrides the choice.
+ */
+static int blas_chosen;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+#if defined(FT_BLAS_OPENBLAS)
+/* Vector width in bits of an OpenBLAS core's kernels (the names openblas_get_corename reports). */
+static int openblas_core_width(const char *core) {
+  static const char *const wide512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+  static const char *const wide256[] = {"Haswell", "Zen", "Excavator"};
+  for (size_t i = 0; core && i < sizeof wide512 / sizeof *wide512; i++)
+    if (strcasecmp(core, wide512[i]) == 0) return 512;
+  for (size_t i = 0; core && i < sizeof wide256 / sizeof *wide256; i++)
+    if (strcasecmp(core, wide256[i]) == 0) return 256;
+  return 128;
+}
+#endif
+
+static void choose_engine(void) {
+  const char *forced = getenv("FINETUNE_GEMM");
+#if defined(FT_BLAS_OPENBLAS)
+  const char *ours = ft_gemm_builtin_kernel();
+  int our_width = strcmp(ours, "avx512") == 0 ? 512 : strcmp(ours, "avx2") == 0 ? 256 : 0;
+  blas_chosen = openblas_core_width(openblas_get_corename()) >= our_width;
+#elif defined(FT_BLAS_ACCELERATE)
+  blas_chosen = 1;
+#else
+  blas_chosen = 0;
+#endif
+#ifdef FT_HAVE_CBLAS
+  if (forced && strcmp(forced, "blas") == 0) blas_chosen = 1;
+#endif
+  if (forced && strcmp(forced, "builtin") == 0) blas_chosen = 0;
+}
+
+static int use_blas(void) {
+  pthread_once(&engine_once, choose_engine);
+  return blas_chosen;
+}
+
+const char *ft_gemm_engine(void) { return use_blas() ? ft_gemm_library() : "builtin"; }
+
+const char *ft_gemm_blas_core(void) {
+#if defined(FT_BLAS_OPENBLAS)
+  const char *core = openblas_get_corename();
+  return core ? core : "";
+#else
+  return "";
+#endif
+}
+
+/*
  * By default OpenBLAS runs single-threaded under our pool: one set of threads splits every product, so
  * OpenBLAS's own workers never compete with the pool's for the cores between calls.
  * FINETUNE_GEMM_THREADING=blas instead gives OpenBLAS the threads and calls it from the main thread.
@@ -41,7 +99,7 @@ const char *ft_gemm_library(void) {
 static int blas_threads_itself(void) {
 #if defined(FT_BLAS_OPENBLAS)
   const char *mode = getenv("FINETUNE_GEMM_THREADING");
-  return mode && strcmp(mode, "blas") == 0;
+  return use_blas() && mode && strcmp(mode, "blas") == 0;
 #else
   return 0;
 #endif
@@ -57,7 +115,7 @@ void ft_gemm_set_threads(int threads) {
 void ft_gemm_serial(const ft_gemm_job *g) {
   if (g->m <= 0 || g->n <= 0) return;
 #ifdef FT_HAVE_CBLAS
-  if (g->m <= INT_MAX && g->n <= INT_MAX && g->k <= INT_MAX && g->lda <= INT_MAX && g->ldb <= INT_MAX &&
+  if (use_blas() && g->m <= INT_MAX && g->n <= INT_MAX && g->k <= INT_MAX && g->lda <= INT_MAX && g->ldb <= INT_MAX &&
       g->ldc <= INT_MAX) {
     if (g->k == 0 || g->alpha == 0.0f) {
       ft_gemm_job scale_only = *g;

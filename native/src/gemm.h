@@ -29,8 +29,12 @@ void ft_gemm_serial(const ft_gemm_job *job);
 void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                      const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
                      float beta, float *c, int64_t stride_c, int64_t ldc);
-/** "openblas", "accelerate" or "builtin". */
+/** The BLAS library linked: "openblas", "accelerate" or "builtin" (none). */
 const char *ft_gemm_library(void);
+/** What computes products: the linked library, or "builtin" where its kernels are narrower than ours. */
+const char *ft_gemm_engine(void);
+/** OpenBLAS's name for the kernels it chose for this CPU (e.g. "Haswell"), or "" without OpenBLAS. */
+const char *ft_gemm_blas_core(void);
 /** Tells the BLAS library how many threads it may use. */
 void ft_gemm_set_threads(int threads);
 

@@ -1,8 +1,9 @@
-// Child process for index.test.ts: checks native-builtin gemm against js for the micro-kernel FINETUNE_GEMM_KERNEL forces.
+// Child process for index.test.ts: checks a native gemm against js under the engine / micro-kernel that
+// FINETUNE_GEMM and FINETUNE_GEMM_KERNEL force; FINETUNE_CHECK_VARIANT picks the addon (default builtin).
 import { createJsBackend } from './js/index.js';
 import { loadNativeBackend } from './native/index.js';
 
-const native = loadNativeBackend('builtin');
+const native = loadNativeBackend(process.env.FINETUNE_CHECK_VARIANT === 'blas' ? 'blas' : 'builtin');
 native.setThreads(2);
 const js = createJsBackend();
 let state = 7;
@@ -23,8 +24,17 @@ for (const [m, n, k] of [[37, 45, 300], [130, 70, 20], [5, 3, 1]] as const) {
     for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!));
   }
 }
+// Batched, B broadcast with stride 0, enough matrices to take the batch-parallel path.
+const [batch, m, n, k] = [9, 24, 40, 33];
+const a = random(batch * m * k);
+const b = random(k * n);
+const ours = new Float32Array(batch * m * n);
+const reference = new Float32Array(batch * m * n);
+native.gemm(false, true, batch, m, n, k, 1, a, m * k, k, b, 0, k, 0, ours, m * n, n);
+js.gemm(false, true, batch, m, n, k, 1, a, m * k, k, b, 0, k, 0, reference, m * n, n);
+for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!));
 if (worst > 1e-4) {
-  console.log(`mismatch ${worst} with kernel ${native.gemmKernel}`);
+  console.log(`mismatch ${worst} with ${native.gemmEngine} kernel ${native.gemmKernel}`);
   process.exit(1);
 }
-console.log(`ok ${native.gemmKernel} max difference ${worst}`);
+console.log(`ok ${native.gemmEngine} ${native.gemmKernel} max difference ${worst}`);

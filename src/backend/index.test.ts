@@ -123,11 +123,17 @@ test('native addon: argument checks throw JS errors instead of crashing', { skip
   }
 });
 
-test('every built-in GEMM micro-kernel this CPU supports agrees with the js backend', { skip: nativeReason ?? false }, () => {
+test('every GEMM engine and built-in micro-kernel this machine has agrees with the js backend', { skip: nativeReason ?? false }, () => {
   const child = fileURLToPath(new URL('./gemm-kernel-check.js', import.meta.url));
-  for (const kernel of ['generic', 'avx2', 'avx512']) {
-    const result = spawnSync(process.execPath, [child], { env: { ...process.env, FINETUNE_GEMM_KERNEL: kernel }, encoding: 'utf8' });
-    assert.equal(result.status, 0, `${kernel}: ${result.stderr}`);
-    assert.match(result.stdout, /^ok /, result.stdout);
+  const linked = loadNativeBackend('blas').blas;
+  const runs: Record<string, string>[] = [
+    { FINETUNE_GEMM_KERNEL: 'generic' }, { FINETUNE_GEMM_KERNEL: 'avx2' }, { FINETUNE_GEMM_KERNEL: 'avx512' },
+    { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'builtin' }, { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'blas' },
+  ];
+  for (const env of runs) {
+    const result = spawnSync(process.execPath, [child], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.equal(result.status, 0, `${JSON.stringify(env)}: ${result.stdout} ${result.stderr}`);
+    const engine = env.FINETUNE_GEMM === 'blas' ? linked : 'builtin';
+    assert.match(result.stdout, new RegExp(`^ok ${engine} `), result.stdout);
   }
 });

@@ -117,7 +117,7 @@ export function availableBackends(): BackendName[] {
 /** What gemm runs on in the current backend: 'openblas', 'accelerate', 'builtin' or 'js'. */
 export function gemmLibrary(backend: Backend = getBackend()): string {
   const actual = profiled && backend === current ? profiled.inner : backend;
-  return 'blas' in actual ? (actual as NativeBackend).blas : 'js';
+  return 'gemmEngine' in actual ? (actual as NativeBackend).gemmEngine : 'js';
 }
 
 /** Worker threads for the kernels: setThreads, else FINETUNE_THREADS, else os.availableParallelism(). */

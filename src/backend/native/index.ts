@@ -10,8 +10,15 @@ export type NativeVariant = 'blas' | 'builtin';
 
 /** A Backend served by the addon, with what it links. */
 export interface NativeBackend extends Backend {
-  /** 'openblas', 'accelerate' or 'builtin': which library computes gemm. */
+  /** The BLAS library the addon links: 'openblas', 'accelerate' or 'builtin' (none). */
   readonly blas: string;
+  /**
+   * What computes gemm: the linked library, or 'builtin' where OpenBLAS only has kernels narrower than the
+   * built-in one for this CPU (FINETUNE_GEMM=blas|builtin overrides).
+   */
+  readonly gemmEngine: string;
+  /** OpenBLAS's name for the kernels it picked for this CPU (e.g. 'Haswell', 'Prescott'); '' without OpenBLAS. */
+  readonly blasCore: string;
   /** The built-in GEMM micro-kernel this CPU runs ('avx512', 'avx2' or 'generic'), used where BLAS is not. */
   readonly gemmKernel: string;
   /** The addon file that was loaded. */
@@ -21,6 +28,8 @@ export interface NativeBackend extends Backend {
 /** The addon's exports: the Backend kernels plus a few queries. */
 interface Addon extends Omit<Backend, 'name'> {
   blas(): string;
+  gemmEngine(): string;
+  blasCore(): string;
   gemmKernel(): string;
 }
 
@@ -63,6 +72,8 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
   const backend: NativeBackend = {
     name: variant === 'blas' ? 'native' : 'native-builtin',
     blas: addon.blas(),
+    gemmEngine: addon.gemmEngine(),
+    blasCore: addon.blasCore(),
     gemmKernel: addon.gemmKernel(),
     addonPath,
     getThreads: addon.getThreads,
