@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { setBackend, type BackendName } from '../src/backend/index.js';
+import { gemmLibrary, setBackend, type BackendName } from '../src/backend/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -74,7 +74,7 @@ for (const [transA, transB] of [[false, false], [false, true], [true, false], [t
     ratios.push(numpy / mine);
   }
   console.log(
-    `${m}x${k}x${n} ${label} threads=${threads}: ours ${backend.name} median ${gflops(median(ours)).toFixed(1)} ` +
+    `${m}x${k}x${n} ${label} threads=${threads}: ours ${backend.name}(${gemmLibrary(backend)}) median ${gflops(median(ours)).toFixed(1)} ` +
       `best ${gflops(Math.min(...ours)).toFixed(1)} GFLOP/s; numpy median ${gflops(median(theirs)).toFixed(1)} ` +
       `best ${gflops(Math.min(...theirs)).toFixed(1)} GFLOP/s; ours/numpy median of pair ratios ${median(ratios).toFixed(3)}`,
   );
