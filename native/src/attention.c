@@ -9,6 +9,7 @@
 #include "dropout.h"
 #include "gemm.h"
 #include "pool.h"
+#include "simd.h"
 #include "vecmath.h"
 
 #define LANES 8
@@ -30,7 +31,7 @@ static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, floa
 }
 
 /* In-place softmax of one row after adding the mask row; an all -Infinity row becomes zeros. */
-static void softmax_row(float *row, const float *mask, int64_t cols) {
+FT_MULTIVERSION static void softmax_row(float *row, const float *mask, int64_t cols) {
   if (mask)
     for (int64_t c = 0; c < cols; c++) row[c] += mask[c];
   float max = -__builtin_inff();
@@ -51,9 +52,24 @@ static void softmax_row(float *row, const float *mask, int64_t cols) {
 }
 
 /* out = x * mask / (1 - p) over n elements whose flat indices start at `first`. */
-static void apply_dropout(const attn_ctx *a, const float *x, float *out, int64_t n, uint64_t first) {
-  for (int64_t c = 0; c < n; c++)
-    out[c] = ft_dropout_keep(a->seed, first + (uint64_t)c, a->threshold) ? x[c] * a->keep_scale : 0.0f;
+FT_MULTIVERSION static void apply_dropout(const attn_ctx *a, const float *x, float *out, int64_t n, uint64_t first) {
+  const uint32_t seed = a->seed, threshold = a->threshold;
+  const float scale = a->keep_scale;
+  for (int64_t c = 0; c < n; c++) {
+    const float kept = x[c] * scale;
+    out[c] = ft_dropout_keep(seed, first + (uint64_t)c, threshold) ? kept : 0.0f;
+  }
+}
+
+/* Softmax backward of one row in place: dS = P * (dP - sum(dP * P)). */
+FT_MULTIVERSION static void softmax_grad_row(float *ds, const float *pr, int64_t cols) {
+  float lanes[LANES] = {0}, dot = 0;
+  int64_t c = 0;
+  for (; c + LANES <= cols; c += LANES)
+    for (int l = 0; l < LANES; l++) lanes[l] += ds[c + l] * pr[c + l];
+  for (; c < cols; c++) dot += ds[c] * pr[c];
+  for (int l = 0; l < LANES; l++) dot += lanes[l];
+  for (c = 0; c < cols; c++) ds[c] = pr[c] * (ds[c] - dot);
 }
 
 static void forward_items(void *p, int64_t begin, int64_t end, int part) {
@@ -109,18 +125,7 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
     gemm(1, 0, tk, d, tq, 1.0f, weights, tk, dout, width, a->dv + kv_at, width);
     gemm(0, 1, tq, tk, d, 1.0f, dout, width, a->v + kv_at, width, dscores, tk);
     if (a->dropout) apply_dropout(a, dscores, dscores, tq * tk, first);
-    /* Softmax backward per row: dS = P * (dP - sum(dP * P)). */
-    for (int64_t r = 0; r < tq; r++) {
-      float *ds = dscores + r * tk;
-      const float *pr = probs + r * tk;
-      float lanes[LANES] = {0}, dot = 0;
-      int64_t c = 0;
-      for (; c + LANES <= tk; c += LANES)
-        for (int l = 0; l < LANES; l++) lanes[l] += ds[c + l] * pr[c + l];
-      for (; c < tk; c++) dot += ds[c] * pr[c];
-      for (int l = 0; l < LANES; l++) dot += lanes[l];
-      for (c = 0; c < tk; c++) ds[c] = pr[c] * (ds[c] - dot);
-    }
+    for (int64_t r = 0; r < tq; r++) softmax_grad_row(dscores + r * tk, probs + r * tk, tk);
     /* S = scale Q K^T: dQ = scale dS K, dK = scale dS^T Q. */
     gemm(0, 0, tq, d, tk, a->scale, dscores, tk, a->k + kv_at, width, a->dq + q_at, width);
     gemm(1, 0, tk, d, tq, a->scale, dscores, tk, a->q + q_at, width, a->dk + kv_at, width);

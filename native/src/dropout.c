@@ -3,6 +3,7 @@
 #include "bindings.h"
 #include "dropout.h"
 #include "pool.h"
+#include "simd.h"
 
 #define ELEMENT_GRAIN 32768
 
@@ -13,14 +14,17 @@ typedef struct {
   uint32_t seed, threshold;
 } dropout_ctx;
 
-static void dropout_range(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void dropout_range(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const dropout_ctx *d = p;
   const float *x = d->x;
   float *out = d->out;
   const float scale = d->keep_scale;
   const uint32_t seed = d->seed, threshold = d->threshold;
-  for (int64_t i = begin; i < end; i++) out[i] = ft_dropout_keep(seed, (uint64_t)i, threshold) ? x[i] * scale : 0.0f;
+  for (int64_t i = begin; i < end; i++) {
+    const float kept = x[i] * scale;
+    out[i] = ft_dropout_keep(seed, (uint64_t)i, threshold) ? kept : 0.0f;
+  }
 }
 
 napi_value ft_bind_dropout(napi_env env, napi_callback_info info) {

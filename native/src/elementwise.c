@@ -4,6 +4,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "pool.h"
+#include "simd.h"
 #include "vecmath.h"
 
 /* Values of the Unary enum in src/backend/backend.ts. */
@@ -22,7 +23,7 @@ typedef struct {
   float alpha;
 } unary_ctx;
 
-static void unary_range(void *ctx, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void unary_range(void *ctx, int64_t begin, int64_t end, int part) {
   (void)part;
   const unary_ctx *u = ctx;
   const float *x = u->x;
@@ -53,7 +54,7 @@ static void unary_range(void *ctx, int64_t begin, int64_t end, int part) {
   }
 }
 
-static void unary_grad_range(void *ctx, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void unary_grad_range(void *ctx, int64_t begin, int64_t end, int part) {
   (void)part;
   const unary_ctx *u = ctx;
   const float *x = u->x, *y = u->y, *dy = u->dy;

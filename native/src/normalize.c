@@ -7,6 +7,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "pool.h"
+#include "simd.h"
 #include "vecmath.h"
 
 #define ELEMENT_GRAIN 16384
@@ -21,7 +22,7 @@ typedef struct {
   int log;
 } softmax_ctx;
 
-static void softmax_rows(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void softmax_rows(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const softmax_ctx *s = p;
   const int64_t cols = s->cols;
@@ -65,7 +66,7 @@ static void softmax_rows(void *p, int64_t begin, int64_t end, int part) {
   }
 }
 
-static void softmax_grad_rows(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void softmax_grad_rows(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const softmax_ctx *s = p;
   const int64_t cols = s->cols;
@@ -135,7 +136,7 @@ typedef struct {
   double *partials; /* [parts][2][cols]: dgamma then dbeta */
 } norm_ctx;
 
-static void layer_norm_rows(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void layer_norm_rows(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const norm_ctx *n = p;
   const int64_t cols = n->cols;
@@ -167,7 +168,7 @@ static void layer_norm_rows(void *p, int64_t begin, int64_t end, int part) {
   }
 }
 
-static void layer_norm_grad_rows(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void layer_norm_grad_rows(void *p, int64_t begin, int64_t end, int part) {
   const norm_ctx *n = p;
   const int64_t cols = n->cols;
   double *dgamma = n->partials + (int64_t)part * 2 * cols, *dbeta = dgamma + cols;

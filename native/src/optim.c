@@ -5,6 +5,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "pool.h"
+#include "simd.h"
 
 #define CHUNK 32768
 
@@ -36,7 +37,7 @@ static int64_t make_chunks(const int64_t *lengths, int64_t tensors, chunk_t **ch
   return count;
 }
 
-static void adamw_chunks(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void adamw_chunks(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const optim_ctx *o = p;
   for (int64_t c = begin; c < end; c++) {
