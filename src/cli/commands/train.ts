@@ -7,6 +7,7 @@ import { trainClassifier, type TrainRunOptions } from '../../train/run/train-cla
 import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
 import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
+import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
@@ -58,8 +59,10 @@ function loraFromFlags(flags: Flags): LoraOptions | undefined {
 
 /** Reads the run's options from parsed flags. */
 export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
-  const model = flags.string('model');
-  const data = flags.string('data');
+  // Neither --model nor --data: the built-in default run (use-lite on spam-assassin); other flags still apply.
+  const builtinDefault = !flags.has('model') && !flags.has('data');
+  const model = builtinDefault ? DEFAULT_RUN.model : flags.string('model');
+  const data = builtinDefault ? DEFAULT_RUN.data : flags.string('data');
   if (model === undefined) throw new UsageError('train: --model is required (a model folder, a Hub id, or a config.json with --init random)');
   if (data === undefined) throw new UsageError('train: --data is required (a CSV, TSV, JSONL or Parquet file, or a built-in data set)');
   const num = (name: string): number | undefined => flags.number(name);
@@ -86,11 +89,11 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('output') === undefined ? {} : { output: str('output')! }),
     ...(resume === undefined || resume === false ? {} : { resume: resume === true ? true : String(resume) }),
     ...(flags.boolean('overwrite') ? { overwrite: true } : {}),
-    ...(num('max-length') === undefined ? {} : { maxLength: num('max-length')! }),
+    ...(num('max-length') === undefined ? (builtinDefault ? { maxLength: DEFAULT_RUN.maxLength } : {}) : { maxLength: num('max-length')! }),
     ...(str('freeze') === undefined ? {} : { freeze: parseFreezeSpec(str('freeze')!) }),
     ...(early === undefined ? {} : { earlyStopping: early }),
     ...(lora === undefined ? {} : { lora }),
-    ...(defined === undefined ? {} : { training: defined }),
+    ...(builtinDefault ? { training: { ...DEFAULT_RUN.training, ...defined } } : defined === undefined ? {} : { training: defined }),
     optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
   };
 }
@@ -98,7 +101,8 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'fine-tune a model on labelled text (evaluation, early stopping, checkpoints, resume)',
-  usage: 'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]',
+  usage: 'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]\n' +
+    `Without --model and --data: the built-in default, ${defaultRunFlags()} (flags given override it)`,
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet file, or a built-in data set' },
@@ -143,6 +147,7 @@ export const trainCommand: Command = {
   },
   async run({ flags, log }) {
     const options = trainOptionsFromFlags(flags);
+    if (!flags.has('model') && !flags.has('data')) log(`no --model or --data: the built-in default run, ${defaultRunFlags()}`);
     const json = flags.boolean('json');
     const stream = json ? process.stderr : process.stdout;
     const output = stream.isTTY ? streamOutput(stream) : { line: log, warn: (text: string) => log(`warning: ${text}`) };

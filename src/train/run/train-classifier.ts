@@ -12,6 +12,7 @@ import { OverfittingMonitor } from '../callbacks/overfitting.js';
 import { ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
 import { encodeDataset } from '../collate.js';
+import { classificationMetrics } from '../metrics.js';
 import { Trainer, type TrainResult } from '../trainer.js';
 import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
 import { planOutput } from './output-folder.js';
@@ -142,6 +143,12 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   if (evalJson) {
     out.line(`final evaluation on ${data.evaluationName}: loss ${evalJson.eval_loss.toFixed(4)}, accuracy ${evalJson.eval_accuracy.toFixed(4)}, ` +
       `F1 macro ${evalJson.eval_f1_macro.toFixed(4)}, precision ${evalJson.eval_precision_macro.toFixed(4)}, recall ${evalJson.eval_recall_macro.toFixed(4)}`);
+    // What always answering the training set's most frequent class scores on the same examples.
+    const majority = data.trainClasses.reduce((a, b) => (b.count > a.count ? b : a));
+    const actual = evalData!.labels;
+    const base = classificationMetrics(new Int32Array(actual.length).fill(data.labels.id(majority.label)), actual, data.labels.labels);
+    out.line(`majority-class baseline (always '${majority.label}'): accuracy ${base.accuracy.toFixed(4)}, ` +
+      `F1 macro ${base.f1_macro.toFixed(4)}, precision ${base.precision_macro.toFixed(4)}, recall ${base.recall_macro.toFixed(4)}`);
   }
   out.line(`saved the model, tokenizer, trainer_state.json and report.html to ${plan.outputDir}`);
   return { outputDir: plan.outputDir, train: result, evaluation: evalJson };

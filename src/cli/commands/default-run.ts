@@ -1,0 +1,28 @@
+// The built-in default run: `finetune train` without --model and --data fine-tunes use-lite on spam-assassin, offline.
+import type { TrainRunOptions } from '../../train/run/train-classifier.js';
+
+/** What the default run trains and on what, and the settings chosen for it. */
+export interface DefaultRun {
+  readonly model: string;
+  readonly data: string;
+  /** Tokens kept per email (subject first): enough to tell spam, short enough to train in minutes. */
+  readonly maxLength: number;
+  readonly training: NonNullable<TrainRunOptions['training']>;
+}
+
+/**
+ * Measured on the held-out split (1,184 emails): one epoch at 64 tokens, batch 32, peak learning rate
+ * 1e-4 gives macro F1 0.956, in about 4 minutes on 2 cores (README). Flags given alongside override these.
+ */
+export const DEFAULT_RUN: DefaultRun = {
+  model: 'use-lite',
+  data: 'spam-assassin',
+  maxLength: 64,
+  training: { epochs: 1, batchSize: 32, learningRate: 1e-4 },
+};
+
+/** The flags the default run stands for, as a user would type them. */
+export function defaultRunFlags(run: DefaultRun = DEFAULT_RUN): string {
+  const t = run.training;
+  return `--model ${run.model} --data ${run.data} --max-length ${run.maxLength} --epochs ${t.epochs} --batch-size ${t.batchSize} --lr ${t.learningRate}`;
+}
