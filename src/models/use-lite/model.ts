@@ -3,7 +3,7 @@
 // Shapes: B sentences, T tokens, E embedding size (256), H hidden size (512), F feed-forward width (1536).
 // Each step names the graph nodes it stands for; test/use-lite/reference.ts maps every node in full.
 import { FinetuneError } from '../../errors.js';
-import { mergeHeads, scaledDotProductAttention, splitHeads } from '../../nn/attention.js';
+import { multiHeadAttention } from '../../nn/attention.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { maximum } from '../../tensor/ops/elementwise.js';
@@ -51,9 +51,10 @@ export class UseLiteAttention extends Module {
   forward(u: Tensor, mask: Tensor): Tensor {
     const d = this.inSize;
     const qkv = this.qkv_transform.forward(u);
-    const [q, k, v] = [0, 1, 2].map((part) => splitHeads(qkv.slice(-1, part * d, (part + 1) * d), this.heads));
-    const context = scaledDotProductAttention(q!, k!, v!, { mask, dropout: this.dropout, training: this.training });
-    return this.output_transform.forward(mergeHeads(context));
+    const [q, k, v] = [0, 1, 2].map((part) => qkv.slice(-1, part * d, (part + 1) * d));
+    // Heads side by side in [B, T, in]: head h reads columns [h * in / heads, (h + 1) * in / heads) of q, k and v.
+    const context = multiHeadAttention(q!, k!, v!, { heads: this.heads, mask, dropout: this.dropout, training: this.training });
+    return this.output_transform.forward(context);
   }
 }
 
