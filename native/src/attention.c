@@ -34,8 +34,7 @@ static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, floa
 FT_MULTIVERSION static void softmax_row(float *row, const float *mask, int64_t cols) {
   if (mask)
     for (int64_t c = 0; c < cols; c++) row[c] += mask[c];
-  float max = -__builtin_inff();
-  for (int64_t c = 0; c < cols; c++) max = row[c] > max ? row[c] : max;
+  const float max = ft_max_f32(row, cols);
   if (max == -__builtin_inff()) {
     memset(row, 0, (size_t)cols * sizeof(float));
     return;

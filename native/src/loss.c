@@ -26,8 +26,7 @@ static void cross_entropy_rows(void *p, int64_t begin, int64_t end, int part) {
   for (int64_t r = begin; r < end; r++) {
     const float *x = e->logits + r * cols;
     float *probs = e->out_probs + r * cols;
-    float max = -__builtin_inff();
-    for (int64_t c = 0; c < cols; c++) max = x[c] > max ? x[c] : max;
+    const float max = ft_max_f32(x, cols);
     float sum = 0;
     for (int64_t c = 0; c < cols; c++) {
       probs[c] = ft_expf(x[c] - max);

@@ -30,14 +30,13 @@ FT_MULTIVERSION static void softmax_rows(void *p, int64_t begin, int64_t end, in
     const float *x = s->x + r * cols;
     float *out = s->out + r * cols;
     /* out first holds the masked logits (out may be x). */
-    float max = -__builtin_inff();
     if (s->mask) {
       const float *mask = s->mask + (r / s->group) * cols;
       for (int64_t c = 0; c < cols; c++) out[c] = x[c] + mask[c];
     } else if (out != x) {
       memcpy(out, x, (size_t)cols * sizeof(float));
     }
-    for (int64_t c = 0; c < cols; c++) max = out[c] > max ? out[c] : max;
+    const float max = ft_max_f32(out, cols);
     if (max == -__builtin_inff()) {
       memset(out, 0, (size_t)cols * sizeof(float));
       continue;

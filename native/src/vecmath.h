@@ -92,4 +92,20 @@ static inline float ft_erff(float x) {
   return y > 1.0f ? 1.0f : y < -1.0f ? -1.0f : y;
 }
 
+/*
+ * The largest of x[0..n) (NaN entries are skipped; -inf for none), in 16 independent lanes: a single running
+ * maximum is a serial chain of compares that does not vectorise.
+ */
+static inline float ft_max_f32(const float *x, int64_t n) {
+  float lanes[16];
+  for (int l = 0; l < 16; l++) lanes[l] = -__builtin_inff();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; l++) lanes[l] = x[i + l] > lanes[l] ? x[i + l] : lanes[l];
+  float max = -__builtin_inff();
+  for (; i < n; i++) max = x[i] > max ? x[i] : max;
+  for (int l = 0; l < 16; l++) max = lanes[l] > max ? lanes[l] : max;
+  return max;
+}
+
 #endif

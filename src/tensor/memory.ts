@@ -13,11 +13,12 @@ let freeBytes = 0;
 /** Buffers handed out by the open scopes, not yet returned. */
 let live: Set<ArrayBuffer> | null = null;
 let depth = 0;
-/** Bytes handed out in the current outermost scope at its busiest: the free lists never keep more than that. */
-let liveBytes = 0;
-let peakLiveBytes = 0;
+/** Bytes handed out and not yet back (live in the scope, or lent to parameters), and their most in the current outermost scope. */
+let outstandingBytes = 0;
+let peakOutstandingBytes = 0;
 /** Size classes the current outermost scope asked for: trimming drops the others first. */
 const usedClasses = new Set<number>();
+let created = 0;
 /** Gradient buffers that parameters took out of a scope, with the parameter holding each. */
 const lent = new Map<ArrayBuffer, Tensor>();
 
@@ -41,11 +42,15 @@ export function allocF32(n: number): Float32Array {
   usedClasses.add(capacity);
   const list = free.get(capacity);
   let buffer = list?.pop();
-  if (buffer) freeBytes -= buffer.byteLength;
-  else buffer = new ArrayBuffer(capacity * 4);
+  if (buffer) {
+    freeBytes -= buffer.byteLength;
+  } else {
+    buffer = new ArrayBuffer(capacity * 4);
+    created++;
+  }
   live.add(buffer);
-  liveBytes += buffer.byteLength;
-  if (liveBytes > peakLiveBytes) peakLiveBytes = liveBytes;
+  outstandingBytes += buffer.byteLength;
+  if (outstandingBytes > peakOutstandingBytes) peakOutstandingBytes = outstandingBytes;
   return new Float32Array(buffer, 0, n);
 }
 
@@ -57,6 +62,7 @@ export function zerosF32(n: number): Float32Array {
 }
 
 function giveBack(buffer: ArrayBuffer): void {
+  outstandingBytes -= buffer.byteLength;
   const capacity = buffer.byteLength / 4;
   let list = free.get(capacity);
   if (!list) free.set(capacity, (list = []));
@@ -72,7 +78,6 @@ export function releaseF32(data: Float32Array | Int32Array): void {
   if (live === null) return;
   const buffer = data.buffer as ArrayBuffer;
   if (!live.delete(buffer)) return;
-  liveBytes -= buffer.byteLength;
   giveBack(buffer);
 }
 
@@ -81,7 +86,6 @@ export function lendToParameter(data: Float32Array, holder: Tensor): void {
   if (live === null) return;
   const buffer = data.buffer as ArrayBuffer;
   if (!live.delete(buffer)) return;
-  liveBytes -= buffer.byteLength;
   lent.set(buffer, holder);
 }
 
@@ -95,11 +99,11 @@ function reclaimLent(): void {
 }
 
 /**
- * Drops free buffers beyond what the last scope needed at its busiest (sizes change with the batch):
- * sizes it did not ask for go first, then the largest.
+ * Drops free buffers beyond what the last scope needed at its busiest, plus an eighth for sizes that
+ * shift (they change with the batch): sizes it did not ask for go first, then the largest.
  */
 function trimFree(): void {
-  const limit = peakLiveBytes;
+  const limit = peakOutstandingBytes * 1.125;
   if (freeBytes <= limit) return;
   const capacities = [...free.keys()].sort((a, b) => Number(usedClasses.has(a)) - Number(usedClasses.has(b)) || b - a);
   for (const capacity of capacities) {
@@ -121,10 +125,9 @@ function trimFree(): void {
 export function recycleBuffers<T>(fn: () => T): T {
   if (depth === 0) {
     live = new Set();
-    liveBytes = 0;
-    peakLiveBytes = 0;
     usedClasses.clear();
     reclaimLent();
+    peakOutstandingBytes = outstandingBytes;
   }
   depth++;
   try {
@@ -149,4 +152,9 @@ export function pooledBytes(): number {
 export function clearBufferPool(): void {
   free.clear();
   freeBytes = 0;
+}
+
+/** Buffers created since the process started (a steady training loop stops creating them after its first steps). */
+export function createdBuffers(): number {
+  return created;
 }
