@@ -13,7 +13,7 @@ import { loadSequenceClassifier } from '../../src/models/load.js';
 import { saveSequenceClassifier } from '../../src/models/save.js';
 import {
   findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, parseUseLiteConfig, USE_LITE_CONFIG_DEFAULTS, USE_LITE_TFJS_WEIGHTS,
-  UseLiteForSequenceClassification,
+  UseLiteForSequenceClassification, useLiteFamily,
 } from '../../src/models/use-lite/index.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { UseSentencePieceTokenizer } from '../../src/tokenizers/use-sentencepiece.js';
@@ -83,6 +83,7 @@ describe('saved use-lite folders', () => {
 
   it('writes config.json (model_type use-lite), model.safetensors and vocab.json, and loads back to the same logits and ids', async () => {
     const model = new UseLiteForSequenceClassification(config, labels).eval();
+    useLiteFamily.initialize(model);
     await saveSequenceClassifier(model, tokenizer, dir);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(saved.model_type, 'use-lite');

@@ -6,7 +6,7 @@ import { labelsFromNames } from '../../src/models/labels.js';
 import { loadSequenceClassifier } from '../../src/models/load.js';
 import { builtinModelLoader, BUILTIN_MODEL_NAMES } from '../../src/models/registry.js';
 import {
-  loadBuiltinUseLite, USE_LITE_TFJS_WEIGHTS, UseLiteForSequenceClassification, type UseLiteConfig,
+  loadBuiltinUseLite, USE_LITE_TFJS_WEIGHTS, UseLiteForSequenceClassification, useLiteFamily, type UseLiteConfig,
 } from '../../src/models/use-lite/index.js';
 import { applyLora } from '../../src/peft/lora/apply.js';
 import { noGrad } from '../../src/tensor/autograd.js';
@@ -131,9 +131,14 @@ describe('USE-lite architecture on small configs', () => {
     maxPositionEmbeddings: 6, maxTimescale: 10000, layerNormEps: 1e-6, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
     classifierDropout: 0, headInputScale: 2, padTokenId: 1,
   };
+  const build = (): UseLiteForSequenceClassification => {
+    const m = new UseLiteForSequenceClassification(small, labels);
+    useLiteFamily.initialize(m);
+    return m;
+  };
 
   it('projects the residual only where the width changes, and rejects inputs longer than max_position_embeddings', () => {
-    const m = new UseLiteForSequenceClassification(small, labels);
+    const m = build();
     assert.notEqual(m.encoder.layer[0]!.residual_projection, null);
     assert.equal(m.encoder.layer[1]!.residual_projection, null);
     assert.equal(m.encoder.layer[2]!.attention.qkv_transform.outFeatures, 36);
@@ -141,10 +146,11 @@ describe('USE-lite architecture on small configs', () => {
   });
 
   it('does not let padding reach a sentence: its embedding is the same alone or padded in a batch, and padding gets no gradient', () => {
-    const m = new UseLiteForSequenceClassification(small, labels);
+    const m = build();
     const alone = noGrad(() => rowsOf(m.features(idsBatch([[5, 6]]))));
     const padded = noGrad(() => rowsOf(m.features(idsBatch([[5, 6], [7, 8, 9, 10, 11]]))));
     assert.ok(maxDiff(alone, [padded[0]!]) < 1e-6);
+    m.encoder.tanh_layer.bias!.f32().forEach((_, i, b) => (b[i] = Math.sin(i + 1)));
     const empty = noGrad(() => rowsOf(m.features(idsBatch([[], [5]]))));
     // An empty sentence is tanh(b_t), normalised: the graph's value.
     const y = Array.from(m.encoder.tanh_layer.bias!.f32(), Math.tanh);
@@ -155,7 +161,7 @@ describe('USE-lite architecture on small configs', () => {
   });
 
   it('matches finite differences of the loss in every kind of parameter', () => {
-    const m = new UseLiteForSequenceClassification(small, labels);
+    const m = build();
     const inputs = idsBatch([[2, 3, 4], [5, 6, 7, 8, 9]]);
     const loss = (): number => noGrad(() => m.forward(inputs).logSoftmax().slice(1, 0, 1).sum().neg().item());
     m.forward(inputs).logSoftmax().slice(1, 0, 1).sum().neg().backward();

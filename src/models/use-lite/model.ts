@@ -4,11 +4,12 @@
 // Each step names the graph nodes it stands for; test/use-lite/reference.ts maps every node in full.
 import { FinetuneError } from '../../errors.js';
 import { multiHeadAttention } from '../../nn/attention.js';
-import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { maximum } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { EncoderClassifierBase } from '../encoder/classifier-base.js';
+import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { LabelNames, ModelInputs } from '../types.js';
 import { USE_LITE_ARCHITECTURE, USE_LITE_CONFIG_DEFAULTS, USE_LITE_MODEL_TYPE, useLiteConfigJson, type UseLiteConfig } from './config.js';
 import { USE_LITE_LORA_TARGETS } from './weights.js';
@@ -43,8 +44,8 @@ export class UseLiteAttention extends Module {
 
   constructor(readonly inSize: number, outSize: number, readonly heads: number, readonly dropout: number) {
     super();
-    this.qkv_transform = new Linear(inSize, 3 * inSize);
-    this.output_transform = new Linear(inSize, outSize);
+    this.qkv_transform = placeholderLinear(inSize, 3 * inSize);
+    this.output_transform = placeholderLinear(inSize, outSize);
   }
 
   /** u [B, T, in], mask [B, 1, 1, T] -> [B, T, out]. */
@@ -65,8 +66,8 @@ export class UseLiteFeedForward extends Module {
 
   constructor(hiddenSize: number, intermediateSize: number) {
     super();
-    this.conv1 = new Linear(hiddenSize, intermediateSize);
-    this.conv2 = new Linear(intermediateSize, hiddenSize);
+    this.conv1 = placeholderLinear(hiddenSize, intermediateSize);
+    this.conv2 = placeholderLinear(intermediateSize, hiddenSize);
   }
 
   forward(u: Tensor): Tensor {
@@ -92,7 +93,7 @@ export class UseLiteLayer extends Module {
     const h = config.hiddenSize;
     this.attention_norm = new LayerNorm(inSize, config.layerNormEps);
     this.attention = new UseLiteAttention(inSize, h, config.numAttentionHeads, config.attentionProbsDropoutProb);
-    this.residual_projection = inSize === h ? null : new Linear(inSize, h);
+    this.residual_projection = inSize === h ? null : placeholderLinear(inSize, h);
     this.ffn_norm = new LayerNorm(h, config.layerNormEps);
     this.ffn = new UseLiteFeedForward(h, config.intermediateSize);
     this.dropout = new Dropout(config.hiddenDropoutProb);
@@ -119,9 +120,9 @@ export class UseLiteEncoder extends Module {
 
   constructor(readonly config: UseLiteConfig) {
     super();
-    this.embeddings = new Embedding(config.vocabSize, config.embeddingSize);
+    this.embeddings = placeholderEmbedding(config.vocabSize, config.embeddingSize);
     this.layer = Array.from({ length: config.numHiddenLayers }, (_, i) => new UseLiteLayer(i === 0 ? config.embeddingSize : config.hiddenSize, config));
-    this.tanh_layer = new Linear(config.hiddenSize, config.hiddenSize);
+    this.tanh_layer = placeholderLinear(config.hiddenSize, config.hiddenSize);
   }
 
   private timing(length: number): Tensor {
@@ -174,7 +175,11 @@ export class UseLiteEncoder extends Module {
   }
 }
 
-/** USE-lite with a linear classifier on its sentence embedding (scaled by headInputScale, after dropout). */
+/**
+ * USE-lite with a linear classifier on its sentence embedding (scaled by headInputScale, after dropout).
+ * Built with zero placeholder weights: the package's weights, a checkpoint or the family's
+ * initialisation (useLiteFamily.initialize) sets each of them once.
+ */
 export class UseLiteForSequenceClassification extends EncoderClassifierBase {
   encoder: UseLiteEncoder;
   dropout: Dropout;
@@ -192,7 +197,7 @@ export class UseLiteForSequenceClassification extends EncoderClassifierBase {
     this.numLayers = config.numHiddenLayers;
     this.encoder = new UseLiteEncoder(config);
     this.dropout = new Dropout(config.classifierDropout);
-    this.classifier = new Linear(config.hiddenSize, this.numLabels);
+    this.classifier = placeholderLinear(config.hiddenSize, this.numLabels);
   }
 
   protected layerPrefix(index: number): string {
