@@ -80,7 +80,10 @@ export function lineChart(options: ChartOptions): string {
   if (options.marker && options.marker.x >= xMin && options.marker.x <= xMax) {
     const x = sx(options.marker.x).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${pad.top}" y2="${pad.top + plotH}" class="marker"/>`,
-      `<text x="${(Number(x) + 4).toFixed(1)}" y="${pad.top + 12}" class="marker-label">${escapeHtml(options.marker.label)}</text>`);
+      // Labels near the right edge go on the line's left so they stay inside the chart.
+      Number(x) > pad.left + plotW * 0.85
+        ? `<text x="${(Number(x) - 4).toFixed(1)}" y="${pad.top + 12}" text-anchor="end" class="marker-label">${escapeHtml(options.marker.label)}</text>`
+        : `<text x="${(Number(x) + 4).toFixed(1)}" y="${pad.top + 12}" class="marker-label">${escapeHtml(options.marker.label)}</text>`);
   }
   let legendX = pad.left;
   options.series.forEach((s) => {
