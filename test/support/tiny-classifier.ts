@@ -99,7 +99,8 @@ export class WordTokenizer implements TextTokenizer {
   }
 
   tokenToId(token: string): number | undefined {
-    return this.ids.get(token) ?? this.words.indexOf(token);
+    const id = this.words.indexOf(token);
+    return id >= 0 ? id : undefined;
   }
 
   idToToken(id: number): string | undefined {
