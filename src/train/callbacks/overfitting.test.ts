@@ -18,7 +18,7 @@ describe('OverfittingMonitor', () => {
     evaluate(10, 0.7, 0.6);
     evaluate(20, 0.5, 0.5); // both fall
     evaluate(30, 0.55, 0.52); // both rise
-    assert.deepEqual(warnings, []);
+    assert.equal(warnings.length, 0);
     const saved = monitor.stateDict();
     const resumed = new OverfittingMonitor({ line() {}, warn: (w) => void warnings.push(w) });
     resumed.loadStateDict(saved);
