@@ -69,11 +69,11 @@ export function selectColumns(table: RawTable, options: LoadDatasetOptions, file
   if (text === undefined) text = firstByName(TEXT_COLUMN_NAMES, find, taken());
   if (text === undefined) text = longestTextColumn(table, taken());
   if (text === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with textColumn${headerHint}`);
+    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with --text-column (option textColumn)${headerHint}`);
   }
   if (label === undefined) label = fewestValuesColumn(table, taken());
   if (label === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with labelColumn${headerHint}`);
+    throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with --label-column (option labelColumn)${headerHint}`);
   }
   clash();
   return textPair === undefined ? { text, label } : { text, textPair, label };
