@@ -3,27 +3,12 @@ import { UsageError } from '../../errors.js';
 import { applyFreeze, parseFreezeSpec } from '../../models/freeze.js';
 import { labelList, labelsOf } from '../../models/labels.js';
 import type { EncoderClassifier } from '../../models/types.js';
-import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
+import { applyLora } from '../../peft/lora/apply.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
+import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 const count = (n: number): string => n.toLocaleString('en-US');
-
-function loraOptions(context: CommandContext): LoraOptions | null {
-  const { flags } = context;
-  const asked = ['lora', 'lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets'].some((name) => flags.has(name));
-  if (!asked || flags.values.lora === false) return null;
-  const r = flags.number('lora-r');
-  const alpha = flags.number('lora-alpha');
-  const dropout = flags.number('lora-dropout');
-  const targets = flags.list('lora-targets');
-  return {
-    ...(r === undefined ? {} : { r }),
-    ...(alpha === undefined ? {} : { alpha }),
-    ...(dropout === undefined ? {} : { dropout }),
-    ...(targets === undefined ? {} : { targets: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets }),
-  };
-}
 
 /** The info command's body; warnings go to `warn` (stderr by default). */
 export async function runInfo(context: CommandContext, warn: (line: string) => void = (line) => void process.stderr.write(`${line}\n`)): Promise<unknown> {
@@ -41,7 +26,7 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
   });
   const model = loaded.model;
   const encoder = model as unknown as Partial<EncoderClassifier>;
-  const lora = loraOptions(context);
+  const lora = loraFromFlags(flags);
   let counts = loaded.adapter ? model.parameterCount() : applyFreeze(model, freeze);
   if (lora && !loaded.adapter) counts = applyLora(model, lora);
   const labels = labelList(labelsOf(model));
@@ -83,10 +68,7 @@ export const infoCommand: Command = {
     'num-labels': { type: 'int', help: 'classes of the head (default: from config.json)' },
     freeze: { type: 'string', help: 'what does not train: none, base, embeddings, or N (embeddings + N lowest layers)', default: 'none' },
     lora: { type: 'boolean', help: 'count with a new LoRA adapter (base frozen)' },
-    'lora-r': { type: 'int', help: 'LoRA rank', default: 8 },
-    'lora-alpha': { type: 'number', help: 'LoRA scale numerator', default: 16 },
-    'lora-dropout': { type: 'number', help: 'LoRA input dropout', default: 0.1 },
-    'lora-targets': { type: 'list', help: 'modules to wrap (default: the architecture\'s PEFT defaults; all-linear for every Linear)' },
+    ...LORA_FLAGS,
   },
   run: (context) => runInfo(context),
 };

@@ -1,13 +1,13 @@
 // `finetune train`: flags and config files into TrainRunOptions, then trainClassifier; the result as JSON.
 import { UsageError, FinetuneError } from '../../errors.js';
 import { parseFreezeSpec } from '../../models/freeze.js';
-import type { LoraOptions } from '../../peft/lora/apply.js';
 import { streamOutput } from '../../train/callbacks/terminal-output.js';
 import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
 import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
 import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
+import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
@@ -39,22 +39,6 @@ function parseClassWeights(value: string | undefined): ClassWeightsOption | unde
 function parseInit(value: string | undefined): 'pretrained' | 'random' {
   if (value === undefined || value === 'pretrained' || value === 'random') return value ?? 'pretrained';
   throw new FinetuneError(`--init ${value}: expected pretrained or random`);
-}
-
-/** The --lora flags as LoraOptions, or undefined when no LoRA flag is given (or --no-lora). */
-function loraFromFlags(flags: Flags): LoraOptions | undefined {
-  const asked = ['lora', 'lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets'].some((name) => flags.has(name));
-  if (!asked || flags.values.lora === false) return undefined;
-  const r = flags.number('lora-r');
-  const alpha = flags.number('lora-alpha');
-  const dropout = flags.number('lora-dropout');
-  const targets = flags.list('lora-targets');
-  return {
-    ...(r === undefined ? {} : { r }),
-    ...(alpha === undefined ? {} : { alpha }),
-    ...(dropout === undefined ? {} : { dropout }),
-    ...(targets === undefined ? {} : { targets: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets }),
-  };
 }
 
 /** Reads the run's options from parsed flags. */
@@ -129,10 +113,7 @@ export const trainCommand: Command = {
     seed: { type: 'int', help: 'seed of initialisation, dropout, data order and the validation split', default: 42 },
     freeze: { type: 'string', help: 'none | base (train the head on cached features) | embeddings | N lowest layers', default: 'none' },
     lora: { type: 'boolean', help: 'train a LoRA adapter (base frozen, head trained in full); the output is a PEFT adapter folder' },
-    'lora-r': { type: 'int', help: 'LoRA rank', default: 8 },
-    'lora-alpha': { type: 'number', help: 'LoRA scale numerator (update scaled by alpha / r)', default: 16 },
-    'lora-dropout': { type: 'number', help: 'dropout on the LoRA input', default: 0.1 },
-    'lora-targets': { type: 'list', help: "modules to adapt (default per architecture, e.g. query,value; or all-linear)" },
+    ...LORA_FLAGS,
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
     'metric-for-best': { type: 'string', help: 'f1_macro | accuracy | loss | f1_weighted | precision_macro | recall_macro ...', default: 'f1_macro' },
