@@ -21,7 +21,8 @@ function tempName(target: string): string {
   return join(dirname(target), `.${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this id runs (as any user): the writers of temporaries still in use. */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

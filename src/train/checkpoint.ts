@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
-import { writeFolderAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { isProcessAlive, writeFolderAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import type { RawTensor } from '../io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
@@ -144,16 +144,6 @@ export function rotateCheckpoints(outputDir: string, keepLast: number, keep: rea
   return removed;
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes what killed writers left in `folder`: hidden `.<name>.tmp-<pid>-*` files and folders of
  * processes that no longer run. Returns the names removed.
@@ -163,7 +153,7 @@ export function removeStaleTemporaries(folder: string): string[] {
   const removed: string[] = [];
   for (const entry of readdirSync(folder)) {
     const match = /^\..+\.tmp-(\d+)-[0-9a-f]+$/.exec(entry);
-    if (!match || processAlive(Number(match[1]))) continue;
+    if (!match || isProcessAlive(Number(match[1]))) continue;
     rmSync(join(folder, entry), { recursive: true, force: true });
     removed.push(entry);
   }
