@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { FinetuneError } from '../errors.js';
 import { unpickle, type PickleHooks, type PickleValue } from './pickle.js';
 import { torchPickleHooks } from './torch-pickle.js';
+import { throwsOneLine } from './test-support.js';
 
 const ascii = (text: string): number[] => [...Buffer.from(text, 'utf8')];
 const u32 = (value: number): number[] => [value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, value >>> 24];
@@ -26,15 +27,6 @@ const noGlobals: PickleHooks = {
 };
 
 const load = (bytes: Uint8Array, hooks: PickleHooks = torchPickleHooks('x.bin')): PickleValue => unpickle(bytes, 0, hooks, 'x.bin').value;
-
-function throwsOneLine(run: () => unknown, message: string | RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof FinetuneError, String(error));
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
-}
 
 test('plain data: ints of every width, floats, strings, tuples, lists, dicts and the memo', () => {
   const bytes = pickle(

@@ -6,22 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { FinetuneError } from '../errors.js';
 import { parsePytorchBin, readPytorchBin } from './pytorch-bin.js';
 import { readSafetensors } from './safetensors.js';
+import { throwsOneLine } from './test-support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/io/', import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);
-
-function throwsOneLine(run: () => unknown, message: string | RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof FinetuneError, String(error));
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    assert.ok(!error.message.includes('\n'));
-    return true;
-  });
-}
 
 interface ZipItem {
   readonly name: string;

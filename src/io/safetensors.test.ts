@@ -10,6 +10,7 @@ import { FinetuneError } from '../errors.js';
 import type { RawTensor } from './raw-tensor.js';
 import { headerLength } from './safetensors-header.js';
 import { parseSafetensors, readSafetensors, readSafetensorsHeader, serializeSafetensors, writeSafetensors } from './safetensors.js';
+import { throwsOneLine } from './test-support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/io/', import.meta.url));
 
@@ -30,15 +31,6 @@ function makeFile(header: object | string, data: Uint8Array = new Uint8Array(0))
 }
 
 /** Asserts `run` throws a one-line FinetuneError whose message matches `pattern`. */
-function throwsOneLine(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof FinetuneError, String(error));
-    assert.match(error.message, pattern);
-    assert.ok(!error.message.includes('\n'));
-    return true;
-  });
-}
-
 const f32 = (shape: number[], offsets: [number, number]): object => ({ dtype: 'F32', shape, data_offsets: offsets });
 
 test('reads every stored dtype as the reference library wrote it', () => {

@@ -6,24 +6,15 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FinetuneError } from '../errors.js';
 import { readPytorchBin } from './pytorch-bin.js';
 import { readShardIndex, readShardedSafetensors } from './safetensors-index.js';
 import { readSafetensors } from './safetensors.js';
 import { findWeightsFile, readStateDict } from './state-dict.js';
+import { throwsOneLine } from './test-support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/io/', import.meta.url));
 const SHARDED = join(FIXTURES, 'sharded');
 const INDEX = 'model.safetensors.index.json';
-
-function throwsOneLine(run: () => unknown, message: string | RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof FinetuneError, String(error));
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
-}
 
 function withFolder(use: (folder: string) => void): () => void {
   return () => {
