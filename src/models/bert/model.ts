@@ -6,7 +6,7 @@ import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationByName } from '../encoder/activation.js';
 import { BertEncoder, type BertLayerShape } from '../encoder/bert-layers.js';
-import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -70,8 +70,7 @@ export class BertPooler extends Module {
   }
 
   forward(hidden: Tensor): Tensor {
-    const [b, , h] = hidden.shape as [number, number, number];
-    return this.dense.forward(hidden.slice(1, 0, 1).reshape([b, h])).tanh();
+    return this.dense.forward(firstToken(hidden)).tanh();
   }
 }
 

@@ -6,7 +6,7 @@ import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationByName, type Activation } from '../encoder/activation.js';
 import { selfAttention } from '../encoder/attention.js';
-import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -161,9 +161,7 @@ export class DistilBertForSequenceClassification extends EncoderClassifierBase {
 
   /** The first token's vector [B, H] ([CLS]). */
   features(inputs: ModelInputs): Tensor {
-    const hidden = this.lastHiddenState(inputs);
-    const [b, , h] = hidden.shape as [number, number, number];
-    return hidden.slice(1, 0, 1).reshape([b, h]);
+    return firstToken(this.lastHiddenState(inputs));
   }
 
   classify(features: Tensor): Tensor {

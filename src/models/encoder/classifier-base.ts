@@ -6,6 +6,12 @@ import type { EncoderClassifier, LabelNames, ModelInputs } from '../types.js';
 import type { ConfigJson } from './config-fields.js';
 import { savedConfigJson } from './config-json.js';
 
+/** Each row's first token ([CLS] or <s>), what the classifiers read. Shapes: [B, T, H] -> [B, H]. */
+export function firstToken(hidden: Tensor): Tensor {
+  const [b, , h] = hidden.shape as [number, number, number];
+  return hidden.slice(1, 0, 1).reshape([b, h]);
+}
+
 /** Identity of a classifier: where it came from and how it saves. */
 export interface ClassifierIdentity {
   /** The config.json the model was built from (kept whole: unknown fields are written back). */

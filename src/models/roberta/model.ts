@@ -5,7 +5,7 @@ import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkLength, layerShapeOf } from '../bert/model.js';
 import { BertEncoder } from '../encoder/bert-layers.js';
-import { EncoderClassifierBase, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
 import { paddedEmbedding, robertaPositions, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -107,9 +107,7 @@ export class RobertaForSequenceClassification extends EncoderClassifierBase {
 
   /** The first token's vector [B, H] (<s>). */
   features(inputs: ModelInputs): Tensor {
-    const hidden = this.lastHiddenState(inputs);
-    const [b, , h] = hidden.shape as [number, number, number];
-    return hidden.slice(1, 0, 1).reshape([b, h]);
+    return firstToken(this.lastHiddenState(inputs));
   }
 
   classify(features: Tensor): Tensor {
