@@ -4,24 +4,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FinetuneError } from '../errors.js';
 import { postProcess, specialTokenCount, truncateLongestFirst, type PostProcessorJson, type TokenSequence } from './post-process.js';
+import { wordLevelPostProcessor } from './word-level.js';
 
 function sequence(length: number, first = 100): TokenSequence {
   const ids = Array.from({ length }, (_, i) => first + i);
   return { ids, tokens: ids.map(String) };
 }
 
-const BERT_TEMPLATE: PostProcessorJson = {
-  type: 'TemplateProcessing',
-  single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-  pair: [
-    { SpecialToken: { id: '[CLS]', type_id: 0 } },
-    { Sequence: { id: 'A', type_id: 0 } },
-    { SpecialToken: { id: '[SEP]', type_id: 0 } },
-    { Sequence: { id: 'B', type_id: 1 } },
-    { SpecialToken: { id: '[SEP]', type_id: 1 } },
-  ],
-  special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
-};
+const BERT_TEMPLATE = wordLevelPostProcessor();
 const ROBERTA: PostProcessorJson = { type: 'RobertaProcessing', cls: ['<s>', 0], sep: ['</s>', 2] };
 
 describe('truncateLongestFirst', () => {

@@ -39,7 +39,8 @@ function checkCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new FinetuneError(`word-level tokenizer: ${name} ${value} must be an integer of at least ${min}`);
 }
 
-function template(): PostProcessorJson {
+/** [CLS] A [SEP] (B [SEP]) with the word-level ids of [CLS] (2) and [SEP] (3), as transformers' BERT template. */
+export function wordLevelPostProcessor(): PostProcessorJson {
   return {
     type: 'TemplateProcessing',
     single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
@@ -91,7 +92,7 @@ export function buildWordLevelTokenizer(texts: readonly string[], options: WordL
     })),
     normalizer: normalizerJson,
     pre_tokenizer: preTokenizerJson,
-    post_processor: template(),
+    post_processor: wordLevelPostProcessor(),
     decoder: null,
     model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
   };
