@@ -5,6 +5,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "pool.h"
+#include "simd.h"
 
 enum { SUM, MAX, REDUCE_COUNT };
 
@@ -47,7 +48,7 @@ static void max_strided(const float *x, int64_t size, int64_t step, float *best_
   if (at_out) *at_out = at;
 }
 
-static void reduce_tasks(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void reduce_tasks(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const reduce_ctx *r = p;
   double acc[BLOCK];
@@ -104,7 +105,7 @@ typedef struct {
   double partial[FT_MAX_THREADS];
 } squares_ctx;
 
-static void squares_range(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void squares_range(void *p, int64_t begin, int64_t end, int part) {
   squares_ctx *c = p;
   double lanes[LANES] = {0};
   int64_t i = begin;

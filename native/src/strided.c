@@ -5,6 +5,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "pool.h"
+#include "simd.h"
 
 #define MAX_RANK 32
 #define MAX_OPERANDS 3
@@ -116,7 +117,7 @@ typedef struct {
     for (int64_t i = 0; i < count; i++) { float x = a[i * sa], y = b[i * sb]; out[i] = (expr); } \
   }
 
-static void binary_row(const void *p, int64_t out_start, const int64_t *offsets, int64_t count) {
+FT_MULTIVERSION static void binary_row(const void *p, int64_t out_start, const int64_t *offsets, int64_t count) {
   const binary_ctx *c = p;
   const float *a = c->a + offsets[0], *b = c->b + offsets[1];
   float *out = c->out + out_start;
@@ -269,7 +270,7 @@ typedef struct {
   float *y;
 } flat_ctx;
 
-static void axpy_range(void *p, int64_t begin, int64_t end, int part) {
+FT_MULTIVERSION static void axpy_range(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const flat_ctx *c = p;
   for (int64_t i = begin; i < end; i++) c->y[i] += c->alpha * c->x[i];
