@@ -1,6 +1,7 @@
 // The tokenizer.json format (Hugging Face tokenizers): typed sections and a validator with one-line errors.
 
 import { FinetuneError } from '../errors.js';
+import { parseJson } from '../io/json-file.js';
 import type { PostProcessorJson } from './post-process.js';
 
 /** A token matched in raw text before the model runs: special tokens and user additions. */
@@ -209,12 +210,7 @@ function checkPostProcessor(file: string, value: unknown): void {
 
 /** Parses and checks tokenizer.json text; `file` names it in errors. */
 export function parseTokenizerJson(text: string, file: string): TokenizerJson {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const raw = parseJson(text, file);
   if (!isObject(raw)) throw new FinetuneError(`${file}: expected a JSON object`);
   if (!isObject(raw['model'])) throw new FinetuneError(`${file}: no "model" object`);
   const added = checkAddedTokens(file, raw['added_tokens']);

@@ -1,9 +1,10 @@
 // The Universal Sentence Encoder's SentencePiece tokenizer (vocab.json of [piece, score] pairs), id for id as TF.js runs it.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readJsonFile } from '../io/json-file.js';
 import type { EncodeOptions, Encoding, TextTokenizer } from './types.js';
 
 /** The [piece, score] list of vocab.json; the index is the id. */
@@ -111,19 +112,7 @@ export class UseSentencePieceTokenizer implements TextTokenizer {
 
   /** Reads a vocab.json file (the USE format: a list of [piece, score] pairs). */
   static fromFile(path: string, options: Omit<UseTokenizerOptions, 'source'> = {}): UseSentencePieceTokenizer {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new FinetuneError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new FinetuneError(`${path}: not valid JSON (${(error as Error).message})`);
-    }
+    const json = readJsonFile(path);
     return new UseSentencePieceTokenizer(json, { ...options, source: path });
   }
 

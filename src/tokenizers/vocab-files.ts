@@ -1,6 +1,7 @@
 // tokenizer.json built from the vocabulary files of older checkpoints: BERT's vocab.txt, RoBERTa's vocab.json + merges.txt.
 
 import { FinetuneError } from '../errors.js';
+import { parseJson } from '../io/json-file.js';
 import type { PostProcessorJson } from './post-process.js';
 import { SPECIAL_TOKEN_KEYS, specialTokenContent, type SpecialTokenValue, type TokenizerConfigJson } from './tokenizer-config.js';
 import type { AddedTokenJson, TokenizerJson } from './tokenizer-json.js';
@@ -127,12 +128,7 @@ export function bertTokenizerJson(vocabText: string, config: TokenizerConfigJson
 }
 
 function parseVocabJson(text: string, file: string): Map<string, number> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const raw = parseJson(text, file);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FinetuneError(`${file}: expected an object of token -> id`);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(raw)) {

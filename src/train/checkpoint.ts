@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { isProcessAlive, writeFolderAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { parseJson } from '../io/json-file.js';
 import type { RawTensor } from '../io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
@@ -61,11 +62,7 @@ function readJson(path: string): unknown {
   } catch {
     throw new FinetuneError(`${path}: missing from the checkpoint`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FinetuneError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+  return parseJson(text, path);
 }
 
 /** Copies a checkpoint's model weights into `model` (names and shapes must match). */

@@ -1,8 +1,9 @@
 // Reads a TF.js graph model folder (model.json + weight shards): its nodes and every weight, decoded.
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
+import { readJsonFile } from '../json-file.js';
 import type { RawTensor } from '../raw-tensor.js';
 import { parseGraphNodes, type GraphAttr, type GraphNode } from './graph-nodes.js';
 import { readWeightShards } from './weight-shards.js';
@@ -29,25 +30,10 @@ export function modelJsonPath(path: string): string {
   }
 }
 
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FinetuneError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
 /** Reads the graph model at `path` (a folder holding model.json, or the model.json itself). */
 export function readTfjsGraphModel(path: string): TfjsGraphModel {
   const file = modelJsonPath(path);
-  const json = readJson(file);
+  const json = readJsonFile(file);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FinetuneError(`${file}: must hold a JSON object`);
   const record = json as Record<string, unknown>;
   const format = record['format'];

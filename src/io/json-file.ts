@@ -1,0 +1,29 @@
+// Reading JSON files with one-line errors that name the file.
+import { readFileSync } from 'node:fs';
+import { FinetuneError } from '../errors.js';
+
+/** Why a file system call failed, for an error line: 'no such file', else the error code (or message). */
+export function fileErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message);
+}
+
+/** Parses JSON text; `file` names it in the error (the parser's message cut to its first line). */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Reads and parses a UTF-8 JSON file. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FinetuneError(`${path}: cannot read (${fileErrorReason(error)})`);
+  }
+  return parseJson(text, path);
+}
