@@ -34,14 +34,22 @@ function commandHelp(c: Command): string {
   return `finetune ${c.name}: ${c.summary}\n\n${c.usage ?? `Usage: finetune ${c.name} [options]`}\n\nOptions:\n${formatFlagHelp(c.flags)}`;
 }
 
-/** Runs the CLI; returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const debug = argv.includes('--debug');
-  // A reader that closes the pipe early (`finetune predict ... | head`) is not an error worth a stack trace.
+let pipeGuarded = false;
+
+/** A reader that closes the pipe early (`finetune predict ... | head`) is not an error worth a stack trace. Installed once per process: main runs many times in tests. */
+function endQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  endQuietlyOnClosedPipe();
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
