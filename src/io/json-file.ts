@@ -27,3 +27,10 @@ export function readJsonFile(path: string): unknown {
   }
   return parseJson(text, path);
 }
+
+/** Reads a JSON file that must hold an object. */
+export function readJsonObject(path: string): Record<string, unknown> {
+  const value = readJsonFile(path);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FinetuneError(`${path}: expected a JSON object`);
+  return value as Record<string, unknown>;
+}

@@ -1,8 +1,9 @@
 // Loads a sequence classifier from a model folder or a Hub id: config.json, weights, tokenizer, with warnings.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { locateModel } from '../io/hub.js';
+import { readJsonObject } from '../io/json-file.js';
 import type { HubOptions } from '../io/hub-settings.js';
 import { findWeightsFile, readStateDict } from '../io/state-dict.js';
 import { loadTokenizer } from '../tokenizers/load.js';
@@ -40,14 +41,7 @@ export interface LoadedClassifier {
 export function readConfigJson(folder: string): { config: ConfigJson; file: string } {
   const file = join(folder, 'config.json');
   if (!existsSync(file)) throw new FinetuneError(`${folder}: no config.json (a model folder needs one)`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FinetuneError(`${file}: expected a JSON object`);
-  return { config: parsed as ConfigJson, file };
+  return { config: readJsonObject(file) as ConfigJson, file };
 }
 
 /** The head's labels: the caller's, else config.json's (when the count agrees), else LABEL_0..N-1. */

@@ -1,8 +1,9 @@
 // tokenizer_config.json and special_tokens_map.json: the special-token names, casing and length limit transformers keeps beside tokenizer.json.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
+import { readJsonObject } from '../io/json-file.js';
 
 /** A special token as tokenizer_config.json writes it: a plain string, or an AddedToken object (older transformers). */
 export type SpecialTokenValue = string | { readonly content: string; readonly lstrip?: boolean; readonly rstrip?: boolean };
@@ -52,18 +53,6 @@ export function modelMaxLengthOf(config: TokenizerConfigJson): number | undefine
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < NO_LIMIT ? value : undefined;
 }
 
-function readJsonObject(path: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new FinetuneError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FinetuneError(`${path}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
-
 function isSpecialToken(value: unknown): value is SpecialTokenValue {
   return typeof value === 'string' || (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string');
 }
@@ -80,9 +69,9 @@ function checkSpecialToken(path: string, key: string, value: unknown): void {
  */
 export function readTokenizerConfig(dir: string): TokenizerConfigJson {
   const configPath = join(dir, 'tokenizer_config.json');
-  const config = readJsonObject(configPath) ?? {};
+  const config = existsSync(configPath) ? readJsonObject(configPath) : {};
   const mapPath = join(dir, 'special_tokens_map.json');
-  const map = readJsonObject(mapPath) ?? {};
+  const map = existsSync(mapPath) ? readJsonObject(mapPath) : {};
   const merged: Record<string, unknown> = { ...config };
   for (const key of SPECIAL_TOKEN_KEYS) {
     checkSpecialToken(mapPath, key, map[key]);

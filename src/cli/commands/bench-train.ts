@@ -1,6 +1,7 @@
 // `finetune bench train`: flags to BenchTrainOptions, and the human-readable report of the run.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { FinetuneError, UsageError } from '../../errors.js';
+import { readJsonObject } from '../../io/json-file.js';
 import { readConfigJson } from '../../models/load.js';
 import { benchTrain, type BenchTrainResult } from '../../train/bench/train-bench.js';
 import { formatProfile } from '../../train/bench/profile-summary.js';
@@ -28,14 +29,7 @@ function readModelConfig(path: string | undefined): { config: Record<string, unk
   if (path === undefined) throw new UsageError('bench train: --model-config is required');
   if (!existsSync(path)) throw new FinetuneError(`${path}: no such file or folder (--model-config)`);
   if (statSync(path).isDirectory()) return readConfigJson(path) as { config: Record<string, unknown>; file: string };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new FinetuneError(`${path}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FinetuneError(`${path}: expected a JSON object`);
-  return { config: parsed as Record<string, unknown>, file: path };
+  return { config: readJsonObject(path), file: path };
 }
 
 function report(r: BenchTrainResult, log: (line: string) => void): void {

@@ -1,7 +1,8 @@
 // LoraConfig: adapter_config.json as PEFT 0.21 reads and writes it, with the features finetune cannot apply refused by key.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
+import { readJsonFile } from '../../io/json-file.js';
 import { configJsonText } from '../../models/encoder/config-json.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -194,13 +195,7 @@ export function withHeadNames(names: readonly string[]): string[] {
 export function readLoraConfig(dir: string): LoraConfig {
   const file = join(dir, ADAPTER_CONFIG_FILE);
   if (!existsSync(file)) throw new FinetuneError(`${dir}: no ${ADAPTER_CONFIG_FILE} (an adapter folder needs one)`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new FinetuneError(`${file}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  return parseLoraConfig(parsed, file);
+  return parseLoraConfig(readJsonFile(file), file);
 }
 
 /**
