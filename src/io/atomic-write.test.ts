@@ -2,26 +2,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeFolderAtomic, writeJsonAtomic } from './atomic-write.js';
-
-function withFolder(use: (folder: string) => Promise<void> | void): () => Promise<void> {
-  return async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'atomic-'));
-    try {
-      await use(folder);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  };
-}
+import { inTempFolder } from './test-support.js';
 
 // A process id that cannot be running: above the kernel's maximum.
 const DEAD_PID = 4_194_999;
 
-test('writes text, bytes and chunk sequences, replacing the old file', withFolder((folder) => {
+test('writes text, bytes and chunk sequences, replacing the old file', inTempFolder('atomic-', (folder) => {
   const path = join(folder, 'nested', 'out.txt');
   writeFileAtomic(path, 'first');
   assert.equal(readFileSync(path, 'utf8'), 'first');
@@ -38,7 +27,7 @@ test('writes text, bytes and chunk sequences, replacing the old file', withFolde
   assert.deepEqual(readdirSync(join(folder, 'nested')), ['out.txt']);
 }));
 
-test('a write that fails midway keeps the old file and removes its temporary', withFolder((folder) => {
+test('a write that fails midway keeps the old file and removes its temporary', inTempFolder('atomic-', (folder) => {
   const path = join(folder, 'model.bin');
   writeFileAtomic(path, 'old');
   function* failing(): Generator<Uint8Array> {
@@ -50,7 +39,7 @@ test('a write that fails midway keeps the old file and removes its temporary', w
   assert.deepEqual(readdirSync(folder), ['model.bin']);
 }));
 
-test('temporaries of dead writers are removed, those of live ones kept', withFolder((folder) => {
+test('temporaries of dead writers are removed, those of live ones kept', inTempFolder('atomic-', (folder) => {
   const stale = `.out.txt.tmp-${DEAD_PID}-abcd1234`;
   const live = `.out.txt.tmp-${process.pid}-live0000`;
   const other = `.other.txt.tmp-${DEAD_PID}-abcd1234`;
@@ -59,7 +48,7 @@ test('temporaries of dead writers are removed, those of live ones kept', withFol
   assert.deepEqual(readdirSync(folder).sort(), [live, other, 'out.txt'].sort());
 }));
 
-test('folders appear complete under their name and replace an old one', withFolder(async (folder) => {
+test('folders appear complete under their name and replace an old one', inTempFolder('atomic-', async (folder) => {
   const target = join(folder, 'checkpoints', 'checkpoint-10');
   await writeFolderAtomic(target, (temp) => {
     assert.notEqual(temp, target);
@@ -77,7 +66,7 @@ test('folders appear complete under their name and replace an old one', withFold
   assert.deepEqual(readdirSync(join(folder, 'checkpoints')), ['checkpoint-10']);
 }));
 
-test('a folder write that fails leaves the old folder and no temporary', withFolder(async (folder) => {
+test('a folder write that fails leaves the old folder and no temporary', inTempFolder('atomic-', async (folder) => {
   const target = join(folder, 'run');
   await writeFolderAtomic(target, (temp) => writeFileSync(join(temp, 'keep.txt'), 'kept'));
   mkdirSync(join(folder, `.run.tmp-${DEAD_PID}-00000000`));

@@ -3,13 +3,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { locateModel, resolveModelFiles, type ResolveModelFilesOptions } from './hub.js';
+import { inTempFolder } from './test-support.js';
 
 interface Logged {
   readonly server: 'hub' | 'cdn';
@@ -134,17 +134,6 @@ function addRepo(repoId: string, files: Record<string, string | Buffer>, lfsFile
   for (const file of lfsFiles) lfs.add(`${repoId}/${file}`);
 }
 
-function withCache(use: (cacheDir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'hub-'));
-    try {
-      await use(cacheDir);
-    } finally {
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
-  };
-}
-
 const options = (cacheDir: string, extra: Partial<ResolveModelFilesOptions> = {}): ResolveModelFilesOptions =>
   ({ endpoint, cacheDir, env: {}, ...extra });
 
@@ -161,7 +150,7 @@ const weights = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 7) % 2
 addRepo('org/bert', { 'config.json': '{"model_type":"bert"}', 'model.safetensors': weights, 'tokenizer.json': '{}', 'vocab.txt': 'a\nb\n' },
   ['model.safetensors']);
 
-test('a first download lays out the cache as huggingface_hub does; later runs need no server', withCache(async (cacheDir) => {
+test('a first download lays out the cache as huggingface_hub does; later runs need no server', inTempFolder('hub-', async (cacheDir) => {
   const progress: number[] = [];
   const snapshot = await resolveModelFiles('org/bert', options(cacheDir, { onProgress: (p) => p.file === 'model.safetensors' && progress.push(p.receivedBytes) }));
   const repoFolder = join(cacheDir, 'models--org--bert');
@@ -188,7 +177,7 @@ test('a first download lays out the cache as huggingface_hub does; later runs ne
     `org/bert: extra.json not in the cache ${join(cacheDir, 'models--org--bert')}, and HF_HUB_OFFLINE forbids downloads`);
 }));
 
-test('the first weights format present is taken, and an index brings its shards', withCache(async (cacheDir) => {
+test('the first weights format present is taken, and an index brings its shards', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/old', { 'config.json': '{}', 'pytorch_model.bin': 'PK...', 'vocab.txt': 'x' });
   const old = await resolveModelFiles('org/old', options(cacheDir));
   assert.deepEqual(readdirSync(old).sort(), ['config.json', 'pytorch_model.bin', 'vocab.txt']);
@@ -203,7 +192,7 @@ test('the first weights format present is taken, and an index brings its shards'
   assert.deepEqual(readdirSync(sharded).sort(), ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json']);
 }));
 
-test('a partial download resumes with a Range request', withCache(async (cacheDir) => {
+test('a partial download resumes with a Range request', inTempFolder('hub-', async (cacheDir) => {
   const blobs = join(cacheDir, 'models--org--bert', 'blobs');
   mkdirSync(blobs, { recursive: true });
   writeFileSync(join(blobs, `${sha256(weights)}.incomplete`), weights.subarray(0, 4000));
@@ -213,7 +202,7 @@ test('a partial download resumes with a Range request', withCache(async (cacheDi
   assert.deepEqual(readdirSync(blobs), [sha256(weights)]);
 }));
 
-test('resume edge cases: a finished partial file, a server ignoring Range, a partial file the server rejects', withCache(async (cacheDir) => {
+test('resume edge cases: a finished partial file, a server ignoring Range, a partial file the server rejects', inTempFolder('hub-', async (cacheDir) => {
   const blobs = join(cacheDir, 'models--org--bert', 'blobs');
   mkdirSync(blobs, { recursive: true });
   writeFileSync(join(blobs, `${sha256(weights)}.incomplete`), weights);
@@ -238,7 +227,7 @@ test('resume edge cases: a finished partial file, a server ignoring Range, a par
   assert.deepEqual(ranges, ['bytes=1000-', undefined]);
 }));
 
-test('with the server unreachable, a cached later alternative serves', withCache(async (cacheDir) => {
+test('with the server unreachable, a cached later alternative serves', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/binonly', { 'config.json': '{}', 'pytorch_model.bin': 'PK' });
   const files = ['config.json', { firstOf: ['model.safetensors', 'pytorch_model.bin'] }];
   const online = await resolveModelFiles('org/binonly', options(cacheDir, { files: ['config.json', { firstOf: ['pytorch_model.bin'] }] }));
@@ -246,7 +235,7 @@ test('with the server unreachable, a cached later alternative serves', withCache
   assert.ok(!existsSync(join(online, 'model.safetensors')));
 }));
 
-test('a transfer cut off midway is resumed within the same run', withCache(async (cacheDir) => {
+test('a transfer cut off midway is resumed within the same run', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/flaky', { 'big.bin': weights.subarray(0, 6000) });
   cutOnce.add('org/flaky/big.bin');
   const snapshot = await resolveModelFiles('org/flaky', options(cacheDir, { files: ['big.bin'] }));
@@ -256,7 +245,7 @@ test('a transfer cut off midway is resumed within the same run', withCache(async
   assert.equal(gets[1]!.range, 'bytes=3000-');
 }));
 
-test('a size or hash that does not match is an error and leaves nothing behind', withCache(async (cacheDir) => {
+test('a size or hash that does not match is an error and leaves nothing behind', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/liar', { 'model.safetensors': weights.subarray(0, 100), 'other.bin': weights.subarray(100, 200) }, ['model.safetensors', 'other.bin']);
   lies.set('org/liar/model.safetensors', { size: 999 });
   lies.set('org/liar/other.bin', { etag: 'f'.repeat(64) });
@@ -267,7 +256,7 @@ test('a size or hash that does not match is an error and leaves nothing behind',
   assert.deepEqual(readdirSync(join(cacheDir, 'models--org--liar', 'blobs')), []);
 }));
 
-test('missing files, repositories and revisions fail with one line naming the repo and file', withCache(async (cacheDir) => {
+test('missing files, repositories and revisions fail with one line naming the repo and file', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/empty', { 'README.md': 'hi' });
   await rejectsOneLine(resolveModelFiles('org/empty', options(cacheDir)), "org/empty: config.json: not found at revision 'main' (HTTP 404)");
   await rejectsOneLine(resolveModelFiles('org/empty', options(cacheDir, { files: [{ firstOf: ['a.bin', 'b.bin'] }] })),
@@ -283,7 +272,7 @@ test('missing files, repositories and revisions fail with one line naming the re
   await rejectsOneLine(resolveModelFiles('../x', options(cacheDir)), "'../x' is not a valid Hugging Face repository id");
 }));
 
-test('the token goes to the hub only, never to the CDN', withCache(async (cacheDir) => {
+test('the token goes to the hub only, never to the CDN', inTempFolder('hub-', async (cacheDir) => {
   addRepo('org/private', { 'config.json': '{}', 'model.safetensors': weights.subarray(0, 50) }, ['model.safetensors']);
   await rejectsOneLine(resolveModelFiles('org/private', options(cacheDir)), /^org\/private: config\.json: repository not found or not accessible \(HTTP 401; set HF_TOKEN/);
   const start = log.length;
@@ -294,7 +283,7 @@ test('the token goes to the hub only, never to the CDN', withCache(async (cacheD
   assert.ok(requests.filter((entry) => entry.server === 'cdn').every((entry) => entry.authorization === undefined));
 }));
 
-test('a renamed repository redirects; datasets use their own URL and cache folder', withCache(async (cacheDir) => {
+test('a renamed repository redirects; datasets use their own URL and cache folder', inTempFolder('hub-', async (cacheDir) => {
   const snapshot = await resolveModelFiles('org/old-name', options(cacheDir, { files: ['config.json'] }));
   assert.equal(snapshot, join(cacheDir, 'models--org--old-name', 'snapshots', COMMIT));
   assert.equal(readFileSync(join(snapshot, 'config.json'), 'utf8'), '{"model_type":"bert"}');
@@ -303,7 +292,7 @@ test('a renamed repository redirects; datasets use their own URL and cache folde
   assert.equal(data, join(cacheDir, 'datasets--org--data', 'snapshots', COMMIT));
 }));
 
-test('locateModel takes a folder as is and fetches a Hub id', withCache(async (cacheDir) => {
+test('locateModel takes a folder as is and fetches a Hub id', inTempFolder('hub-', async (cacheDir) => {
   assert.equal(await locateModel(cacheDir), cacheDir);
   writeFileSync(join(cacheDir, 'file.txt'), '');
   await rejectsOneLine(locateModel(join(cacheDir, 'file.txt')), `${join(cacheDir, 'file.txt')}: not a folder (a model is a folder with config.json)`);

@@ -2,30 +2,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPytorchBin } from './pytorch-bin.js';
 import { readShardIndex, readShardedSafetensors } from './safetensors-index.js';
 import { readSafetensors } from './safetensors.js';
 import { findWeightsFile, readStateDict } from './state-dict.js';
-import { throwsOneLine } from './test-support.js';
+import { inTempFolder, throwsOneLine } from './test-support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/io/', import.meta.url));
 const SHARDED = join(FIXTURES, 'sharded');
 const INDEX = 'model.safetensors.index.json';
-
-function withFolder(use: (folder: string) => void): () => void {
-  return () => {
-    const folder = mkdtempSync(join(tmpdir(), 'state-dict-'));
-    try {
-      use(folder);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  };
-}
 
 test('a sharded checkpoint written by transformers reads into one map', () => {
   const expected = JSON.parse(readFileSync(join(FIXTURES, 'sharded.expected.json'), 'utf8')) as Record<string, { data: number[] }>;
@@ -39,7 +27,7 @@ test('a sharded checkpoint written by transformers reads into one map', () => {
   assert.deepEqual([...some.tensors.keys()].sort(), ['pooler.dense.bias', 'pooler.dense.weight']);
 });
 
-test('a missing shard, a key missing from its shard and a bad index fail naming the index', withFolder((folder) => {
+test('a missing shard, a key missing from its shard and a bad index fail naming the index', inTempFolder('state-dict-', (folder) => {
   cpSync(SHARDED, folder, { recursive: true });
   const indexPath = join(folder, INDEX);
   const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map: Record<string, string> };
@@ -60,7 +48,7 @@ test('a missing shard, a key missing from its shard and a bad index fail naming 
   throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: shard '${firstShard}' (holding '${firstKey}') is missing`);
 }));
 
-test('readStateDict picks the reader by file name, findWeightsFile the preferred file', withFolder((folder) => {
+test('readStateDict picks the reader by file name, findWeightsFile the preferred file', inTempFolder('state-dict-', (folder) => {
   const fromSafetensors = readSafetensors(join(FIXTURES, 'bert-tiny.safetensors')).tensors;
   assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.safetensors')), fromSafetensors);
   assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.bin')), fromSafetensors);

@@ -1,5 +1,8 @@
-// Assertions the io tests share: a reader fails with one FinetuneError line.
+// What the io tests share: a reader fails with one FinetuneError line; bodies run in a temporary folder.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 
 /** Asserts `run` throws a FinetuneError of one line, equal to `message` (a string) or matching it (a pattern). */
@@ -11,4 +14,16 @@ export function throwsOneLine(run: () => unknown, message: string | RegExp): voi
     assert.ok(!error.message.includes('\n'));
     return true;
   });
+}
+
+/** A test body that runs `use` in a fresh temporary folder (named from `prefix`) and removes the folder afterwards. */
+export function inTempFolder(prefix: string, use: (folder: string) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const folder = mkdtempSync(join(tmpdir(), prefix));
+    try {
+      await use(folder);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  };
 }
