@@ -6,7 +6,7 @@ import type { EncoderClassifier } from '../../models/types.js';
 import { applyLora } from '../../peft/lora/apply.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
-import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
+import { adapterLoadOptions, LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
@@ -16,14 +16,7 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
   const name = flags.string('model') ?? context.positional[0];
   if (name === undefined) throw new UsageError('info: --model is required');
   const freeze = parseFreezeSpec(flags.string('freeze') ?? 'none');
-  const numLabels = flags.number('num-labels');
-  const revision = flags.string('revision');
-  const adapter = flags.string('adapter');
-  const loaded = await loadClassifierWithAdapter(name, {
-    ...(numLabels === undefined ? {} : { numLabels }),
-    ...(revision === undefined ? {} : { revision }),
-    ...(adapter === undefined ? {} : { adapter }),
-  });
+  const loaded = await loadClassifierWithAdapter(name, adapterLoadOptions(flags));
   const model = loaded.model;
   const encoder = model as unknown as Partial<EncoderClassifier>;
   const lora = loraFromFlags(flags);

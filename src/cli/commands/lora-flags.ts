@@ -1,5 +1,6 @@
-// The LoRA flags `info` and `train` share: their specs and their reading into LoraOptions.
+// The LoRA flags commands share: the specs `info` and `train` take, their reading into LoraOptions, and --adapter / --revision as load options.
 import type { LoraOptions } from '../../peft/lora/apply.js';
+import type { LoadWithAdapterOptions } from '../../peft/lora/load-model.js';
 import type { Flags, FlagSpecs } from '../args.js';
 
 /** --lora-r, --lora-alpha, --lora-dropout, --lora-targets (each command words --lora itself). */
@@ -23,5 +24,17 @@ export function loraFromFlags(flags: Flags): LoraOptions | undefined {
     ...(alpha === undefined ? {} : { alpha }),
     ...(dropout === undefined ? {} : { dropout }),
     ...(targets === undefined ? {} : { targets: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets }),
+  };
+}
+
+/** --adapter, --revision and --num-labels (each where the command takes it) as options of loadClassifierWithAdapter. */
+export function adapterLoadOptions(flags: Flags): LoadWithAdapterOptions {
+  const adapter = flags.string('adapter');
+  const revision = flags.string('revision');
+  const numLabels = flags.number('num-labels');
+  return {
+    ...(numLabels === undefined ? {} : { numLabels }),
+    ...(revision === undefined ? {} : { revision }),
+    ...(adapter === undefined ? {} : { adapter }),
   };
 }

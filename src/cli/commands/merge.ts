@@ -6,6 +6,7 @@ import { saveSequenceClassifier } from '../../models/save.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import { mergeLora } from '../../peft/lora/merge.js';
 import type { Command, CommandContext } from '../command.js';
+import { adapterLoadOptions } from './lora-flags.js';
 
 /** Files that make a folder a model or an adapter: merging into such a folder would overwrite or confuse it. */
 const MODEL_FILES = ['config.json', 'model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'adapter_config.json'];
@@ -17,12 +18,7 @@ async function runMerge({ flags, log }: CommandContext): Promise<unknown> {
   if (output === undefined) throw new UsageError('merge: --output is required (the folder for the merged model)');
   const taken = existsSync(output) ? MODEL_FILES.find((f) => readdirSync(output).includes(f)) : undefined;
   if (taken) throw new FinetuneError(`--output ${output}: already holds ${taken}; choose a new folder for the merged model`);
-  const adapter = flags.string('adapter');
-  const revision = flags.string('revision');
-  const loaded = await loadClassifierWithAdapter(model, {
-    ...(adapter === undefined ? {} : { adapter }),
-    ...(revision === undefined ? {} : { revision }),
-  });
+  const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
   if (!loaded.adapter || loaded.adapterDir === null) {
     throw new FinetuneError(`--model ${model}: a plain model with no adapter to merge; give the adapter folder with --adapter`);
   }

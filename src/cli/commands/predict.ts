@@ -7,6 +7,7 @@ import { FinetuneError, UsageError } from '../../errors.js';
 import { predictBatches, type PredictInput } from '../../models/predict.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
+import { adapterLoadOptions } from './lora-flags.js';
 
 function column(table: RawTable, name: string, what: string, file: string): number {
   const exact = table.columns.indexOf(name);
@@ -88,12 +89,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   const inputs = data !== undefined
     ? await readInputs(data, flags.string('text-column'), flags.string('text-pair-column'))
     : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
-  const adapter = flags.string('adapter');
-  const revision = flags.string('revision');
-  const loaded = await loadClassifierWithAdapter(model, {
-    ...(adapter === undefined ? {} : { adapter }),
-    ...(revision === undefined ? {} : { revision }),
-  });
+  const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
   for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
   const counts = new Map<string, number>();
