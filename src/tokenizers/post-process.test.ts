@@ -3,15 +3,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FinetuneError } from '../errors.js';
-import { postProcess, specialTokenCount, truncateLongestFirst, type PostProcessorJson, type TokenSequence } from './post-process.js';
-import { wordLevelPostProcessor } from './word-level.js';
+import { bertTemplate, postProcess, specialTokenCount, truncateLongestFirst, type PostProcessorJson, type TokenSequence } from './post-process.js';
 
 function sequence(length: number, first = 100): TokenSequence {
   const ids = Array.from({ length }, (_, i) => first + i);
   return { ids, tokens: ids.map(String) };
 }
 
-const BERT_TEMPLATE = wordLevelPostProcessor();
+const BERT_TEMPLATE = bertTemplate('[CLS]', 2, '[SEP]', 3);
 const ROBERTA: PostProcessorJson = { type: 'RobertaProcessing', cls: ['<s>', 0], sep: ['</s>', 2] };
 
 describe('truncateLongestFirst', () => {

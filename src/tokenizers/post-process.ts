@@ -33,6 +33,25 @@ export type PostProcessorJson =
   | { readonly type: 'ByteLevel' }
   | { readonly type: 'Sequence'; readonly processors: readonly PostProcessorJson[] };
 
+/** BERT's template, `cls A sep` and `cls A sep B sep` (B's segment id 1), as transformers writes it into tokenizer.json. */
+export function bertTemplate(cls: string, clsId: number, sep: string, sepId: number): PostProcessorJson {
+  return {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
+    pair: [
+      { SpecialToken: { id: cls, type_id: 0 } },
+      { Sequence: { id: 'A', type_id: 0 } },
+      { SpecialToken: { id: sep, type_id: 0 } },
+      { Sequence: { id: 'B', type_id: 1 } },
+      { SpecialToken: { id: sep, type_id: 1 } },
+    ],
+    special_tokens: {
+      [cls]: { id: cls, ids: [clsId], tokens: [cls] },
+      [sep]: { id: sep, ids: [sepId], tokens: [sep] },
+    },
+  };
+}
+
 /** A sequence laid out with its special tokens, before conversion to an Encoding. */
 interface Laid {
   ids: number[];

@@ -2,7 +2,7 @@
 
 import { FinetuneError } from '../errors.js';
 import { parseJson } from '../io/json-file.js';
-import type { PostProcessorJson } from './post-process.js';
+import { bertTemplate, type PostProcessorJson } from './post-process.js';
 import { SPECIAL_TOKEN_KEYS, specialTokenContent, type SpecialTokenValue, type TokenizerConfigJson } from './tokenizer-config.js';
 import type { AddedTokenJson, TokenizerJson } from './tokenizer-json.js';
 
@@ -85,23 +85,7 @@ export function bertTokenizerJson(vocabText: string, config: TokenizerConfigJson
   const addedTokens = specialTokens(vocab, config, BERT_SPECIALS);
   const cls = nameOf(config, 'cls_token', BERT_SPECIALS);
   const sep = nameOf(config, 'sep_token', BERT_SPECIALS);
-  const clsId = idOf(cls, vocab, addedTokens);
-  const sepId = idOf(sep, vocab, addedTokens);
-  const postProcessor: PostProcessorJson = {
-    type: 'TemplateProcessing',
-    single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
-    pair: [
-      { SpecialToken: { id: cls, type_id: 0 } },
-      { Sequence: { id: 'A', type_id: 0 } },
-      { SpecialToken: { id: sep, type_id: 0 } },
-      { Sequence: { id: 'B', type_id: 1 } },
-      { SpecialToken: { id: sep, type_id: 1 } },
-    ],
-    special_tokens: {
-      [cls]: { id: cls, ids: [clsId], tokens: [cls] },
-      [sep]: { id: sep, ids: [sepId], tokens: [sep] },
-    },
-  };
+  const postProcessor = bertTemplate(cls, idOf(cls, vocab, addedTokens), sep, idOf(sep, vocab, addedTokens));
   return {
     version: '1.0',
     truncation: null,

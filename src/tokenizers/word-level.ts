@@ -3,7 +3,7 @@
 import { FinetuneError } from '../errors.js';
 import { JsonTokenizer } from './json-tokenizer.js';
 import { createNormalizer } from './normalizers.js';
-import type { PostProcessorJson } from './post-process.js';
+import { bertTemplate } from './post-process.js';
 import { createPreTokenizer } from './pre-tokenizers.js';
 import type { TokenizerConfigJson } from './tokenizer-config.js';
 import type { ComponentJson, TokenizerJson } from './tokenizer-json.js';
@@ -37,25 +37,6 @@ function compareCodePoints(a: string, b: string): number {
 
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new FinetuneError(`word-level tokenizer: ${name} ${value} must be an integer of at least ${min}`);
-}
-
-/** [CLS] A [SEP] (B [SEP]) with the word-level ids of [CLS] (2) and [SEP] (3), as transformers' BERT template. */
-export function wordLevelPostProcessor(): PostProcessorJson {
-  return {
-    type: 'TemplateProcessing',
-    single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-    pair: [
-      { SpecialToken: { id: '[CLS]', type_id: 0 } },
-      { Sequence: { id: 'A', type_id: 0 } },
-      { SpecialToken: { id: '[SEP]', type_id: 0 } },
-      { Sequence: { id: 'B', type_id: 1 } },
-      { SpecialToken: { id: '[SEP]', type_id: 1 } },
-    ],
-    special_tokens: {
-      '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] },
-      '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] },
-    },
-  };
 }
 
 /**
@@ -92,7 +73,7 @@ export function buildWordLevelTokenizer(texts: readonly string[], options: WordL
     })),
     normalizer: normalizerJson,
     pre_tokenizer: preTokenizerJson,
-    post_processor: wordLevelPostProcessor(),
+    post_processor: bertTemplate('[CLS]', WORD_LEVEL_SPECIALS.indexOf('[CLS]'), '[SEP]', WORD_LEVEL_SPECIALS.indexOf('[SEP]')),
     decoder: null,
     model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
   };
