@@ -1,9 +1,11 @@
 // Memory stability: RSS of 1,000 forward/backward/AdamW steps of a small MLP, read at step 100 and step 1,000.
-// Run: node dist/bench/memory-mlp.js [--steps 1000] [--backend native|js]
+// Run: node dist/bench/memory-mlp.js [--steps 1000] [--backend native|js] [--no-recycle]
+// Each step runs inside recycleBuffers (as `bench train` does) unless --no-recycle: then only the garbage collector frees op results.
 import { setBackend, type BackendName } from '../src/backend/index.js';
 import { Linear } from '../src/nn/layers.js';
 import { Module } from '../src/nn/module.js';
 import { crossEntropy } from '../src/tensor/ops/losses.js';
+import { recycleBuffers } from '../src/tensor/memory.js';
 import { Random } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { AdamW } from '../src/train/optim/adamw.js';
@@ -32,12 +34,16 @@ const y = Tensor.from(Array.from({ length: 64 }, (_, i) => i % 10), [64], { dtyp
 const mib = (): number => process.memoryUsage().rss / 2 ** 20;
 let rssAt100 = 0;
 let loss = 0;
-for (let step = 1; step <= steps; step++) {
+const recycle = !process.argv.includes('--no-recycle');
+const trainStep = (): number => {
   const l = crossEntropy(model.forward(x), y);
   l.backward();
   optimizer.step();
   optimizer.zeroGrad();
-  loss = l.item();
+  return l.item();
+};
+for (let step = 1; step <= steps; step++) {
+  loss = recycle ? recycleBuffers(trainStep) : trainStep();
   if (step === 100) rssAt100 = mib();
   if (process.env.MEMORY_TRACE && step % 100 === 0) {
     const u = process.memoryUsage();
@@ -45,6 +51,6 @@ for (let step = 1; step <= steps; step++) {
   }
 }
 const rssAtEnd = mib();
-const result = { steps, rssAt100MiB: +rssAt100.toFixed(1), rssAtEndMiB: +rssAtEnd.toFixed(1), growth: +(rssAtEnd / rssAt100 - 1).toFixed(4), finalLoss: loss };
+const result = { steps, recycle, rssAt100MiB: +rssAt100.toFixed(1), rssAtEndMiB: +rssAtEnd.toFixed(1), growth: +(rssAtEnd / rssAt100 - 1).toFixed(4), finalLoss: loss };
 console.log(`RSS at step 100: ${result.rssAt100MiB} MiB; at step ${steps}: ${result.rssAtEndMiB} MiB (${(result.growth * 100).toFixed(2)}%); loss ${loss.toFixed(4)}`);
 console.log(JSON.stringify(result));
