@@ -17,6 +17,7 @@ import { classWeightTensor, planRun, type RunPlan } from './run-plan.js';
 import { lrAt } from './schedule.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
+import { recycleBuffers } from '../tensor/memory.js';
 
 export interface TrainerOptions {
   readonly model: SequenceClassifier;
@@ -220,8 +221,15 @@ export class Trainer {
     }
   }
 
-  /** One optimizer step over a group of batches whose gradients accumulate. */
+  /**
+   * One optimizer step over a group of batches whose gradients accumulate. Op results live in recycled
+   * buffers for the step's duration, so a long run reuses memory instead of waiting on the garbage collector.
+   */
   private step(group: readonly number[][]): StepInfo {
+    return recycleBuffers(() => this.accumulateAndUpdate(group));
+  }
+
+  private accumulateAndUpdate(group: readonly number[][]): StepInfo {
     const learningRate = lrAt(this.plan.schedule, this.state.globalStep);
     this.optimizer.lr = learningRate;
     const examples = group.reduce((s, b) => s + b.length, 0);
