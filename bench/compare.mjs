@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs `finetune bench train` and its PyTorch twins (2.x with transformers, Debian's 1.13) alternating, and prints medians and ratios.
 //
-// Usage (after `npm run build`; check `uptime` first, the machine must be quiet):
-//   node bench/compare.mjs [--rounds 3] [--threads 2] [--only small|base] [--lora] [--no-113]
-// Each run is its own process, so each peak RSS is that run's alone.
+// Usage (after `npm run build`; the machine must be quiet):
+//   node bench/compare.mjs [--rounds 3] [--threads 2] [--only small|base] [--lora] [--no-113] [--wait-idle]
+// Each run is its own process, so each peak RSS is that run's alone. --wait-idle holds every run until the
+// CPUs have been at least 90% idle for two seconds (other work on a shared machine skews both sides).
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +23,37 @@ const withLora = process.argv.includes('--lora');
 const with113 = !process.argv.includes('--no-113');
 const torch2 = arg('python', '/work/venv/bin/python');
 const torch113 = arg('python113', '/usr/bin/python3');
+const waitIdle = process.argv.includes('--wait-idle');
+
+/** CPU milliseconds of all cores so far: busy and in all. */
+function cpuTotals() {
+  return cpus().reduce((acc, c) => {
+    const t = c.times;
+    return { busy: acc.busy + t.user + t.nice + t.sys + t.irq, all: acc.all + t.user + t.nice + t.sys + t.irq + t.idle };
+  }, { busy: 0, all: 0 });
+}
+
+/** CPU milliseconds used by this process's finished children (cutime + cstime, in clock ticks of 10 ms). */
+function childrenCpuMs() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** Fraction of CPU time spent busy over the next `ms` milliseconds, all cores together. */
+function busyFraction(ms) {
+  const total = cpuTotals;
+  const a = total();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const b = total();
+  return (b.busy - a.busy) / Math.max(1, b.all - a.all);
+}
+
+/** With --wait-idle, returns once the machine has been quiet for two seconds; the busy fraction seen last. */
+function quiet() {
+  let busy = busyFraction(2000);
+  while (waitIdle && busy > 0.1) busy = busyFraction(2000);
+  return busy;
+}
 
 const BENCHES = [
   { name: 'small', config: 'bench/configs/bert-small.json', batch: 16, seq: 128, steps: 10, warmup: 2 },
@@ -54,16 +87,29 @@ const median = (xs) => {
 };
 
 const loads = [];
+const otherShares = [];
 const table = [];
 for (const b of BENCHES) {
   const results = new Map();
   for (let round = 1; round <= rounds; round++) {
     for (const side of sides(b)) {
-      loads.push(loadavg()[0]);
-      const r = side.go();
-      if (!results.has(side.label)) results.set(side.label, []);
-      results.get(side.label).push(r);
-      console.log(`${b.name} round ${round} ${side.label.padEnd(13)} ${r.msPerStep.toFixed(1).padStart(8)} ms/step  peak RSS ${r.peakRssMiB.toFixed(0).padStart(5)} MiB  (load ${loadavg()[0].toFixed(2)})`);
+      // Under --wait-idle a run during which other processes took more than 10% of the CPUs is run again.
+      for (let attempt = 1; ; attempt++) {
+        const busy = quiet();
+        loads.push(loadavg()[0]);
+        const before = cpuTotals();
+        const childBefore = childrenCpuMs();
+        const r = side.go();
+        const after = cpuTotals();
+        const others = Math.max(0, (after.busy - before.busy) - (childrenCpuMs() - childBefore)) / Math.max(1, after.all - before.all);
+        console.log(`${b.name} round ${round} ${side.label.padEnd(13)} ${r.msPerStep.toFixed(1).padStart(8)} ms/step  peak RSS ${r.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
+          `(CPUs ${(100 * busy).toFixed(0)}% busy before, other processes ${(100 * others).toFixed(0)}% during)`);
+        if (waitIdle && others > 0.1 && attempt < 5) continue;
+        otherShares.push(others);
+        if (!results.has(side.label)) results.set(side.label, []);
+        results.get(side.label).push(r);
+        break;
+      }
     }
   }
   const summary = Object.fromEntries([...results].map(([label, rs]) => [label, {
@@ -73,7 +119,8 @@ for (const b of BENCHES) {
   table.push({ bench: b, summary });
 }
 
-console.log(`\nload average (1 min) before the runs: min ${Math.min(...loads).toFixed(2)}, median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}; ${threads} threads; medians of ${rounds} runs`);
+console.log(`\nload average (1 min) before the runs: min ${Math.min(...loads).toFixed(2)}, median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}; ` +
+  `CPU share of other processes during the kept runs: median ${(100 * median(otherShares)).toFixed(0)}%, max ${(100 * Math.max(...otherShares)).toFixed(0)}%; ${threads} threads; medians of ${rounds} runs`);
 console.log('\n| model | batch | ours ms/step | PyTorch 2 ms/step | PyTorch 1.13 ms/step | ours / PT2 | ours / PT1.13 | peak RSS ours / PT2 / PT1.13 (MiB) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { bench: b, summary: s } of table) {
