@@ -69,4 +69,15 @@ describe('train, predict and eval on a use-lite folder', () => {
     const saved = JSON.parse(readFileSync(at('out/eval_results.json'), 'utf8')) as Record<string, number>;
     assert.equal(result.eval_accuracy, saved.eval_accuracy);
   });
+
+  it('starts from a config file of any name alone, with a word-level vocabulary built from the data', async () => {
+    writeFileSync(at('tiny-use-lite.json'), JSON.stringify({ model_type: 'use-lite', embedding_size: 8, hidden_size: 8, intermediate_size: 16, num_attention_heads: 2 }));
+    const train = await runCli(['train', '--model', at('tiny-use-lite.json'), '--init', 'random', '--data', at('train.tsv'), '--max-steps', '2',
+      '--output', at('from-file'), '--threads', '1', '--no-progress']);
+    assert.equal(train.code, 0, train.stderr);
+    assert.match(train.stderr + train.stdout, /tiny-use-lite\.json: no tokenizer beside it; built a word-level vocabulary of \d+ tokens/);
+    const config = JSON.parse(readFileSync(at('from-file/config.json'), 'utf8')) as Record<string, number>;
+    assert.equal(config.hidden_size, 8);
+    assert.ok(config.vocab_size! < 100, `vocab_size ${config.vocab_size}`);
+  });
 });
