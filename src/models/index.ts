@@ -1,4 +1,4 @@
-// The models layer: BERT, DistilBERT and RoBERTa classifiers from Hugging Face folders, saving, freezing.
+// The models layer: BERT, DistilBERT and RoBERTa classifiers from Hugging Face folders, the built-in USE-lite, saving, freezing.
 export type { EncoderClassifier, LabelNames, ModelInputs, SequenceClassifier } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
@@ -9,8 +9,12 @@ export { checkpointTensors, saveSequenceClassifier } from './save.js';
 export { applyFreeze, parseFreezeSpec, type FreezeSpec } from './freeze.js';
 export { batchInputs } from './inputs.js';
 export { defaultLabels, labelList, labelsFromNames, labelsOf } from './labels.js';
-export { familyFor, registerFamily, supportedModelTypes } from './registry.js';
+export { BUILTIN_MODEL_NAMES, builtinModelLoader, familyFor, registerFamily, supportedModelTypes, type BuiltinModelLoader } from './registry.js';
 export { ACTIVATION_NAMES } from './encoder/activation.js';
 export { bertFamily } from './bert/index.js';
 export { distilbertFamily } from './distilbert/index.js';
 export { robertaFamily } from './roberta/index.js';
+export {
+  findUseLitePackage, loadBuiltinUseLite, parseUseLiteConfig, useLiteFamily, UseLiteForSequenceClassification,
+  USE_LITE_BUILTIN_NAME, USE_LITE_LORA_TARGETS, USE_LITE_PACKAGE, type UseLiteConfig,
+} from './use-lite/index.js';
