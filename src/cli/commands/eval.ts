@@ -16,7 +16,7 @@ export const evalCommand: Command = {
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'label-column': { type: 'string', help: 'column of the label (detected when omitted)' },
     'batch-size': { type: 'int', help: 'examples per batch', default: 64 },
-    'max-length': { type: 'int', help: 'longest input in tokens', default: 128 },
+    'max-length': { type: 'int', help: 'longest input in tokens (default: the length the model was trained with, else 128)' },
   },
   async run({ flags, log }) {
     const model = flags.string('model');

@@ -1,8 +1,11 @@
 // evalClassifier: a saved model on a labelled file (what `finetune eval` does): loss, accuracy, precision, recall, F1, confusion matrix.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { LabelMap } from '../../data/labels.js';
 import { loadDataset } from '../../data/load.js';
 import type { Example } from '../../data/types.js';
 import { FinetuneError } from '../../errors.js';
+import { readJsonObject } from '../../io/json-file.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { SequenceClassifier } from '../../models/types.js';
 import { encodeDataset } from '../collate.js';
@@ -21,7 +24,7 @@ export interface EvalRunOptions {
   readonly labelColumn?: string;
   /** Examples per batch (default 64). */
   readonly batchSize?: number;
-  /** Longest input in tokens (default 128, or the tokenizer's limit if lower). */
+  /** Longest input in tokens (default: the max_length the model was trained with, per its training_args.json; else 128, or the tokenizer's limit if lower). */
   readonly maxLength?: number;
 }
 
@@ -51,6 +54,23 @@ function labelMapFor(names: readonly string[], examples: readonly Example[]): { 
   return { labels, examples };
 }
 
+/**
+ * The max_length a training run saved beside the adapter or the model (training_args.json), so that a
+ * model trained on 64 tokens is evaluated on the inputs it saw, as its validation scores were.
+ */
+export function trainedMaxLength(folders: readonly (string | undefined)[]): number | undefined {
+  for (const folder of folders) {
+    if (folder === undefined) continue;
+    const file = join(folder, 'training_args.json');
+    if (!existsSync(file)) continue;
+    const value = readJsonObject(file)['max_length'];
+    if (value === undefined || value === null) continue;
+    if (!Number.isInteger(value) || (value as number) < 2) throw new FinetuneError(`${file}: max_length ${JSON.stringify(value)} is not an integer >= 2`);
+    return value as number;
+  }
+  return undefined;
+}
+
 /** Loads the model and its tokenizer, reads and checks the data, and evaluates. */
 export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
   const batchSize = options.batchSize ?? 64;
@@ -64,7 +84,8 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
   });
   const names = classNames(loaded.model);
   const { labels, examples } = labelMapFor(names, data.examples);
-  const maxLength = options.maxLength ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
+  const maxLength = options.maxLength ?? trainedMaxLength([options.adapter, options.model])
+    ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
   const encoded = encodeDataset(examples, loaded.tokenizer, labels, { maxLength, source: options.data });
   const result = evaluateModel(loaded.model, encoded, { batchSize, labels: names });
   return { result, model: loaded.model, examples: examples.length };
