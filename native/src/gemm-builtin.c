@@ -106,6 +106,8 @@ static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512,
 
 static const kernel_desc *chosen;
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
+/* The AVX-512 transposing packs (gemm-pack.c): only with the AVX-512 kernel, whose CPU has the instructions. */
+static int vector_packs;
 
 static void choose_kernel(void) {
   chosen = &GENERIC;
@@ -116,6 +118,7 @@ static void choose_kernel(void) {
   int want_256 = !forced || strcmp(forced, "avx2") == 0 || want_512;
   if (want_512 && __builtin_cpu_supports("avx512f")) chosen = &AVX512;
   else if (want_256 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = &AVX2;
+  vector_packs = chosen == &AVX512;
 #endif
 }
 
@@ -163,52 +166,6 @@ static pack_buffers *thread_buffers(const kernel_desc *kd) {
   return buffers;
 }
 
-/* op(A)[i0 + i, p0 + p] for i < mc, p < kc into mr-row panels, p-major inside a panel; short panels padded with 0. */
-static void pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float *out) {
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    int rows = mc - ir < mr ? (int)(mc - ir) : mr;
-    if (g->trans_a) {
-      for (int64_t p = 0; p < kc; p++) {
-        const float *src = g->a + (p0 + p) * g->lda + i0 + ir;
-        float *dst = out + p * mr;
-        for (int i = 0; i < rows; i++) dst[i] = src[i];
-        for (int i = rows; i < mr; i++) dst[i] = 0;
-      }
-    } else {
-      for (int i = 0; i < rows; i++) {
-        const float *src = g->a + (i0 + ir + i) * g->lda + p0;
-        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = src[p];
-      }
-      for (int i = rows; i < mr; i++)
-        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
-    }
-    out += mr * kc;
-  }
-}
-
-/* op(B)[p0 + p, j0 + j] for p < kc, j < nc into nr-column panels, p-major inside a panel; padded with 0. */
-static void pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, float *out) {
-  for (int64_t jr = 0; jr < nc; jr += nr) {
-    int cols = nc - jr < nr ? (int)(nc - jr) : nr;
-    if (g->trans_b) {
-      for (int j = 0; j < cols; j++) {
-        const float *src = g->b + (j0 + jr + j) * g->ldb + p0;
-        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = src[p];
-      }
-      for (int j = cols; j < nr; j++)
-        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
-    } else {
-      for (int64_t p = 0; p < kc; p++) {
-        const float *src = g->b + (p0 + p) * g->ldb + j0 + jr;
-        float *dst = out + p * nr;
-        for (int j = 0; j < cols; j++) dst[j] = src[j];
-        for (int j = cols; j < nr; j++) dst[j] = 0;
-      }
-    }
-    out += nr * kc;
-  }
-}
-
 static void scale_c(const ft_gemm_job *g) {
   if (g->beta == 1.0f) return;
   for (int64_t i = 0; i < g->m; i++) {
@@ -249,10 +206,10 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
       int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
-      pack_b(g, pc, kc, jc, nc, nr, buffers->b);
+      ft_gemm_pack_b(g, pc, kc, jc, nc, nr, vector_packs, buffers->b);
       for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
         int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
-        pack_a(g, ic, mc, pc, kc, mr, buffers->a);
+        ft_gemm_pack_a(g, ic, mc, pc, kc, mr, vector_packs, buffers->a);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const float *b_panel = buffers->b + jr * kc;
           int64_t cols = nc - jr < nr ? nc - jr : nr;

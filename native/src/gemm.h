@@ -20,6 +20,13 @@ typedef struct {
 void ft_gemm_builtin_serial(const ft_gemm_job *job);
 /** Which built-in micro-kernel this CPU runs: "avx512", "avx2" or "generic". */
 const char *ft_gemm_builtin_kernel(void);
+/**
+ * op(A)[i0 + i, p0 + p] for i < mc, p < kc into mr-row panels, and op(B)[p0 + p, j0 + j] for p < kc, j < nc into
+ * nr-column panels, p-major inside a panel, short panels padded with 0. `vector`: the CPU has AVX-512 (the
+ * transposing packs of the 12 x 32 kernel then move 16 x 16 blocks).
+ */
+void ft_gemm_pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, int vector, float *out);
+void ft_gemm_pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int vector, float *out);
 /** Rows (mr) and columns (nr) of the built-in micro-kernel's register tile. */
 void ft_gemm_builtin_tile(int *mr, int *nr);
 

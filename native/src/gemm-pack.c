@@ -1,0 +1,120 @@
+// Packing for the built-in GEMM: op(A) into mr-row panels and op(B) into nr-column panels, p-major inside a panel.
+#include "gemm.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FT_X86_KERNELS 1
+#include <immintrin.h>
+#endif
+
+#ifdef FT_X86_KERNELS
+#define PANEL_ROWS 12 /* mr of the AVX-512 micro-kernel (gemm-builtin.c) */
+
+/* Transposes 16 rows of 16 floats in registers: on return r[q] holds element q of every input row. */
+__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  /* u[4g + e] holds, in 128-bit lane L, element 4L + e of rows 4g..4g+3. */
+  for (int e = 0; e < 4; e++) {
+    __m512 even01 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), odd01 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
+    __m512 even23 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88), odd23 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+    r[e] = _mm512_shuffle_f32x4(even01, even23, 0x88);
+    r[8 + e] = _mm512_shuffle_f32x4(even01, even23, 0xDD);
+    r[4 + e] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);
+    r[12 + e] = _mm512_shuffle_f32x4(odd01, odd23, 0xDD);
+  }
+}
+
+/*
+ * The transposing packs of the AVX-512 kernel, 16 x 16 blocks at a time (scalar copies write one float per
+ * panel row): A row-major into a full PANEL_ROWS-row panel, and B stored transposed into a full 32-column panel.
+ * Both return how many leading p were packed; the caller packs the rest.
+ */
+__attribute__((target("avx512f"))) static int64_t pack_a_rows_avx512(const float *a, int64_t lda, int64_t kc, float *out) {
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 r[16];
+    for (int i = 0; i < PANEL_ROWS; i++) r[i] = _mm512_loadu_ps(a + i * lda + p);
+    for (int i = PANEL_ROWS; i < 16; i++) r[i] = _mm512_setzero_ps();
+    transpose16(r);
+    for (int q = 0; q < 16; q++) _mm512_mask_storeu_ps(out + (p + q) * PANEL_ROWS, (__mmask16)((1u << PANEL_ROWS) - 1), r[q]);
+  }
+  return p;
+}
+
+__attribute__((target("avx512f"))) static int64_t pack_b_columns_avx512(const float *b, int64_t ldb, int64_t kc, float *out) {
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    for (int half = 0; half < 32; half += 16) {
+      __m512 r[16];
+      for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(b + (half + j) * ldb + p);
+      transpose16(r);
+      for (int q = 0; q < 16; q++) _mm512_store_ps(out + (p + q) * 32 + half, r[q]);
+    }
+  }
+  return p;
+}
+#endif
+
+/* op(A)[i0 + i, p0 + p] for i < mc, p < kc into mr-row panels, p-major inside a panel; short panels padded with 0. */
+void ft_gemm_pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, int vector, float *out) {
+  for (int64_t ir = 0; ir < mc; ir += mr) {
+    int rows = mc - ir < mr ? (int)(mc - ir) : mr;
+    if (g->trans_a) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *src = g->a + (p0 + p) * g->lda + i0 + ir;
+        float *dst = out + p * mr;
+        for (int i = 0; i < rows; i++) dst[i] = src[i];
+        for (int i = rows; i < mr; i++) dst[i] = 0;
+      }
+    } else {
+      int64_t done = 0;
+#ifdef FT_X86_KERNELS
+      if (vector && mr == PANEL_ROWS && rows == mr) done = pack_a_rows_avx512(g->a + (i0 + ir) * g->lda + p0, g->lda, kc, out);
+#endif
+      for (int i = 0; i < rows; i++) {
+        const float *src = g->a + (i0 + ir + i) * g->lda + p0;
+        for (int64_t p = done; p < kc; p++) out[p * mr + i] = src[p];
+      }
+      for (int i = rows; i < mr; i++)
+        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
+    }
+    out += mr * kc;
+  }
+}
+
+/* op(B)[p0 + p, j0 + j] for p < kc, j < nc into nr-column panels, p-major inside a panel; padded with 0. */
+void ft_gemm_pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int vector, float *out) {
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int cols = nc - jr < nr ? (int)(nc - jr) : nr;
+    if (g->trans_b) {
+      int64_t done = 0;
+#ifdef FT_X86_KERNELS
+      if (vector && nr == 32 && cols == nr) done = pack_b_columns_avx512(g->b + (j0 + jr) * g->ldb + p0, g->ldb, kc, out);
+#endif
+      for (int j = 0; j < cols; j++) {
+        const float *src = g->b + (j0 + jr + j) * g->ldb + p0;
+        for (int64_t p = done; p < kc; p++) out[p * nr + j] = src[p];
+      }
+      for (int j = cols; j < nr; j++)
+        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *src = g->b + (p0 + p) * g->ldb + j0 + jr;
+        float *dst = out + p * nr;
+        for (int j = 0; j < cols; j++) dst[j] = src[j];
+        for (int j = cols; j < nr; j++) dst[j] = 0;
+      }
+    }
+    out += nr * kc;
+  }
+}
+
