@@ -70,6 +70,22 @@ describe('train, predict and eval on a use-lite folder', () => {
     assert.equal(result.eval_accuracy, saved.eval_accuracy);
   });
 
+  it('evaluates on a built-in data set by name: its held-out test split, at the length the model was trained with', async () => {
+    const train = await runCli(['train', '--model', at('model'), '--init', 'random', '--data', 'spam-assassin', '--max-steps', '2', '--max-length', '16',
+      '--output', at('spam'), '--threads', '1', '--no-progress']);
+    assert.equal(train.code, 0, train.stderr);
+    const evaluation = await runCli(['eval', '--model', at('spam'), '--data', 'spam-assassin', '--json', '--threads', '1']);
+    assert.equal(evaluation.code, 0, evaluation.stderr);
+    const result = JSON.parse(evaluation.stdout.trimEnd().split('\n').at(-1)!) as Record<string, number>;
+    const saved = JSON.parse(readFileSync(at('spam/eval_results.json'), 'utf8')) as Record<string, number>;
+    assert.equal(result.eval_samples, saved.eval_samples);
+    assert.equal(result.eval_loss, saved.eval_loss);
+    // A model trained on other labels: one line naming the example and the label it does not know.
+    const mismatch = await runCli(['eval', '--model', at('out'), '--data', 'spam-assassin', '--threads', '1']);
+    assert.equal(mismatch.code, 1);
+    assert.match(mismatch.stderr, /^finetune: spam-assassin: .*label '(ham|spam)' is not one of the 2 training labels/m);
+  });
+
   it('starts from a config file of any name alone, with a word-level vocabulary built from the data', async () => {
     writeFileSync(at('tiny-use-lite.json'), JSON.stringify({ model_type: 'use-lite', embedding_size: 8, hidden_size: 8, intermediate_size: 16, num_attention_heads: 2 }));
     const train = await runCli(['train', '--model', at('tiny-use-lite.json'), '--init', 'random', '--data', at('train.tsv'), '--max-steps', '2',

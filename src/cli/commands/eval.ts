@@ -11,7 +11,7 @@ export const evalCommand: Command = {
   flags: {
     model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
     adapter: { type: 'string', help: 'LoRA adapter folder to put on --model' },
-    data: { type: 'string', help: 'labelled data: CSV, TSV, JSONL, JSON or Parquet' },
+    data: { type: 'string', help: "labelled data: CSV, TSV, JSONL, JSON or Parquet, or 'spam-assassin' (its held-out test split)" },
     'text-column': { type: 'string', help: 'column of the text (detected when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'label-column': { type: 'string', help: 'column of the label (detected when omitted)' },

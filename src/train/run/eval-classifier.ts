@@ -1,6 +1,7 @@
 // evalClassifier: a saved model on a labelled file (what `finetune eval` does): loss, accuracy, precision, recall, F1, confusion matrix.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isBuiltinDataset, loadBuiltinDataset } from '../../data/builtin.js';
 import { LabelMap } from '../../data/labels.js';
 import { loadDataset } from '../../data/load.js';
 import type { Example } from '../../data/types.js';
@@ -17,7 +18,7 @@ export interface EvalRunOptions {
   readonly model: string;
   /** A LoRA adapter folder to put on `model` (default: none). */
   readonly adapter?: string;
-  /** A labelled data file. */
+  /** A labelled data file, or a built-in data set's name (its held-out test split, as `train` evaluates on). */
   readonly data: string;
   readonly textColumn?: string;
   readonly textPairColumn?: string;
@@ -77,7 +78,8 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
-  const data = await loadDataset(options.data, {
+  const builtin = isBuiltinDataset(options.data) && !existsSync(options.data);
+  const data = builtin ? { examples: (await loadBuiltinDataset(options.data)).test } : await loadDataset(options.data, {
     ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
     ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
     ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
