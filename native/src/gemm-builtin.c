@@ -19,6 +19,7 @@ typedef struct {
   int64_t mc, kc, nc;
   ukernel_fn kernel;
   const char *name;
+  int vector_packs; /* the AVX-512 transposing packs of gemm-pack.c: only for the kernel whose CPU has the instructions */
 } kernel_desc;
 
 #define GENERIC_MR 4
@@ -98,16 +99,14 @@ __attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const f
 #undef FT_ROWS
 #endif
 
-static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic"};
+static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic", 0};
 #ifdef FT_X86_KERNELS
-static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2"};
-static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512, "avx512"};
+static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2", 0};
+static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512, "avx512", 1};
 #endif
 
 static const kernel_desc *chosen;
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
-/* The AVX-512 transposing packs (gemm-pack.c): only with the AVX-512 kernel, whose CPU has the instructions. */
-static int vector_packs;
 
 static void choose_kernel(void) {
   chosen = &GENERIC;
@@ -118,7 +117,6 @@ static void choose_kernel(void) {
   int want_256 = !forced || strcmp(forced, "avx2") == 0 || want_512;
   if (want_512 && __builtin_cpu_supports("avx512f")) chosen = &AVX512;
   else if (want_256 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = &AVX2;
-  vector_packs = chosen == &AVX512;
 #endif
 }
 
@@ -206,10 +204,10 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
       int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
-      ft_gemm_pack_b(g, pc, kc, jc, nc, nr, vector_packs, buffers->b);
+      ft_gemm_pack_b(g, pc, kc, jc, nc, nr, kd->vector_packs, buffers->b);
       for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
         int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
-        ft_gemm_pack_a(g, ic, mc, pc, kc, mr, vector_packs, buffers->a);
+        ft_gemm_pack_a(g, ic, mc, pc, kc, mr, kd->vector_packs, buffers->a);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const float *b_panel = buffers->b + jr * kc;
           int64_t cols = nc - jr < nr ? nc - jr : nr;

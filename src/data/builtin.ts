@@ -1,4 +1,5 @@
 // Built-in data sets that install with npm: loaded by name, cleaned, with a fixed stratified train/test split.
+import { existsSync } from 'node:fs';
 import { FinetuneError } from '../errors.js';
 import { cleanTable } from './clean.js';
 import { classDistribution } from './distribution.js';
@@ -49,6 +50,11 @@ export const BUILTIN_DATASET_NAMES: readonly string[] = Object.keys(BUILTIN);
 
 export function isBuiltinDataset(name: string): boolean {
   return Object.hasOwn(BUILTIN, name);
+}
+
+/** Whether a --data value means a built-in data set: its name, with no file of that name (a file wins). */
+export function namesBuiltinDataset(data: string): boolean {
+  return isBuiltinDataset(data) && !existsSync(data);
 }
 
 /** Options of `loadBuiltinDataset`. */

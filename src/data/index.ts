@@ -14,6 +14,7 @@ export { batchIndices, bucketByLength, DEFAULT_POOL_BATCHES } from './batching.j
 export {
   BUILTIN_DATASET_NAMES,
   isBuiltinDataset,
+  namesBuiltinDataset,
   loadBuiltinDataset,
   type BuiltinDataset,
   type BuiltinDatasetOptions,

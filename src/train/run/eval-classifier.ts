@@ -1,7 +1,7 @@
 // evalClassifier: a saved model on a labelled file (what `finetune eval` does): loss, accuracy, precision, recall, F1, confusion matrix.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBuiltinDataset, loadBuiltinDataset } from '../../data/builtin.js';
+import { loadBuiltinDataset, namesBuiltinDataset } from '../../data/builtin.js';
 import { LabelMap } from '../../data/labels.js';
 import { loadDataset } from '../../data/load.js';
 import type { Example } from '../../data/types.js';
@@ -78,8 +78,7 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
-  const builtin = isBuiltinDataset(options.data) && !existsSync(options.data);
-  const data = builtin ? { examples: (await loadBuiltinDataset(options.data)).test } : await loadDataset(options.data, {
+  const data = namesBuiltinDataset(options.data) ? { examples: (await loadBuiltinDataset(options.data)).test } : await loadDataset(options.data, {
     ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
     ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
     ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),

@@ -1,6 +1,5 @@
 // Training and evaluation examples for a run: a file or built-in data set, a given evaluation file or a stratified split, with the checks and notices.
-import { existsSync } from 'node:fs';
-import { isBuiltinDataset, loadBuiltinDataset } from '../../data/builtin.js';
+import { loadBuiltinDataset, namesBuiltinDataset } from '../../data/builtin.js';
 import { classDistribution } from '../../data/distribution.js';
 import { LabelMap } from '../../data/labels.js';
 import { findLeakage, leakageWarning } from '../../data/leakage.js';
@@ -68,7 +67,7 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
   let train: Example[];
   let evaluation: Example[] | undefined;
   let evaluationName: string | undefined;
-  if (isBuiltinDataset(options.data) && !existsSync(options.data)) {
+  if (namesBuiltinDataset(options.data)) {
     const builtin = await loadBuiltinDataset(options.data);
     description.push(`${builtin.name}: ${builtin.description}`, describeReport(builtin.report));
     warnings.push(...builtin.report.warnings);
