@@ -88,7 +88,7 @@ export function resolveHead(
  * Builds a classifier from a config.json object alone, with transformers' random initial weights
  * (for benchmarks and `--init random`); `file` names the config in errors.
  */
-export function createSequenceClassifier(
+export function createTaskModel(
   config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'> = {}, file = 'config.json',
 ): TaskModel {
   const family = familyFor(config.model_type, file);
@@ -106,7 +106,7 @@ const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
  * upcast), tolerating old names and extra keys; gives the head the requested labels (new or replaced
  * heads are initialised as transformers does). The model is returned in evaluation mode.
  */
-export async function loadSequenceClassifier(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
+export async function loadTaskModel(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
   // A built-in name (e.g. 'use-lite') reads its npm package, unless a folder of that name exists.
   const builtin = builtinModelLoader(nameOrDir);
   if (builtin && !existsSync(nameOrDir)) return builtin({ head: resolveHead({}, nameOrDir, options), init: options.init ?? 'pretrained' });

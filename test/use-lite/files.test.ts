@@ -9,7 +9,7 @@ import type { RawTensor } from '../../src/io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { readTfjsGraphModel } from '../../src/io/tfjs/graph-model.js';
 import { headSpec, labelsFromNames } from '../../src/models/labels.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { saveSequenceClassifier } from '../../src/models/save.js';
 import {
   findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, parseUseLiteConfig, USE_LITE_CONFIG_DEFAULTS, USE_LITE_TFJS_WEIGHTS,
@@ -92,7 +92,7 @@ describe('saved use-lite folders', () => {
     assert.equal(saved.hidden_size, 24);
     assert.deepEqual(Object.keys(USE_LITE_CONFIG_DEFAULTS).filter((k) => !(k in saved)), []);
     assert.deepEqual([...readSafetensors(join(dir, 'model.safetensors')).tensors.keys()].sort(), model.namedParameters().map(([n]) => n).sort());
-    const loaded = await loadSequenceClassifier(dir);
+    const loaded = await loadTaskModel(dir);
     assert.deepEqual(loaded.warnings, []);
     assert.ok(loaded.tokenizer instanceof UseSentencePieceTokenizer);
     const text = 'Naïve café owners love crème brûlée :)';
@@ -100,7 +100,7 @@ describe('saved use-lite folders', () => {
     const inputs = idsBatch([tokenizer.encode(text).ids, tokenizer.encode('ok').ids]);
     assert.equal(maxDiff(rowsOf(noGrad(() => loaded.model.forward(inputs))), rowsOf(noGrad(() => model.forward(inputs)))), 0);
     // Three labels: the saved head does not fit and is replaced, the encoder is kept.
-    const relabelled = await loadSequenceClassifier(dir, { labels: labelsFromNames(['a', 'b', 'c']) });
+    const relabelled = await loadTaskModel(dir, { labels: labelsFromNames(['a', 'b', 'c']) });
     assert.match(relabelled.warnings.join('\n'), /the checkpoint's head does not fit 3 labels; replaced with a new one \(classifier\.weight \[2, 24\] -> \[3, 24\]/);
   });
 
@@ -111,18 +111,18 @@ describe('saved use-lite folders', () => {
     const broken = new Map(tensors);
     broken.delete(key);
     writeSafetensors(weightsFile, broken);
-    await assert.rejects(loadSequenceClassifier(dir), isError(/model\.safetensors: missing key 'encoder\.layer\.1\.ffn\.conv2\.weight' \(expected shape \[24, 32\]\)/));
+    await assert.rejects(loadTaskModel(dir), isError(/model\.safetensors: missing key 'encoder\.layer\.1\.ffn\.conv2\.weight' \(expected shape \[24, 32\]\)/));
     broken.set(key, { dtype: 'float32', shape: [32, 24], data: new Float32Array(32 * 24) });
     writeSafetensors(weightsFile, broken);
-    await assert.rejects(loadSequenceClassifier(dir), isError(/key 'encoder\.layer\.1\.ffn\.conv2\.weight' has shape \[32, 24\], expected \[24, 32\]/));
+    await assert.rejects(loadTaskModel(dir), isError(/key 'encoder\.layer\.1\.ffn\.conv2\.weight' has shape \[32, 24\], expected \[24, 32\]/));
     const configFile = join(dir, 'config.json');
     const json = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(configFile, JSON.stringify({ ...json, num_attention_heads: 5 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: embedding_size 16 is not divisible by num_attention_heads 5/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: embedding_size 16 is not divisible by num_attention_heads 5/));
     writeFileSync(configFile, JSON.stringify({ ...json, pad_token_id: 9000 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: pad_token_id 9000 is outside the vocabulary \(vocab_size 8002\)/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: pad_token_id 9000 is outside the vocabulary \(vocab_size 8002\)/));
     writeFileSync(configFile, JSON.stringify({ ...json, hidden_dropout_prob: 1.5 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: hidden_dropout_prob must be a number in \[0, 1\), got 1\.5/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: hidden_dropout_prob must be a number in \[0, 1\), got 1\.5/));
   });
 
   it('rejects a config whose position signal cannot split into sin and cos halves', () => {

