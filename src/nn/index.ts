@@ -5,4 +5,7 @@ export {
   scaledDotProductAttention, multiHeadAttention, splitHeads, mergeHeads, additiveMask,
   type AttentionOptions, type MultiHeadAttentionOptions,
 } from './attention.js';
+export {
+  ropeInverseFrequencies, rotaryTables, type RopeConfig, type RopeParameters, type RopeFrequencies,
+} from './rotary.js';
 export * as init from './init.js';
