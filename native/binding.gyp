@@ -5,7 +5,8 @@
     "blas_kind%": "<!(node src/detect-blas.cjs kind)",
     "sources_common": [
       "src/addon.c", "src/args.c", "src/pool.c", "src/gemm.c", "src/gemm-builtin.c", "src/gemm-pack.c", "src/elementwise.c",
-      "src/strided.c", "src/reduce.c", "src/normalize.c", "src/loss.c", "src/optim.c", "src/attention.c", "src/dropout.c"
+      "src/strided.c", "src/reduce.c", "src/normalize.c", "src/loss.c", "src/optim.c", "src/attention.c", "src/dropout.c",
+      "src/decoder-ops.c"
     ],
     # Portable code only: wider instructions are used solely inside functions chosen by a cpuid check.
     "cflags_common": ["-std=gnu11", "-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra",

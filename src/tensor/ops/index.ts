@@ -9,3 +9,6 @@ export * from './embedding.js';
 export * from './losses.js';
 export * from './linear.js';
 export * from './attention.js';
+export * from './rms-norm.js';
+export * from './rotary.js';
+export * from './swiglu.js';
