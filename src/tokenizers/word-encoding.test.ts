@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FinetuneError } from '../errors.js';
+import { JsonTokenizer } from './json-tokenizer.js';
 import { loadTokenizer } from './load.js';
+import { parseTokenizerJson } from './tokenizer-json.js';
 import { buildWordLevelTokenizer } from './word-level.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -81,4 +83,16 @@ test('the word-level tokenizer encodes each word alone and concatenates', () => 
   assert.deepEqual(got.tokens, ['[CLS]', 'the', 'don', "'", 't', '[UNK]', '[SEP]']);
   assert.deepEqual(got.wordIds, [null, 0, 1, 1, 1, 2, null]);
   assert.equal(got.wordsKept, 3);
+});
+
+test('Metaspace "first" behind WhitespaceSplit marks only the piece at offset 0, in encode and per word, as tokenizers 0.23 does', async () => {
+  const spec = JSON.parse(readFileSync(join(ROOT, 'test/golden/models/xlm-roberta/tokenizer.json'), 'utf8')) as { pre_tokenizer: { pretokenizers: { prepend_scheme?: string }[] } };
+  spec.pre_tokenizer.pretokenizers[1]!.prepend_scheme = 'first';
+  const tokenizer = new JsonTokenizer(parseTokenizerJson(JSON.stringify(spec), 'first.json'), {}, 'first.json');
+  // Expected tokens from tokenizers' Tokenizer.encode on the same tokenizer.json.
+  assert.deepEqual(tokenizer.encode('a b').tokens, ['<s>', '▁a', 'b', '</s>']);
+  assert.deepEqual(tokenizer.encode('  a b').tokens, ['<s>', 'a', 'b', '</s>']);
+  const words = tokenizer.encodeWords(['hello', 'world', 'a b']);
+  assert.deepEqual(words.tokens, ['<s>', '▁he', 'l', 'lo', '▁wor', 'ld', '▁a', 'b', '</s>']);
+  assert.deepEqual(words.wordIds, [null, 0, 0, 0, 1, 1, 2, 2, null]);
 });
