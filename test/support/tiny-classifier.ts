@@ -7,7 +7,7 @@ import { Dropout, Embedding, Linear } from '../../src/nn/layers.js';
 import { Module } from '../../src/nn/module.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import type { Encoding, EncodeOptions, TextTokenizer } from '../../src/tokenizers/types.js';
+import type { Encoding, EncodeOptions, TextTokenizer, WordEncoding } from '../../src/tokenizers/types.js';
 
 export interface TinyConfig {
   readonly vocabSize: number;
@@ -98,6 +98,23 @@ export class WordTokenizer implements TextTokenizer {
     const words = [...WordTokenizer.split(text), ...(pair === undefined ? [] : WordTokenizer.split(pair))];
     const ids = [2, ...words.map((w) => this.ids.get(w) ?? 1)].slice(0, options.maxLength ?? Infinity);
     return { ids, typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1) };
+  }
+
+  /** Each word's lower-cased whitespace pieces, after the start id 2 (word id null); cut to maxLength. */
+  encodeWords(words: readonly string[], options: EncodeOptions = {}): WordEncoding {
+    const ids = [2];
+    const wordIds: (number | null)[] = [null];
+    words.forEach((word, index) => {
+      for (const w of WordTokenizer.split(word)) {
+        ids.push(this.ids.get(w) ?? 1);
+        wordIds.push(index);
+      }
+    });
+    const length = Math.min(ids.length, options.maxLength ?? Infinity);
+    ids.length = length;
+    wordIds.length = length;
+    const kept = new Set(wordIds.filter((id) => id !== null)).size;
+    return { ids, typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1), wordIds, wordsKept: kept };
   }
 
   encodeBatch(texts: readonly string[], pairs?: readonly string[], options?: EncodeOptions): Encoding[] {

@@ -19,6 +19,7 @@ const tokenizer: TextTokenizer = {
     return { ids, typeIds: ids.map((_, i) => (i < firstLength ? 0 : 1)), attentionMask: ids.map(() => 1) };
   },
   encodeBatch() { throw new Error('unused'); },
+  encodeWords() { throw new Error('unused'); },
   tokenToId: () => undefined,
   idToToken: () => undefined,
   save: async () => {},
