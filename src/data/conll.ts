@@ -72,9 +72,9 @@ export function parseConll(text: string, file: string): ParsedTagged {
       const hint = fields.length === 4 ? '; CoNLL-2003 layout (token, POS, chunk, NER)? keep the first and last columns' : '';
       throw new FinetuneError(`${file}: line ${lineNumber}: expected 2 columns (token, tag), found ${fields.length}${hint}`);
     }
+    // The line is trimmed at its end, so only the token can be empty (a line that opens with a tab).
     const [token, tag] = fields as [string, string];
     if (token === '') throw new FinetuneError(`${file}: line ${lineNumber}: empty token before the tag '${tag}'`);
-    if (tag === '') throw new FinetuneError(`${file}: line ${lineNumber}: empty tag after the token '${token}'`);
     builder.add(token, tag, lineNumber);
   });
   builder.end();

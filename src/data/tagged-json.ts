@@ -31,8 +31,8 @@ export function taggedFromTable(table: RawTable, file: string, options: LoadTagg
     if (folded.length === 1) return folded[0] as string;
     throw new FinetuneError(`${file}: no ${what} column '${name}' (columns: ${listed})`);
   };
-  // A known name counts only on a column of lists: 'label' or 'tag' may hold something else.
-  const lists = new Set(listColumns(table, [], 'any'));
+  // A known name counts only on a column holding lists: 'label' or 'tag' may hold something else.
+  const lists = new Set(columns.filter((_, c) => table.rows.some((row) => Array.isArray(row[c]))));
   const byName = (names: readonly string[], exclude: string | undefined): string[] =>
     names.flatMap((name) => columns.filter((c) => c.toLowerCase() === name && c !== exclude && lists.has(c)));
   const warnings: string[] = [];

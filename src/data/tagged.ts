@@ -22,6 +22,9 @@ const TAGGED_EXTENSIONS: Readonly<Record<string, TaggedFormat>> = {
   '.json': 'jsonl',
 };
 
+// Tokens that tokenizers reduce to nothing: whitespace, control and format characters (zero-width space).
+const INVISIBLE = /^[\s\p{Cc}\p{Cf}]*$/u;
+
 const DESCRIPTIONS: Readonly<Record<TaggedFormat, string>> = {
   conll: 'CoNLL text',
   conllu: 'CoNLL-U text',
@@ -81,7 +84,7 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
     tokens += sentence.tokens.length;
     maxTokens = Math.max(maxTokens, sentence.tokens.length);
     for (const token of sentence.tokens) {
-      if (token.trim() !== '') continue;
+      if (!INVISIBLE.test(token)) continue;
       blankTokens++;
       firstBlank ??= sentence.origin;
     }
@@ -89,7 +92,7 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
   const warnings = [...decoded.warnings, ...parsed.warnings];
   if (parsed.emptyDropped > 0) warnings.push(`${path}: ${parsed.emptyDropped} empty sentence(s) dropped`);
   if (blankTokens > 0) {
-    warnings.push(`${path}: ${blankTokens} empty or whitespace-only token(s) (first in ${firstBlank}); a tokenizer gives them no pieces, so their tags are not learned`);
+    warnings.push(`${path}: ${blankTokens} empty or invisible token(s) (first in ${firstBlank}); a tokenizer gives them no pieces, so their tags are not learned`);
   }
   warnings.push(...tagSchemeWarnings(sentences, path));
   const tags = tagDistribution(sentences);
