@@ -13,7 +13,7 @@ export {
   cellToLabels, cellToTarget, DEFAULT_LABEL_SEPARATOR, detectLabelKind, parseListText, summarizeTargets, type LabelKindGuess,
 } from './label-kinds.js';
 export { LabelMap, sortLabels, type LabelMapConfig } from './labels.js';
-export { stratifiedSplit, type Split } from './split.js';
+export { randomSplit, stratifiedSplit, type Split } from './split.js';
 export { findLeakage, leakageWarning, type Leakage } from './leakage.js';
 export { classDistribution, DEFAULT_IMBALANCE_RATIO, imbalanceWarning, labelCounts } from './distribution.js';
 export type { LoadedTaggedDataset, LoadTaggedOptions, TaggedDataReport, TaggedFormat, TaggedSentence } from './tagged-types.js';

@@ -4,9 +4,8 @@ import { FinetuneError } from '../errors.js';
 import { parseConll, parseConllu } from './conll.js';
 import { labelCounts } from './distribution.js';
 import { parseJsonArray, parseJsonLines } from './json-lines.js';
-import { createRandom, shuffleInPlace } from './random.js';
 import { readDataBytes } from './read-table.js';
-import type { Split } from './split.js';
+import { randomSplit, type Split } from './split.js';
 import { tagSchemeWarnings } from './tag-scheme.js';
 import { taggedFromTable } from './tagged-json.js';
 import type { LoadedTaggedDataset, LoadTaggedOptions, ParsedTagged, TaggedFormat, TaggedSentence } from './tagged-types.js';
@@ -142,16 +141,5 @@ export function tagDistribution(sentences: readonly { readonly tags: readonly st
  * and seed always give the same split.
  */
 export function splitSentences<T>(sentences: readonly T[], fraction: number, seed: number): Split<T> {
-  if (!(fraction > 0 && fraction < 1)) {
-    throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
-  }
-  if (sentences.length < 2) throw new FinetuneError(`cannot hold out a validation split from ${sentences.length} sentence(s); it needs two`);
-  const take = Math.min(sentences.length - 1, Math.max(1, Math.round(sentences.length * fraction)));
-  const order = shuffleInPlace(Array.from(sentences, (_, i) => i), createRandom(seed));
-  const held = new Uint8Array(sentences.length);
-  for (let k = 0; k < take; k++) held[order[k] as number] = 1;
-  const train: T[] = [];
-  const validation: T[] = [];
-  sentences.forEach((sentence, i) => (held[i] ? validation : train).push(sentence));
-  return { train, validation };
+  return randomSplit(sentences, fraction, seed, 'sentence');
 }
