@@ -171,6 +171,7 @@ test('JSON Lines errors name the file and line', async () => {
     message: `${noTags}: cannot tell which column holds the tags: no list column besides 'tokens' (columns: 'tokens', 'x'); name it with labelColumn`,
   });
   await assert.rejects(loadTaggedDataset(noTags, { labelColumn: 'ner' }), { message: `${noTags}: no tags column 'ner' (columns: 'tokens', 'x')` });
+  await assert.rejects(loadTaggedDataset(uneven, { tokensColumn: 'tags', labelColumn: 'tags' }), { message: `${uneven}: the tokens and tags columns are both 'tags'` });
   const noWords = file('nowords.jsonl', '{"a":1}\n');
   await assert.rejects(loadTaggedDataset(noWords), { message: `${noWords}: cannot tell which column holds the words (columns: 'a'); name it with tokensColumn` });
   const broken = file('broken.jsonl', '{"tokens":["a"],"tags":["O"]}\n{oops\n');
@@ -213,7 +214,7 @@ test('warnings: tags off the IOB2 scheme, spans opening with I-, blank tokens, o
   assert.deepEqual(bioes.report.warnings, []);
   const blanks = file('blank.jsonl', '{"tokens":["a","\\u200b "],"tags":["O","B-X"]}\n');
   assert.deepEqual((await loadTaggedDataset(blanks)).report.warnings, [
-    `${blanks}: 1 empty or invisible token(s) (first in ${blanks}: line 1); a tokenizer gives them no pieces, so their tags are not learned`,
+    `${blanks}: 1 empty or invisible token(s) (first in the sentence at line 1); a tokenizer gives them no pieces, so their tags are not learned`,
   ]);
   const single = file('single.conll', 'a\tO\n');
   assert.deepEqual((await loadTaggedDataset(single)).report.warnings, [`${single}: only one tag ('O'); a tagger needs at least two`]);

@@ -91,7 +91,7 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
   const warnings = [...decoded.warnings, ...parsed.warnings];
   if (parsed.emptyDropped > 0) warnings.push(`${path}: ${parsed.emptyDropped} empty sentence(s) dropped`);
   if (blankTokens > 0) {
-    warnings.push(`${path}: ${blankTokens} empty or invisible token(s) (first in ${firstBlank}); a tokenizer gives them no pieces, so their tags are not learned`);
+    warnings.push(`${path}: ${blankTokens} empty or invisible token(s) (first in the sentence at ${(firstBlank ?? '').replace(`${path}: `, '')}); a tokenizer gives them no pieces, so their tags are not learned`);
   }
   warnings.push(...tagSchemeWarnings(sentences, path));
   const tags = tagDistribution(sentences);
