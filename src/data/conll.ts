@@ -22,10 +22,6 @@ class SentenceBuilder {
 
   constructor(private readonly file: string) {}
 
-  get open(): boolean {
-    return this.start > 0;
-  }
-
   /** Marks `line` as the sentence's first line unless one is open. */
   begin(line: number): void {
     if (this.start === 0) this.start = line;
