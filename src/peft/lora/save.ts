@@ -26,7 +26,7 @@ export function requireLora(model: Module, what: string): LoraState {
 const under = (name: string, prefix: string): boolean => name === prefix || name.startsWith(`${prefix}.`);
 
 /**
- * The adapter's tensors under PEFT's names for task_type SEQ_CLS: `base_model.model.<module>.lora_A.weight`
+ * The adapter's tensors under PEFT's names for task_type SEQ_CLS and TOKEN_CLS: `base_model.model.<module>.lora_A.weight`
  * and `lora_B.weight` for each wrapped layer, every parameter of the modules saved whole under its own
  * name (`base_model.model.classifier.weight`), and with bias 'all' / 'lora_only' the trained biases
  * (`<module>.base_layer.bias` for wrapped layers). Maps model parameter name -> [key, tensor]; tensors
