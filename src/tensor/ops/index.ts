@@ -9,3 +9,4 @@ export * from './embedding.js';
 export * from './losses.js';
 export * from './linear.js';
 export * from './attention.js';
+export * from './masks.js';
