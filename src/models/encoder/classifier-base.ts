@@ -63,7 +63,8 @@ export abstract class EncoderClassifierBase extends Module implements EncoderCla
     return savedConfigJson(this.identity.defaults, this.identity.source, this.architecture, this.labels);
   }
 
+  /** Parameters (a tied one under its first name) and persistent buffers, as save_pretrained writes them. */
   checkpointState(): Map<string, Tensor> {
-    return new Map(this.namedParameters());
+    return this.stateDict();
   }
 }
