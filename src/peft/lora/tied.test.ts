@@ -8,6 +8,7 @@ import { applyLora } from './apply.js';
 import { loraState, removeLora, replaceModule } from './inject.js';
 import { LoraLinear } from './layer.js';
 import { mergeAdapters, unmergeAdapters } from './merge.js';
+import { copyAdapterTensors } from './load.js';
 import { adapterTensors } from './save.js';
 import { logitsOf, maxAbsDiff, randomizeAdapters, tinyBatch, tinyModel } from './test-support.js';
 
@@ -74,5 +75,12 @@ describe('LoRA with shared layers and tied weights', () => {
     applyLora(model, { targets: ['query'], modulesToSave: ['value'] });
     assert.equal(key.bias!.requiresGrad, true);
     assert.equal(key.weight.requiresGrad, false);
+    // Saved once, under the name the rule selected, and loaded back through it.
+    const saved = adapterTensors(model);
+    assert.deepEqual(saved.get(`${self(0)}.key.bias`)?.key, `base_model.model.${self(0)}.value.bias`);
+    assert.equal([...saved.values()].filter((e) => e.tensor.data === key.bias!.data).length, 1);
+    const file = new Map([...saved.values()].map(({ key: k, tensor }) => [k, { ...tensor, data: Float32Array.from(tensor.data as Float32Array, (v) => v + 1) }]));
+    copyAdapterTensors(model, file, 'adapter_model.safetensors');
+    assert.deepEqual(key.bias!.toArray(), Array.from(file.get(`base_model.model.${self(0)}.value.bias`)!.data));
   });
 });
