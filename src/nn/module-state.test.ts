@@ -100,6 +100,8 @@ describe('module buffers', () => {
     net.head.registerBuffer('position_ids', Tensor.arange(4));
     assert.deepEqual(net.stateDict().get('head.position_ids')!.toArray(), [0, 1, 2, 3]);
     assert.throws(() => net.head.registerBuffer('weight', Tensor.zeros([2])), /'weight' is already an attribute of Linear that is not a buffer/);
+    assert.throws(() => net.head.registerBuffer('forward', Tensor.zeros([2])), /'forward' is already an attribute of Linear/);
+    assert.throws(() => new Linear(2, 2, { bias: false }).registerBuffer('bias', Tensor.zeros([2])), /'bias' is already an attribute/);
     assert.throws(() => net.head.registerBuffer('a.b', Tensor.zeros([2])), /'a\.b' is not a plain attribute name/);
   });
 });

@@ -115,7 +115,7 @@ export class Module {
   registerBuffer(name: string, tensor: Tensor, persistent = true): ModuleBuffer {
     if (name === '' || name.includes('.')) throw new Error(`registerBuffer: '${name}' is not a plain attribute name`);
     const current: unknown = (this as Record<string, unknown>)[name];
-    if (current !== undefined && current !== null && !(current instanceof ModuleBuffer)) {
+    if (name in this && !(current instanceof ModuleBuffer)) {
       throw new Error(`registerBuffer: '${name}' is already an attribute of ${this.constructor.name} that is not a buffer`);
     }
     const buffer = ModuleBuffer.fromTensor(tensor, persistent);

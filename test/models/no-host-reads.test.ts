@@ -11,7 +11,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { idsBatch } from '../use-lite/support.js';
 import { expectedTensors, goldenDir, goldenInputs } from './support.js';
 
-/** Logits unguarded, then forward and backward under the guard: the same logits to the bit, and a gradient in every parameter. */
+/** Logits unguarded, then forward and backward under the guard: the same logits to the bit, a gradient in every parameter; then in training mode. */
 function checkModel(model: SequenceClassifier, inputs: ModelInputs): void {
   model.eval();
   const before = model.forward(inputs).toArray();
@@ -23,6 +23,10 @@ function checkModel(model: SequenceClassifier, inputs: ModelInputs): void {
   });
   assert.deepEqual(logits.toArray(), before);
   for (const [name, p] of model.namedParameters()) assert.ok(p.grad !== null, `no gradient reached '${name}'`);
+  // Training mode takes the dropout paths too.
+  model.train();
+  forbidHostReads(() => crossEntropy(model.forward(inputs), targets).backward());
+  model.eval();
 }
 
 describe('no host reads in model code', () => {
