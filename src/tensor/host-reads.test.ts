@@ -43,6 +43,11 @@ describe('forbidHostReads', () => {
     assert.ok(Object.getOwnPropertyDescriptor(Tensor.prototype, 'data')!.get!.toString().includes('#data'));
   });
 
+  it('refuses an async function, whose later reads it could not see', () => {
+    assert.throws(() => forbidHostReads(async () => 1), /fn must be synchronous/);
+    assert.ok(!hostReadsForbidden());
+  });
+
   it('covers the model families and nn layers, compiled or as sources', () => {
     assert.ok(MODEL_CODE.test('at f (/repo/dist/src/models/bert/model.js:10:5)'));
     assert.ok(MODEL_CODE.test('at g (/repo/src/nn/attention.ts:3:1)'));

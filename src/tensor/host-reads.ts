@@ -66,7 +66,7 @@ function uninstall(): void {
  * Runs `fn` with reads of tensor data (`data`, `f32()`, `i32()`, `item()`, `toArray()`) throwing a
  * HostReadError when the code calling the accessor lives in a file whose stack-trace location matches
  * `from` (default MODEL_CODE). Reads from ops, backends and autograd pass. Scopes nest; the outermost
- * one's pattern applies. For tests: each guarded read captures a stack frame.
+ * one's pattern applies. `fn` must be synchronous. For tests: each guarded read captures a stack frame.
  */
 export function forbidHostReads<T>(fn: () => T, from: RegExp = MODEL_CODE): T {
   if (depth === 0) {
@@ -75,7 +75,10 @@ export function forbidHostReads<T>(fn: () => T, from: RegExp = MODEL_CODE): T {
   }
   depth++;
   try {
-    return fn();
+    const result = fn();
+    // The accessors are restored when fn returns: work an async fn does later would go unchecked.
+    if (result instanceof Promise) throw new Error('forbidHostReads: fn must be synchronous (it returned a promise)');
+    return result;
   } finally {
     depth--;
     if (depth === 0) uninstall();
