@@ -7,6 +7,7 @@ import { multiHeadAttention } from '../../nn/attention.js';
 import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { maximum } from '../../tensor/ops/elementwise.js';
+import { attentionBias, maskedMeanWeights } from '../../tensor/ops/masks.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { EncoderClassifierBase, EncoderForTokenClassification, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
@@ -145,13 +146,10 @@ export class UseLiteEncoder extends Module {
   /** The last layer's output [B, T, H]. */
   lastHiddenState(inputs: ModelInputs): Tensor {
     this.checkInputs(inputs);
-    const [b, t] = inputs.inputIds.shape as [number, number];
-    const keep = inputs.attentionMask.data;
-    const bias = new Float32Array(b * t);
-    for (let i = 0; i < keep.length; i++) bias[i] = keep[i] === 0 ? MASK_BIAS : 0;
+    const t = inputs.inputIds.shape[1]!;
     // `Layer_0/add`: x0 = E[id] + (E[id] + PE(t)); the embedding really is counted twice, with no sqrt(E) scaling.
     let x = this.embeddings.forward(inputs.inputIds).mul(2).add(this.timing(t));
-    const mask = new Tensor(bias, [b, 1, 1, t]);
+    const mask = attentionBias(inputs.attentionMask, MASK_BIAS);
     for (const layer of this.layer) x = layer.forward(x, mask);
     return x;
   }
@@ -161,14 +159,7 @@ export class UseLiteEncoder extends Module {
     const hidden = this.lastHiddenState(inputs);
     const [b, t] = inputs.inputIds.shape as [number, number];
     // Pooling: sum_t M h / max(len, 1); the graph's `Maximum` keeps an empty sentence from dividing by 0.
-    const keep = inputs.attentionMask.data;
-    const weights = new Float32Array(b * t);
-    for (let row = 0; row < b; row++) {
-      let count = 0;
-      for (let i = row * t; i < (row + 1) * t; i++) if (keep[i] !== 0) count++;
-      for (let i = row * t; i < (row + 1) * t; i++) weights[i] = keep[i] !== 0 ? 1 / Math.max(count, 1) : 0;
-    }
-    const pooled = hidden.mul(new Tensor(weights, [b, t, 1])).sum(1);
+    const pooled = hidden.mul(maskedMeanWeights(inputs.attentionMask).reshape([b, t, 1])).sum(1);
     const y = this.tanh_layer.forward(pooled).tanh();
     const squares = y.mul(y).sum(-1, true);
     return y.mul(maximum(squares, Tensor.scalar(L2_EPSILON)).rsqrt());

@@ -12,3 +12,4 @@ export * from './attention.js';
 export * from './rms-norm.js';
 export * from './rotary.js';
 export * from './swiglu.js';
+export * from './masks.js';
