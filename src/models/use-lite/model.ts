@@ -116,14 +116,15 @@ export class UseLiteLayer extends Module {
 export class UseLiteEncoder extends Module {
   embeddings: Embedding;
   layer: UseLiteLayer[];
-  tanh_layer: Linear;
+  /** The sentence embedding's projection; absent under a token head, which reads the layers' states. */
+  tanh_layer: Linear | null;
   private readonly signals = new Map<number, Tensor>();
 
-  constructor(readonly config: UseLiteConfig) {
+  constructor(readonly config: UseLiteConfig, options: { readonly pooling: boolean } = { pooling: true }) {
     super();
     this.embeddings = placeholderEmbedding(config.vocabSize, config.embeddingSize);
     this.layer = Array.from({ length: config.numHiddenLayers }, (_, i) => new UseLiteLayer(i === 0 ? config.embeddingSize : config.hiddenSize, config));
-    this.tanh_layer = placeholderLinear(config.hiddenSize, config.hiddenSize);
+    this.tanh_layer = options.pooling ? placeholderLinear(config.hiddenSize, config.hiddenSize) : null;
   }
 
   private timing(length: number): Tensor {
@@ -160,6 +161,7 @@ export class UseLiteEncoder extends Module {
     const [b, t] = inputs.inputIds.shape as [number, number];
     // Pooling: sum_t M h / max(len, 1); the graph's `Maximum` keeps an empty sentence from dividing by 0.
     const pooled = hidden.mul(maskedMeanWeights(inputs.attentionMask).reshape([b, t, 1])).sum(1);
+    if (!this.tanh_layer) throw new FinetuneError('use-lite: this encoder was built for token states, without the sentence pooling layer');
     const y = this.tanh_layer.forward(pooled).tanh();
     const squares = y.mul(y).sum(-1, true);
     return y.mul(maximum(squares, Tensor.scalar(L2_EPSILON)).rsqrt());
@@ -214,5 +216,5 @@ export type UseLiteTaskModel = EncoderClassifierBase & { readonly encoder: UseLi
 /** Builds use-lite with the head `head` asks for. */
 export function createUseLite(config: UseLiteConfig, head: HeadSpec): UseLiteTaskModel {
   if (head.kind === 'sequence-classification') return new UseLiteForSequenceClassification(config, head);
-  return new EncoderForTokenClassification(new UseLiteEncoder(config), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
+  return new EncoderForTokenClassification(new UseLiteEncoder(config, { pooling: false }), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
 }
