@@ -1,4 +1,4 @@
-// finetune's library API: named exports of every layer, lowest first (backend -> tensor -> nn -> io/tokenizers/data -> models/peft -> train/report).
+// finetune's library API: named exports of every layer, lowest first (backend -> tensor -> nn -> io/tokenizers/data -> models/peft -> tasks -> train/report).
 export {
   getBackend, setBackend, availableBackends, getThreads, setThreads, gemmLibrary, startProfiling, stopProfiling,
   type Backend, type BackendName,
@@ -15,5 +15,6 @@ export * as tokenizers from './tokenizers/index.js';
 export * as data from './data/index.js';
 export * from './models/index.js';
 export * from './peft/index.js';
+export * from './tasks/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';
