@@ -139,6 +139,18 @@ describe('regression end to end', () => {
     assert.equal(typeof (JSON.parse(predicted.stdout.trim()) as { value: number }).value, 'number');
   });
 
+  it('trains the head alone on cached features with --freeze base, and a LoRA adapter that eval reloads as a regression head', async () => {
+    const frozen = await train('--data', at('sts.tsv'), '--eval-split', '0.3', '--output', at('sts-frozen'), '--max-steps', '3', '--task', 'regression', '--freeze', 'base');
+    assert.equal(frozen.code, 0, frozen.stderr);
+    assert.match(frozen.stderr, /the base is frozen: computing its features once/);
+    const lora = await train('--data', at('sts.tsv'), '--eval-split', '0.3', '--output', at('sts-lora'), '--max-steps', '3', '--task', 'regression', '--lora');
+    assert.equal(lora.code, 0, lora.stderr);
+    assert.equal(json(at('sts-lora/adapter_config.json')).task_type, 'SEQ_CLS');
+    const evaluated = await runCli(['eval', '--model', at('sts-lora'), '--data', at('sts.tsv'), '--json']);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.equal(typeof lastJson(evaluated.stdout).eval_spearman, 'number');
+  });
+
   it('names the file and line of a target that is not a number', async () => {
     const run = await train('--data', at('sts-bad.tsv'), '--output', at('sts-bad'), '--max-steps', '1', '--task', 'regression');
     assert.equal(run.code, 1);
