@@ -157,3 +157,15 @@ describe('regression end to end', () => {
     assert.match(run.stderr, /sts-bad\.tsv: line 3: label 'abc' in column 'score' is not a number/);
   });
 });
+
+describe('part-of-speech tags (no B-/I- spans)', () => {
+  it('select the best checkpoint on token accuracy and report no entity scores', async () => {
+    writeFileSync(at('pos.conll'), conll(24, 0).replace(/\t[BI]-PER/g, '\tPROPN').replace(/\t[BI]-LOC/g, '\tPROPN').replace(/\tO/g, '\tX'));
+    const run = await train('--data', at('pos.conll'), '--eval-split', '0.25', '--output', at('pos'), '--max-steps', '4', '--eval-every', '2', '--lr', '5e-3');
+    assert.equal(run.code, 0, run.stderr);
+    const state = json(at('pos/trainer_state.json'));
+    assert.equal(state.metric_for_best_model, 'accuracy');
+    assert.match(String(state.best_model_checkpoint), /checkpoint-[24]$/);
+    assert.equal(lastJson(run.stdout).eval_f1, undefined);
+  });
+});

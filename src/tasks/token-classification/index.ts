@@ -6,7 +6,7 @@ import type { TextTokenizer } from '../../tokenizers/types.js';
 import type { EncodedInputs, Task, TaskBatch, TaskEvaluation } from '../task.js';
 import { checkMaxLength, collateInputs, inputLengths } from '../text-inputs.js';
 import { alignLabels, bToIMap, IGNORE_INDEX } from './align.js';
-import { EntityMetricsAccumulator, type EntityMetrics } from './seqeval.js';
+import { EntityMetricsAccumulator, isIob2TagSet, type EntityMetrics } from './seqeval.js';
 
 export { alignLabels, bToIMap, IGNORE_INDEX, splitWordsWithOffsets, wordTagsToEntities, type TextEntity } from './align.js';
 export { EntityMetricsAccumulator, iob2Entities, isIob2TagSet, type EntityMetrics, type EntityTypeMetrics } from './seqeval.js';
@@ -97,6 +97,8 @@ const fmt = (v: number | null): string => (v === null ? '–' : v.toFixed(4));
 /** The token classification task over `options.labels` (IOB2 entity tags, or plain tags such as part of speech). */
 export function tokenClassificationTask(options: TokenClassificationTaskOptions): Task<TokenClassificationData, EntityMetrics> {
   const { labels } = options;
+  // Part-of-speech tags have no B-/I- spans: such a task reports token accuracy only, and selects on it.
+  const entities = isIob2TagSet(labels);
   const loss = options.loss ?? {};
   const weights = loss.classWeights?.f32() ?? null;
   /** Logits [B, T, C] as rows [B * T, C], the shape cross-entropy takes. */
@@ -106,8 +108,8 @@ export function tokenClassificationTask(options: TokenClassificationTaskOptions)
     headKind: 'token-classification',
     problemType: 'single_label_classification',
     labels,
-    metricNames: ['accuracy', 'precision', 'recall', 'f1', 'f1_macro'],
-    defaultMetric: 'f1',
+    metricNames: entities ? ['accuracy', 'precision', 'recall', 'f1', 'f1_macro'] : ['accuracy'],
+    defaultMetric: entities ? 'f1' : 'accuracy',
     size: (data) => data.labels.length,
     lengths: inputLengths,
     collate(data, indices): TokenBatch {
@@ -157,7 +159,7 @@ export function tokenClassificationTask(options: TokenClassificationTaskOptions)
       if (m.f1 !== null) Object.assign(out, { precision: m.precision, recall: m.recall, f1: m.f1, f1_macro: m.f1_macro });
       return out;
     },
-    curves: [['accuracy', 'token accuracy'], ['f1', 'entity F1'], ['precision', 'entity precision'], ['recall', 'entity recall']],
+    curves: entities ? [['accuracy', 'token accuracy'], ['f1', 'entity F1'], ['precision', 'entity precision'], ['recall', 'entity recall']] : [['accuracy', 'token accuracy']],
     headline: ({ loss: l, metrics: m }) => `loss ${l.toFixed(4)}, token accuracy ${m.accuracy.toFixed(4)}` +
       (m.f1 === null ? '' : `, entity F1 ${fmt(m.f1)}, precision ${fmt(m.precision)}, recall ${fmt(m.recall)}`),
     describe(evaluation: TaskEvaluation<EntityMetrics>) {
