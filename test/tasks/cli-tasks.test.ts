@@ -92,6 +92,13 @@ describe('token classification end to end', () => {
     assert.equal(lastJson(evaluated.stdout).eval_f1, lastJson(run.stdout).eval_f1);
   });
 
+  it('warns with the count of word labels that truncation to --max-length loses', async () => {
+    const run = await runCli(['train', '--model', goldenBert, '--threads', '1', '--max-length', '8', '--no-progress', '--json',
+      '--data', at('train.conll'), '--eval-split', '0', '--output', at('ner-short'), '--max-steps', '1']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: .*train\.conll: 24 sentences longer than --max-length 8 \(or with words that give no tokens\) lost \d+ word labels to truncation/);
+  });
+
   it('names the sentence of an evaluation tag the training data lacks', async () => {
     writeFileSync(at('dev-odd.conll'), 'the\tO\nmovie\tB-MISC\n\n');
     const run = await train('--data', at('train.conll'), '--eval-data', at('dev-odd.conll'), '--output', at('ner-odd'), '--max-steps', '1');
