@@ -9,3 +9,7 @@ export * from './embedding.js';
 export * from './losses.js';
 export * from './linear.js';
 export * from './attention.js';
+export * from './conv.js';
+export * from './batch-norm.js';
+export * from './pooling.js';
+export * from './vision-activations.js';
