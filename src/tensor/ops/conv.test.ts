@@ -38,6 +38,7 @@ const specs: Spec[] = [
   { name: '3x3 (large, threaded)', x: [4, 16, 20, 20], weight: [32, 16, 3, 3], bias: true, padding: [1, 1], probes: 4 },
   { name: 'depthwise (large, threaded)', x: [4, 32, 24, 24], weight: [32, 1, 3, 3], bias: true, groups: 32, stride: [2, 2], padding: [1, 1], probes: 4 },
   { name: 'stem 7x7 stride 2 (large, threaded)', x: [3, 3, 32, 32], weight: [16, 3, 7, 7], stride: [2, 2], padding: [3, 3], probes: 4 },
+  { name: 'one sample, threaded inside (im2col, GEMM, col2im)', x: [1, 16, 40, 40], weight: [32, 16, 3, 3], bias: true, stride: [1, 2], padding: [1, 1], probes: 4 },
   { name: 'groups 4 (large, threaded)', x: [8, 16, 12, 12], weight: [16, 4, 3, 3], groups: 4, padding: [1, 1], probes: 4 },
 ];
 
