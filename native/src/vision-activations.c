@@ -41,7 +41,7 @@ FT_MULTIVERSION static void act_grad_range(void *p, int64_t begin, int64_t end, 
     case HARDSWISH:
       for (int64_t i = begin; i < end; i++) {
         const float v = x[i];
-        dx[i] = v < -3.0f ? 0.0f : v <= 3.0f ? dy[i] * (v / 3.0f + 0.5f) : dy[i];
+        dx[i] = v <= -3.0f ? 0.0f : v < 3.0f ? dy[i] * (v / 3.0f + 0.5f) : dy[i];
       }
       break;
     case HARDSIGMOID:

