@@ -28,5 +28,18 @@ pq.write_table(pairs, OUT / "pairs.parquet", compression="none", row_group_size=
 # A codec hyparquet cannot read without extra packages, for the error message.
 pq.write_table(reviews, OUT / "reviews-zstd.parquet", compression="zstd")
 
-for name in ("reviews.parquet", "pairs.parquet", "reviews-zstd.parquet"):
+# Multi-label rows as a list column (one empty list: no label), and regression targets as doubles.
+topics = pa.table({
+    "text": ["rates rise again", "the match went to penalties", "quiet day", "minister resigns over budget"],
+    "labels": pa.array([["economy"], ["sport"], [], ["politics", "economy"]], pa.list_(pa.string())),
+})
+pq.write_table(topics, OUT / "topics.parquet", compression="snappy")
+scores = pa.table({
+    "sentence1": ["a man plays guitar", "a cat sleeps", "kids play"],
+    "sentence2": ["a person plays music", "a dog runs", "children are playing"],
+    "score": pa.array([3.8, 0.4, 5.0], pa.float64()),
+})
+pq.write_table(scores, OUT / "scores.parquet", compression="snappy")
+
+for name in ("reviews.parquet", "pairs.parquet", "reviews-zstd.parquet", "topics.parquet", "scores.parquet"):
     print(name, (OUT / name).stat().st_size, "bytes")

@@ -14,7 +14,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const GOLDEN = join(ROOT, 'test', 'golden', 'peft');
 const lib = (path) => import(join(ROOT, 'dist', 'src', path));
 
-const { loadSequenceClassifier } = await lib('models/load.js');
+const { loadTaskModel } = await lib('models/load.js');
 const { applyLora, saveAdapterModel } = await lib('peft/lora/index.js');
 const { AdamW } = await lib('train/optim/adamw.js');
 const { crossEntropy } = await lib('tensor/ops/losses.js');
@@ -49,7 +49,7 @@ for (const [arch, options] of Object.entries(RUNS)) {
   const folder = join(GOLDEN, arch);
   const expected = JSON.parse(readFileSync(join(folder, 'expected.json'), 'utf8'));
   manualSeed(1234);
-  const { model } = await loadSequenceClassifier(join(folder, 'base'));
+  const { model } = await loadTaskModel(join(folder, 'base'));
   const counts = applyLora(model, options);
   const params = model.parameters().filter((p) => p.requiresGrad);
   const optimizer = new AdamW(params, { lr: 0.02, weightDecay: 0.01 });

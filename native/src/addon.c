@@ -79,6 +79,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attention", NULL, ft_bind_attention, NULL, NULL, NULL, napi_default, NULL},
       {"attentionGrad", NULL, ft_bind_attention_grad, NULL, NULL, NULL, napi_default, NULL},
       {"dropout", NULL, ft_bind_dropout, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNorm", NULL, ft_bind_rms_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNormGrad", NULL, ft_bind_rms_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"rotary", NULL, ft_bind_rotary, NULL, NULL, NULL, napi_default, NULL},
+      {"swiglu", NULL, ft_bind_swiglu, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluGrad", NULL, ft_bind_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   if (!ft_register_vision(env, exports)) return NULL;

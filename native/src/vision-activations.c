@@ -1,12 +1,11 @@
-// relu6, hardswish, hardsigmoid and silu with their gradients, threaded over flat ranges (the Activation enum).
+// relu6, hardswish and hardsigmoid with their gradients, threaded over flat ranges (the Activation enum).
 #include "args.h"
 #include "pool.h"
 #include "simd.h"
-#include "vecmath.h"
 #include "vision.h"
 
 /* Values of the Activation enum in src/backend/vision-kernels.ts. */
-enum { RELU6, HARDSWISH, HARDSIGMOID, SILU, ACTIVATION_COUNT };
+enum { RELU6, HARDSWISH, HARDSIGMOID, ACTIVATION_COUNT };
 
 #define ELEMENT_GRAIN 32768
 
@@ -27,7 +26,6 @@ FT_MULTIVERSION static void act_range(void *p, int64_t begin, int64_t end, int p
     case RELU6: for (int64_t i = begin; i < end; i++) out[i] = clamp06(x[i]); break;
     case HARDSWISH: for (int64_t i = begin; i < end; i++) out[i] = x[i] * clamp06(x[i] + 3.0f) / 6.0f; break;
     case HARDSIGMOID: for (int64_t i = begin; i < end; i++) out[i] = clamp06(x[i] + 3.0f) / 6.0f; break;
-    case SILU: for (int64_t i = begin; i < end; i++) out[i] = x[i] / (1.0f + ft_expf(-x[i])); break;
   }
 }
 
@@ -46,12 +44,6 @@ FT_MULTIVERSION static void act_grad_range(void *p, int64_t begin, int64_t end, 
       break;
     case HARDSIGMOID:
       for (int64_t i = begin; i < end; i++) dx[i] = x[i] > -3.0f && x[i] < 3.0f ? dy[i] / 6.0f : 0.0f;
-      break;
-    case SILU:
-      for (int64_t i = begin; i < end; i++) {
-        const float s = 1.0f / (1.0f + ft_expf(-x[i]));
-        dx[i] = dy[i] * s * (1.0f + x[i] * (1.0f - s));
-      }
       break;
   }
 }

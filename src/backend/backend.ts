@@ -165,24 +165,30 @@ export interface Backend extends VisionKernels {
   embeddingGrad(ids: I32, dy: F32, dim: number, dTable: F32): void;
 
   /**
-   * Multi-head attention, fused. q [B, Tq, heads * D], k and v [B, Tk, heads * D] hold the heads side by
-   * side in the last axis (as the projections produce them); mask is additive [B, Tk] (or null). Per batch b
-   * and head h: P = softmax(scale * q_bh k_bh^T + mask_b) goes to probs [B, heads, Tq, Tk] (kept for
-   * backward) and out_bh = dropout(P) v_bh to out [B, Tq, heads * D]. Dropout (rate `dropout`, 0 for none)
-   * follows the rule of `dropout` below, with i the flat index into probs. Rows whose scores are all
-   * -Infinity give zeros.
+   * Multi-head attention, fused. q [B, Tq, heads * D], k and v [B, Tk, kvHeads * D] hold the heads side by side in
+   * the last axis (as the projections produce them); kvHeads divides heads and query head h reads key/value head
+   * floor(h / (heads / kvHeads)) in place (grouped-query attention; kvHeads = heads is plain multi-head). mask is
+   * additive [B, Tk] (or null). Per batch b and head h: P = softmax(scale * q_bh k_bh^T + mask_b) goes to
+   * probs [B, heads, Tq, Tk] (kept for backward) and out_bh = dropout(P) v_bh to out [B, Tq, heads * D].
+   * With `causal`, query i sees only keys j <= i + (Tk - Tq) (the queries are the last Tq positions of the keys):
+   * the others get probability exactly 0 and are not computed. Dropout (rate `dropout`, 0 for none) follows the
+   * rule of `dropout` below, with i the flat index into probs. A row with no visible key, or whose visible scores
+   * are all -Infinity, gives zeros; one whose visible keys all carry the same huge negative mask value (left
+   * padding under a causal mask) averages them uniformly.
    */
   attention(
-    q: F32, k: F32, v: F32, mask: F32 | null, batch: number, heads: number, tq: number, tk: number, headDim: number,
-    scale: number, dropout: number, seed: number, probs: F32, out: F32,
+    q: F32, k: F32, v: F32, mask: F32 | null, batch: number, heads: number, kvHeads: number, tq: number, tk: number,
+    headDim: number, causal: boolean, scale: number, dropout: number, seed: number, probs: F32, out: F32,
   ): void;
   /**
-   * Backward of attention from its saved probs and dOut [B, Tq, heads * D]: writes dq, dk and dv (shaped
-   * as q, k and v; overwritten), regenerating the dropout mask from the same seed.
+   * Backward of attention from its saved probs and dOut [B, Tq, heads * D]: writes dq, dk and dv (shaped as q, k
+   * and v; overwritten; a shared key/value head gets the sum over its query heads), regenerating the dropout mask
+   * from the same seed.
    */
   attentionGrad(
-    q: F32, k: F32, v: F32, probs: F32, dOut: F32, batch: number, heads: number, tq: number, tk: number,
-    headDim: number, scale: number, dropout: number, seed: number, dq: F32, dk: F32, dv: F32,
+    q: F32, k: F32, v: F32, probs: F32, dOut: F32, batch: number, heads: number, kvHeads: number, tq: number,
+    tk: number, headDim: number, causal: boolean, scale: number, dropout: number, seed: number,
+    dq: F32, dk: F32, dv: F32,
   ): void;
   /**
    * Dropout: out[i] = keep(i) ? x[i] / (1 - p) : 0, where element i is kept when
@@ -211,4 +217,35 @@ export interface Backend extends VisionKernels {
     params: readonly F32[], grads: readonly F32[], momentumBuffers: readonly F32[], lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
   ): void;
+
+  /**
+   * RMS norm over the last axis of x [R, C] (transformers' LlamaRMSNorm in float32):
+   * out = x * rstd * weight with rstd = 1 / sqrt(mean(x^2) + eps); rstd [R] is saved for backward.
+   */
+  rmsNorm(x: F32, weight: F32, rows: number, cols: number, eps: number, out: F32, rstd: F32): void;
+  /**
+   * Backward of rmsNorm: dx [R, C] = rstd (dy w - x rstd^2 mean(dy w x)); dweight [C] is overwritten with the
+   * column sums of dy * x * rstd.
+   */
+  rmsNormGrad(x: F32, weight: F32, rstd: F32, dy: F32, rows: number, cols: number, dx: F32, dweight: F32): void;
+  /**
+   * Rotary position embedding, half-split (transformers' rotate_half): x [B, T, heads, D] and cos, sin [P, R / 2]
+   * tables for the first R = rotaryDim (even, <= D) features of each head; the other D - R are copied (partial
+   * rotary). For each (b, t) the table row p = positions[b * T + t] (positions [B, T]) or positions[t] (positions
+   * [T], when `sharedPositions`) rotates every head's pairs (x_i, x_{i + R/2}), i < R / 2:
+   * out_i = x_i cos - x_{i+R/2} sin, out_{i+R/2} = x_{i+R/2} cos + x_i sin. `inverse` rotates by -angle, which is
+   * the backward (the rotation is orthogonal). out may be x. Returns the flat index into positions of the first
+   * value outside [0, P), or -1 (nothing is written then).
+   */
+  rotary(
+    x: F32, cos: F32, sin: F32, tablePositions: number, rotaryDim: number, positions: I32, sharedPositions: boolean,
+    batch: number, tokens: number, heads: number, headDim: number, inverse: boolean, out: F32,
+  ): number;
+  /** SwiGLU: out = silu(gate) * up, silu(g) = g / (1 + exp(-g)); with `up` null, out = silu(gate). out may alias. */
+  swiglu(gate: F32, up: F32 | null, out: F32): void;
+  /**
+   * Backward of swiglu: dgate = dy * up * silu'(gate), dup = dy * silu(gate) (both overwritten; dup is null
+   * when up is). dgate may alias dy.
+   */
+  swigluGrad(gate: F32, up: F32 | null, dy: F32, dgate: F32, dup: F32 | null): void;
 }

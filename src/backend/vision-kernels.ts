@@ -5,7 +5,7 @@
 // (N * C). Window geometry travels as one Int32Array indexed by ConvGeometry / PoolGeometry.
 import type { F32, I32 } from './backend.js';
 
-/** Element-wise activations of vision models, each with its gradient (PyTorch's definitions). */
+/** Element-wise activations of vision models, each with its gradient (PyTorch's definitions; silu is Backend.swiglu). */
 export const enum Activation {
   /** min(max(x, 0), 6); gradient 1 on (0, 6), else 0. */
   Relu6 = 0,
@@ -13,8 +13,6 @@ export const enum Activation {
   Hardswish = 1,
   /** relu6(x + 3) / 6; gradient 1/6 on (-3, 3), else 0. */
   Hardsigmoid = 2,
-  /** x * sigmoid(x). */
-  Silu = 3,
 }
 
 /**

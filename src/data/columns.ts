@@ -16,6 +16,15 @@ export const LABEL_COLUMN_NAMES: readonly string[] = [
   'polarity', 'intent', 'topic', 'tag', 'emotion', 'is_spam', 'spam', 'classification', 'rating', 'stars',
 ];
 
+/** Names of multi-label columns tried before `LABEL_COLUMN_NAMES` (compared case-insensitively). */
+export const MULTI_LABEL_COLUMN_NAMES: readonly string[] = ['labels', 'tags', 'categories', 'topics', 'genres', 'classes', 'emotions'];
+
+/** Names of regression target columns tried after 'label' and before the rest of `LABEL_COLUMN_NAMES`. */
+export const TARGET_COLUMN_NAMES: readonly string[] = ['target', 'score', 'value', 'y', 'rating', 'stars', 'similarity', 'relatedness_score'];
+
+// Numeric columns that number rows rather than measure anything.
+const ID_COLUMN = /^(id|idx|index|row|row_id|_id|.*_id)$/i;
+
 /** First and second text of sentence-pair layouts; a pair is used only when both columns exist. */
 export const TEXT_PAIR_COLUMN_NAMES: readonly (readonly [string, string])[] = [
   ['sentence1', 'sentence2'], ['text_a', 'text_b'], ['text1', 'text2'], ['question1', 'question2'],
@@ -65,13 +74,20 @@ export function selectColumns(table: RawTable, options: LoadDatasetOptions, file
     }
   }
   const taken = (): string[] => [text, textPair, label].filter((c): c is string => c !== undefined);
-  if (label === undefined) label = firstByName(LABEL_COLUMN_NAMES, find, taken());
+  const kind = options.labelKind ?? 'class';
+  const labelNames =
+    kind === 'multi' ? [...MULTI_LABEL_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
+    : kind === 'number' ? ['label', ...TARGET_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
+    : LABEL_COLUMN_NAMES;
+  if (label === undefined) label = firstByName(labelNames, find, taken());
   if (text === undefined) text = firstByName(TEXT_COLUMN_NAMES, find, taken());
   if (text === undefined) text = longestTextColumn(table, taken());
   if (text === undefined) {
     throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with --text-column (option textColumn)${headerHint}`);
   }
-  if (label === undefined) label = fewestValuesColumn(table, taken());
+  if (label === undefined && kind === 'multi') label = listColumn(table, taken());
+  if (label === undefined && kind === 'number') label = onlyNumericColumn(table, taken());
+  if (label === undefined && kind !== 'number') label = fewestValuesColumn(table, taken());
   if (label === undefined) {
     throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with --label-column (option labelColumn)${headerHint}`);
   }
@@ -147,4 +163,36 @@ function isEmpty(cell: Cell): boolean {
 
 function isNumeric(value: string): boolean {
   return value.trim() !== '' && Number.isFinite(Number(value));
+}
+
+/** The first column whose filled cells are mostly lists (multi-label data in JSON or Parquet). */
+function listColumn(table: RawTable, exclude: readonly string[]): string | undefined {
+  return table.columns.find((column, c) => {
+    if (exclude.includes(column)) return false;
+    let filled = 0;
+    let lists = 0;
+    for (const row of table.rows) {
+      const cell = row[c];
+      if (isEmpty(cell)) continue;
+      filled++;
+      if (Array.isArray(cell)) lists++;
+    }
+    return filled > 0 && lists * 2 >= filled;
+  });
+}
+
+/** The one column (row numbers aside) whose filled cells are all numbers, if exactly one is. */
+function onlyNumericColumn(table: RawTable, exclude: readonly string[]): string | undefined {
+  const numeric = table.columns.filter((column, c) => {
+    if (exclude.includes(column) || ID_COLUMN.test(column)) return false;
+    let filled = 0;
+    for (const row of table.rows) {
+      const cell = row[c];
+      if (isEmpty(cell)) continue;
+      filled++;
+      if (!(typeof cell === 'number' || typeof cell === 'bigint' || (typeof cell === 'string' && isNumeric(cell)))) return false;
+    }
+    return filled > 0;
+  });
+  return numeric.length === 1 ? numeric[0] : undefined;
 }

@@ -7,12 +7,28 @@ export const DEFAULT_IMBALANCE_RATIO = 3;
 
 /** Examples per class, in label order (integers numerically, names sorted). */
 export function classDistribution(examples: readonly { readonly label: string }[]): ClassCount[] {
+  return labelCounts(
+    examples.map((example) => example.label),
+    examples.length,
+  );
+}
+
+/**
+ * How often each label occurs in `labels`, in label order; `fraction` is count / `total` (default: the
+ * number of labels). Multi-label data passes the number of examples, so a fraction is the share of
+ * examples carrying the label.
+ */
+export function labelCounts(labels: Iterable<string>, total?: number): ClassCount[] {
   const counts = new Map<string, number>();
-  for (const { label } of examples) counts.set(label, (counts.get(label) ?? 0) + 1);
-  const total = examples.length;
+  let seen = 0;
+  for (const label of labels) {
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    seen++;
+  }
+  const denominator = total ?? seen;
   return sortLabels(counts.keys()).map((label) => {
     const count = counts.get(label) ?? 0;
-    return { label, count, fraction: total === 0 ? 0 : count / total };
+    return { label, count, fraction: denominator === 0 ? 0 : count / denominator };
   });
 }
 

@@ -64,3 +64,30 @@ test('a broken config mapping is refused, naming the file and key', () => {
   });
   assert.throws(() => LabelMap.fromConfig({ id2label: { 0: 'a' }, label2id: [] }), { message: 'config.json: label2id is not an object' });
 });
+
+test('multi-label examples: labels from every set, multi-hot targets, unseen labels named', () => {
+  const examples = [
+    { text: 'a', label: 'economy|politics', labels: ['economy', 'politics'] },
+    { text: 'b', label: '', labels: [] },
+    { text: 'c', label: 'sport', labels: ['sport'], origin: 'm.csv: line 4' },
+  ];
+  const map = LabelMap.fromExamples(examples);
+  assert.deepEqual(map.labels, ['economy', 'politics', 'sport']);
+  assert.deepEqual([...map.encodeMultiHot(examples)], [1, 1, 0, 0, 0, 0, 0, 0, 1]);
+  assert.throws(() => map.encodeMultiHot([{ text: 'd', label: 'art', labels: ['art'], origin: 'e.csv: line 2' }]), {
+    message: "e.csv: line 2: label 'art' is not one of the 3 training labels (economy, politics, sport)",
+  });
+});
+
+test('tagged sentences: tag set and ids per sentence, unseen tags named', () => {
+  const sentences = [
+    { tokens: ['EU', 'rejects'], tags: ['B-ORG', 'O'], origin: 'a.conll: line 1' },
+    { tokens: ['Peter'], tags: ['B-PER'], origin: 'a.conll: line 4' },
+  ];
+  const map = LabelMap.fromSentences(sentences);
+  assert.deepEqual(map.labels, ['B-ORG', 'B-PER', 'O']);
+  assert.deepEqual(map.encodeTags(sentences).map((ids) => [...ids]), [[0, 2], [1]]);
+  assert.throws(() => map.encodeTags([{ tags: ['I-LOC'], origin: 'b.conll: line 9' }]), {
+    message: "b.conll: line 9: label 'I-LOC' is not one of the 3 training labels (B-ORG, B-PER, O)",
+  });
+});

@@ -58,9 +58,14 @@ export class LabelMap {
     return new LabelMap(sorted);
   }
 
-  /** The mapping for the labels that occur in `examples`. */
+  /** The mapping for the labels that occur in `examples` (each of a multi-label example's `labels`). */
   static fromExamples(examples: readonly Example[]): LabelMap {
-    return LabelMap.fromLabels(examples.map((example) => example.label));
+    return LabelMap.fromLabels(examples.flatMap((example) => example.labels ?? [example.label]));
+  }
+
+  /** The mapping for the tags that occur in tagged sentences. */
+  static fromSentences(sentences: readonly { readonly tags: readonly string[] }[]): LabelMap {
+    return LabelMap.fromLabels(sentences.flatMap((sentence) => sentence.tags));
   }
 
   /**
@@ -136,6 +141,25 @@ export class LabelMap {
       ids[i] = this.id(example.label, example.origin ?? `example ${i + 1}`);
     });
     return ids;
+  }
+
+  /**
+   * Multi-hot targets of multi-label examples, [N, C] row-major (N examples, C = size): 1 where the
+   * example carries the label. An example without `labels` counts its `label` as its only label; an
+   * unseen label fails naming the example's origin.
+   */
+  encodeMultiHot(examples: readonly Example[]): Float32Array {
+    const size = this.labels.length;
+    const hot = new Float32Array(examples.length * size);
+    examples.forEach((example, i) => {
+      for (const label of example.labels ?? [example.label]) hot[i * size + this.id(label, example.origin ?? `example ${i + 1}`)] = 1;
+    });
+    return hot;
+  }
+
+  /** Tag ids of each sentence, in token order; an unseen tag fails naming the sentence's origin. */
+  encodeTags(sentences: readonly { readonly tags: readonly string[]; readonly origin?: string }[]): Int32Array[] {
+    return sentences.map((sentence, i) => Int32Array.from(sentence.tags, (tag) => this.id(tag, sentence.origin ?? `sentence ${i + 1}`)));
   }
 
   /** The JSON form stored in config.json. */

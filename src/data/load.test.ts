@@ -94,10 +94,10 @@ test('JSONL, NDJSON and JSON arrays, with typed labels', async () => {
 test('cells that cannot be texts or labels are errors naming the line and column', async () => {
   await assert.rejects(loadDataset(file('f.jsonl', '{"text":"a","label":1}\n{"text":"b","label":0.5}\n')), {
     name: 'FinetuneError',
-    message: `${join(dir, 'f.jsonl')}: line 2: label 0.5 in column 'label' is not a class (a name or an integer)`,
+    message: `${join(dir, 'f.jsonl')}: line 2: label 0.5 in column 'label' is not a class (a name or an integer); regression targets need labelKind 'number'`,
   });
   await assert.rejects(loadDataset(file('l.jsonl', '{"text":"a","label":["x","y"]}\n')), {
-    message: `${join(dir, 'l.jsonl')}: line 1: column 'label' holds a list, expected a label; one label per row is supported`,
+    message: `${join(dir, 'l.jsonl')}: line 1: column 'label' holds a list, expected a label; several labels per row need labelKind 'multi'`,
   });
   await assert.rejects(loadDataset(file('o.jsonl', '{"text":{"t":1},"label":"x"}\n')), {
     message: `${join(dir, 'o.jsonl')}: line 1: column 'text' holds an object, expected text`,

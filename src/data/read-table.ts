@@ -44,15 +44,7 @@ export function formatFromPath(path: string): DataFormat | undefined {
 
 /** Reads `path` as `format`, or as the format its extension names, or as sniffed from its content. */
 export async function readTable(path: string, format?: DataFormat): Promise<ReadTable> {
-  let bytes: Uint8Array = await readBytes(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new FinetuneError(`${path}: broken gzip data (${(error as Error).message})`);
-    }
-    if (bytes.length === 0) throw new FinetuneError(`${path}: empty file`);
-  }
+  const bytes = await readDataBytes(path);
   const chosen = format ?? formatFromPath(path) ?? sniffFormat(bytes, path);
   if (chosen === 'parquet') return { table: await parseParquet(bytes, path), format: chosen };
   const decoded = decodeText(bytes, path, DESCRIPTIONS[chosen]);
@@ -74,6 +66,20 @@ function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, path: s
       // Many ".json" data files are JSON Lines; an array at the top level is the other common layout.
       return text.trimStart().startsWith('[') ? parseJsonArray(text, path) : parseJsonLines(text, path);
   }
+}
+
+/** The bytes of a data file, gunzipped when they are gzip data (whatever the name); file errors as one line. */
+export async function readDataBytes(path: string): Promise<Uint8Array> {
+  const bytes = await readBytes(path);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  let unpacked: Uint8Array;
+  try {
+    unpacked = gunzipSync(bytes);
+  } catch (error) {
+    throw new FinetuneError(`${path}: broken gzip data (${(error as Error).message})`);
+  }
+  if (unpacked.length === 0) throw new FinetuneError(`${path}: empty file`);
+  return unpacked;
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {

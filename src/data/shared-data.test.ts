@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from './load.js';
+import { loadTaggedDataset, splitSentences } from './tagged.js';
 
 // Compiled tests live in dist/src/data; the shared folder sits next to the repository.
 const shared = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
@@ -34,4 +35,41 @@ test('sst2_dev.tsv: 872 rows, text column named content', { skip }, async () => 
   const { columns, report } = await loadDataset(join(shared, 'sst2_dev.tsv'));
   assert.deepEqual(columns, { text: 'content', label: 'label' });
   assert.equal(report.rowsRead, 872);
+});
+
+test('wnut17_train.conll: 3,394 sentences over tab-only separator lines, 13 IOB2 tags, no warnings', { skip }, async () => {
+  const path = join(shared, 'wnut17_train.conll');
+  const { sentences, report } = await loadTaggedDataset(path);
+  assert.equal(report.format, 'conll');
+  assert.equal(report.sentences, 3394);
+  assert.equal(sentences.length, 3394);
+  assert.equal(report.tokens, 62730);
+  assert.equal(report.tags.length, 13);
+  assert.equal(report.tags.find((t) => t.label === 'B-person')?.count, 660);
+  assert.deepEqual(report.warnings, []);
+  assert.deepEqual(sentences[0]?.tokens.slice(0, 3), ['@paulwalk', 'It', "'s"]);
+  const { train, validation } = splitSentences(sentences, 0.1, 42);
+  assert.deepEqual([train.length, validation.length], [3055, 339]);
+});
+
+test('wnut17_dev.conll: 1,009 sentences', { skip }, async () => {
+  const { report } = await loadTaggedDataset(join(shared, 'wnut17_dev.conll'));
+  assert.equal(report.sentences, 1009);
+  assert.equal(report.tokens, 15733);
+  assert.deepEqual(report.warnings, []);
+});
+
+test('ud_en_ewt_dev.conllu: 2,001 sentences, 17 UPOS tags, ranges and empty nodes skipped', { skip }, async () => {
+  const path = join(shared, 'ud_en_ewt_dev.conllu');
+  const { sentences, report } = await loadTaggedDataset(path);
+  assert.equal(report.format, 'conllu');
+  assert.equal(report.sentences, 2001);
+  assert.equal(report.tokens, 25147);
+  assert.deepEqual(report.tags.map((t) => t.label), [
+    'ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN', 'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X',
+  ]);
+  assert.equal(report.tags.find((t) => t.label === 'NOUN')?.count, 4210);
+  assert.deepEqual(sentences[0]?.tokens, ['From', 'the', 'AP', 'comes', 'this', 'story', ':']);
+  assert.equal(sentences[0]?.origin, `${path}: line 1`);
+  assert.ok((await loadTaggedDataset(path, { labelColumn: 'xpos' })).report.tags.length > 40);
 });

@@ -1,7 +1,7 @@
-// Tests of the seeded stratified split.
+// Tests of the seeded stratified and random splits.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stratifiedSplit } from './split.js';
+import { randomSplit, stratifiedSplit } from './split.js';
 
 function examples(counts: Record<string, number>): { text: string; label: string }[] {
   const out: { text: string; label: string }[] = [];
@@ -56,4 +56,16 @@ test('bad fractions and unsplittable data are errors', () => {
   assert.throws(() => stratifiedSplit(examples({ a: 1, b: 1 }), 0.5, 1), {
     message: 'cannot hold out a validation split: no class has two examples (2 examples)',
   });
+});
+
+test('randomSplit: seeded, sized by the fraction, at least one item a side, order kept', () => {
+  const items = Array.from({ length: 20 }, (_, i) => ({ text: `t${i}`, label: String(i * 0.5), target: i * 0.5 }));
+  const a = randomSplit(items, 0.25, 3);
+  assert.equal(a.validation.length, 5);
+  assert.deepEqual(randomSplit(items, 0.25, 3), a);
+  assert.deepEqual([...a.train, ...a.validation].map((x) => x.target).sort((x, y) => x - y), items.map((x) => x.target));
+  assert.deepEqual(a.validation, [...a.validation].sort((x, y) => x.target - y.target));
+  assert.equal(randomSplit(items.slice(0, 3), 0.01, 1).validation.length, 1);
+  assert.throws(() => randomSplit(items.slice(0, 1), 0.5, 1), { name: 'FinetuneError', message: 'cannot hold out a validation split from 1 example(s); it needs two' });
+  assert.throws(() => randomSplit(items, 0, 1), { message: 'validation fraction must be between 0 and 1 (exclusive), got 0' });
 });

@@ -1,4 +1,4 @@
-// Seeded stratified train/validation split: each class keeps its proportion in both parts.
+// Seeded train/validation splits: stratified (each class keeps its proportion in both parts) or plain random.
 import { FinetuneError } from '../errors.js';
 import { sortLabels } from './labels.js';
 import { createRandom, shuffleInPlace } from './random.js';
@@ -42,5 +42,26 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
   const train: T[] = [];
   const validation: T[] = [];
   examples.forEach((example, index) => (held[index] ? validation : train).push(example));
+  return { train, validation };
+}
+
+/**
+ * A seeded random split for data without classes to stratify by (regression targets, multi-label
+ * sets, tagged sentences): about `fraction` of the items (at least one) for validation, the rest (at
+ * least one) for training, each part in the original order. `noun` names the items in errors. The
+ * same items, fraction and seed always give the same split.
+ */
+export function randomSplit<T>(items: readonly T[], fraction: number, seed: number, noun = 'example'): Split<T> {
+  if (!(fraction > 0 && fraction < 1)) {
+    throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
+  }
+  if (items.length < 2) throw new FinetuneError(`cannot hold out a validation split from ${items.length} ${noun}(s); it needs two`);
+  const take = Math.min(items.length - 1, Math.max(1, Math.round(items.length * fraction)));
+  const order = shuffleInPlace(Array.from(items, (_, i) => i), createRandom(seed));
+  const held = new Uint8Array(items.length);
+  for (let k = 0; k < take; k++) held[order[k] as number] = 1;
+  const train: T[] = [];
+  const validation: T[] = [];
+  items.forEach((item, i) => (held[i] ? validation : train).push(item));
   return { train, validation };
 }

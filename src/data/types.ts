@@ -6,8 +6,17 @@ export interface Example {
   readonly text: string;
   /** The second text of a sentence-pair task (trimmed); absent for single-text tasks. */
   readonly textPair?: string;
-  /** The class name; integer labels are kept as their decimal string ("0", "1"). */
+  /**
+   * The class name; integer labels are kept as their decimal string ("0", "1"). With labelKind 'multi',
+   * the `labels` joined by the label separator ('' when there are none); with 'number', the target
+   * written out (`String(target)`). Either way equal labels mean equal annotations, which the duplicate
+   * and leakage checks rely on.
+   */
   readonly label: string;
+  /** labelKind 'multi' only: the example's labels, unique, in `sortLabels` order; empty when the row has none. */
+  readonly labels?: readonly string[];
+  /** labelKind 'number' only: the regression target. */
+  readonly target?: number;
   /**
    * Where the example came from, for messages: `file: line N` for CSV, TSV and JSONL (the line the
    * record starts on), `file: row N` for Parquet and JSON arrays (1-based data row).
@@ -17,6 +26,12 @@ export interface Example {
 
 /** File formats the readers understand. */
 export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+
+/**
+ * What a label cell holds: one class ('class'), a set of classes ('multi': multi-label classification)
+ * or a number ('number': regression).
+ */
+export type LabelKind = 'class' | 'multi' | 'number';
 
 /** Options of `loadDataset`. */
 export interface LoadDatasetOptions {
@@ -32,6 +47,14 @@ export interface LoadDatasetOptions {
   readonly dropDuplicates?: boolean;
   /** Majority/minority class ratio above which the report warns about imbalance. Default 3. */
   readonly imbalanceRatio?: number;
+  /**
+   * What the label cells hold. Default 'class' (one class per row). 'multi': a JSON list (JSONL, JSON,
+   * Parquet, or a cell written as `["a","b"]`) or labels joined by `labelSeparator`; an empty list or
+   * cell means no label and is kept. 'number': a JSON number or a numeric string (a decimal point, not a comma).
+   */
+  readonly labelKind?: LabelKind;
+  /** labelKind 'multi': what separates the labels in a text cell. Default '|'. */
+  readonly labelSeparator?: string;
 }
 
 /** The columns a data set was read from. */
@@ -49,6 +72,14 @@ export interface ClassCount {
   readonly fraction: number;
 }
 
+/** Range, mean and standard deviation (population) of regression targets. */
+export interface TargetSummary {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly std: number;
+}
+
 /** What loading a data set did, for logs and the training report. */
 export interface DataReport {
   /** The file as given by the caller (or the built-in data set's name). */
@@ -64,8 +95,17 @@ export interface DataReport {
   readonly conflictingTexts: number;
   /** Examples kept: rowsRead - emptyDropped - duplicatesDropped. */
   readonly examples: number;
-  /** Kept examples per class, in label order. */
+  /**
+   * Kept examples per class, in label order. labelKind 'multi': examples per label (a fraction is the
+   * share of examples carrying it). labelKind 'number': empty (see `targets`).
+   */
   readonly classes: readonly ClassCount[];
+  /** What the label cells were read as. Absent in reports made without a label kind: 'class'. */
+  readonly labelKind?: LabelKind;
+  /** labelKind 'multi' only: kept examples with no label at all. */
+  readonly noLabel?: number;
+  /** labelKind 'number' only: the spread of the kept targets. */
+  readonly targets?: TargetSummary;
   /** One line per thing the user should know about (encoding fallback, imbalance, odd quoting...). */
   readonly warnings: readonly string[];
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FinetuneError } from '../errors.js';
 import { applyFreeze, parseFreezeSpec } from './freeze.js';
-import { createSequenceClassifier } from './load.js';
+import { createTaskModel } from './load.js';
 
 const CONFIG = {
   model_type: 'bert', vocab_size: 50, hidden_size: 8, num_hidden_layers: 3, num_attention_heads: 2,
@@ -11,14 +11,14 @@ const CONFIG = {
 };
 
 function trainable(spec: Parameters<typeof applyFreeze>[1]): string[] {
-  const model = createSequenceClassifier(CONFIG, { numLabels: 3 });
+  const model = createTaskModel(CONFIG, { numLabels: 3 });
   applyFreeze(model, 'base');
   applyFreeze(model, spec);
   return model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
 }
 
 describe('applyFreeze', () => {
-  const model = createSequenceClassifier(CONFIG, { numLabels: 3 });
+  const model = createTaskModel(CONFIG, { numLabels: 3 });
   const all = model.namedParameters().map(([n]) => n);
   const count = (names: string[]): number => model.namedParameters().filter(([n]) => names.includes(n)).reduce((s, [, p]) => s + p.size, 0);
 

@@ -2,7 +2,7 @@
 export type { EncoderClassifier, LabelNames, ModelInputs, SequenceClassifier } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
-  createSequenceClassifier, loadSequenceClassifier, readConfigJson, resolveLabels,
+  createTaskModel, loadTaskModel, readConfigJson, resolveLabels,
   type LoadClassifierOptions, type LoadedClassifier,
 } from './load.js';
 export { checkpointTensors, saveSequenceClassifier } from './save.js';

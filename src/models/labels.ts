@@ -1,6 +1,6 @@
 // Class names of a classification head: reading, checking and defaulting id2label / label2id as transformers does.
 import { FinetuneError } from '../errors.js';
-import type { LabelNames, SequenceClassifier } from './types.js';
+import type { HeadKind, HeadSpec, LabelNames, ProblemType, TaskModel } from './types.js';
 
 /** transformers' names for unnamed classes: LABEL_0, LABEL_1, ... */
 export function defaultLabels(count: number): LabelNames {
@@ -69,8 +69,15 @@ export function checkLabels(id2label: unknown, label2id: unknown, where: string)
 }
 
 /** The labels a classifier was built with, read back from the config it saves. */
-export function labelsOf(model: SequenceClassifier): LabelNames {
+export function labelsOf(model: TaskModel): LabelNames {
   const config = model.configJson();
   if (config.id2label === undefined) return defaultLabels(model.numLabels);
   return checkLabels(config.id2label, config.label2id, `${model.modelType} config`);
+}
+
+/** A head spec: by default a single-label sequence classifier over `labels`. */
+export function headSpec(
+  labels: LabelNames, kind: HeadKind = 'sequence-classification', problemType: ProblemType = 'single_label_classification',
+): HeadSpec {
+  return { kind, labels, problemType };
 }

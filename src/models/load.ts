@@ -11,7 +11,7 @@ import type { TextTokenizer } from '../tokenizers/types.js';
 import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, defaultLabels, labelCount } from './labels.js';
 import { builtinModelLoader, familyFor } from './registry.js';
-import type { LabelNames, SequenceClassifier } from './types.js';
+import type { HeadKind, HeadSpec, LabelNames, ProblemType, TaskModel } from './types.js';
 import { weightWarnings } from './warnings.js';
 
 export interface LoadClassifierOptions {
@@ -25,10 +25,14 @@ export interface LoadClassifierOptions {
   readonly revision?: string;
   /** Hub client settings (endpoint, cache folder, token, offline); defaults from the environment. */
   readonly hub?: HubOptions;
+  /** The head to build. Default: config.json's `architectures` (`...ForTokenClassification` -> token), else sequence. */
+  readonly headKind?: HeadKind;
+  /** The sequence head's loss. Default: config.json's `problem_type`, else single-label classification. */
+  readonly problemType?: ProblemType;
 }
 
 export interface LoadedClassifier {
-  readonly model: SequenceClassifier;
+  readonly model: TaskModel;
   /** The folder's tokenizer, or null when it has no tokenizer files. */
   readonly tokenizer: TextTokenizer | null;
   /** The local folder the model was read from (a Hub id resolves to its cache snapshot). */
@@ -62,15 +66,33 @@ export function resolveLabels(config: ConfigJson, file: string, options: Pick<Lo
   return fromConfig ?? defaultLabels(2);
 }
 
+const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'multi_label_classification', 'regression'];
+
+/** The head a model is built with: the caller's choice, else what config.json says (architectures, problem_type). */
+export function resolveHead(
+  config: ConfigJson, file: string, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
+): HeadSpec {
+  const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
+  const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
+  const saved = config.problem_type;
+  if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
+    throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);
+  }
+  const problemType = kind === 'token-classification' ? 'single_label_classification'
+    : options.problemType ?? (saved as ProblemType | undefined | null) ?? 'single_label_classification';
+  const numLabels = options.numLabels ?? (problemType === 'regression' && options.labels === undefined ? 1 : undefined);
+  return { kind, problemType, labels: resolveLabels(config, file, { ...options, ...(numLabels === undefined ? {} : { numLabels }) }) };
+}
+
 /**
  * Builds a classifier from a config.json object alone, with transformers' random initial weights
  * (for benchmarks and `--init random`); `file` names the config in errors.
  */
-export function createSequenceClassifier(
-  config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels'> = {}, file = 'config.json',
-): SequenceClassifier {
+export function createTaskModel(
+  config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'> = {}, file = 'config.json',
+): TaskModel {
   const family = familyFor(config.model_type, file);
-  const model = family.create(config, file, resolveLabels(config, file, options));
+  const model = family.create(config, file, resolveHead(config, file, options));
   family.initialize(model);
   return model.eval();
 }
@@ -84,22 +106,22 @@ const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
  * upcast), tolerating old names and extra keys; gives the head the requested labels (new or replaced
  * heads are initialised as transformers does). The model is returned in evaluation mode.
  */
-export async function loadSequenceClassifier(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
+export async function loadTaskModel(nameOrDir: string, options: LoadClassifierOptions = {}): Promise<LoadedClassifier> {
   // A built-in name (e.g. 'use-lite') reads its npm package, unless a folder of that name exists.
   const builtin = builtinModelLoader(nameOrDir);
-  if (builtin && !existsSync(nameOrDir)) return builtin({ labels: resolveLabels({}, nameOrDir, options), init: options.init ?? 'pretrained' });
+  if (builtin && !existsSync(nameOrDir)) return builtin({ head: resolveHead({}, nameOrDir, options), init: options.init ?? 'pretrained' });
   const source = await locateModel(nameOrDir, { ...options.hub, ...(options.revision === undefined ? {} : { revision: options.revision }) });
   const { config, file } = readConfigJson(source);
   const family = familyFor(config.model_type, file);
-  const labels = resolveLabels(config, file, options);
-  const model = family.create(config, file, labels);
+  const head = resolveHead(config, file, options);
+  const model = family.create(config, file, head);
   const warnings: string[] = [];
   if (options.init === 'random') {
     family.initialize(model);
   } else {
     const weightsFile = findWeightsFile(source);
     const report = family.loadWeights(model, readStateDict(weightsFile), weightsFile);
-    warnings.push(...weightWarnings(report, model, config, labels, weightsFile));
+    warnings.push(...weightWarnings(report, model, config, head.labels, weightsFile));
   }
   let tokenizer: TextTokenizer | null = null;
   if (TOKENIZER_MARKERS.some((name) => existsSync(join(source, name)))) tokenizer = await loadTokenizer(source);

@@ -5,13 +5,13 @@ import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
 import type { LoadedClassifier } from './load.js';
 import { robertaFamily } from './roberta/index.js';
-import type { LabelNames } from './types.js';
+import type { HeadSpec } from './types.js';
 import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
 
 const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily];
 
 /** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
-export type BuiltinModelLoader = (options: { readonly labels: LabelNames; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;
+export type BuiltinModelLoader = (options: { readonly head: HeadSpec; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;
 
 const builtinModels: Readonly<Record<string, BuiltinModelLoader>> = { [USE_LITE_BUILTIN_NAME]: loadBuiltinUseLite };
 

@@ -1,4 +1,4 @@
-// The contract between model families and the rest: inputs, a sequence classifier split into base and head, saving.
+// The contract between model families and the rest: inputs, a task model split into a pre-trained base and a task head, saving.
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -19,18 +19,42 @@ export interface LabelNames {
 }
 
 /**
- * A model that maps a batch to class logits [B, C], split where a frozen base ends: `features`
- * runs the base (everything `--freeze base` freezes) and `classify` the trainable head, so a
- * trainer can cache features when the base is frozen. forward = classify(features(inputs)).
+ * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
+ * one vector per input, `...ForTokenClassification` one per token.
  */
-export interface SequenceClassifier extends Module {
+export type HeadKind = 'sequence-classification' | 'token-classification';
+
+/** config.json `problem_type` of a sequence head: which loss transformers pairs with its logits. */
+export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
+
+/** The head a task asks a family for. */
+export interface HeadSpec {
+  readonly kind: HeadKind;
+  /** The head's outputs by name (a regression head has one, LABEL_0 unless named). */
+  readonly labels: LabelNames;
+  /** The loss the logits are trained with (token heads: always single-label). */
+  readonly problemType: ProblemType;
+}
+
+/**
+ * A pre-trained base with a task head, split where a frozen base ends: `features` runs the base
+ * (everything `--freeze base` freezes) and `classify` the trainable head, so a trainer can cache
+ * features when the base is frozen. forward = classify(features(inputs)).
+ * Shapes: sequence heads give logits [B, C] from features [B, F]; token heads [B, T, C] from [B, T, H].
+ */
+export interface TaskModel extends Module {
   /** config.json's model_type: 'bert', 'distilbert', 'roberta', 'xlm-roberta', 'use-lite'. */
   readonly modelType: string;
+  /** transformers' class name, written to config.json `architectures`. */
+  readonly architecture: string;
+  readonly head: HeadSpec;
+  readonly labels: LabelNames;
+  /** Outputs per input (sequence heads) or per token (token heads). */
   readonly numLabels: number;
   forward(inputs: ModelInputs): Tensor;
-  /** The base's output consumed by the head: [B, F]. */
+  /** The base's output consumed by the head. */
   features(inputs: ModelInputs): Tensor;
-  /** The head: features [B, F] -> logits [B, C]. */
+  /** The head: features -> logits. */
   classify(features: Tensor): Tensor;
   /** Parameter-name prefixes of the head (trained under `--freeze base`; PEFT's modules_to_save). */
   readonly headModules: readonly string[];
@@ -40,22 +64,21 @@ export interface SequenceClassifier extends Module {
   readonly layerPrefixes: readonly string[];
   /** Default LoRA target module-name suffixes (PEFT's defaults for the family). */
   readonly defaultLoraTargets: readonly string[];
-  /** The config.json this model saves (with architectures, id2label, label2id). */
+  /** The config.json this model saves (with architectures, problem_type, id2label, label2id). */
   configJson(): Record<string, unknown>;
   /** Checkpoint key -> tensor, exactly as the reference implementation names and shapes them. */
   checkpointState(): Map<string, Tensor>;
 }
 
-/**
- * A Hugging Face encoder classifier (BERT, DistilBERT, RoBERTa, XLM-RoBERTa): the contract plus what
- * tools and tests inspect.
- */
-export interface EncoderClassifier extends SequenceClassifier {
-  /** transformers' class name, written to config.json `architectures`. */
-  readonly architecture: string;
-  readonly labels: LabelNames;
+/** A text encoder with a task head (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, use-lite): the contract plus what tools and tests inspect. */
+export interface EncoderTaskModel extends TaskModel {
   readonly hiddenSize: number;
   readonly numLayers: number;
   /** The encoder's output [B, T, H] (transformers' last_hidden_state). */
   lastHiddenState(inputs: ModelInputs): Tensor;
 }
+
+/** @deprecated the sentence-classification name of TaskModel, kept while callers move over. */
+export type SequenceClassifier = TaskModel;
+/** @deprecated see EncoderTaskModel. */
+export type EncoderClassifier = EncoderTaskModel;

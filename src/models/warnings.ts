@@ -3,20 +3,16 @@ import { formatShape } from '../tensor/shape.js';
 import { summarizeKeys, type CheckpointReport } from './encoder/checkpoint.js';
 import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, hasPlaceholderNames, labelCount, labelList } from './labels.js';
-import type { EncoderClassifier, LabelNames, SequenceClassifier } from './types.js';
-
-function className(model: SequenceClassifier): string {
-  return 'architecture' in model ? (model as EncoderClassifier).architecture : model.modelType;
-}
+import type { LabelNames, TaskModel } from './types.js';
 
 /** One line per event of loading `report` from `file` into `model` built for `labels`. */
 export function weightWarnings(
-  report: CheckpointReport, model: SequenceClassifier, config: ConfigJson, labels: LabelNames, file: string,
+  report: CheckpointReport, model: TaskModel, config: ConfigJson, labels: LabelNames, file: string,
 ): string[] {
   const lines: string[] = [];
   if (report.ignored.length > 0) {
     const n = report.ignored.length;
-    lines.push(`${file}: ignored ${n} key${n > 1 ? 's' : ''} that ${className(model)} does not use: ${summarizeKeys(report.ignored)}`);
+    lines.push(`${file}: ignored ${n} key${n > 1 ? 's' : ''} that ${model.architecture} does not use: ${summarizeKeys(report.ignored)}`);
   }
   const parts = report.newModules.filter((m) => !model.headModules.includes(m));
   if (parts.length > 0) lines.push(`${file}: no ${parts.join(', ')} in the checkpoint; newly initialised`);

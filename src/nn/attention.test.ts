@@ -44,4 +44,39 @@ describe('nn attention', () => {
       stopProfiling();
     }
   });
+
+  it('causal scaledDotProductAttention: the fused kernel equals the composed ops, grouped-query and Tq < Tk included', () => {
+    const r = new Random(7);
+    for (const [heads, kvHeads, tq, tk] of [[2, 2, 4, 4], [4, 2, 3, 5], [4, 1, 4, 4]] as const) {
+      const q4 = Tensor.randn([2, heads, tq, 3], { rng: r, requiresGrad: true });
+      const k4 = Tensor.randn([2, kvHeads, tk, 3], { rng: r, requiresGrad: true });
+      const v4 = Tensor.randn([2, kvHeads, tk, 3], { rng: r, requiresGrad: true });
+      const padding = additiveMask(Tensor.from([Array(tk).fill(1), [0, ...Array(tk - 1).fill(1)]], undefined, { dtype: 'int32' }));
+      const run = (m: Tensor): Tensor[] => {
+        for (const t of [q4, k4, v4]) t.zeroGrad();
+        const out = scaledDotProductAttention(q4, k4, v4, { causal: true, mask: m });
+        out.mul(out).sum().backward();
+        return [out, q4.grad!, k4.grad!, v4.grad!];
+      };
+      const fused = run(padding);
+      // [B, 1, Tq, Tk] is not per batch entry, so this runs the composed ops (with repeat_kv).
+      const composed = run(padding.expand([2, 1, tq, tk]));
+      fused.forEach((t, i) => assert.ok(maxDiff(t, composed[i]!) < 1e-4, `${heads}/${kvHeads} heads, ${tq}x${tk}: tensor ${i}`));
+    }
+  });
+
+  it('grouped-query multiHeadAttention falls back to the composed ops for a full mask, with the same result', () => {
+    const r = new Random(8);
+    const q3 = Tensor.randn([2, 4, 8], { rng: r });
+    const k3 = Tensor.randn([2, 4, 4], { rng: r });
+    const v3 = Tensor.randn([2, 4, 4], { rng: r });
+    const fused = multiHeadAttention(q3, k3, v3, { heads: 4, kvHeads: 2, causal: true });
+    const composed = multiHeadAttention(q3, k3, v3, { heads: 4, kvHeads: 2, causal: true, mask: Tensor.zeros([2, 1, 4, 4]) });
+    assert.ok(maxDiff(fused, composed) < 1e-5);
+  });
+
+  it('names key/value heads that do not divide the heads', () => {
+    assert.throws(() => scaledDotProductAttention(Tensor.zeros([1, 4, 2, 2]), Tensor.zeros([1, 3, 2, 2]), Tensor.zeros([1, 3, 2, 2])),
+      /3 key\/value heads do not divide 4 heads/);
+  });
 });

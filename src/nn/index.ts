@@ -5,4 +5,8 @@ export {
   scaledDotProductAttention, multiHeadAttention, splitHeads, mergeHeads, additiveMask,
   type AttentionOptions, type MultiHeadAttentionOptions,
 } from './attention.js';
+export { RMSNorm } from './rms-norm.js';
+export {
+  ropeInverseFrequencies, rotaryTables, type RopeConfig, type RopeParameters, type RopeFrequencies,
+} from './rotary.js';
 export * as init from './init.js';

@@ -1,19 +1,13 @@
 // report.html: self-contained (no scripts, no external references), curves, per-class table and confusion matrix, escaped text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderReport, type ReportMetrics } from './report.js';
+import { classificationTask, classificationMetrics } from '../tasks/classification/index.js';
+import { renderReport } from './report.js';
 import { lineChart, niceTicks } from './svg-chart.js';
 
-const metrics: ReportMetrics = {
-  accuracy: 0.7, precision_macro: 0.66, recall_macro: 0.66, f1_macro: 0.66, precision_weighted: 0.7, recall_weighted: 0.7, f1_weighted: 0.7,
-  perClass: [
-    { label: 'neg', precision: 0.75, recall: 0.75, f1: 0.75, support: 4 },
-    { label: '<pos>', precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
-  ],
-  confusion: [[3, 1], [1, 1]],
-  labels: ['neg', '<pos>'],
-  count: 6,
-};
+// neg: 3 of 4 right, <pos>: 1 of 2; the metrics the classification task reports for these.
+const task = classificationTask({ labels: ['neg', '<pos>'] });
+const metrics = classificationMetrics([0, 0, 0, 1, 1, 0], [0, 0, 0, 0, 1, 1], ['neg', '<pos>']);
 
 describe('renderReport', () => {
   const html = renderReport({
@@ -25,7 +19,8 @@ describe('renderReport', () => {
       { eval_loss: 0.7, eval_accuracy: 0.6, eval_f1_macro: 0.55, eval_precision_macro: 0.6, eval_recall_macro: 0.5, step: 20, epoch: 1 },
       { eval_loss: 0.65, eval_accuracy: 0.7, eval_f1_macro: 0.66, eval_precision_macro: 0.66, eval_recall_macro: 0.66, step: 40, epoch: 2 },
     ],
-    evaluation: { name: 'dev.tsv', loss: 0.65, metrics },
+    evaluation: { name: 'dev.tsv', count: metrics.count, ...task.report({ loss: 0.65, count: metrics.count, metrics }) },
+    curves: task.curves,
     bestStep: 40,
     classCounts: [{ label: 'neg', count: 30 }, { label: '<pos>', count: 10 }],
     warnings: ['class imbalance: <b>'],

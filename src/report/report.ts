@@ -2,22 +2,15 @@
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { escapeHtml, formatScore } from './html.js';
 import { lineChart, type ChartSeries } from './svg-chart.js';
+import type { TaskReport, TaskTable } from '../tasks/task.js';
 
 /** One log-history entry as trainer_state.json stores it. */
 export type ReportLogEntry = Readonly<Record<string, number | string | null>> & { readonly step: number };
 
-/** Final scores on the evaluation data (structurally, the trainer's ClassificationMetrics). */
-export interface ReportMetrics {
-  readonly accuracy: number;
-  readonly precision_macro: number;
-  readonly recall_macro: number;
-  readonly f1_macro: number;
-  readonly precision_weighted: number;
-  readonly recall_weighted: number;
-  readonly f1_weighted: number;
-  readonly perClass: readonly { readonly label: string; readonly precision: number; readonly recall: number; readonly f1: number; readonly support: number }[];
-  readonly confusion: readonly (readonly number[])[];
-  readonly labels: readonly string[];
+/** The final evaluation as the task reports it. */
+export interface ReportEvaluation extends TaskReport {
+  /** The evaluation data's name. */
+  readonly name: string;
   readonly count: number;
 }
 
@@ -27,11 +20,15 @@ export interface ReportInput {
   readonly summary: readonly (readonly [string, string])[];
   readonly logHistory: readonly ReportLogEntry[];
   /** The final evaluation, if there was evaluation data. */
-  readonly evaluation?: { readonly name: string; readonly loss: number; readonly metrics: ReportMetrics };
+  readonly evaluation?: ReportEvaluation;
+  /** Validation metrics charted over training: ['eval_' + metric key, display name]. */
+  readonly curves?: readonly (readonly [string, string])[];
   /** The step of the best checkpoint, marked on the curves. */
   readonly bestStep?: number | null;
-  /** Training examples per class. */
+  /** Training examples per class (tag, label). */
   readonly classCounts?: readonly { readonly label: string; readonly count: number }[];
+  /** What classCounts counts: 'class' (default), 'tag', 'label'. */
+  readonly countsOf?: string;
   /** Notices from data loading and training (imbalance, leakage, overfitting). */
   readonly warnings?: readonly string[];
 }
@@ -56,35 +53,28 @@ function summaryTable(rows: readonly (readonly [string, string])[]): string {
   return `<table class="summary">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="name">${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
-function metricsTable(metrics: ReportMetrics, loss: number): string {
-  const rows: [string, number][] = [
-    ['loss', loss], ['accuracy', metrics.accuracy],
-    ['precision (macro)', metrics.precision_macro], ['recall (macro)', metrics.recall_macro], ['F1 (macro)', metrics.f1_macro],
-    ['precision (weighted)', metrics.precision_weighted], ['recall (weighted)', metrics.recall_weighted], ['F1 (weighted)', metrics.f1_weighted],
-  ];
-  return `<table>${rows.map(([k, v]) => `<tr><td class="name">${k}</td><td>${formatScore(v)}</td></tr>`).join('')}</table>`;
+function scoresTable(scores: readonly (readonly [string, number])[]): string {
+  return `<table>${scores.map(([k, v]) => `<tr><td class="name">${escapeHtml(k)}</td><td>${formatScore(v)}</td></tr>`).join('')}</table>`;
 }
 
-function perClassTable(metrics: ReportMetrics): string {
-  const head = '<tr><th class="name">class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>';
-  const rows = metrics.perClass.map((c) =>
-    `<tr><td class="name">${escapeHtml(c.label)}</td><td>${formatScore(c.precision)}</td><td>${formatScore(c.recall)}</td><td>${formatScore(c.f1)}</td><td>${c.support}</td></tr>`);
-  return `<table>${head}${rows.join('')}</table>`;
-}
+const cell = (value: string | number): string => (typeof value === 'number' ? formatScore(value) : escapeHtml(value));
 
-/** Rows are true classes, columns predictions; cells are shaded by the share of their row. */
-function confusionTable(metrics: ReportMetrics): string {
-  const head = `<tr><th class="name">true \\ predicted</th>${metrics.labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>`;
-  const rows = metrics.confusion.map((row, t) => {
-    const total = row.reduce((s, v) => s + v, 0);
-    const cells = row.map((v, p) => {
+/** A task's table; a confusion matrix has its cells shaded by their share of the row (green on the diagonal). */
+function taskTable(table: TaskTable): string {
+  const head = `<tr>${table.columns.map((c, i) => `<th${i === 0 ? ' class="name"' : ''}>${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const rows = table.rows.map((row, r) => {
+    const [name, ...values] = row;
+    if (!table.confusion) return `<tr><td class="name">${cell(name!)}</td>${values.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`;
+    const counts = values.map(Number);
+    const total = counts.reduce((s, v) => s + v, 0);
+    const cells = counts.map((v, p) => {
       const share = total === 0 ? 0 : v / total;
-      const hue = t === p ? '44,160,44' : '214,39,40';
-      return `<td style="background:rgba(${hue},${(share * 0.75).toFixed(3)})" title="${(share * 100).toFixed(1)}% of '${escapeHtml(metrics.labels[t]!)}'">${v}</td>`;
+      const hue = r === p ? '44,160,44' : '214,39,40';
+      return `<td style="background:rgba(${hue},${(share * 0.75).toFixed(3)})" title="${(share * 100).toFixed(1)}% of '${escapeHtml(String(name))}'">${v}</td>`;
     });
-    return `<tr><th class="name">${escapeHtml(metrics.labels[t]!)}</th>${cells.join('')}</tr>`;
+    return `<tr><th class="name">${escapeHtml(String(name))}</th>${cells.join('')}</tr>`;
   });
-  return `<table class="cm">${head}${rows.join('')}</table>`;
+  return `<table${table.confusion ? ' class="cm"' : ''}>${head}${rows.join('')}</table>`;
 }
 
 /** The page as a string. */
@@ -96,12 +86,10 @@ export function renderReport(input: ReportInput): string {
     { name: 'training loss', color: COLORS.train, points: series(log, 'loss') },
     { name: 'validation loss', color: COLORS.validation, points: series(log, 'eval_loss'), dots: true },
   ];
-  const metricSeries: ChartSeries[] = [
-    { name: 'accuracy', color: COLORS.accuracy, points: series(log, 'eval_accuracy'), dots: true },
-    { name: 'F1 (macro)', color: COLORS.f1, points: series(log, 'eval_f1_macro'), dots: true },
-    { name: 'precision (macro)', color: COLORS.precision, points: series(log, 'eval_precision_macro'), dots: true },
-    { name: 'recall (macro)', color: COLORS.recall, points: series(log, 'eval_recall_macro'), dots: true },
-  ];
+  const metricColors = [COLORS.accuracy, COLORS.f1, COLORS.precision, COLORS.recall, COLORS.lr];
+  const metricSeries: ChartSeries[] = (input.curves ?? []).map(([key, name], i) => ({
+    name, color: metricColors[i % metricColors.length]!, points: series(log, `eval_${key}`), dots: true,
+  }));
   const charts = [
     lineChart({ title: 'Loss: training vs validation', xLabel: 'step', series: lossSeries, ...withMarker }),
     lineChart({ title: 'Validation metrics', xLabel: 'step', series: metricSeries, ...withMarker }),
@@ -116,19 +104,17 @@ export function renderReport(input: ReportInput): string {
   }
   sections.push('<h2>Curves</h2>', `<div class="charts">${charts.join('')}</div>`);
   if (input.evaluation) {
-    const { metrics, loss, name } = input.evaluation;
-    sections.push(
-      `<h2>Final evaluation on ${escapeHtml(name)} (${metrics.count} examples)</h2>`, metricsTable(metrics, loss),
-      '<h2>Per class</h2>', perClassTable(metrics),
-      '<h2>Confusion matrix</h2>', confusionTable(metrics),
-    );
+    const { scores, tables, name, count } = input.evaluation;
+    sections.push(`<h2>Final evaluation on ${escapeHtml(name)} (${count} examples)</h2>`, scoresTable(scores));
+    for (const table of tables) sections.push(`<h2>${escapeHtml(table.title)}</h2>`, taskTable(table));
   } else {
     sections.push('<h2>Final evaluation</h2><p class="muted">No evaluation data was given.</p>');
   }
   if (input.classCounts && input.classCounts.length > 0) {
     const total = input.classCounts.reduce((s, c) => s + c.count, 0);
     const rows = input.classCounts.map((c) => `<tr><td class="name">${escapeHtml(c.label)}</td><td>${c.count}</td><td>${((100 * c.count) / Math.max(1, total)).toFixed(1)}%</td></tr>`);
-    sections.push('<h2>Training data by class</h2>', `<table><tr><th class="name">class</th><th>examples</th><th>share</th></tr>${rows.join('')}</table>`);
+    sections.push(`<h2>Training data by ${input.countsOf ?? 'class'}</h2>`,
+      `<table><tr><th class="name">${input.countsOf ?? 'class'}</th><th>${input.countsOf === 'tag' ? 'tokens' : 'examples'}</th><th>share</th></tr>${rows.join('')}</table>`);
   }
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>\n${sections.join('\n')}\n</body></html>\n`;

@@ -1,6 +1,6 @@
 // Public surface of the tokenizers layer: loading a model folder's tokenizer and building a word-level one.
 
-export type { EncodeOptions, Encoding, TextTokenizer } from './types.js';
+export type { EncodeOptions, Encoding, TextTokenizer, WordEncoding } from './types.js';
 export { loadTokenizer, TOKENIZER_FILES } from './load.js';
 export { buildWordLevelTokenizer, WORD_LEVEL_SPECIALS, type WordLevelOptions } from './word-level.js';
 export { JsonTokenizer } from './json-tokenizer.js';

@@ -3,14 +3,27 @@
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
-import { postProcess } from './post-process.js';
+import { postProcess, postProcessWords, specialTokenCount } from './post-process.js';
 import { TextPipeline } from './text-pipeline.js';
 import { modelMaxLengthOf, specialTokenContent, specialTokensMap, type TokenizerConfigJson } from './tokenizer-config.js';
-import type { TokenizerJson } from './tokenizer-json.js';
-import type { EncodeOptions, Encoding, TextTokenizer } from './types.js';
+import type { ComponentJson, TokenizerJson } from './tokenizer-json.js';
+import type { EncodeOptions, Encoding, TextTokenizer, WordEncoding } from './types.js';
 
 /** Token pieces tried, in order, for the padding id when neither file names a pad token. */
 const PAD_GUESSES = ['[PAD]', '<pad>', '<PAD>', '<|endoftext|>'];
+
+/**
+ * The pre-tokenizer with every ByteLevel step set to add a prefix space, or null when it already
+ * does (or has none): split words need it, as transformers requires `add_prefix_space=True` for them.
+ */
+function withPrefixSpace(config: ComponentJson | null): ComponentJson | null {
+  if (config === null) return null;
+  if (config.type === 'ByteLevel') return config['add_prefix_space'] === true ? null : { ...config, add_prefix_space: true };
+  if (config.type !== 'Sequence') return null;
+  const steps = config['pretokenizers'] as ComponentJson[];
+  const changed = steps.map(withPrefixSpace);
+  return changed.every((step) => step === null) ? null : { ...config, pretokenizers: steps.map((step, i) => changed[i] ?? step) };
+}
 
 function vocabularyOf(spec: TokenizerJson): Map<string, number> {
   const vocab = new Map<string, number>();
@@ -26,6 +39,8 @@ export class JsonTokenizer implements TextTokenizer {
   readonly vocabSize: number;
   readonly modelMaxLength?: number;
   private readonly pipeline: TextPipeline;
+  /** The pipeline of `encodeWords`, built on first use: `pipeline` unless a byte-level step needs its prefix space. */
+  private wordPipeline: TextPipeline | undefined;
   private readonly vocab: Map<string, number>;
   private readonly tokens: string[] = [];
 
@@ -78,6 +93,26 @@ export class JsonTokenizer implements TextTokenizer {
       addSpecialTokens: options.addSpecialTokens ?? true,
       source: this.source,
     });
+  }
+
+  encodeWords(words: readonly string[], options: EncodeOptions = {}): WordEncoding {
+    words.forEach((word, index) => {
+      if (typeof word !== 'string') throw new FinetuneError(`${this.source}: word ${index} is ${word === null ? 'null' : typeof word}, not a string`);
+    });
+    const maxLength = options.maxLength ?? this.modelMaxLength;
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    // Words past the limit are never tokenized; postProcessWords checks maxLength and cuts the last word.
+    const limit = maxLength === undefined ? undefined : Math.max(0, maxLength - (addSpecialTokens ? specialTokenCount(this.spec.post_processor, false) : 0));
+    const sequence = this.wordsPipeline().encodeWords(words, limit);
+    return postProcessWords(this.spec.post_processor, sequence, { maxLength, addSpecialTokens, source: this.source });
+  }
+
+  private wordsPipeline(): TextPipeline {
+    if (this.wordPipeline === undefined) {
+      const preTokenizer = withPrefixSpace(this.spec.pre_tokenizer);
+      this.wordPipeline = preTokenizer === null ? this.pipeline : new TextPipeline({ ...this.spec, pre_tokenizer: preTokenizer });
+    }
+    return this.wordPipeline;
   }
 
   encodeBatch(texts: readonly string[], pairs?: readonly string[], options: EncodeOptions = {}): Encoding[] {

@@ -1,12 +1,14 @@
 // Truncation and special tokens, done as tokenizers does them: truncate the bare sequences, then apply the template.
 
 import { FinetuneError } from '../errors.js';
-import type { Encoding } from './types.js';
+import type { Encoding, WordEncoding } from './types.js';
 
 /** A tokenized text before special tokens: ids with their token strings. */
 export interface TokenSequence {
   readonly ids: number[];
   readonly tokens: string[];
+  /** The index of the word each id comes from, for pre-split input. Default: null for every id. */
+  readonly wordIds?: (number | null)[];
 }
 
 /** A special token of a template: one or more ids inserted as a unit. */
@@ -57,14 +59,24 @@ interface Laid {
   ids: number[];
   tokens: string[];
   typeIds: number[];
+  /** null for the special tokens. */
+  wordIds: (number | null)[];
 }
 
-function pushRun(out: Laid, ids: readonly number[], tokens: readonly string[], typeId: number): void {
+const emptyLaid = (): Laid => ({ ids: [], tokens: [], typeIds: [], wordIds: [] });
+
+function pushRun(out: Laid, ids: readonly number[], tokens: readonly string[], typeId: number, wordIds?: readonly (number | null)[]): void {
   for (let i = 0; i < ids.length; i++) {
     out.ids.push(ids[i]!);
     out.tokens.push(tokens[i] ?? '');
     out.typeIds.push(typeId);
+    out.wordIds.push(wordIds?.[i] ?? null);
   }
+}
+
+/** pushRun for a whole sequence, word ids included. */
+function pushSequence(out: Laid, sequence: TokenSequence, typeId: number): void {
+  pushRun(out, sequence.ids, sequence.tokens, typeId, sequence.wordIds);
 }
 
 function applyTemplate(
@@ -73,7 +85,7 @@ function applyTemplate(
   b: TokenSequence | undefined,
   addSpecialTokens: boolean,
 ): Laid {
-  const out: Laid = { ids: [], tokens: [], typeIds: [] };
+  const out = emptyLaid();
   for (const piece of b === undefined ? processor.single : processor.pair) {
     if ('SpecialToken' in piece) {
       if (!addSpecialTokens) continue;
@@ -82,7 +94,7 @@ function applyTemplate(
       pushRun(out, special.ids, special.tokens, piece.SpecialToken.type_id);
     } else {
       const sequence = piece.Sequence.id === 'A' ? a : b;
-      if (sequence !== undefined) pushRun(out, sequence.ids, sequence.tokens, piece.Sequence.type_id);
+      if (sequence !== undefined) pushSequence(out, sequence, piece.Sequence.type_id);
     }
   }
   return out;
@@ -99,7 +111,7 @@ function applySpecialTokens(
   b: TokenSequence | undefined,
   addSpecialTokens: boolean,
 ): Laid {
-  const out: Laid = { ids: [], tokens: [], typeIds: [] };
+  const out = emptyLaid();
   switch (processor?.type) {
     case 'TemplateProcessing':
       return applyTemplate(processor, a, b, addSpecialTokens);
@@ -110,11 +122,13 @@ function applySpecialTokens(
       const [sepToken, sepId] = processor.sep;
       // RoBERTa writes `<s> A </s></s> B </s>` with every segment id 0; BERT `[CLS] A [SEP] B [SEP]` with B as 1.
       const pairType = processor.type === 'BertProcessing' ? 1 : 0;
-      pushRun(out, [clsId, ...a.ids, sepId], [clsToken, ...a.tokens, sepToken], 0);
+      pushRun(out, [clsId], [clsToken], 0);
+      pushSequence(out, a, 0);
+      pushRun(out, [sepId], [sepToken], 0);
       if (b !== undefined) {
-        const head = processor.type === 'RobertaProcessing' ? [sepId] : [];
-        const headTokens = processor.type === 'RobertaProcessing' ? [sepToken] : [];
-        pushRun(out, [...head, ...b.ids, sepId], [...headTokens, ...b.tokens, sepToken], pairType);
+        if (processor.type === 'RobertaProcessing') pushRun(out, [sepId], [sepToken], pairType);
+        pushSequence(out, b, pairType);
+        pushRun(out, [sepId], [sepToken], pairType);
       }
       return out;
     }
@@ -123,8 +137,8 @@ function applySpecialTokens(
       return applySpecialTokens(adding.at(-1) ?? null, a, b, addSpecialTokens);
     }
     default:
-      pushRun(out, a.ids, a.tokens, 0);
-      if (b !== undefined) pushRun(out, b.ids, b.tokens, 0);
+      pushSequence(out, a, 0);
+      if (b !== undefined) pushSequence(out, b, 0);
       return out;
   }
 }
@@ -137,7 +151,9 @@ export function specialTokenCount(processor: PostProcessorJson | null, isPair: b
 
 function truncated(sequence: TokenSequence, length: number): TokenSequence {
   if (sequence.ids.length <= length) return sequence;
-  return { ids: sequence.ids.slice(0, length), tokens: sequence.tokens.slice(0, length) };
+  const ids = sequence.ids.slice(0, length);
+  const tokens = sequence.tokens.slice(0, length);
+  return sequence.wordIds === undefined ? { ids, tokens } : { ids, tokens, wordIds: sequence.wordIds.slice(0, length) };
 }
 
 /**
@@ -172,13 +188,7 @@ export interface PostProcessOptions {
   readonly source: string;
 }
 
-/** Truncates (a, b), adds the special tokens and returns the finished encoding. */
-export function postProcess(
-  processor: PostProcessorJson | null,
-  a: TokenSequence,
-  b: TokenSequence | undefined,
-  options: PostProcessOptions,
-): Encoding {
+function layOut(processor: PostProcessorJson | null, a: TokenSequence, b: TokenSequence | undefined, options: PostProcessOptions): Laid {
   let first = a;
   let second = b;
   if (options.maxLength !== undefined) {
@@ -190,6 +200,34 @@ export function postProcess(
     }
     [first, second] = truncateLongestFirst(a, b, options.maxLength - added);
   }
-  const laid = applySpecialTokens(processor, first, second, options.addSpecialTokens);
+  return applySpecialTokens(processor, first, second, options.addSpecialTokens);
+}
+
+/** Truncates (a, b), adds the special tokens and returns the finished encoding. */
+export function postProcess(
+  processor: PostProcessorJson | null,
+  a: TokenSequence,
+  b: TokenSequence | undefined,
+  options: PostProcessOptions,
+): Encoding {
+  const laid = layOut(processor, a, b, options);
   return { ids: laid.ids, typeIds: laid.typeIds, attentionMask: laid.ids.map(() => 1), tokens: laid.tokens };
+}
+
+/** postProcess for pre-split words: `words.wordIds` must be set; the result says which word each id comes from. */
+export function postProcessWords(processor: PostProcessorJson | null, words: TokenSequence, options: PostProcessOptions): WordEncoding {
+  const laid = layOut(processor, words, undefined, options);
+  return {
+    ids: laid.ids,
+    typeIds: laid.typeIds,
+    attentionMask: laid.ids.map(() => 1),
+    tokens: laid.tokens,
+    wordIds: laid.wordIds,
+    wordsKept: countWords(laid.wordIds),
+  };
+}
+
+/** How many distinct words the ids come from. */
+export function countWords(wordIds: readonly (number | null)[]): number {
+  return new Set(wordIds.filter((id) => id !== null)).size;
 }

@@ -159,7 +159,25 @@ export function createPreTokenizer(config: ComponentJson | null): PreTokenizeFn 
     }
     case 'Sequence': {
       const steps = (config['pretokenizers'] as ComponentJson[]).map(createPreTokenizer).filter((p): p is PreTokenizeFn => p !== null);
-      return (text, options) => steps.reduce<string[]>((pieces, step) => step(pieces, options), Array.isArray(text) ? text : [text]);
+      return (text, options) => {
+        let pieces = Array.isArray(text) ? text : [text];
+        // Metaspace's "first" scheme prepends only to a piece at offset 0 of the input, as tokenizers
+        // checks: after a split only the first piece can be, and only when nothing before it was dropped.
+        let firstAtStart = (options?.section_index ?? 0) === 0;
+        for (const step of steps) {
+          const next: string[] = [];
+          let nextFirstAtStart = false;
+          pieces.forEach((piece, index) => {
+            const atStart = firstAtStart && index === 0;
+            const out = step(piece, { section_index: atStart ? 0 : 1 });
+            if (atStart) nextFirstAtStart = out.length > 0 && piece.startsWith(out[0]!);
+            next.push(...out);
+          });
+          pieces = next;
+          firstAtStart = nextFirstAtStart;
+        }
+        return pieces;
+      };
     }
     default: {
       const preTokenizer = libraryPreTokenizer(config);

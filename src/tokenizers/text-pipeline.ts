@@ -91,6 +91,25 @@ export class TextPipeline {
     return { ids, tokens };
   }
 
+  /**
+   * The ids of pre-split words without special tokens, each word run through the whole pipeline
+   * on its own as tokenizers does for pre-tokenized input; `wordIds` gives each id's word index.
+   * With `limit`, stops after the word that brings the count to `limit` or more.
+   */
+  encodeWords(words: readonly string[], limit?: number): TokenSequence & { wordIds: number[] } {
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const wordIds: number[] = [];
+    for (let index = 0; index < words.length; index++) {
+      if (limit !== undefined && ids.length >= limit) break;
+      const word = this.encode(words[index]!);
+      ids.push(...word.ids);
+      tokens.push(...word.tokens);
+      for (let i = 0; i < word.ids.length; i++) wordIds.push(index);
+    }
+    return { ids, tokens, wordIds };
+  }
+
   private tokenizeWord(word: string): WordTokens {
     const cached = this.wordCache.get(word);
     if (cached !== undefined) return cached;

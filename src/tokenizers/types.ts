@@ -11,6 +11,17 @@ export interface Encoding {
   readonly tokens?: string[];
 }
 
+/** The encoding of pre-split words (a sentence of a token-classification data set). */
+export interface WordEncoding extends Encoding {
+  /** Index of the word each id comes from; null for special tokens. */
+  readonly wordIds: readonly (number | null)[];
+  /**
+   * Words with at least one id kept after truncation. Words that give no ids at all (an empty
+   * string, only whitespace or characters the normalizer drops) are not counted.
+   */
+  readonly wordsKept: number;
+}
+
 /** Options of one `encode` call; the defaults are those of transformers' `tokenizer(text, truncation=True)`. */
 export interface EncodeOptions {
   /**
@@ -26,6 +37,15 @@ export interface EncodeOptions {
 export interface TextTokenizer {
   /** Encodes `text`, or the pair (`text`, `pair`) as one sequence with segment ids 0 and 1. */
   encode(text: string, pair?: string, options?: EncodeOptions): Encoding;
+  /**
+   * Encodes pre-split words as transformers' `tokenizer(words, is_split_into_words=True,
+   * truncation=True, max_length=...)` does: each word is tokenized on its own (a word holding
+   * spaces may give several pieces, all with its index), the ids are concatenated, cut on the right
+   * to `maxLength` with the special tokens, and the special tokens added. Byte-level BPE
+   * tokenizers give every word a leading space, as transformers' `add_prefix_space=True` does
+   * (which it needs for split words), whatever tokenizer.json says.
+   */
+  encodeWords(words: readonly string[], options?: EncodeOptions): WordEncoding;
   /** Encodes many texts (and their pairs, index for index) with the same options. */
   encodeBatch(texts: readonly string[], pairs?: readonly string[], options?: EncodeOptions): Encoding[];
   /** The id a batch pads with. */

@@ -189,4 +189,23 @@ describe('UseSentencePieceTokenizer', () => {
     assert.deepEqual(tiny.tokenize('abzzc'), [7, 0, 10]);
     assert.deepEqual(tiny.tokenize('c c'), [7, 10, 7, 10]);
   });
+
+  it('encodes split words each alone, concatenated, with word ids and truncation at maxLength', () => {
+    const words = ['Hello', 'world!', '', 'naïve café'];
+    const got = tokenizer.encodeWords(words);
+    const expected = words.flatMap((word, index) => tokenizer.tokenize(word).map((id) => [id, index] as const));
+    assert.deepEqual(got.ids, expected.map(([id]) => id));
+    assert.deepEqual(got.wordIds, expected.map(([, index]) => index));
+    assert.equal(got.wordsKept, 3);
+    assert.deepEqual(got.typeIds, got.ids.map(() => 0));
+    assert.deepEqual(got.tokens, got.ids.map((id) => tokenizer.idToToken(id)));
+    // Single words of plain text tokenize as the space-joined text does.
+    assert.deepEqual(tokenizer.encodeWords(['the', 'quick', 'fox']).ids, tokenizer.encode('the quick fox').ids);
+    const cut = tokenizer.encodeWords(words, { maxLength: 3 });
+    assert.deepEqual(cut.ids, got.ids.slice(0, 3));
+    assert.deepEqual(cut.wordIds, got.wordIds.slice(0, 3));
+    assert.equal(cut.wordsKept, new Set(got.wordIds.slice(0, 3)).size);
+    assert.throws(() => tokenizer.encodeWords(words, { maxLength: 0 }), /maxLength must be a positive integer, got 0/);
+    assert.throws(() => tokenizer.encodeWords(['a', undefined as unknown as string]), /word 1 is undefined, not a string/);
+  });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { readJsonFile } from '../io/json-file.js';
-import type { EncodeOptions, Encoding, TextTokenizer } from './types.js';
+import { countWords } from './post-process.js';
+import type { EncodeOptions, Encoding, TextTokenizer, WordEncoding } from './types.js';
 
 /** The [piece, score] list of vocab.json; the index is the id. */
 export type UseVocabulary = ReadonlyArray<readonly [string, number | null]>;
@@ -190,6 +191,36 @@ export class UseSentencePieceTokenizer implements TextTokenizer {
       typeIds: ids.map((_, i) => (i < first.length ? 0 : 1)),
       attentionMask: ids.map(() => 1),
       tokens: ids.map((id) => this.pieces[id]!),
+    };
+  }
+
+  /**
+   * Ids of pre-split words: each word tokenized alone (so each starts a new piece with U+2581, as
+   * the words of a space-joined text would), concatenated and cut to `maxLength` (default
+   * `modelMaxLength`). There are no special tokens, so every id has a word index.
+   */
+  encodeWords(words: readonly string[], options: EncodeOptions = {}): WordEncoding {
+    const maxLength = options.maxLength ?? this.modelMaxLength;
+    checkMaxLength(maxLength, 'maxLength');
+    const ids: number[] = [];
+    const wordIds: number[] = [];
+    for (let index = 0; index < words.length && ids.length < maxLength; index++) {
+      const word = words[index];
+      if (typeof word !== 'string') throw new FinetuneError(`word ${index} is ${word === null ? 'null' : typeof word}, not a string`);
+      for (const id of this.tokenize(word)) {
+        ids.push(id);
+        wordIds.push(index);
+      }
+    }
+    ids.length = Math.min(ids.length, maxLength);
+    wordIds.length = ids.length;
+    return {
+      ids,
+      typeIds: ids.map(() => 0),
+      attentionMask: ids.map(() => 1),
+      tokens: ids.map((id) => this.pieces[id]!),
+      wordIds,
+      wordsKept: countWords(wordIds),
     };
   }
 

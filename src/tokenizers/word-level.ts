@@ -44,6 +44,8 @@ function checkCount(name: string, value: number, min: number): void {
  * lowercasing with accent stripping) and pre-tokenizer (whitespace and punctuation), then the
  * most frequent words, ties in code-point order, as tokenizers' WordLevelTrainer picks them.
  * Encodes `[CLS] A [SEP]` and `[CLS] A [SEP] B [SEP]` with segment ids 0/1; pads with [PAD] = 0.
+ * `encodeWords` runs each word through the same normalizer and pre-tokenizer on its own and
+ * concatenates the ids (a word such as "don't" gives several ids, all with its index).
  */
 export function buildWordLevelTokenizer(texts: readonly string[], options: WordLevelOptions = {}): TextTokenizer {
   const vocabSize = options.vocabSize ?? 30000;

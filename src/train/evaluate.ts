@@ -1,38 +1,24 @@
-// Evaluation: loss, predictions and metrics of a classifier on an encoded data set (or on cached base features).
-import type { SequenceClassifier } from '../models/types.js';
+// Evaluation: a task's loss and streamed metrics of a model on an encoded data set (or on cached base features).
+import type { TaskModel } from '../models/types.js';
+import type { EncodedInputs, Task, TaskEvaluation } from '../tasks/task.js';
 import { noGrad } from '../tensor/autograd.js';
-import { crossEntropy, type CrossEntropyOptions } from '../tensor/ops/losses.js';
 import { Tensor } from '../tensor/tensor.js';
-import { collate, evalBatchPlan, exampleLengths, type EncodedDataset } from './collate.js';
-import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { evalBatchPlan } from './batch-plan.js';
 
-/** Base outputs computed once per example: features [N, dim] in example order. */
+/** Base outputs computed once per example: features [N, dim] in example order (sequence heads). */
 export interface FeatureCache {
   readonly data: Float32Array;
   readonly dim: number;
 }
 
-export interface EvaluationResult {
-  /** Mean loss per example (weighted as the training loss is). */
-  readonly loss: number;
-  /** Logits [N, C] in example order. */
-  readonly logits: Float32Array;
-  readonly predictions: Int32Array;
-  readonly metrics: ClassificationMetrics;
-}
-
 export interface EvaluateOptions {
   readonly batchSize: number;
-  /** Class names in id order. */
-  readonly labels: readonly string[];
-  /** The training loss's options (class weights, label smoothing), so train and validation loss compare. */
-  readonly loss?: Omit<CrossEntropyOptions, 'reduction'>;
   /** Use these features instead of running the base. */
   readonly features?: FeatureCache;
 }
 
 /** Runs `fn` with the model in evaluation mode, then restores the mode it had. */
-export function inEvalMode<T>(model: SequenceClassifier, fn: () => T): T {
+export function inEvalMode<T>(model: TaskModel, fn: () => T): T {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -50,15 +36,15 @@ export function gatherFeatures(cache: FeatureCache, indices: readonly number[]):
 }
 
 /** Runs the base once over every example (evaluation mode, no dropout): the features the head trains on when the base is frozen. */
-export function computeFeatures(model: SequenceClassifier, data: EncodedDataset, batchSize: number): FeatureCache {
+export function computeFeatures<D extends EncodedInputs>(model: TaskModel, task: Task<D, unknown>, data: D, batchSize: number): FeatureCache {
   return inEvalMode(model, () => {
     let cache: Float32Array | null = null;
     let dim = 0;
-    for (const indices of evalBatchPlan(exampleLengths(data), batchSize)) {
-      const features = model.features(collate(data, indices).inputs);
+    for (const indices of evalBatchPlan(task.lengths(data), batchSize)) {
+      const features = model.features(task.collate(data, indices).inputs);
       if (cache === null) {
         dim = features.shape[1]!;
-        cache = new Float32Array(data.labels.length * dim);
+        cache = new Float32Array(task.size(data) * dim);
       }
       const values = features.f32();
       indices.forEach((index, row) => cache!.set(values.subarray(row * dim, (row + 1) * dim), index * dim));
@@ -67,29 +53,20 @@ export function computeFeatures(model: SequenceClassifier, data: EncodedDataset,
   });
 }
 
-/** Evaluates `model` on `data`: loss, logits, predictions and classification metrics. */
-export function evaluateModel(model: SequenceClassifier, data: EncodedDataset, options: EvaluateOptions): EvaluationResult {
-  const n = data.labels.length;
-  const classes = options.labels.length;
-  const logits = new Float32Array(n * classes);
-  const weights = options.loss?.classWeights?.f32() ?? null;
+/** Evaluates `model` on `data` for `task`: the mean loss (weighted as the training loss is) and the task's metrics, streamed batch by batch. */
+export function evaluateModel<D extends EncodedInputs, M>(model: TaskModel, task: Task<D, M>, data: D, options: EvaluateOptions): TaskEvaluation<M> {
+  const stream = task.metrics();
   let lossSum = 0;
   let weightSum = 0;
   inEvalMode(model, () => {
-    for (const indices of evalBatchPlan(exampleLengths(data), options.batchSize)) {
-      const batch = collate(data, indices);
-      const out = options.features ? model.classify(gatherFeatures(options.features, indices)) : model.forward(batch.inputs);
-      const values = out.f32();
-      indices.forEach((index, row) => logits.set(values.subarray(row * classes, (row + 1) * classes), index * classes));
-      lossSum += crossEntropy(out, batch.labels, { ...options.loss, reduction: 'sum' }).item();
-      for (const label of batch.labels.i32()) weightSum += weights ? weights[label]! : 1;
+    for (const indices of evalBatchPlan(task.lengths(data), options.batchSize)) {
+      const batch = task.collate(data, indices);
+      const logits = options.features ? model.classify(gatherFeatures(options.features, indices)) : model.forward(batch.inputs);
+      const [sum, weight] = task.evalLoss(logits, batch);
+      lossSum += sum;
+      weightSum += weight;
+      stream.add(logits, batch);
     }
   });
-  const predictions = argmaxRows(logits, n, classes);
-  return {
-    loss: weightSum > 0 ? lossSum / weightSum : NaN,
-    logits,
-    predictions,
-    metrics: classificationMetrics(predictions, data.labels, options.labels),
-  };
+  return { loss: weightSum > 0 ? lossSum / weightSum : NaN, count: task.size(data), metrics: stream.result() };
 }

@@ -12,16 +12,9 @@ export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stop
 export { ProgressCallback, formatDuration, type ProgressOptions } from './callbacks/progress.js';
 export { OverfittingMonitor } from './callbacks/overfitting.js';
 export { streamOutput, type TextStream } from './callbacks/terminal-output.js';
-export {
-  classificationMetrics, scalarMetrics, metricValue, greaterIsBetter, isImprovement, normalizeMetricName, argmaxRows, METRIC_NAMES,
-  type ClassificationMetrics, type ClassMetrics, type MetricName,
-} from './metrics.js';
-export { evaluateModel, computeFeatures, gatherFeatures, inEvalMode, type EvaluationResult, type EvaluateOptions, type FeatureCache } from './evaluate.js';
-export { evalResultsJson, formatEvaluation, type EvalResultsJson } from './eval-results.js';
-export {
-  encodeDataset, collate, trainBatchPlan, evalBatchPlan, exampleLengths, epochSeed,
-  type EncodedDataset, type EncodeDatasetOptions, type Batch,
-} from './collate.js';
+export { evaluateModel, computeFeatures, gatherFeatures, inEvalMode, type EvaluateOptions, type FeatureCache } from './evaluate.js';
+export { evalResultsJson, evalScalars, type EvalResultsJson } from './eval-results.js';
+export { trainBatchPlan, evalBatchPlan, epochSeed } from './batch-plan.js';
 export {
   saveCheckpoint, loadCheckpoint, loadModelWeights, listCheckpoints, checkpointPath, rotateCheckpoints, removeStaleTemporaries,
   CHECKPOINTS_FOLDER, type CheckpointParts,

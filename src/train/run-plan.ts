@@ -1,7 +1,6 @@
 // The numbers a training run derives from its arguments and data: steps per epoch, total steps, schedule, logging, class weights.
 import { FinetuneError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { EncodedDataset } from './collate.js';
 import { warmupStepsFor, type ScheduleConfig } from './schedule.js';
 import type { ClassWeightsOption, TrainingArguments } from './training-args.js';
 
@@ -38,7 +37,7 @@ export function planRun(args: TrainingArguments, trainExamples: number): RunPlan
  * The class-weight tensor [C] of the loss: 'balanced' gives n / (C * count_c) (scikit-learn's
  * formula, so the classes weigh equally in total); explicit weights must number C.
  */
-export function classWeightTensor(option: ClassWeightsOption | undefined, data: EncodedDataset, labels: readonly string[]): Tensor | undefined {
+export function classWeightTensor(option: ClassWeightsOption | undefined, trainLabels: Int32Array, labels: readonly string[]): Tensor | undefined {
   if (option === undefined) return undefined;
   const c = labels.length;
   if (option !== 'balanced') {
@@ -46,7 +45,7 @@ export function classWeightTensor(option: ClassWeightsOption | undefined, data: 
     return new Tensor(Float32Array.from(option), [c]);
   }
   const counts = new Array<number>(c).fill(0);
-  for (const label of data.labels) counts[label]!++;
-  const n = data.labels.length;
+  for (const label of trainLabels) counts[label]!++;
+  const n = trainLabels.length;
   return new Tensor(Float32Array.from(counts, (count) => (count === 0 ? 0 : n / (c * count))), [c]);
 }

@@ -55,7 +55,7 @@ describe('planRun', () => {
 });
 
 describe('classWeightTensor', () => {
-  const data = { inputIds: [], typeIds: null, labels: Int32Array.of(0, 0, 0, 1), padId: 0 };
+  const data = Int32Array.of(0, 0, 0, 1);
   it("gives 'balanced' weights n / (classes * count) and checks explicit ones", () => {
     assert.deepEqual([...classWeightTensor('balanced', data, ['a', 'b'])!.data], [Math.fround(4 / 6), 2]);
     assert.deepEqual([...classWeightTensor([1, 3], data, ['a', 'b'])!.data], [1, 3]);

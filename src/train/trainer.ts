@@ -1,32 +1,33 @@
 // The Trainer: the training loop, evaluation, checkpoints and resume; callbacks read its saveable state and steer it.
 import { join, relative } from 'node:path';
 import { FinetuneError } from '../errors.js';
-import type { SequenceClassifier } from '../models/types.js';
-import { crossEntropy, type CrossEntropyOptions } from '../tensor/ops/losses.js';
+import type { TaskModel } from '../models/types.js';
+import { normalizeMetricName, isImprovement } from '../tasks/metric-names.js';
+import type { EncodedInputs, Task, TaskBatch, TaskEvaluation } from '../tasks/task.js';
 import { defaultRandom, Random } from '../tensor/random.js';
 import type { CallbackContext, Evaluation, StepInfo, TrainerCallback, TrainerControl, TrainerOutput } from './callbacks/callback.js';
 import { checkpointPath, listCheckpoints, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './checkpoint.js';
 import { prepareCheckpointFolder, restoreBestWeights } from './checkpoint-housekeeping.js';
-import { collate, trainBatchPlan, type EncodedDataset } from './collate.js';
-import { computeFeatures, evaluateModel, gatherFeatures, type EvaluationResult, type FeatureCache } from './evaluate.js';
-import { isImprovement, scalarMetrics } from './metrics.js';
+import { trainBatchPlan } from './batch-plan.js';
+import { evalScalars } from './eval-results.js';
+import { computeFeatures, evaluateModel, gatherFeatures, type FeatureCache } from './evaluate.js';
 import { AdamW } from './optim/adamw.js';
 import { clipGradNorm } from './optim/grad-clip.js';
 import { weightDecayGroups } from './param-groups.js';
-import { classWeightTensor, planRun, type RunPlan } from './run-plan.js';
+import { planRun, type RunPlan } from './run-plan.js';
 import { lrAt } from './schedule.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
 import { recycleBuffers } from '../tensor/memory.js';
 
-export interface TrainerOptions {
-  readonly model: SequenceClassifier;
+export interface TrainerOptions<D extends EncodedInputs = EncodedInputs, M = unknown> {
+  readonly model: TaskModel;
+  /** What is learnt: batches, loss and metrics (its labels are the model's outputs). */
+  readonly task: Task<D, M>;
   readonly args: TrainingOptions;
-  readonly trainData: EncodedDataset;
+  readonly trainData: D;
   /** Evaluated at `evalEvery`; needed by early stopping and best-checkpoint selection. */
-  readonly evalData?: EncodedDataset;
-  /** Class names in id order (the model's numLabels). */
-  readonly labels: readonly string[];
+  readonly evalData?: D;
   readonly callbacks?: readonly TrainerCallback[];
   /** Where the trainer's own notices go (default: none). */
   readonly output?: TrainerOutput;
@@ -48,47 +49,58 @@ export interface TrainResult {
 
 const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
 
-export class Trainer {
-  readonly model: SequenceClassifier;
+export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
+  readonly model: TaskModel;
+  readonly task: Task<D, M>;
   readonly args: TrainingArguments;
   readonly plan: RunPlan;
   readonly optimizer: AdamW;
   state = new TrainerState();
-  private readonly trainData: EncodedDataset;
-  private readonly evalData: EncodedDataset | undefined;
-  private readonly labels: readonly string[];
+  private readonly trainData: D;
+  private readonly evalData: D | undefined;
   private readonly callbacks: readonly TrainerCallback[];
   private readonly output: TrainerOutput;
-  private readonly lossOptions: CrossEntropyOptions;
   private readonly useFeatureCache: boolean;
   private trainFeatures: FeatureCache | undefined;
   private evalFeatures: FeatureCache | undefined;
   private readonly control: TrainerControl = { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false };
 
-  constructor(options: TrainerOptions) {
+  constructor(options: TrainerOptions<D, M>) {
     this.model = options.model;
+    this.task = options.task;
     this.args = resolveTrainingArguments(options.args);
     this.trainData = options.trainData;
     this.evalData = options.evalData;
-    this.labels = options.labels;
     this.callbacks = options.callbacks ?? [];
     this.output = options.output ?? NO_OUTPUT;
-    if (this.labels.length !== this.model.numLabels) {
-      throw new FinetuneError(`the model has ${this.model.numLabels} labels, the data ${this.labels.length} (${this.labels.join(', ')})`);
+    const { task, model } = this;
+    if (task.labels.length !== model.numLabels) {
+      throw new FinetuneError(`the model has ${model.numLabels} outputs, the ${task.name} task ${task.labels.length} (${task.labels.join(', ')})`);
     }
+    if (task.headKind !== model.head.kind) {
+      throw new FinetuneError(`the ${task.name} task needs a ${task.headKind} head; the model has a ${model.head.kind} head (${model.architecture})`);
+    }
+    // The metric's name is settled against the task's own ('f1' is token classification's entity F1, else macro F1).
+    const metric = normalizeMetricName(this.args.metricForBest, ['loss', ...task.metricNames]);
+    if (metric === undefined) {
+      throw new FinetuneError(`metric for best '${this.args.metricForBest}': the ${task.name} task reports ${['loss', ...task.metricNames].join(', ')}`);
+    }
+    this.args = { ...this.args, metricForBest: metric };
     const needsEval = this.callbacks.find((c) => c.requiresEvaluation);
     if (needsEval && !this.evalData) {
       throw new FinetuneError(`${needsEval.name === 'EarlyStopping' ? 'early stopping' : needsEval.name} needs evaluation data: give evaluation data or a validation split`);
     }
-    this.plan = planRun(this.args, this.trainData.labels.length);
-    const weights = classWeightTensor(this.args.classWeights, this.trainData, this.labels);
-    this.lossOptions = { labelSmoothing: this.args.labelSmoothing, ...(weights ? { classWeights: weights } : {}) };
+    this.plan = planRun(this.args, task.size(this.trainData));
     const groups = weightDecayGroups(this.model, this.args.weightDecay);
     if (groups.every((g) => g.params.length === 0)) throw new FinetuneError('nothing to train: every parameter of the model is frozen');
     this.optimizer = new AdamW(groups, { lr: this.args.learningRate, betas: [...this.args.adamBetas] as [number, number], eps: this.args.adamEpsilon, weightDecay: this.args.weightDecay });
-    this.useFeatureCache = this.args.cacheFeatures === 'auto' ? this.onlyHeadTrains() : this.args.cacheFeatures;
-    if (this.useFeatureCache && !this.onlyHeadTrains()) {
-      throw new FinetuneError('cacheFeatures needs a frozen base: parameters outside the head are trainable');
+    // Token heads read [B, T, H] features whose T changes per batch: their base runs every step instead.
+    const cacheable = model.head.kind === 'sequence-classification' && this.onlyHeadTrains();
+    this.useFeatureCache = this.args.cacheFeatures === 'auto' ? cacheable : this.args.cacheFeatures;
+    if (this.useFeatureCache && !cacheable) {
+      throw new FinetuneError(model.head.kind === 'sequence-classification'
+        ? 'cacheFeatures needs a frozen base: parameters outside the head are trainable'
+        : 'cacheFeatures works for sequence heads only; a token head reads every token of the base');
     }
   }
 
@@ -150,8 +162,8 @@ export class Trainer {
     this.state.maxSteps = plan.maxSteps;
     prepareCheckpointFolder(args.outputDir, this.state, this.output);
     if (this.useFeatureCache) {
-      this.trainFeatures = computeFeatures(this.model, this.trainData, args.evalBatchSize);
-      if (this.evalData) this.evalFeatures = computeFeatures(this.model, this.evalData, args.evalBatchSize);
+      this.trainFeatures = computeFeatures(this.model, this.task, this.trainData, args.evalBatchSize);
+      if (this.evalData) this.evalFeatures = computeFeatures(this.model, this.task, this.evalData, args.evalBatchSize);
     }
     const startStep = this.state.globalStep;
     this.model.train();
@@ -184,7 +196,7 @@ export class Trainer {
 
   private async runEpoch(): Promise<void> {
     const { args, state } = this;
-    const batches = trainBatchPlan(this.trainData, args.batchSize, args.seed, state.epochIndex, args.groupByLength);
+    const batches = trainBatchPlan(this.task.lengths(this.trainData), args.batchSize, args.seed, state.epochIndex, args.groupByLength);
     const groups: number[][][] = [];
     for (let i = 0; i < batches.length; i += args.gradAccumSteps) groups.push(batches.slice(i, i + args.gradAccumSteps));
     if (state.stepsInEpoch >= groups.length) state.stepsInEpoch = 0;
@@ -232,18 +244,21 @@ export class Trainer {
   private accumulateAndUpdate(group: readonly number[][]): StepInfo {
     const learningRate = lrAt(this.plan.schedule, this.state.globalStep);
     this.optimizer.lr = learningRate;
-    const examples = group.reduce((s, b) => s + b.length, 0);
+    // The step's loss is the mean over every item (example or labelled token) of its batches, so each
+    // batch's mean is weighted by its share of the items, not averaged as a mean of means.
+    const batches: TaskBatch[] = group.map((indices) => this.task.collate(this.trainData, indices));
+    const items = batches.reduce((s, b) => s + b.items, 0);
     let loss = 0;
     let tokens = 0;
-    for (const indices of group) {
-      const batch = collate(this.trainData, indices);
-      const logits = this.trainFeatures ? this.model.classify(gatherFeatures(this.trainFeatures, indices)) : this.model.forward(batch.inputs);
-      const batchLoss = crossEntropy(logits, batch.labels, this.lossOptions);
+    for (const batch of batches) {
+      tokens += batch.tokens;
+      if (batch.items === 0) continue;
+      const logits = this.trainFeatures ? this.model.classify(gatherFeatures(this.trainFeatures, batch.indices)) : this.model.forward(batch.inputs);
+      const batchLoss = this.task.loss(logits, batch);
       const value = batchLoss.item();
       if (!Number.isFinite(value)) this.diverged('loss', value, learningRate);
-      batchLoss.mul(indices.length / examples).backward();
-      loss += (value * indices.length) / examples;
-      tokens += batch.tokens;
+      batchLoss.mul(batch.items / items).backward();
+      loss += (value * batch.items) / items;
     }
     const trainable = this.optimizer.allParams();
     const gradNorm = clipGradNorm(trainable, this.args.maxGradNorm);
@@ -279,7 +294,7 @@ export class Trainer {
   /** Evaluates on the evaluation data, logs it, updates the best metric and tells the callbacks. */
   private evaluateAndTrack(): void {
     const result = this.evaluate();
-    const metrics = scalarMetrics(result.metrics, result.loss);
+    const metrics = evalScalars(this.task, result);
     const [sum, count] = this.state.lossSinceEval;
     const trainLoss = count > 0 ? sum / count : NaN;
     this.state.lossSinceEval = [0, 0];
@@ -291,7 +306,7 @@ export class Trainer {
       this.state.bestGlobalStep = this.state.globalStep;
       this.state.bestModelCheckpoint = relative(this.args.outputDir, checkpointPath(this.args.outputDir, this.state.globalStep));
     }
-    const evaluation: Evaluation = { metrics, classification: result.metrics, trainLoss };
+    const evaluation: Evaluation = { metrics, details: result.metrics, trainLoss };
     this.emit('onEvaluate', evaluation);
   }
 
@@ -309,13 +324,11 @@ export class Trainer {
   }
 
   /** Evaluates the model on `data` (default: the evaluation data). */
-  evaluate(data?: EncodedDataset): EvaluationResult {
+  evaluate(data?: D): TaskEvaluation<M> {
     const target = data ?? this.evalData;
     if (!target) throw new FinetuneError('evaluate: no evaluation data');
     const features = target === this.evalData ? this.evalFeatures : undefined;
-    return evaluateModel(this.model, target, {
-      batchSize: this.args.evalBatchSize, labels: this.labels, loss: this.lossOptions, ...(features ? { features } : {}),
-    });
+    return evaluateModel(this.model, this.task, target, { batchSize: this.args.evalBatchSize, ...(features ? { features } : {}) });
   }
 }
 

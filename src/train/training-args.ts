@@ -1,6 +1,6 @@
 // TrainingArguments: the training loop's settings with their defaults, validated once; saved as training_args.json.
 import { FinetuneError } from '../errors.js';
-import { METRIC_NAMES, normalizeMetricName } from './metrics.js';
+import { METRIC_NAMES, normalizeMetricName } from '../tasks/metric-names.js';
 
 export type SchedulerName = 'linear' | 'cosine' | 'constant';
 export const SCHEDULER_NAMES: readonly SchedulerName[] = ['linear', 'cosine', 'constant'];

@@ -1,4 +1,4 @@
-// Every vision op (conv2d, batchNorm2d, pooling, activations) and its input gradients against PyTorch's golden values.
+// Every vision op (conv2d, batchNorm2d, pooling, activations incl. swiglu.ts's silu) and its input gradients against PyTorch's golden values.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, it } from 'node:test';
@@ -8,7 +8,8 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { batchNorm2d } from '../../src/tensor/ops/batch-norm.js';
 import { conv2d } from '../../src/tensor/ops/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../src/tensor/ops/pooling.js';
-import { hardsigmoid, hardswish, relu6, silu } from '../../src/tensor/ops/vision-activations.js';
+import { silu } from '../../src/tensor/ops/swiglu.js';
+import { hardsigmoid, hardswish, relu6 } from '../../src/tensor/ops/vision-activations.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 const dir = new URL('../../../test/golden/engine/', import.meta.url);

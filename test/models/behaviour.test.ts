@@ -6,7 +6,7 @@ import { FinetuneError } from '../../src/errors.js';
 import type { BertForSequenceClassification } from '../../src/models/bert/model.js';
 import type { DistilBertForSequenceClassification } from '../../src/models/distilbert/model.js';
 import { batchInputs } from '../../src/models/inputs.js';
-import { createSequenceClassifier, loadSequenceClassifier } from '../../src/models/load.js';
+import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
 import type { ModelInputs } from '../../src/models/types.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -25,7 +25,7 @@ function row(inputs: ModelInputs, i: number): ModelInputs {
 describe('model behaviour', () => {
   for (const arch of ['bert', 'distilbert', 'roberta', 'xlm-roberta']) {
     it(`${arch}: a padded batch of mixed lengths gives each text's own logits; dropout acts only in training`, async () => {
-      const { model, tokenizer } = await loadSequenceClassifier(goldenDir(arch));
+      const { model, tokenizer } = await loadTaskModel(goldenDir(arch));
       const inputs = batchInputs(tokenizer!.encodeBatch(TEXTS, ['short', 'a longer second text of the pair', ''], { maxLength: 24 }), tokenizer!.padId);
       const batch = model.forward(inputs);
       TEXTS.forEach((_, i) => {
@@ -48,25 +48,25 @@ describe('model behaviour', () => {
 
   it('dropout rates come from the config: all zero makes training mode deterministic', async () => {
     const config = { ...bertConfig(), hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
-    const model = createSequenceClassifier(config).train();
+    const model = createTaskModel(config).train();
     const inputs = { inputIds: Tensor.from([[2, 7, 9, 3]], undefined, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 4], { dtype: 'int32' }) };
     assert.equal(maxAbsDiff(model.forward(inputs), model.forward(inputs)), 0);
-    const distil = createSequenceClassifier({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0.5 }).train();
+    const distil = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0.5 }).train();
     // Eight features at p = 0.5: two masks can agree on the surviving features by chance, so draw a few.
     const first = distil.forward(inputs);
     assert.ok([0, 1, 2, 3].some(() => maxAbsDiff(distil.forward(inputs), first) > 0), 'seq_classif_dropout applies to the head');
   });
 
   it('hidden_act is honoured', async () => {
-    const { model: gelu } = await loadSequenceClassifier(goldenDir('bert'));
-    const relu = createSequenceClassifier({ ...bertConfig(), hidden_act: 'relu' }, {}) as BertForSequenceClassification;
+    const { model: gelu } = await loadTaskModel(goldenDir('bert'));
+    const relu = createTaskModel({ ...bertConfig(), hidden_act: 'relu' }, {}) as BertForSequenceClassification;
     relu.loadStateDict(gelu.stateDict());
     const x = Tensor.randn([2, 3, 32]);
     const layer = relu.bert.encoder.layer[0]!;
     assert.deepEqual(layer.intermediate.forward(x).toArray(), layer.intermediate.dense.forward(x).relu().toArray());
     const inputs = { inputIds: Tensor.from([[2, 40, 41, 3]], undefined, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 4], { dtype: 'int32' }) };
     assert.ok(maxAbsDiff(relu.forward(inputs), gelu.forward(inputs)) > 1e-3);
-    const distil = createSequenceClassifier({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, activation: 'relu' }) as DistilBertForSequenceClassification;
+    const distil = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, activation: 'relu' }) as DistilBertForSequenceClassification;
     const block = distil.distilbert.transformer.layer[0]!;
     const y = Tensor.randn([1, 2, 8]);
     assert.deepEqual(block.ffn.forward(y).toArray(), block.ffn.lin2.forward(block.ffn.lin1.forward(y).relu()).toArray());
@@ -74,7 +74,7 @@ describe('model behaviour', () => {
 
   it('new weights are drawn as transformers draws them: normal(0, initializer_range), zero biases, unit LayerNorms', () => {
     manualSeed(7);
-    const model = createSequenceClassifier({ ...bertConfig(), hidden_size: 256, num_attention_heads: 4, initializer_range: 0.05 }, { numLabels: 64 }) as BertForSequenceClassification;
+    const model = createTaskModel({ ...bertConfig(), hidden_size: 256, num_attention_heads: 4, initializer_range: 0.05 }, { numLabels: 64 }) as BertForSequenceClassification;
     const w = model.classifier.weight.toArray();
     const mean = w.reduce((a, b) => a + b, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
@@ -87,7 +87,7 @@ describe('model behaviour', () => {
   });
 
   it('DistilBERT with sinusoidal_pos_embds starts from transformers\' sinusoid table', () => {
-    const model = createSequenceClassifier({ model_type: 'distilbert', vocab_size: 20, dim: 6, n_layers: 1, n_heads: 2, hidden_dim: 10, max_position_embeddings: 4, sinusoidal_pos_embds: true }) as DistilBertForSequenceClassification;
+    const model = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 6, n_layers: 1, n_heads: 2, hidden_dim: 10, max_position_embeddings: 4, sinusoidal_pos_embds: true }) as DistilBertForSequenceClassification;
     const table = model.distilbert.embeddings.position_embeddings.weight.toArray();
     const pos = 3;
     const j = 3;
@@ -96,7 +96,7 @@ describe('model behaviour', () => {
   });
 
   it('an input longer than the position table fails with one line', async () => {
-    const { model } = await loadSequenceClassifier(goldenDir('roberta'));
+    const { model } = await loadTaskModel(goldenDir('roberta'));
     const long = { inputIds: Tensor.full([1, 63], 5, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 63], { dtype: 'int32' }) };
     assert.throws(() => model.forward(long), (e: Error) => e instanceof FinetuneError && /input of 63 tokens is longer than the model takes \(62, from max_position_embeddings 64\)/.test(e.message));
     const fits = { inputIds: Tensor.full([1, 62], 5, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 62], { dtype: 'int32' }) };
@@ -104,7 +104,7 @@ describe('model behaviour', () => {
   });
 
   it('RoBERTa with one token type ignores segment ids, as its tokenizer returns none', async () => {
-    const { model } = await loadSequenceClassifier(goldenDir('roberta'));
+    const { model } = await loadTaskModel(goldenDir('roberta'));
     const ids = Tensor.from([[0, 40, 2, 2, 41, 2]], undefined, { dtype: 'int32' });
     const mask = Tensor.ones([1, 6], { dtype: 'int32' });
     const types = Tensor.from([[0, 0, 0, 1, 1, 1]], undefined, { dtype: 'int32' });

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { FinetuneError } from '../../src/errors.js';
 import type { RawTensor } from '../../src/io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { goldenDir } from './support.js';
 
 const MALICIOUS_PICKLE = fileURLToPath(new URL('../../../test/fixtures/io/malicious.bin', import.meta.url));
@@ -30,7 +30,7 @@ function folder(files: Record<string, Uint8Array | string>, config: (c: Record<s
 
 async function expectError(dir: string, pattern: RegExp): Promise<string> {
   try {
-    await loadSequenceClassifier(dir);
+    await loadTaskModel(dir);
   } catch (error) {
     assert.ok(error instanceof FinetuneError, `not a FinetuneError: ${String(error)}`);
     assert.ok(!error.message.includes('\n'), `more than one line: ${error.message}`);

@@ -1,7 +1,7 @@
 // Each architecture against the real transformers: logits, hidden states and every gradient of the loss.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { BertForSequenceClassification } from '../../src/models/bert/model.js';
 import { DistilBertForSequenceClassification } from '../../src/models/distilbert/model.js';
 import { RobertaForSequenceClassification } from '../../src/models/roberta/model.js';
@@ -28,7 +28,7 @@ for (const arch of ARCHS) {
     const json = expectedJson(arch) as { param_names: string[]; has_grads: boolean; model_class: string };
 
     it('has transformers\' parameter names and class', async () => {
-      const { model, warnings } = await loadSequenceClassifier(goldenDir(arch));
+      const { model, warnings } = await loadTaskModel(goldenDir(arch));
       // XLMRobertaForSequenceClassification declares its head first; names matter, order does not.
       assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), [...json.param_names].sort());
       assert.equal((model as EncoderClassifier).architecture, json.model_class);
@@ -37,7 +37,7 @@ for (const arch of ARCHS) {
 
     for (const batch of ['single', 'pair']) {
       it(`${batch}: logits, embedding output and last hidden state within 1e-4`, async () => {
-        const { model } = await loadSequenceClassifier(goldenDir(arch));
+        const { model } = await loadTaskModel(goldenDir(arch));
         const encoder = model as EncoderClassifier;
         const inputs = goldenInputs(get, batch);
         const logits = model.forward(inputs);
@@ -53,7 +53,7 @@ for (const arch of ARCHS) {
 
     if (json.has_grads) {
       it('gradients of the classification loss (dropout off) within 1e-3 relative, per tensor', async () => {
-        const { model } = await loadSequenceClassifier(goldenDir(arch));
+        const { model } = await loadTaskModel(goldenDir(arch));
         const loss = crossEntropy(model.forward(goldenInputs(get, 'single')), get('single.labels')!);
         assert.ok(Math.abs(loss.item() - get('single.loss')!.item()) < 1e-5, `loss ${loss.item()} vs ${get('single.loss')!.item()}`);
         loss.backward();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
 
 const COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
@@ -41,7 +41,7 @@ after(() => {
 
 describe('loading by Hub id', () => {
   it('downloads config, weights and tokenizer once, then loads from the cache with no server', async () => {
-    const first = await loadSequenceClassifier('org/tiny-bert', { hub: { endpoint, cacheDir, env: {} } });
+    const first = await loadTaskModel('org/tiny-bert', { hub: { endpoint, cacheDir, env: {} } });
     assert.match(first.source, /models--org--tiny-bert[/\\]snapshots[/\\]fedcba98/);
     assert.ok(first.tokenizer, 'tokenizer downloaded');
     assert.deepEqual(first.warnings, []);
@@ -50,14 +50,14 @@ describe('loading by Hub id', () => {
     assert.ok(requests.some((r) => /^GET \/org\/tiny-bert\/resolve\/[^/]+\/model\.safetensors$/.test(r)), requests.join('\n'));
 
     requests.length = 0;
-    const again = await loadSequenceClassifier('org/tiny-bert', { hub: { endpoint: 'http://127.0.0.1:9', cacheDir, offline: true, env: {} } });
+    const again = await loadTaskModel('org/tiny-bert', { hub: { endpoint: 'http://127.0.0.1:9', cacheDir, offline: true, env: {} } });
     assert.deepEqual(requests, []);
     assert.equal(again.source, first.source);
     assert.ok(maxAbsDiff(again.model.forward(goldenInputs(get, 'single')), get('single.logits')!) < 1e-4);
   });
 
   it('an id the server does not know fails with one line naming it', async () => {
-    await assert.rejects(loadSequenceClassifier('org/missing', { hub: { endpoint, cacheDir, env: {} } }), (error: Error) => {
+    await assert.rejects(loadTaskModel('org/missing', { hub: { endpoint, cacheDir, env: {} } }), (error: Error) => {
       assert.match(error.message, /org\/missing/);
       assert.ok(!error.message.includes('\n'));
       return true;

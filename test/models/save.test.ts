@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { batchInputs } from '../../src/models/inputs.js';
 import { labelList } from '../../src/models/labels.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { saveSequenceClassifier } from '../../src/models/save.js';
 import type { EncoderClassifier } from '../../src/models/types.js';
 import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
@@ -20,7 +20,7 @@ const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileS
 describe('saving a classifier', () => {
   for (const arch of ['bert', 'distilbert', 'roberta', 'xlm-roberta']) {
     it(`${arch}: the keys, shapes and config.json transformers wrote, and the same logits after reloading`, async () => {
-      const { model, tokenizer } = await loadSequenceClassifier(goldenDir(arch));
+      const { model, tokenizer } = await loadTaskModel(goldenDir(arch));
       const dir = join(root, arch);
       await saveSequenceClassifier(model, tokenizer, dir);
 
@@ -36,7 +36,7 @@ describe('saving a classifier', () => {
       assert.deepEqual(Object.keys(ours), Object.keys(theirs));
       assert.deepEqual(ours, theirs);
 
-      const reloaded = await loadSequenceClassifier(dir);
+      const reloaded = await loadTaskModel(dir);
       assert.deepEqual(reloaded.warnings, []);
       const get = expectedTensors(arch);
       for (const batch of ['single', 'pair']) {
@@ -52,7 +52,7 @@ describe('saving a classifier', () => {
 
   it('new labels round-trip through config.json; the trained head and other files survive', async () => {
     const labels = { id2label: { 0: 'ham', 1: 'spam', 2: 'café' }, label2id: { ham: 0, spam: 1, 'café': 2 } };
-    const { model, tokenizer } = await loadSequenceClassifier(goldenDir('bert-base-model'), { labels });
+    const { model, tokenizer } = await loadTaskModel(goldenDir('bert-base-model'), { labels });
     const dir = join(root, 'labels');
     await saveSequenceClassifier(model, tokenizer, dir);
     writeFileSync(join(dir, 'trainer_state.json'), '{}');
@@ -67,7 +67,7 @@ describe('saving a classifier', () => {
     assert.deepEqual(config.label2id, { ham: 0, spam: 1, 'café': 2 });
     assert.equal(config.dtype, 'float32');
 
-    const reloaded = await loadSequenceClassifier(dir);
+    const reloaded = await loadTaskModel(dir);
     assert.deepEqual(reloaded.warnings, []);
     const classifier = reloaded.model as EncoderClassifier;
     assert.deepEqual(labelList(classifier.labels), ['ham', 'spam', 'café']);
@@ -76,7 +76,7 @@ describe('saving a classifier', () => {
   });
 
   it('two placeholder labels are left out of config.json, as transformers leaves them', async () => {
-    const { model } = await loadSequenceClassifier(goldenDir('bert-legacy'));
+    const { model } = await loadTaskModel(goldenDir('bert-legacy'));
     const dir = join(root, 'default-labels');
     await saveSequenceClassifier(model, null, dir);
     const config = readJson(join(dir, 'config.json'));
@@ -84,7 +84,7 @@ describe('saving a classifier', () => {
     assert.equal(config.label2id, undefined);
     assert.equal(config.torch_dtype, undefined);
     assert.equal(existsSync(join(dir, 'tokenizer.json')), false);
-    const reloaded = await loadSequenceClassifier(dir);
+    const reloaded = await loadTaskModel(dir);
     assert.equal(reloaded.model.numLabels, 2);
     const get = expectedTensors('bert-legacy');
     assert.ok(maxAbsDiff((reloaded.model as EncoderClassifier).lastHiddenState(goldenInputs(get, 'single')), get('single.last_hidden_state')!) < 1e-4);
@@ -101,7 +101,7 @@ describe('saving a classifier', () => {
       position_embedding_type: 'absolute', transformers_version: '4.6.0.dev0', torch_dtype: 'float16', type_vocab_size: 2,
       use_cache: true, vocab_size: 500, foo_extra: 7,
     }));
-    const { model } = await loadSequenceClassifier(source, { numLabels: 3 });
+    const { model } = await loadTaskModel(source, { numLabels: 3 });
     const dir = join(root, 'old-config-saved');
     await saveSequenceClassifier(model, null, dir);
     // What transformers 5.17 save_pretrained wrote for BertForSequenceClassification(num_labels=3) from this config.

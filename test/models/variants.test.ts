@@ -1,13 +1,13 @@
 // Checkpoints as they come in practice: no prefix, old names and extra keys, pytorch_model.bin, F16/BF16, shards, other heads.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { labelList } from '../../src/models/labels.js';
 import type { BertForSequenceClassification } from '../../src/models/bert/model.js';
 import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
 
-async function load(name: string, options: Parameters<typeof loadSequenceClassifier>[1] = {}) {
-  const loaded = await loadSequenceClassifier(goldenDir(name), options);
+async function load(name: string, options: Parameters<typeof loadTaskModel>[1] = {}) {
+  const loaded = await loadTaskModel(goldenDir(name), options);
   const warnings = loaded.warnings.filter((w) => !w.includes('no tokenizer files'));
   return { ...loaded, warnings, model: loaded.model as BertForSequenceClassification };
 }

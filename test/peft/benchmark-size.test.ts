@@ -1,7 +1,7 @@
 // LoRA on a BERT of the benchmark size (hidden 768, 12 layers, 12 heads, intermediate 3072, vocabulary 30522): under 5% trains.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultLabels } from '../../src/models/labels.js';
+import { defaultLabels, headSpec } from '../../src/models/labels.js';
 import { familyFor } from '../../src/models/registry.js';
 import { applyLora } from '../../src/peft/lora/apply.js';
 
@@ -12,7 +12,7 @@ const BENCHMARK_BERT = {
 describe('LoRA at the benchmark size', () => {
   it('trains 296,450 of 109,778,690 parameters (0.27%) with the defaults, as PEFT counts', () => {
     // The architecture only: parameter counts do not need initial values.
-    const model = familyFor('bert', 'config.json').create(BENCHMARK_BERT, 'config.json', defaultLabels(2));
+    const model = familyFor('bert', 'config.json').create(BENCHMARK_BERT, 'config.json', headSpec(defaultLabels(2)));
     assert.equal(model.parameterCount().total, 109_483_778, 'bert-base-uncased with a 2-label head');
     const { trainable, total } = applyLora(model);
     // 12 layers x (query, value) x r 8 x (768 + 768), plus the classifier 768 x 2 + 2.

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import type { ModelInputs, SequenceClassifier } from '../../src/models/types.js';
 import { applyLora, type LoraOptions } from '../../src/peft/lora/apply.js';
 import { loraConfigText, readLoraConfig } from '../../src/peft/lora/config.js';
@@ -43,7 +43,7 @@ function inputsOf(e: Expected): ModelInputs {
 }
 
 async function base(arch: string): Promise<SequenceClassifier> {
-  return (await loadSequenceClassifier(join(GOLDEN, arch, 'base'))).model;
+  return (await loadTaskModel(join(GOLDEN, arch, 'base'))).model;
 }
 
 /** Parameters of the head, which PEFT counts twice (the original module and its trained copy). */

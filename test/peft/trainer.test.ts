@@ -12,7 +12,7 @@ import { randomizeAdapters, tinyModel } from '../../src/peft/lora/test-support.j
 import { Random } from '../../src/tensor/random.js';
 import type { TrainerCallback } from '../../src/train/callbacks/callback.js';
 import { checkpointPath } from '../../src/train/checkpoint.js';
-import type { EncodedDataset } from '../../src/train/collate.js';
+import { classificationTask, type ClassificationData } from '../../src/tasks/classification/index.js';
 import { Trainer } from '../../src/train/trainer.js';
 import type { TrainingOptions } from '../../src/train/training-args.js';
 
@@ -20,7 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'lora-trainer-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** 32 sequences of 4 to 8 ids whose label is their first id mod 3. */
-function dataset(): EncodedDataset {
+function dataset(): ClassificationData {
   const rng = new Random(11);
   const inputIds = Array.from({ length: 32 }, () => Int32Array.from({ length: 4 + rng.int(5) }, () => 3 + rng.int(47)));
   return { inputIds, typeIds: null, labels: Int32Array.from(inputIds, (ids) => ids[0]! % 3), padId: 0 };
@@ -43,12 +43,12 @@ const snapshot = (model: SequenceClassifier): Map<string, Float32Array> => new M
 describe('LoRA training with the Trainer', () => {
   const baseState = snapshot(tinyModel('bert'));
   const data = dataset();
-  const labels = ['a', 'b', 'c'];
+  const task = classificationTask({ labels: ['a', 'b', 'c'] });
 
   it('changes only the adapters and the head; frozen weights have no gradient and no optimizer state', async () => {
     const model = loraModel(baseState);
     const outputDir = join(root, 'full');
-    const trainer = new Trainer({ model, args: args(outputDir, 4), trainData: data, labels });
+    const trainer = new Trainer({ model, args: args(outputDir, 4), trainData: data, task });
     const trainableNames = model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
     const optimized = new Set(trainer.optimizer.allParams());
     assert.ok(model.parameters().every((p) => optimized.has(p) === p.requiresGrad), 'the optimizer holds the trainable parameters only');
@@ -70,7 +70,7 @@ describe('LoRA training with the Trainer', () => {
 
   it('resumes a LoRA run from a checkpoint to the weights of the uninterrupted run', async () => {
     const full = loraModel(baseState);
-    await new Trainer({ model: full, args: args(join(root, 'a'), 4), trainData: data, labels }).train();
+    await new Trainer({ model: full, args: args(join(root, 'a'), 4), trainData: data, task }).train();
     const first = loraModel(baseState);
     const outputDir = join(root, 'b');
     const crash: TrainerCallback = {
@@ -79,10 +79,10 @@ describe('LoRA training with the Trainer', () => {
         if (context.state.globalStep === 3) throw new Error('killed at step 3');
       },
     };
-    await assert.rejects(new Trainer({ model: first, args: args(outputDir, 4), trainData: data, labels, callbacks: [crash] }).train(), /killed/);
+    await assert.rejects(new Trainer({ model: first, args: args(outputDir, 4), trainData: data, task, callbacks: [crash] }).train(), /killed/);
     const resumed = loraModel(baseState);
     randomizeAdapters(resumed, 5);
-    const trainer = new Trainer({ model: resumed, args: args(outputDir, 4), trainData: data, labels });
+    const trainer = new Trainer({ model: resumed, args: args(outputDir, 4), trainData: data, task });
     trainer.resumeFrom(checkpointPath(outputDir, 2));
     await trainer.train();
     const expected = snapshot(full);

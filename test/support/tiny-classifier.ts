@@ -1,12 +1,13 @@
-// A tiny SequenceClassifier (mean of word embeddings -> tanh layer -> dropout -> linear head) and a whitespace tokenizer, for trainer tests.
+// A tiny TaskModel (mean of word embeddings -> tanh layer -> dropout -> linear head) and a whitespace tokenizer, for trainer tests.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelInputs, SequenceClassifier } from '../../src/models/types.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
+import type { HeadSpec, LabelNames, ModelInputs, TaskModel } from '../../src/models/types.js';
 import { Dropout, Embedding, Linear } from '../../src/nn/layers.js';
 import { Module } from '../../src/nn/module.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import type { Encoding, EncodeOptions, TextTokenizer } from '../../src/tokenizers/types.js';
+import type { Encoding, EncodeOptions, TextTokenizer, WordEncoding } from '../../src/tokenizers/types.js';
 
 export interface TinyConfig {
   readonly vocabSize: number;
@@ -19,9 +20,12 @@ export interface TinyConfig {
 }
 
 /** Shapes: B batch, T tokens, D dim, C classes. */
-export class TinyClassifier extends Module implements SequenceClassifier {
+export class TinyClassifier extends Module implements TaskModel {
   readonly modelType = 'tiny';
+  readonly architecture = 'TinyForSequenceClassification';
   readonly numLabels: number;
+  readonly labels: LabelNames;
+  readonly head: HeadSpec;
   readonly embeddings: Embedding;
   readonly hidden: Linear;
   readonly drop: Dropout;
@@ -35,6 +39,8 @@ export class TinyClassifier extends Module implements SequenceClassifier {
     super();
     const rng = new Random(config.seed ?? 0);
     this.numLabels = config.numLabels;
+    this.labels = labelsFromNames(Array.from({ length: config.numLabels }, (_, i) => `LABEL_${i}`));
+    this.head = headSpec(this.labels);
     this.embeddings = new Embedding(config.vocabSize, config.dim, { rng });
     for (let i = 0; i < this.embeddings.weight.size; i++) this.embeddings.weight.data[i]! *= 0.1;
     this.hidden = new Linear(config.dim, config.dim, { rng });
@@ -92,6 +98,23 @@ export class WordTokenizer implements TextTokenizer {
     const words = [...WordTokenizer.split(text), ...(pair === undefined ? [] : WordTokenizer.split(pair))];
     const ids = [2, ...words.map((w) => this.ids.get(w) ?? 1)].slice(0, options.maxLength ?? Infinity);
     return { ids, typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1) };
+  }
+
+  /** Each word's lower-cased whitespace pieces, after the start id 2 (word id null); cut to maxLength. */
+  encodeWords(words: readonly string[], options: EncodeOptions = {}): WordEncoding {
+    const ids = [2];
+    const wordIds: (number | null)[] = [null];
+    words.forEach((word, index) => {
+      for (const w of WordTokenizer.split(word)) {
+        ids.push(this.ids.get(w) ?? 1);
+        wordIds.push(index);
+      }
+    });
+    const length = Math.min(ids.length, options.maxLength ?? Infinity);
+    ids.length = length;
+    wordIds.length = length;
+    const kept = new Set(wordIds.filter((id) => id !== null)).size;
+    return { ids, typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1), wordIds, wordsKept: kept };
   }
 
   encodeBatch(texts: readonly string[], pairs?: readonly string[], options?: EncodeOptions): Encoding[] {

@@ -1,14 +1,16 @@
 // Builds a tiny, fast training setup (model, tokenizer, encoded data) shared by the trainer tests and the kill-and-resume child.
 import { LabelMap } from '../../src/data/labels.js';
-import { encodeDataset, type EncodedDataset } from '../../src/train/collate.js';
+import { classificationTask, encodeClassification, type ClassificationData, type ClassificationMetrics } from '../../src/tasks/classification/index.js';
+import type { Task } from '../../src/tasks/task.js';
 import { TinyClassifier, WordTokenizer, syntheticExamples } from './tiny-classifier.js';
 
 export interface TinySetup {
   readonly model: TinyClassifier;
   readonly tokenizer: WordTokenizer;
   readonly labels: LabelMap;
-  readonly train: EncodedDataset;
-  readonly evaluation: EncodedDataset;
+  readonly task: Task<ClassificationData, ClassificationMetrics>;
+  readonly train: ClassificationData;
+  readonly evaluation: ClassificationData;
 }
 
 /** `trainCount` training and `evalCount` evaluation examples of the synthetic task, and a fresh tiny model. */
@@ -22,8 +24,9 @@ export function tinySetup(trainCount = 240, evalCount = 80, modelSeed = 0, dropo
     model,
     tokenizer,
     labels,
-    train: encodeDataset(trainExamples, tokenizer, labels, { maxLength: 32 }),
-    evaluation: encodeDataset(evalExamples, tokenizer, labels, { maxLength: 32 }),
+    task: classificationTask({ labels: labels.labels }),
+    train: encodeClassification(trainExamples, tokenizer, labels, { maxLength: 32 }),
+    evaluation: encodeClassification(evalExamples, tokenizer, labels, { maxLength: 32 }),
   };
 }
 

@@ -24,7 +24,7 @@ describe('early stopping', () => {
     const trainer = new Trainer({
       model: s.model,
       args: { outputDir, epochs: 100, batchSize: 50, learningRate: 0.02, warmupRatio: 0, scheduler: 'constant', metricForBest: 'loss', seed: 1 },
-      trainData: s.train, evalData: s.evaluation, labels: s.labels.labels,
+      trainData: s.train, evalData: s.evaluation, task: s.task,
       callbacks: [stopper, new OverfittingMonitor(output)], output,
     });
     const result = await trainer.train();

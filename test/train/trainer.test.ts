@@ -33,7 +33,7 @@ describe('Trainer', () => {
   it('learns the synthetic task and leaves checkpoints of the best and the last K', async () => {
     const setup = tinySetup();
     const outputDir = freshDir();
-    const trainer = new Trainer({ model: setup.model, args: baseArgs(outputDir), trainData: setup.train, evalData: setup.evaluation, labels: setup.labels.labels });
+    const trainer = new Trainer({ model: setup.model, args: baseArgs(outputDir), trainData: setup.train, evalData: setup.evaluation, task: setup.task });
     const before = trainer.evaluate();
     const result = await trainer.train();
     const afterTraining = trainer.evaluate();
@@ -51,17 +51,17 @@ describe('Trainer', () => {
 
   it('resumes after a crash to bit-identical weights', async () => {
     const reference = tinySetup();
-    await new Trainer({ model: reference.model, args: baseArgs(freshDir()), trainData: reference.train, evalData: reference.evaluation, labels: reference.labels.labels }).train();
+    await new Trainer({ model: reference.model, args: baseArgs(freshDir()), trainData: reference.train, evalData: reference.evaluation, task: reference.task }).train();
 
     const outputDir = freshDir();
     const crashed = tinySetup();
-    const first = new Trainer({ model: crashed.model, args: baseArgs(outputDir), trainData: crashed.train, evalData: crashed.evaluation, labels: crashed.labels.labels, callbacks: [new CrashAt(23)] });
+    const first = new Trainer({ model: crashed.model, args: baseArgs(outputDir), trainData: crashed.train, evalData: crashed.evaluation, task: crashed.task, callbacks: [new CrashAt(23)] });
     await assert.rejects(first.train(), /crash at 23/);
     const latest = listCheckpoints(outputDir).at(-1)!;
     assert.equal(latest.step, 20);
 
     const resumed = tinySetup();
-    const second = new Trainer({ model: resumed.model, args: baseArgs(outputDir), trainData: resumed.train, evalData: resumed.evaluation, labels: resumed.labels.labels });
+    const second = new Trainer({ model: resumed.model, args: baseArgs(outputDir), trainData: resumed.train, evalData: resumed.evaluation, task: resumed.task });
     second.resumeFrom(latest.path);
     assert.equal(second.state.globalStep, 20);
     await second.train();
@@ -73,7 +73,7 @@ describe('Trainer', () => {
   it('gives bit-identical weights for the same seed and different ones for another seed', async () => {
     const run = async (seed: number): Promise<Float32Array> => {
       const s = tinySetup();
-      await new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), seed, epochs: 1 }, trainData: s.train, labels: s.labels.labels }).train();
+      await new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), seed, epochs: 1 }, trainData: s.train, task: s.task }).train();
       return weightsOf(s.model);
     };
     const a = await run(3);
@@ -85,7 +85,7 @@ describe('Trainer', () => {
     const run = async (batchSize: number, gradAccumSteps: number): Promise<Float32Array> => {
       const s = tinySetup(240, 80, 0, 0);
       const args: TrainingOptions = { ...baseArgs(freshDir()), batchSize, gradAccumSteps, groupByLength: false, epochs: 1, evalEvery: 1000 };
-      await new Trainer({ model: s.model, args, trainData: s.train, labels: s.labels.labels }).train();
+      await new Trainer({ model: s.model, args, trainData: s.train, task: s.task }).train();
       return weightsOf(s.model);
     };
     const accumulated = await run(8, 2);
@@ -99,7 +99,7 @@ describe('Trainer', () => {
     s.model.freeze();
     s.model.unfreeze('classifier');
     const base = s.model.hidden.weight.toArray();
-    const trainer = new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), learningRate: 0.1 }, trainData: s.train, evalData: s.evaluation, labels: s.labels.labels });
+    const trainer = new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), learningRate: 0.1 }, trainData: s.train, evalData: s.evaluation, task: s.task });
     assert.equal(trainer.cachesFeatures, true);
     const before = trainer.evaluate().loss;
     await trainer.train();
@@ -117,7 +117,7 @@ describe('Trainer', () => {
         if (context.state.globalStep === 12) s.model.classifier.weight.data[0] = NaN;
       },
     };
-    const trainer = new Trainer({ model: s.model, args: baseArgs(outputDir), trainData: s.train, evalData: s.evaluation, labels: s.labels.labels, callbacks: [poison] });
+    const trainer = new Trainer({ model: s.model, args: baseArgs(outputDir), trainData: s.train, evalData: s.evaluation, task: s.task, callbacks: [poison] });
     await assert.rejects(trainer.train(), (error: Error) => {
       assert.ok(error instanceof FinetuneError);
       assert.match(error.message, /^step 1[3-5]: the training loss is NaN .*diverged.*checkpoints up to checkpoints\/checkpoint-10 are intact$/);
@@ -131,10 +131,10 @@ describe('Trainer', () => {
   it('refuses early stopping without evaluation data and training with everything frozen', () => {
     const s = tinySetup();
     const stopper: TrainerCallback = { name: 'EarlyStopping', requiresEvaluation: true };
-    assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, labels: s.labels.labels, callbacks: [stopper] }),
+    assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, task: s.task, callbacks: [stopper] }),
       /early stopping needs evaluation data/);
     s.model.freeze();
-    assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, labels: s.labels.labels }), /nothing to train/);
+    assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, task: s.task }), /nothing to train/);
     assert.ok(!existsSync(join(root, 'never')));
   });
 });

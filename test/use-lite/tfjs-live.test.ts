@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readTfjsGraphModel } from '../../src/io/tfjs/graph-model.js';
-import { labelsFromNames } from '../../src/models/labels.js';
+import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadBuiltinUseLite } from '../../src/models/use-lite/index.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { useLiteForward } from './reference.js';
@@ -43,7 +43,7 @@ describe('USE-lite against a live TF.js run', () => {
     let start = performance.now();
     const embed = await loadGraph(tf);
     const loadMs = performance.now() - start;
-    const { model, tokenizer } = loadBuiltinUseLite({ labels: labelsFromNames(['a', 'b']) });
+    const { model, tokenizer } = loadBuiltinUseLite({ head: headSpec(labelsFromNames(['a', 'b'])) });
     const sentences = ['Hello world.', '', 'a', 'Good film :)', 'Call me at 555-0134 before 10:30, or write to support@example.com!'];
     const ids = sentences.map((s) => tokenizer!.encode(s).ids);
     start = performance.now();

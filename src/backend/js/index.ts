@@ -9,6 +9,7 @@ import { crossEntropy, crossEntropyGrad, embedding, embeddingGrad } from './loss
 import { adamw, sgd } from './optimizers.js';
 import { attention, attentionGrad } from './attention.js';
 import { dropout } from './dropout.js';
+import { rmsNorm, rmsNormGrad, rotary, swiglu, swigluGrad } from './decoder-ops.js';
 import { visionKernels } from './vision.js';
 
 /** Creates the js backend. It runs on the calling thread; the thread count is only recorded. */
@@ -23,6 +24,7 @@ export function createJsBackend(): Backend {
     gemm, unary, unaryGrad, binary, where, copyStrided, axpy, fill, reduce, sumSquares,
     softmax, softmaxGrad, layerNorm, layerNormGrad, crossEntropy, crossEntropyGrad,
     embedding, embeddingGrad, adamw, sgd, attention, attentionGrad, dropout,
+    rmsNorm, rmsNormGrad, rotary, swiglu, swigluGrad,
     ...visionKernels,
   };
 }

@@ -1,4 +1,4 @@
-// Reference activations of vision models (relu6, hardswish, hardsigmoid, silu) and their gradients, as PyTorch defines them.
+// Reference activations of vision models (relu6, hardswish, hardsigmoid) and their gradients, as PyTorch defines them.
 import type { F32 } from '../backend.js';
 import { Activation } from '../vision-kernels.js';
 
@@ -7,7 +7,6 @@ function value(op: Activation, x: number): number {
     case Activation.Relu6: return Math.min(Math.max(x, 0), 6);
     case Activation.Hardswish: return x <= -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6;
     case Activation.Hardsigmoid: return x <= -3 ? 0 : x >= 3 ? 1 : x / 6 + 0.5;
-    case Activation.Silu: return x / (1 + Math.exp(-x));
   }
 }
 
@@ -16,15 +15,11 @@ function slope(op: Activation, x: number): number {
     case Activation.Relu6: return x > 0 && x < 6 ? 1 : 0;
     case Activation.Hardswish: return x <= -3 ? 0 : x < 3 ? x / 3 + 0.5 : 1;
     case Activation.Hardsigmoid: return x > -3 && x < 3 ? 1 / 6 : 0;
-    case Activation.Silu: {
-      const s = 1 / (1 + Math.exp(-x));
-      return s * (1 + x * (1 - s));
-    }
   }
 }
 
 function checkOp(name: string, op: Activation): void {
-  if (!(op >= Activation.Relu6 && op <= Activation.Silu && Number.isInteger(op))) throw new RangeError(`${name}: unknown activation ${op}`);
+  if (!(op >= Activation.Relu6 && op <= Activation.Hardsigmoid && Number.isInteger(op))) throw new RangeError(`${name}: unknown activation ${op}`);
 }
 
 export function activation(op: Activation, x: F32, out: F32): void {

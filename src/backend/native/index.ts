@@ -103,6 +103,11 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
     attention: addon.attention,
     attentionGrad: addon.attentionGrad,
     dropout: addon.dropout,
+    rmsNorm: addon.rmsNorm,
+    rmsNormGrad: addon.rmsNormGrad,
+    rotary: addon.rotary,
+    swiglu: addon.swiglu,
+    swigluGrad: addon.swigluGrad,
   };
   loaded.set(variant, backend);
   return backend;

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { runCli, TINY_BERT_CONFIG } from '../../../test/support/run-cli.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
-import { createSequenceClassifier } from '../../models/load.js';
+import { createTaskModel } from '../../models/load.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { crossEntropy } from '../../tensor/ops/losses.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -58,7 +58,7 @@ describe('bench train', () => {
   });
 
   it('starts from saved weights and a saved batch: with dropout 0 the first loss is the model\'s own', async () => {
-    const model = createSequenceClassifier(TINY_BERT_CONFIG, { numLabels: 2 });
+    const model = createTaskModel(TINY_BERT_CONFIG, { numLabels: 2 });
     const weights = new Map<string, RawTensor>([...model.stateDict()].map(([k, t]) => [k, { dtype: 'float32', shape: [...t.shape], data: t.f32() }]));
     writeSafetensors(join(dir, 'init.safetensors'), weights);
     writeSafetensors(join(dir, 'batch.safetensors'), {

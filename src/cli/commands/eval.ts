@@ -1,6 +1,6 @@
 // `finetune eval`: a trained model on a labelled file: loss, accuracy, precision, recall, F1 (macro, weighted, per class), confusion matrix.
 import { UsageError } from '../../errors.js';
-import { evalResultsJson, formatEvaluation } from '../../train/eval-results.js';
+import { evalResultsJson } from '../../train/eval-results.js';
 import { evalClassifier } from '../../train/run/eval-classifier.js';
 import type { Command } from '../command.js';
 
@@ -24,7 +24,7 @@ export const evalCommand: Command = {
     if (model === undefined) throw new UsageError('eval: --model is required');
     if (data === undefined) throw new UsageError('eval: --data is required');
     const opt = (name: string): string | undefined => flags.string(name);
-    const { result } = await evalClassifier({
+    const { result, task } = await evalClassifier({
       model, data,
       ...(opt('adapter') === undefined ? {} : { adapter: opt('adapter')! }),
       ...(opt('text-column') === undefined ? {} : { textColumn: opt('text-column')! }),
@@ -34,7 +34,7 @@ export const evalCommand: Command = {
       ...(flags.number('max-length') === undefined ? {} : { maxLength: flags.number('max-length')! }),
     });
     log(`${model} on ${data}:`);
-    for (const line of formatEvaluation(result)) log(line);
-    return evalResultsJson(result);
+    for (const line of task.describe(result)) log(line);
+    return evalResultsJson(task, result);
   },
 };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
-import { loadSequenceClassifier } from '../../models/load.js';
+import { loadTaskModel } from '../../models/load.js';
 import { logitsOf, maxAbsDiff } from '../../peft/lora/test-support.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Flags, parseFlags } from '../args.js';
@@ -52,7 +52,7 @@ describe('finetune merge', () => {
     assert.equal(result.mergedLayers, 8, 'query, value, attention.output.dense and output.dense in 2 layers');
     assert.ok(existsSync(join(target, 'model.safetensors')) && existsSync(join(target, 'config.json')));
     assert.ok(!existsSync(join(target, 'adapter_config.json')));
-    const { model } = await loadSequenceClassifier(target);
+    const { model } = await loadTaskModel(target);
     assert.ok(!model.namedParameters().some(([n]) => n.includes('lora_')));
     const { inputs, expected } = goldenLogits('bert', 'peft');
     assert.ok(maxAbsDiff(logitsOf(model, inputs), expected) < 1e-4);
@@ -62,7 +62,7 @@ describe('finetune merge', () => {
     const target = join(out, 'merged');
     const result = await merge(['--model', join(GOLDEN, 'roberta', 'ours-adapter'), '--output', target]);
     assert.equal(result.mergedLayers, 12);
-    const { model } = await loadSequenceClassifier(target);
+    const { model } = await loadTaskModel(target);
     const { inputs, expected } = goldenLogits('roberta', 'ours');
     assert.ok(maxAbsDiff(logitsOf(model, inputs), expected) < 1e-4);
   });

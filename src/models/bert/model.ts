@@ -1,4 +1,4 @@
-// BertModel and BertForSequenceClassification, with transformers' module names (parameter names are checkpoint keys).
+// BertModel and BertForSequenceClassification (the token head is the shared EncoderForTokenClassification), with transformers' module names (parameter names are checkpoint keys).
 import { additiveMask } from '../../nn/attention.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
@@ -6,7 +6,7 @@ import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationByName } from '../encoder/activation.js';
 import { BertEncoder, type BertLayerShape } from '../encoder/bert-layers.js';
-import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -74,17 +74,18 @@ export class BertPooler extends Module {
   }
 }
 
-/** The base model: embeddings, encoder, pooler. */
+/** The base model: embeddings, encoder and (for sequence classification) the pooler. */
 export class BertModel extends Module {
   embeddings: BertEmbeddings;
   encoder: BertEncoder;
-  pooler: BertPooler;
+  /** Absent under token classification, as transformers builds BertModel(add_pooling_layer=False). */
+  pooler: BertPooler | null;
 
-  constructor(config: BertConfig, where: string) {
+  constructor(readonly config: BertConfig, where: string, options: { readonly pooler: boolean } = { pooler: true }) {
     super();
     this.embeddings = new BertEmbeddings(config);
     this.encoder = new BertEncoder(layerShapeOf(config, where), config.numHiddenLayers);
-    this.pooler = new BertPooler(config.hiddenSize);
+    this.pooler = options.pooler ? new BertPooler(config.hiddenSize) : null;
   }
 
   lastHiddenState(inputs: ModelInputs): Tensor {
@@ -92,37 +93,32 @@ export class BertModel extends Module {
   }
 }
 
+/** Where BERT's base sits in the parameter names. */
+export function bertBaseInfo(config: BertConfig): EncoderBaseInfo {
+  return { name: 'bert', layers: 'encoder.layer', hiddenSize: config.hiddenSize, numLayers: config.numHiddenLayers, loraTargets: BERT_LORA_TARGETS };
+}
+
 /** BertForSequenceClassification: pooled output -> dropout -> classifier. */
 export class BertForSequenceClassification extends EncoderClassifierBase {
   bert: BertModel;
   dropout: Dropout;
   classifier: Linear;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
   readonly headModules = ['classifier'] as const;
-  readonly embeddingsPrefix = 'bert.embeddings';
-  readonly defaultLoraTargets = BERT_LORA_TARGETS;
 
   constructor(readonly config: BertConfig, identity: ClassifierIdentity, where: string) {
-    super(identity);
-    this.hiddenSize = config.hiddenSize;
-    this.numLayers = config.numHiddenLayers;
+    super(identity, bertBaseInfo(config));
     this.bert = new BertModel(config, where);
     this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
     this.classifier = placeholderLinear(config.hiddenSize, this.numLabels);
   }
 
-  protected layerPrefix(index: number): string {
-    return `bert.encoder.layer.${index}`;
-  }
-
-  lastHiddenState(inputs: ModelInputs): Tensor {
-    return this.bert.lastHiddenState(inputs);
+  get base(): BertModel {
+    return this.bert;
   }
 
   /** The pooled output [B, H]. */
   features(inputs: ModelInputs): Tensor {
-    return this.bert.pooler.forward(this.lastHiddenState(inputs));
+    return this.bert.pooler!.forward(this.lastHiddenState(inputs));
   }
 
   classify(features: Tensor): Tensor {

@@ -12,7 +12,6 @@ export const BERT_LAYOUT: CheckpointLayout = {
   basePrefix: 'bert.',
   baseRoots: ['embeddings.', 'encoder.', 'pooler.'],
   legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
-  head: ['classifier'],
   optional: ['bert.pooler'],
 };
 

@@ -1,4 +1,4 @@
-// DistilBertForSequenceClassification with transformers' module names (parameter names are checkpoint keys).
+// DistilBertModel and DistilBertForSequenceClassification (the token head is the shared EncoderForTokenClassification) with transformers' module names (parameter names are checkpoint keys).
 import { additiveMask } from '../../nn/attention.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
@@ -6,7 +6,7 @@ import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationByName, type Activation } from '../encoder/activation.js';
 import { selfAttention } from '../encoder/attention.js';
-import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -118,7 +118,7 @@ export class DistilBertModel extends Module {
   embeddings: DistilBertEmbeddings;
   transformer: Transformer;
 
-  constructor(config: DistilBertConfig, where: string) {
+  constructor(readonly config: DistilBertConfig, where: string) {
     super();
     this.embeddings = new DistilBertEmbeddings(config);
     this.transformer = new Transformer(config, activationByName(config.activation, `${where}: activation`));
@@ -129,34 +129,29 @@ export class DistilBertModel extends Module {
   }
 }
 
+/** Where DistilBERT's base sits in the parameter names. */
+export function distilBertBaseInfo(config: DistilBertConfig): EncoderBaseInfo {
+  return { name: 'distilbert', layers: 'transformer.layer', hiddenSize: config.dim, numLayers: config.nLayers, loraTargets: DISTILBERT_LORA_TARGETS };
+}
+
 /** first token -> pre_classifier -> ReLU -> dropout -> classifier. */
 export class DistilBertForSequenceClassification extends EncoderClassifierBase {
   distilbert: DistilBertModel;
   pre_classifier: Linear;
   classifier: Linear;
   dropout: Dropout;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
   readonly headModules = ['pre_classifier', 'classifier'] as const;
-  readonly embeddingsPrefix = 'distilbert.embeddings';
-  readonly defaultLoraTargets = DISTILBERT_LORA_TARGETS;
 
   constructor(readonly config: DistilBertConfig, identity: ClassifierIdentity, where: string) {
-    super(identity);
-    this.hiddenSize = config.dim;
-    this.numLayers = config.nLayers;
+    super(identity, distilBertBaseInfo(config));
     this.distilbert = new DistilBertModel(config, where);
     this.pre_classifier = placeholderLinear(config.dim, config.dim);
     this.classifier = placeholderLinear(config.dim, this.numLabels);
     this.dropout = new Dropout(config.seqClassifDropout);
   }
 
-  protected layerPrefix(index: number): string {
-    return `distilbert.transformer.layer.${index}`;
-  }
-
-  lastHiddenState(inputs: ModelInputs): Tensor {
-    return this.distilbert.lastHiddenState(inputs);
+  get base(): DistilBertModel {
+    return this.distilbert;
   }
 
   /** The first token's vector [B, H] ([CLS]). */

@@ -12,7 +12,6 @@ export const DISTILBERT_LAYOUT: CheckpointLayout = {
   basePrefix: 'distilbert.',
   baseRoots: ['embeddings.', 'transformer.'],
   legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
-  head: ['pre_classifier', 'classifier'],
   optional: [],
 };
 

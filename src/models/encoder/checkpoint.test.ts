@@ -9,7 +9,7 @@ import { canonicalKey, loadCheckpoint, summarizeKeys, type CheckpointLayout } fr
 
 const LAYOUT: CheckpointLayout = {
   basePrefix: 'base.', baseRoots: ['encoder.', 'pooler.'], legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
-  head: ['classifier'], optional: ['base.pooler'],
+  optional: ['base.pooler'],
 };
 
 class Base extends Module {
@@ -17,6 +17,7 @@ class Base extends Module {
   pooler = new Linear(2, 2);
 }
 class Tiny extends Module {
+  readonly headModules = ['classifier'];
   base = new Base();
   classifier = new Linear(2, 3);
 }

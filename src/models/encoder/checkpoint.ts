@@ -12,8 +12,6 @@ export interface CheckpointLayout {
   readonly baseRoots: readonly string[];
   /** Key suffixes of older checkpoints and their current form, e.g. ['.gamma', '.weight']. */
   readonly legacySuffixes: readonly (readonly [string, string])[];
-  /** Module-name prefixes of the classification head (everything outside the base model). */
-  readonly head: readonly string[];
   /** Module-name prefixes the model initialises itself when a checkpoint lacks them entirely (BERT's pooler). */
   readonly optional: readonly string[];
 }
@@ -78,12 +76,17 @@ function missing(file: string, name: string, param: Parameter): FinetuneError {
 }
 
 /**
- * Copies the checkpoint `tensors` (read from `file`) into `model`'s parameters. Base parameters must
+ * Copies the checkpoint `tensors` (read from `file`) into `model`'s parameters. The head is the model's
+ * `headModules` (a sequence checkpoint's `classifier` fills a token head of the same shape, as in
+ * transformers). Base parameters must
  * all be present with their exact shapes; an optional part or the head may be absent as a whole
  * (reported in `newModules`); head tensors of another shape are reported in `mismatched` and left as
  * they are, for the caller to initialise. Keys no parameter uses are reported in `ignored`.
  */
-export function loadCheckpoint(model: Module, tensors: ReadonlyMap<string, RawTensor>, layout: CheckpointLayout, file: string): CheckpointReport {
+export function loadCheckpoint(
+  model: Module & { readonly headModules: readonly string[] }, tensors: ReadonlyMap<string, RawTensor>, layout: CheckpointLayout, file: string,
+): CheckpointReport {
+  const head = model.headModules;
   const entries = byCanonicalName(tensors, layout, file);
   const used = new Set<string>();
   const params = model.namedParameters();
@@ -92,15 +95,16 @@ export function loadCheckpoint(model: Module, tensors: ReadonlyMap<string, RawTe
   // An optional part, and the head as a whole, load all-or-nothing: one with some keys but not others
   // is a broken file, and fails below on the first missing key.
   const hasAny = (prefix: string): boolean => params.some(([name]) => under(name, prefix) && entries.has(name));
-  for (const prefix of layout.optional) if (!hasAny(prefix)) report.newModules.push(prefix);
-  const headPresent = layout.head.some(hasAny);
-  if (!headPresent) report.newModules.push(...layout.head);
+  const modelHas = (prefix: string): boolean => params.some(([name]) => under(name, prefix));
+  for (const prefix of layout.optional) if (modelHas(prefix) && !hasAny(prefix)) report.newModules.push(prefix);
+  const headPresent = head.some(hasAny);
+  if (!headPresent) report.newModules.push(...head);
 
   for (const [name, param] of params) {
     if (report.newModules.some((p) => under(name, p))) continue;
     const entry = entries.get(name);
     if (!entry) throw missing(file, name, param);
-    const isHead = layout.head.some((p) => under(name, p));
+    const isHead = head.some((p) => under(name, p));
     used.add(name);
     if (isHead && entry.tensor.dtype === 'float32' && !sameShape(entry.tensor.shape, param.shape)) {
       report.mismatched.push([name, entry.tensor.shape, param.shape]);

@@ -1,19 +1,19 @@
 // Tests for the saved config.json: transformers' fields and defaults, labels, key order and text form.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultLabels, labelsFromNames } from '../labels.js';
+import { defaultLabels, headSpec, labelsFromNames } from '../labels.js';
 import { configJsonText, savedConfigJson } from './config-json.js';
 
 describe('saved config.json', () => {
   it('adds class defaults, keeps unknown fields, replaces the architecture, dtype and labels', () => {
     const source = { model_type: 'bert', torch_dtype: 'float16', architectures: ['BertForMaskedLM'], foo: 7, hidden_size: 8, _num_labels: 2 };
-    const saved = savedConfigJson({ hidden_size: 768, use_cache: true }, source, 'BertForSequenceClassification', labelsFromNames(['a', 'b', 'c']));
+    const saved = savedConfigJson({ hidden_size: 768, use_cache: true }, source, 'BertForSequenceClassification', headSpec(labelsFromNames(['a', 'b', 'c'])));
     assert.deepEqual(Object.keys(saved), ['architectures', 'dtype', 'foo', 'hidden_size', 'id2label', 'label2id', 'model_type', 'use_cache']);
     assert.deepEqual(saved.architectures, ['BertForSequenceClassification']);
     assert.equal(saved.dtype, 'float32');
     assert.equal(saved.hidden_size, 8);
     assert.deepEqual(saved.label2id, { a: 0, b: 1, c: 2 });
-    const plain = savedConfigJson({}, { model_type: 'bert' }, 'X', defaultLabels(2));
+    const plain = savedConfigJson({}, { model_type: 'bert' }, 'X', headSpec(defaultLabels(2)));
     assert.equal(plain.id2label, undefined);
   });
 

@@ -1,22 +1,26 @@
 // The config.json a model saves: the fields transformers writes for the class, sorted, with the labels and architecture.
-import type { LabelNames } from '../types.js';
+import type { HeadSpec } from '../types.js';
 import { isDefaultLabels } from '../labels.js';
 import type { ConfigJson } from './config-fields.js';
 
 /** Keys of the source config.json that saving replaces (transformers 5 reads `torch_dtype` as `dtype`). */
-const REPLACED_KEYS = ['architectures', 'id2label', 'label2id', 'torch_dtype', 'dtype', 'num_labels', '_num_labels'];
+const REPLACED_KEYS = ['architectures', 'id2label', 'label2id', 'torch_dtype', 'dtype', 'num_labels', '_num_labels', 'problem_type'];
 
 /**
  * What transformers' save_pretrained writes for a model of class `architecture` loaded from `source`:
  * the class defaults for fields the source lacks, every source field (unknown ones included), the
  * architecture, `dtype` float32, and id2label / label2id unless they are the implied LABEL_0, LABEL_1.
- * Keys are sorted, as transformers writes them.
+ * `problem_type` is written for multi-label and regression heads (transformers picks the loss from it)
+ * and kept from the source otherwise. Keys are sorted, as transformers writes them.
  */
-export function savedConfigJson(defaults: ConfigJson, source: ConfigJson, architecture: string, labels: LabelNames): Record<string, unknown> {
+export function savedConfigJson(defaults: ConfigJson, source: ConfigJson, architecture: string, head: HeadSpec): Record<string, unknown> {
+  const { labels } = head;
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(source)) if (!REPLACED_KEYS.includes(key)) merged[key] = value;
   merged.architectures = [architecture];
   merged.dtype = 'float32';
+  if (head.problemType !== 'single_label_classification') merged.problem_type = head.problemType;
+  else if (source.problem_type === 'single_label_classification' && head.kind === 'sequence-classification') merged.problem_type = source.problem_type;
   if (!isDefaultLabels(labels)) {
     merged.id2label = { ...labels.id2label };
     merged.label2id = { ...labels.label2id };

@@ -1,38 +1,46 @@
-// Builds a ModelFamily for an encoder classifier from its parts: constructor, checkpoint layout, initialisation details.
+// Builds a ModelFamily for an encoder from its parts: the heads it builds, checkpoint layout, initialisation details.
 import type { ModelFamily } from '../family.js';
-import type { LabelNames, SequenceClassifier } from '../types.js';
+import type { HeadKind, HeadSpec } from '../types.js';
 import { loadCheckpoint, type CheckpointLayout } from './checkpoint.js';
+import type { EncoderBase, EncoderClassifierBase } from './classifier-base.js';
 import type { ConfigJson } from './config-fields.js';
 import { initializeModules, type PaddingRow } from './init.js';
 
-export interface EncoderFamilySpec<M extends SequenceClassifier> {
+export interface EncoderFamilySpec<B extends EncoderBase> {
   readonly modelTypes: readonly string[];
-  create(config: ConfigJson, file: string, labels: LabelNames): M;
+  /** Builds the model config.json describes, with the head `head` asks for. */
+  create(config: ConfigJson, file: string, head: HeadSpec): EncoderClassifierBase;
   readonly layout: CheckpointLayout;
   /** The standard deviation of new weights (config initializer_range). */
-  initializerRange(model: M): number;
+  initializerRange(base: B): number;
   /** Embedding rows that start at zero (padding_idx). */
-  paddingRows(model: M): PaddingRow[];
+  paddingRows(base: B): PaddingRow[];
   /** Anything transformers initialises differently, after the generic pass over the whole model. */
-  afterInitialize?(model: M): void;
+  afterInitialize?(base: B): void;
 }
 
-export function encoderFamily<M extends SequenceClassifier>(spec: EncoderFamilySpec<M>): ModelFamily {
-  const initialize = (model: M, modules?: readonly string[]): void => {
-    initializeModules(model, spec.initializerRange(model), spec.paddingRows(model), modules);
-    if (modules === undefined) spec.afterInitialize?.(model);
+export function encoderFamily<B extends EncoderBase>(spec: EncoderFamilySpec<B>): ModelFamily {
+  const initialize = (model: EncoderClassifierBase, modules?: readonly string[]): void => {
+    const base = model.base as B;
+    initializeModules(model, spec.initializerRange(base), spec.paddingRows(base), modules);
+    if (modules === undefined) spec.afterInitialize?.(base);
   };
   return {
     modelTypes: spec.modelTypes,
-    create: (config, file, labels) => spec.create(config, file, labels),
-    initialize: (model, modules) => initialize(model as M, modules),
+    create: (config, file, head) => spec.create(config, file, head),
+    initialize: (model, modules) => initialize(model as EncoderClassifierBase, modules),
     loadWeights(model, tensors, file) {
       const report = loadCheckpoint(model, tensors, spec.layout, file);
       // Mismatched head tensors are re-drawn with their whole module (a Linear's weight and bias).
       const owners = report.mismatched.map(([name]) => name.slice(0, name.lastIndexOf('.')));
       const modules = [...new Set([...report.newModules, ...owners])];
-      if (modules.length > 0) initialize(model as M, modules);
+      if (modules.length > 0) initialize(model as EncoderClassifierBase, modules);
       return report;
     },
   };
+}
+
+/** transformers' class name for a family's head: `${prefix}ForSequenceClassification` or `...ForTokenClassification`. */
+export function architectureName(prefix: string, kind: HeadKind): string {
+  return `${prefix}${kind === 'token-classification' ? 'ForTokenClassification' : 'ForSequenceClassification'}`;
 }

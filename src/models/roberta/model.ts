@@ -5,7 +5,7 @@ import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkLength, layerShapeOf } from '../bert/model.js';
 import { BertEncoder } from '../encoder/bert-layers.js';
-import { EncoderClassifierBase, firstToken, type ClassifierIdentity } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { paddedEmbedding, robertaPositions, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
 import type { ModelInputs } from '../types.js';
@@ -45,12 +45,12 @@ export class RobertaEmbeddings extends Module {
   }
 }
 
-/** RobertaModel without the pooler (the classifier does not use it). */
+/** RobertaModel without the pooler (neither head uses it: transformers builds both with add_pooling_layer=False). */
 export class RobertaModel extends Module {
   embeddings: RobertaEmbeddings;
   encoder: BertEncoder;
 
-  constructor(config: RobertaConfig, where: string) {
+  constructor(readonly config: RobertaConfig, where: string) {
     super();
     this.embeddings = new RobertaEmbeddings(config);
     this.encoder = new BertEncoder(layerShapeOf(config, where), config.numHiddenLayers);
@@ -80,29 +80,24 @@ export class RobertaClassificationHead extends Module {
   }
 }
 
+/** Where RoBERTa's base sits in the parameter names. */
+export function robertaBaseInfo(config: RobertaConfig): EncoderBaseInfo {
+  return { name: 'roberta', layers: 'encoder.layer', hiddenSize: config.hiddenSize, numLayers: config.numHiddenLayers, loraTargets: ROBERTA_LORA_TARGETS };
+}
+
 export class RobertaForSequenceClassification extends EncoderClassifierBase {
   roberta: RobertaModel;
   classifier: RobertaClassificationHead;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
   readonly headModules = ['classifier'] as const;
-  readonly embeddingsPrefix = 'roberta.embeddings';
-  readonly defaultLoraTargets = ROBERTA_LORA_TARGETS;
 
   constructor(readonly config: RobertaConfig, identity: ClassifierIdentity, where: string) {
-    super(identity);
-    this.hiddenSize = config.hiddenSize;
-    this.numLayers = config.numHiddenLayers;
+    super(identity, robertaBaseInfo(config));
     this.roberta = new RobertaModel(config, where);
     this.classifier = new RobertaClassificationHead(config, this.numLabels);
   }
 
-  protected layerPrefix(index: number): string {
-    return `roberta.encoder.layer.${index}`;
-  }
-
-  lastHiddenState(inputs: ModelInputs): Tensor {
-    return this.roberta.lastHiddenState(inputs);
+  get base(): RobertaModel {
+    return this.roberta;
   }
 
   /** The first token's vector [B, H] (<s>). */

@@ -11,7 +11,6 @@ export const ROBERTA_LAYOUT: CheckpointLayout = {
   basePrefix: 'roberta.',
   baseRoots: ['embeddings.', 'encoder.', 'pooler.'],
   legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
-  head: ['classifier'],
   optional: [],
 };
 

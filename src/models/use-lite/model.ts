@@ -1,4 +1,4 @@
-// The USE-lite encoder as trainable modules (a 1:1 port of the TF.js graph) and its sequence classifier.
+// The USE-lite encoder as trainable modules (a 1:1 port of the TF.js graph) with a sequence or token head.
 //
 // Shapes: B sentences, T tokens, E embedding size (256), H hidden size (512), F feed-forward width (1536).
 // Each step names the graph nodes it stands for; test/use-lite/reference.ts maps every node in full.
@@ -8,9 +8,9 @@ import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers
 import { Module } from '../../nn/module.js';
 import { maximum } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { EncoderClassifierBase } from '../encoder/classifier-base.js';
+import { EncoderClassifierBase, EncoderForTokenClassification, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
-import type { LabelNames, ModelInputs } from '../types.js';
+import type { HeadSpec, ModelInputs } from '../types.js';
 import { USE_LITE_ARCHITECTURE, USE_LITE_CONFIG_DEFAULTS, USE_LITE_MODEL_TYPE, useLiteConfigJson, type UseLiteConfig } from './config.js';
 import { USE_LITE_LORA_TARGETS } from './weights.js';
 
@@ -175,6 +175,16 @@ export class UseLiteEncoder extends Module {
   }
 }
 
+/** Where USE-lite's base sits in the parameter names. */
+export function useLiteBaseInfo(config: UseLiteConfig): EncoderBaseInfo {
+  return { name: 'encoder', layers: 'layer', hiddenSize: config.hiddenSize, numLayers: config.numHiddenLayers, loraTargets: USE_LITE_LORA_TARGETS };
+}
+
+function useLiteIdentity(config: UseLiteConfig, head: HeadSpec): ClassifierIdentity {
+  const architecture = head.kind === 'token-classification' ? 'UseLiteForTokenClassification' : USE_LITE_ARCHITECTURE;
+  return { source: useLiteConfigJson(config), defaults: USE_LITE_CONFIG_DEFAULTS, modelType: USE_LITE_MODEL_TYPE, architecture, head };
+}
+
 /**
  * USE-lite with a linear classifier on its sentence embedding (scaled by headInputScale, after dropout).
  * Built with zero placeholder weights: the package's weights, a checkpoint or the family's
@@ -184,28 +194,17 @@ export class UseLiteForSequenceClassification extends EncoderClassifierBase {
   encoder: UseLiteEncoder;
   dropout: Dropout;
   classifier: Linear;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
   readonly headModules = ['classifier'] as const;
-  readonly embeddingsPrefix = 'encoder.embeddings';
-  readonly defaultLoraTargets = USE_LITE_LORA_TARGETS;
 
-  constructor(readonly config: UseLiteConfig, labels: LabelNames) {
-    const source = useLiteConfigJson(config);
-    super({ source, defaults: USE_LITE_CONFIG_DEFAULTS, modelType: USE_LITE_MODEL_TYPE, architecture: USE_LITE_ARCHITECTURE, labels });
-    this.hiddenSize = config.hiddenSize;
-    this.numLayers = config.numHiddenLayers;
+  constructor(readonly config: UseLiteConfig, head: HeadSpec) {
+    super(useLiteIdentity(config, head), useLiteBaseInfo(config));
     this.encoder = new UseLiteEncoder(config);
     this.dropout = new Dropout(config.classifierDropout);
     this.classifier = placeholderLinear(config.hiddenSize, this.numLabels);
   }
 
-  protected layerPrefix(index: number): string {
-    return `encoder.layer.${index}`;
-  }
-
-  lastHiddenState(inputs: ModelInputs): Tensor {
-    return this.encoder.lastHiddenState(inputs);
+  get base(): UseLiteEncoder {
+    return this.encoder;
   }
 
   /** The unit-length sentence embedding [B, H]: what the package's `embed()` returns. */
@@ -216,4 +215,13 @@ export class UseLiteForSequenceClassification extends EncoderClassifierBase {
   classify(features: Tensor): Tensor {
     return this.classifier.forward(this.dropout.forward(features).mul(this.config.headInputScale));
   }
+}
+
+/** A use-lite model with either head: tokens read the last layer's states [B, T, H] (no pooling, no scaling). */
+export type UseLiteTaskModel = EncoderClassifierBase & { readonly encoder: UseLiteEncoder; readonly classifier: Linear };
+
+/** Builds use-lite with the head `head` asks for. */
+export function createUseLite(config: UseLiteConfig, head: HeadSpec): UseLiteTaskModel {
+  if (head.kind === 'sequence-classification') return new UseLiteForSequenceClassification(config, head);
+  return new EncoderForTokenClassification(new UseLiteEncoder(config), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
 }

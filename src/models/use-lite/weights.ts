@@ -99,7 +99,6 @@ export const USE_LITE_LAYOUT: CheckpointLayout = {
   basePrefix: 'encoder.',
   baseRoots: ['embeddings.', 'layer.', 'tanh_layer.'],
   legacySuffixes: [],
-  head: ['classifier'],
   optional: [],
 };
 

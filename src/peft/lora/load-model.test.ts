@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { labelList } from '../../models/labels.js';
-import { createSequenceClassifier } from '../../models/load.js';
+import { createTaskModel } from '../../models/load.js';
 import { saveSequenceClassifier } from '../../models/save.js';
 import type { EncoderClassifier } from '../../models/types.js';
 import type { Encoding, TextTokenizer } from '../../tokenizers/types.js';
@@ -23,10 +23,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 /** A base folder (3 labels, no tokenizer) and the same weights as a model with `labels` for the adapter to train on. */
 async function baseAndModel(labels: string[]): Promise<{ base: string; model: EncoderClassifier }> {
   const base = join(root, 'base');
-  const original = createSequenceClassifier(tinyConfig('bert') as never);
+  const original = createTaskModel(tinyConfig('bert') as never);
   await saveSequenceClassifier(original, null, base);
   const names = { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) };
-  const model = createSequenceClassifier(tinyConfig('bert') as never, { labels: names }) as EncoderClassifier;
+  const model = createTaskModel(tinyConfig('bert') as never, { labels: names }) as EncoderClassifier;
   const weights = new Map(original.namedParameters());
   for (const [name, p] of model.namedParameters()) if (!name.startsWith('classifier')) p.f32().set(weights.get(name)!.f32());
   applyLora(model);

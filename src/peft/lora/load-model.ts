@@ -5,7 +5,7 @@ import { FinetuneError } from '../../errors.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
 import { findWeightsFile, readStateDict } from '../../io/state-dict.js';
 import { checkLabels } from '../../models/labels.js';
-import { loadSequenceClassifier, readConfigJson, type LoadClassifierOptions, type LoadedClassifier } from '../../models/load.js';
+import { loadTaskModel, readConfigJson, type LoadClassifierOptions, type LoadedClassifier } from '../../models/load.js';
 import type { LabelNames, SequenceClassifier } from '../../models/types.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
@@ -101,7 +101,7 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
     }
     base = resolveRecordedBase(recorded, nameOrDir);
   } else {
-    return { ...(await loadSequenceClassifier(nameOrDir, loadOptions)), adapter: null, adapterDir: null };
+    return { ...(await loadTaskModel(nameOrDir, loadOptions)), adapter: null, adapterDir: null };
   }
 
   const config = readLoraConfig(adapterDir);
@@ -110,10 +110,10 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
   const labels = loadOptions.labels ?? adapterLabels(adapterDir);
   const revision = loadOptions.revision ?? config.revision ?? undefined;
   const common: LoadClassifierOptions = { ...loadOptions, ...(revision ? { revision } : {}) };
-  let loaded = await loadSequenceClassifier(base, labels ? { ...common, labels } : common);
+  let loaded = await loadTaskModel(base, labels ? { ...common, labels } : common);
   const rows = loadOptions.numLabels === undefined && loadOptions.labels === undefined ? headLabelCount(loaded.model, tensors) : undefined;
   // Only adapters that come without class names (PEFT's) can disagree with the base's head; the base is read again for them.
-  if (rows !== undefined) loaded = await loadSequenceClassifier(base, { ...common, numLabels: rows });
+  if (rows !== undefined) loaded = await loadTaskModel(base, { ...common, numLabels: rows });
   const model = loaded.model;
   attachAdapter(model, config, tensors, { config: join(adapterDir, ADAPTER_CONFIG_FILE), weights: weightsFile });
   let tokenizer: TextTokenizer | null = loaded.tokenizer;

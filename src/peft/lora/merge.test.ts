@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSequenceClassifier } from '../../models/load.js';
+import { loadTaskModel } from '../../models/load.js';
 import { saveSequenceClassifier } from '../../models/save.js';
 import { applyLora } from './apply.js';
 import { loraState } from './inject.js';
@@ -47,7 +47,7 @@ describe('LoRA merging', () => {
       assert.ok(model.parameters().every((p) => p.requiresGrad), 'parameters train as before the adapter');
       assert.ok(maxAbsDiff(logitsOf(model, inputs), expected) < 1e-5);
       await saveSequenceClassifier(model, null, dir);
-      const reloaded = await loadSequenceClassifier(dir);
+      const reloaded = await loadTaskModel(dir);
       assert.ok(maxAbsDiff(logitsOf(reloaded.model, inputs), expected) < 1e-5);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // Shared by the LoRA tests: tiny BERT, DistilBERT and RoBERTa classifiers with random weights, batches, and comparisons.
-import { createSequenceClassifier } from '../../models/load.js';
+import { createTaskModel } from '../../models/load.js';
 import type { ModelInputs, SequenceClassifier } from '../../models/types.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { Random } from '../../tensor/random.js';
@@ -23,7 +23,7 @@ export function tinyConfig(family: TinyFamily): Record<string, unknown> {
 
 /** A tiny classifier of `family` with transformers' random initialisation (deterministic per call order). */
 export function tinyModel(family: TinyFamily): SequenceClassifier {
-  return createSequenceClassifier(tinyConfig(family) as never);
+  return createTaskModel(tinyConfig(family) as never);
 }
 
 /** A padded batch of `rows` random sequences (the later rows shorter) with ids in [3, 50). */

@@ -50,3 +50,51 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     return [new Tensor(dLogits, logits.shape)];
   });
 }
+
+/** Which elements a loss averages: 'mean' over every element (default), or their 'sum'. */
+export type Reduction = 'mean' | 'sum';
+
+function checkSameShape(name: string, a: Tensor, b: Tensor): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`${name}: input ${formatShape(a.shape)} and targets ${formatShape(b.shape)} must have the same shape`);
+  }
+}
+
+/**
+ * PyTorch's BCEWithLogitsLoss: -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, computed
+ * as max(x, 0) - x y + log(1 + exp(-|x|)) so large logits do not overflow. Logits and float targets of
+ * one shape ([B, L] for multi-label heads); a scalar. Gradient: (sigmoid(x) - y) / n.
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkSameShape('binaryCrossEntropyWithLogits', logits, targets);
+  const x = logits.f32();
+  const y = targets.f32();
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    total += Math.max(v, 0) - v * y[i]! + Math.log1p(Math.exp(-Math.abs(v)));
+  }
+  const divisor = reduction === 'mean' ? x.length : 1;
+  return Tensor.fromOp(Float32Array.of(total / divisor), [], 'binaryCrossEntropyWithLogits', [logits], (g) => {
+    const scale = g.item() / divisor;
+    const dx = allocF32(x.length);
+    for (let i = 0; i < x.length; i++) dx[i] = (1 / (1 + Math.exp(-x[i]!)) - y[i]!) * scale;
+    return [new Tensor(dx, logits.shape)];
+  });
+}
+
+/** PyTorch's MSELoss: (input - target)^2 per element, averaged (or summed); a scalar. Gradient: 2 (input - target) / n. */
+export function mseLoss(input: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkSameShape('mseLoss', input, targets);
+  const x = input.f32();
+  const y = targets.f32();
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += (x[i]! - y[i]!) ** 2;
+  const divisor = reduction === 'mean' ? x.length : 1;
+  return Tensor.fromOp(Float32Array.of(total / divisor), [], 'mseLoss', [input], (g) => {
+    const scale = (2 * g.item()) / divisor;
+    const dx = allocF32(x.length);
+    for (let i = 0; i < x.length; i++) dx[i] = (x[i]! - y[i]!) * scale;
+    return [new Tensor(dx, input.shape)];
+  });
+}

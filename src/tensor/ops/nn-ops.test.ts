@@ -7,7 +7,7 @@ import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { dropout, logSoftmax, softmax } from './activations.js';
 import { embedding } from './embedding.js';
-import { crossEntropy } from './losses.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss } from './losses.js';
 import { layerNorm } from './normalization.js';
 import { dropoutKeep, dropoutThreshold } from '../../backend/js/dropout.js';
 
@@ -128,6 +128,31 @@ cases.push({
   reference: ([x]) => ceRef(x!, bigTargets, { smoothing: 0.1 }),
   probes: 6,
 });
+
+// Binary cross-entropy on logits (multi-label heads) and mean squared error (regression heads), against float64.
+const multiHot = [1, 0, 0, 1, 1, 1, 0, 0, 0.5, 1, 0, 1];
+for (const reduction of ['mean', 'sum'] as const) {
+  cases.push({
+    name: `binaryCrossEntropyWithLogits ${reduction}`,
+    inputs: [input([3, 4], 33, -20, 20), { shape: [3, 4], data: multiHot, noGrad: true }],
+    ours: ([x, t]) => binaryCrossEntropyWithLogits(x!, t!, reduction),
+    reference: ([x]) => {
+      let total = 0;
+      x!.data.forEach((v, i) => { total += Math.max(v, 0) - v * multiHot[i]! + Math.log1p(Math.exp(-Math.abs(v))); });
+      return R.arr([], [reduction === 'mean' ? total / x!.data.length : total]);
+    },
+  });
+  cases.push({
+    name: `mseLoss ${reduction}`,
+    inputs: [input([5, 1], 34, -3, 3), { shape: [5, 1], data: [0.5, 4, -1, 2.5, 0], noGrad: true }],
+    ours: ([x, t]) => mseLoss(x!, t!, reduction),
+    reference: ([x, t]) => {
+      let total = 0;
+      x!.data.forEach((v, i) => { total += (v - t!.data[i]!) ** 2; });
+      return R.arr([], [reduction === 'mean' ? total / x!.data.length : total]);
+    },
+  });
+}
 
 // Dropout: the reference replays the same seeded mask (one seed drawn from the generator, then a hash per element).
 const dropoutMask = (n: number, p: number, seed: number): number[] => {

@@ -1,4 +1,4 @@
-// Activations of vision models (relu6, hardswish, hardsigmoid, silu) and channel-wise dropout (dropout2d).
+// Activations of vision models (relu6, hardswish, hardsigmoid; silu is in swiglu.ts) and channel-wise dropout (dropout2d).
 import { Activation } from '../../backend/vision-kernels.js';
 import { getBackend } from '../../backend/index.js';
 import { allocF32 } from '../memory.js';
@@ -24,8 +24,6 @@ export function relu6(x: Tensor): Tensor { return activationOp('relu6', Activati
 export function hardswish(x: Tensor): Tensor { return activationOp('hardswish', Activation.Hardswish, x); }
 /** relu6(x + 3) / 6. */
 export function hardsigmoid(x: Tensor): Tensor { return activationOp('hardsigmoid', Activation.Hardsigmoid, x); }
-/** x * sigmoid(x) (swish). */
-export function silu(x: Tensor): Tensor { return activationOp('silu', Activation.Silu, x); }
 
 export interface Dropout2dOptions {
   /** Probability of zeroing a whole channel. */

@@ -3,7 +3,7 @@ import { gemmLibrary, getBackend, startProfiling, stopProfiling, withProfileScop
 import { FinetuneError } from '../../errors.js';
 import { readStateDict } from '../../io/state-dict.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
-import { createSequenceClassifier } from '../../models/load.js';
+import { createTaskModel } from '../../models/load.js';
 import { familyFor } from '../../models/registry.js';
 import type { SequenceClassifier } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
@@ -80,7 +80,7 @@ function withDropout(config: ConfigJson, p: number | undefined): ConfigJson {
 }
 
 function buildModel(o: BenchTrainOptions, config: ConfigJson): SequenceClassifier {
-  const model = createSequenceClassifier(config, { numLabels: o.numLabels ?? 2 }, o.configFile);
+  const model = createTaskModel(config, { numLabels: o.numLabels ?? 2 }, o.configFile);
   if (o.weightsFile !== undefined) {
     const file = o.weightsFile;
     const report = familyFor(config.model_type, o.configFile).loadWeights(model, readStateDict(file), file);

@@ -1,5 +1,4 @@
 // The callback contract: hooks that read the saveable TrainerState and steer training through a control object.
-import type { ClassificationMetrics } from '../metrics.js';
 import type { LogEntry, TrainerState } from '../trainer-state.js';
 import type { TrainingArguments } from '../training-args.js';
 
@@ -33,10 +32,11 @@ export interface StepInfo {
   readonly gradNorm: number;
 }
 
-/** One evaluation: HF-style scalar metrics (`eval_loss`, `eval_accuracy`, ...) and the full classification metrics. */
+/** One evaluation: HF-style scalar metrics (`eval_loss`, `eval_accuracy`, ...) and the task's full metrics. */
 export interface Evaluation {
   readonly metrics: Readonly<Record<string, number>>;
-  readonly classification: ClassificationMetrics;
+  /** The task's metrics (per class, per entity type, ...). */
+  readonly details: unknown;
   /** Mean training loss since the previous evaluation (NaN before any step). */
   readonly trainLoss: number;
 }

@@ -1,6 +1,6 @@
 // Early stopping: ends training after `patience` evaluations without improvement of the chosen metric.
 import { FinetuneError } from '../../errors.js';
-import { isImprovement, normalizeMetricName } from '../metrics.js';
+import { isImprovement, normalizeMetricName } from '../../tasks/metric-names.js';
 import type { CallbackContext, Evaluation, TrainerCallback } from './callback.js';
 
 export interface EarlyStoppingOptions {

@@ -8,9 +8,10 @@ import type { Example } from '../../data/types.js';
 import { FinetuneError } from '../../errors.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
-import type { SequenceClassifier } from '../../models/types.js';
-import { encodeDataset } from '../collate.js';
-import { evaluateModel, type EvaluationResult } from '../evaluate.js';
+import type { TaskModel } from '../../models/types.js';
+import { classificationTask, encodeClassification } from '../../tasks/classification/index.js';
+import type { AnyTask, TaskEvaluation } from '../../tasks/task.js';
+import { evaluateModel } from '../evaluate.js';
 import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
 
 export interface EvalRunOptions {
@@ -30,13 +31,15 @@ export interface EvalRunOptions {
 }
 
 export interface EvalRunResult {
-  readonly result: EvaluationResult;
-  readonly model: SequenceClassifier;
+  readonly result: TaskEvaluation;
+  /** The task the model's head does (its metrics, formatting and eval_results.json). */
+  readonly task: AnyTask;
+  readonly model: TaskModel;
   /** Data rows read and examples kept, for the log. */
   readonly examples: number;
 }
 
-function classNames(model: SequenceClassifier): string[] {
+function classNames(model: TaskModel): string[] {
   const config = model.configJson() as { id2label?: Record<string, string> };
   return Array.from({ length: model.numLabels }, (_, i) => config.id2label?.[String(i)] ?? `LABEL_${i}`);
 }
@@ -87,7 +90,8 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
   const { labels, examples } = labelMapFor(names, data.examples);
   const maxLength = options.maxLength ?? trainedMaxLength([options.adapter, options.model])
     ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
-  const encoded = encodeDataset(examples, loaded.tokenizer, labels, { maxLength, source: options.data });
-  const result = evaluateModel(loaded.model, encoded, { batchSize, labels: names });
-  return { result, model: loaded.model, examples: examples.length };
+  const task = classificationTask({ labels: names });
+  const encoded = encodeClassification(examples, loaded.tokenizer, labels, { maxLength, source: options.data });
+  const result = evaluateModel(loaded.model, task, encoded, { batchSize });
+  return { result, task, model: loaded.model, examples: examples.length };
 }

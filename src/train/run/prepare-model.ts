@@ -1,12 +1,11 @@
 // The model and tokenizer of a run: pretrained weights or a fresh initialisation from config.json, the head for the data's labels, freezing.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LabelMap } from '../../data/labels.js';
 import { FinetuneError } from '../../errors.js';
 import { applyFreeze, type FreezeSpec } from '../../models/freeze.js';
-import { createSequenceClassifier, loadSequenceClassifier, readConfigJson } from '../../models/load.js';
+import { createTaskModel, loadTaskModel, readConfigJson } from '../../models/load.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { HeadSpec, TaskModel } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
@@ -17,7 +16,8 @@ export interface ModelOptions {
   readonly model: string;
   /** 'pretrained' reads the weights (default); 'random' builds the architecture with fresh weights. */
   readonly init: 'pretrained' | 'random';
-  readonly labels: LabelMap;
+  /** The head the task needs, with its labels. */
+  readonly head: HeadSpec;
   /** Training texts, for a word-level vocabulary when a randomly initialised model comes without a tokenizer. */
   readonly trainTexts: readonly string[];
   /** Longest input in tokens (default: 128, or less when the model or tokenizer allows less). */
@@ -28,7 +28,7 @@ export interface ModelOptions {
 }
 
 export interface PreparedModel {
-  readonly model: SequenceClassifier;
+  readonly model: TaskModel;
   readonly tokenizer: TextTokenizer;
   /** Where the model came from (a folder, a cache snapshot or a config file). */
   readonly source: string;
@@ -40,13 +40,18 @@ export interface PreparedModel {
   readonly warnings: string[];
 }
 
+/** The loader options that build `head`. */
+function headOptions(head: HeadSpec): { labels: HeadSpec['labels']; headKind: HeadSpec['kind']; problemType: HeadSpec['problemType'] } {
+  return { labels: head.labels, headKind: head.kind, problemType: head.problemType };
+}
+
 /** The default --max-length: long enough for sentences and short reviews, short enough to train fast. */
 export const DEFAULT_MAX_LENGTH = 128;
 
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
 
 /** Position embeddings the model can use (RoBERTa's start after the padding index). */
-function usablePositions(model: SequenceClassifier): number | undefined {
+function usablePositions(model: TaskModel): number | undefined {
   const config = model.configJson();
   const positions = config.max_position_embeddings;
   if (typeof positions !== 'number') return undefined;
@@ -54,7 +59,7 @@ function usablePositions(model: SequenceClassifier): number | undefined {
   return positions;
 }
 
-async function randomModel(options: ModelOptions): Promise<{ model: SequenceClassifier; tokenizer: TextTokenizer; source: string; warnings: string[] }> {
+async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; tokenizer: TextTokenizer; source: string; warnings: string[] }> {
   const path = options.model;
   const isFile = statSync(path).isFile();
   const folder = isFile ? dirname(path) : path;
@@ -69,7 +74,7 @@ async function randomModel(options: ModelOptions): Promise<{ model: SequenceClas
     overrides = { vocab_size: tokenizer.vocabSize, pad_token_id: tokenizer.padId };
     warnings.push(`${file}: no tokenizer beside it; built a word-level vocabulary of ${tokenizer.vocabSize.toLocaleString('en-US')} tokens from the training data`);
   }
-  const model = createSequenceClassifier({ ...config, ...overrides }, { labels: options.labels.toConfig() }, file);
+  const model = createTaskModel({ ...config, ...overrides }, headOptions(options.head), file);
   return { model, tokenizer, source: path, warnings };
 }
 
@@ -92,14 +97,14 @@ export async function prepareModel(options: ModelOptions): Promise<PreparedModel
   if (options.lora && options.init === 'random') {
     throw new FinetuneError('--lora needs pretrained weights to adapt: drop --init random, or train the whole model without --lora');
   }
-  let loaded: { model: SequenceClassifier; tokenizer: TextTokenizer | null; source: string; warnings: string[] };
+  let loaded: { model: TaskModel; tokenizer: TextTokenizer | null; source: string; warnings: string[] };
   if (options.init === 'random' && local) {
     loaded = await randomModel(options);
   } else {
     if (local && statSync(options.model).isFile()) {
       throw new FinetuneError(`--model ${options.model}: a file; pretrained weights need a model folder (a config.json alone works with --init random)`);
     }
-    loaded = await loadSequenceClassifier(options.model, { labels: options.labels.toConfig(), init: options.init });
+    loaded = await loadTaskModel(options.model, { ...headOptions(options.head), init: options.init });
   }
   const { model, source } = loaded;
   if (!loaded.tokenizer) throw new FinetuneError(`${source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);

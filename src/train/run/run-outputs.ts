@@ -3,25 +3,25 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import { saveSequenceClassifier } from '../../models/save.js';
 import { saveAdapterModel } from '../../peft/lora/save.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
+import type { TaskEvaluation } from '../../tasks/task.js';
 import { writeReport } from '../../report/report.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { evalResultsJson, type EvalResultsJson } from '../eval-results.js';
-import type { EvaluationResult } from '../evaluate.js';
 import type { Trainer, TrainResult } from '../trainer.js';
 import { formatDuration } from '../callbacks/progress.js';
-import type { PreparedData } from './prepare-data.js';
+import type { RunData } from './run-data.js';
 
 export type { EvalResultsJson } from '../eval-results.js';
 
 export interface RunOutputs {
   readonly outputDir: string;
-  readonly model: SequenceClassifier;
+  readonly model: TaskModel;
   readonly tokenizer: TextTokenizer;
   readonly trainer: Trainer;
   readonly result: TrainResult;
-  readonly data: PreparedData;
-  readonly evaluation?: EvaluationResult;
+  readonly data: RunData;
+  readonly evaluation?: TaskEvaluation;
   readonly parameters: { readonly total: number; readonly trainable: number };
   readonly modelSource: string;
   /** Save a PEFT adapter folder (the base named by options.model) instead of the whole model. */
@@ -37,14 +37,15 @@ export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson 
   if (run.lora) await saveAdapterModel(run.model, run.tokenizer, outputDir, run.options.model);
   else await saveSequenceClassifier(run.model, run.tokenizer, outputDir);
   writeJsonAtomic(join(outputDir, 'trainer_state.json'), trainer.state.toJSON());
-  const evalJson = evaluation ? evalResultsJson(evaluation, trainer.state.epoch) : null;
+  const evalJson = evaluation ? evalResultsJson(data.task, evaluation, trainer.state.epoch) : null;
   if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
   const state = trainer.state;
   const summary: [string, string][] = [
     ['model', `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''}${run.lora ? ', LoRA adapter' : ''})`],
     ['parameters', `${run.parameters.total.toLocaleString('en-US')} (${run.parameters.trainable.toLocaleString('en-US')} trained)`],
-    ['training data', `${run.options.data}: ${data.train.length.toLocaleString('en-US')} examples`],
-    ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${(data.evaluation?.length ?? 0).toLocaleString('en-US')} examples` : 'none'],
+    ['task', data.task.name],
+    ['training data', `${run.options.data}: ${data.trainCount.toLocaleString('en-US')} examples`],
+    ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${data.evalCount.toLocaleString('en-US')} examples` : 'none'],
     ['steps', `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`],
     ['training loss', Number.isFinite(result.trainLoss) ? result.trainLoss.toFixed(4) : '–'],
     ['best checkpoint', state.bestModelCheckpoint ? `${state.bestModelCheckpoint} (${state.metricForBest} ${state.bestMetric?.toFixed(4)})${result.restoredBest ? ', restored' : ''}` : '–'],
@@ -54,9 +55,11 @@ export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson 
     title: `finetune: ${run.options.model} on ${run.options.data}`,
     summary,
     logHistory: state.logHistory,
-    ...(evaluation && data.evaluationName ? { evaluation: { name: data.evaluationName, loss: evaluation.loss, metrics: evaluation.metrics } } : {}),
+    ...(evaluation && data.evaluationName ? { evaluation: { name: data.evaluationName, count: evaluation.count, ...data.task.report(evaluation) } } : {}),
+    curves: data.task.curves,
     bestStep: state.bestGlobalStep,
-    classCounts: data.trainClasses,
+    classCounts: data.classCounts,
+    countsOf: data.task.name === 'token-classification' ? 'tag' : data.task.name === 'multi-label' ? 'label' : 'class',
     warnings: run.notices,
   });
   return evalJson;

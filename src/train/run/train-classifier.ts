@@ -11,12 +11,11 @@ import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { OverfittingMonitor } from '../callbacks/overfitting.js';
 import { ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
-import { encodeDataset } from '../collate.js';
-import { classificationMetrics } from '../metrics.js';
 import { Trainer, type TrainResult } from '../trainer.js';
 import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
 import { planOutput } from './output-folder.js';
-import { prepareData, type DataOptions } from './prepare-data.js';
+import { classificationRunData } from './classification-data.js';
+import type { DataOptions } from './prepare-data.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 
@@ -85,18 +84,18 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   const earlyStopping = options.earlyStopping === undefined ? undefined
     : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
 
-  const data = await prepareData({ ...options, seed: args.seed });
+  const data = await classificationRunData({ ...options, seed: args.seed }, args);
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
-  if (earlyStopping && !data.evaluation) {
+  if (earlyStopping && data.evaluationName === undefined) {
     throw new FinetuneError('--early-stopping needs evaluation data: give --eval-data or an --eval-split above 0');
   }
 
   // Initial weights and the new head are drawn from the run's seed.
   manualSeed(args.seed);
   const prepared = await prepareModel({
-    model: options.model, init: options.init ?? 'pretrained', labels: data.labels, freeze: options.freeze ?? 'none',
-    trainTexts: data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
+    model: options.model, init: options.init ?? 'pretrained', head: data.head, freeze: options.freeze ?? 'none',
+    trainTexts: data.trainTexts(),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
     ...(options.lora === undefined ? {} : { lora: options.lora }),
   });
@@ -105,15 +104,17 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   out.line(`model: ${model.modelType} from ${prepared.source}, ${parameters.total.toLocaleString('en-US')} parameters, ` +
     `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(2)}%` +
     `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`);
-  const trainData = encodeDataset(data.train, tokenizer, data.labels, { maxLength, source: options.data });
-  const evalData = data.evaluation ? encodeDataset(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
+  const encoded = data.encode(tokenizer, maxLength);
+  for (const warning of encoded.warnings) out.warn(warning);
+  const trainData = encoded.train;
+  const evalData = encoded.evaluation;
 
   const callbacks: TrainerCallback[] = [];
   if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
   const trainer = new Trainer({
-    model, args, trainData, labels: data.labels.labels, callbacks, output: out, ...(evalData ? { evalData } : {}),
+    model, task: data.task, args, trainData, callbacks, output: out, ...(evalData ? { evalData } : {}),
   });
   if (trainer.cachesFeatures) out.line('the base is frozen: computing its features once, then training the head on them');
 
@@ -123,7 +124,7 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   if (plan.resumeFrom === undefined && options.overwrite) rmSync(join(plan.outputDir, CHECKPOINTS_FOLDER), { recursive: true, force: true });
   writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
     ...args, model: options.model, init: options.init ?? 'pretrained', data: options.data,
-    eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
+    task: data.task.name, eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
     freeze: options.freeze ?? 'none', lora: options.lora ? { ...options.lora, rng: undefined } : null, early_stopping_patience: options.earlyStopping ?? null,
     text_column: options.textColumn ?? null, text_pair_column: options.textPairColumn ?? null, label_column: options.labelColumn ?? null,
   });
@@ -140,15 +141,10 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
     outputDir: plan.outputDir, model, tokenizer, trainer, result, data, parameters,
     ...(evaluation ? { evaluation } : {}), modelSource: prepared.source, options, notices, lora: prepared.lora,
   });
-  if (evalJson) {
-    out.line(`final evaluation on ${data.evaluationName}: loss ${evalJson.eval_loss.toFixed(4)}, accuracy ${evalJson.eval_accuracy.toFixed(4)}, ` +
-      `F1 macro ${evalJson.eval_f1_macro.toFixed(4)}, precision ${evalJson.eval_precision_macro.toFixed(4)}, recall ${evalJson.eval_recall_macro.toFixed(4)}`);
-    // What always answering the training set's most frequent class scores on the same examples.
-    const majority = data.trainClasses.reduce((a, b) => (b.count > a.count ? b : a));
-    const actual = evalData!.labels;
-    const base = classificationMetrics(new Int32Array(actual.length).fill(data.labels.id(majority.label)), actual, data.labels.labels);
-    out.line(`majority-class baseline (always '${majority.label}'): accuracy ${base.accuracy.toFixed(4)}, ` +
-      `F1 macro ${base.f1_macro.toFixed(4)}, precision ${base.precision_macro.toFixed(4)}, recall ${base.recall_macro.toFixed(4)}`);
+  if (evaluation && evalData) {
+    out.line(`final evaluation on ${data.evaluationName}: ${data.task.headline(evaluation)}`);
+    const baseline = data.baseline(evalData);
+    if (baseline !== undefined) out.line(baseline);
   }
   out.line(`saved the model, tokenizer, trainer_state.json and report.html to ${plan.outputDir}`);
   return { outputDir: plan.outputDir, train: result, evaluation: evalJson };

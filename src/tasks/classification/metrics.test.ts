@@ -1,7 +1,8 @@
 // Metrics against hand-computed values (scikit-learn's definitions, zero_division=0), directions and name aliases.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { argmaxRows, classificationMetrics, greaterIsBetter, isImprovement, normalizeMetricName, scalarMetrics } from './metrics.js';
+import { greaterIsBetter, isImprovement, normalizeMetricName } from '../metric-names.js';
+import { argmaxRows, CLASSIFICATION_METRICS, classificationMetrics, classificationScalars } from './metrics.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
@@ -32,14 +33,16 @@ describe('classificationMetrics', () => {
 
   it('names scalar metrics as HF logs them and knows their direction', () => {
     const m = classificationMetrics([0, 1], [0, 1], ['x', 'y']);
-    assert.deepEqual(Object.keys(scalarMetrics(m, 0.5)), [
-      'eval_loss', 'eval_accuracy', 'eval_f1_macro', 'eval_f1_weighted', 'eval_precision_macro', 'eval_recall_macro',
-      'eval_precision_weighted', 'eval_recall_weighted',
+    assert.deepEqual(Object.keys(classificationScalars(m)), [
+      'accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'precision_weighted', 'recall_weighted',
     ]);
-    assert.equal(normalizeMetricName('eval_f1'), 'f1_macro');
+    assert.equal(normalizeMetricName('eval_f1', ['loss', ...CLASSIFICATION_METRICS]), 'f1_macro');
     assert.equal(normalizeMetricName('F1-Weighted'), 'f1_weighted');
     assert.equal(normalizeMetricName('eval_loss'), 'loss');
     assert.equal(normalizeMetricName('bleu'), undefined);
+    assert.equal(normalizeMetricName('f1', ['accuracy', 'f1', 'f1_macro']), 'f1', "a task's own 'f1' wins over the alias");
+    assert.equal(normalizeMetricName('f1', ['accuracy']), undefined);
+    assert.equal(greaterIsBetter('mse'), false);
     assert.equal(greaterIsBetter('loss'), false);
     assert.equal(greaterIsBetter('accuracy'), true);
     assert.ok(isImprovement('loss', 0.4, 0.5) && !isImprovement('loss', 0.45, 0.5, 0.1));

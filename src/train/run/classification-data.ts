@@ -1,0 +1,41 @@
+// The data of a classification run: examples with one class each, class weights and label smoothing, the majority-class baseline.
+import { classificationTask, classificationMetrics, encodeClassification, type ClassificationData } from '../../tasks/classification/index.js';
+import { headSpec } from '../../models/labels.js';
+import { classWeightTensor } from '../run-plan.js';
+import type { TrainingArguments } from '../training-args.js';
+import { prepareData, type DataOptions } from './prepare-data.js';
+import type { RunData } from './run-data.js';
+
+/** Reads, splits and checks classification data; the task carries the loss options of `args`. */
+export async function classificationRunData(
+  options: DataOptions, args: Pick<TrainingArguments, 'classWeights' | 'labelSmoothing'>,
+): Promise<RunData<ClassificationData>> {
+  const data = await prepareData(options);
+  const names = data.labels.labels;
+  const weights = classWeightTensor(args.classWeights, data.labels.encode(data.train), names);
+  const task = classificationTask({ labels: names, loss: { labelSmoothing: args.labelSmoothing, ...(weights ? { classWeights: weights } : {}) } });
+  return {
+    task,
+    head: headSpec(data.labels.toConfig()),
+    description: data.description,
+    warnings: data.warnings,
+    evaluationName: data.evaluationName,
+    trainCount: data.train.length,
+    evalCount: data.evaluation?.length ?? 0,
+    classCounts: data.trainClasses,
+    trainTexts: () => data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
+    encode(tokenizer, maxLength) {
+      const train = encodeClassification(data.train, tokenizer, data.labels, { maxLength, source: options.data });
+      const evaluation = data.evaluation ? encodeClassification(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
+      return { train, evaluation, warnings: [] };
+    },
+    baseline(evaluation) {
+      // What always answering the training set's most frequent class scores on the same examples.
+      const majority = data.trainClasses.reduce((a, b) => (b.count > a.count ? b : a));
+      const actual = evaluation.labels;
+      const base = classificationMetrics(new Int32Array(actual.length).fill(data.labels.id(majority.label)), actual, names);
+      return `majority-class baseline (always '${majority.label}'): accuracy ${base.accuracy.toFixed(4)}, ` +
+        `F1 macro ${base.f1_macro.toFixed(4)}, precision ${base.precision_macro.toFixed(4)}, recall ${base.recall_macro.toFixed(4)}`;
+    },
+  };
+}
