@@ -37,6 +37,11 @@ static inline void ft_valid_range(int64_t out, int64_t size, int64_t stride, int
   *hi = h;
 }
 
+/** Depthwise convolution (cg == 1) by direct loops, threaded (conv-depthwise.c); same contracts as the kernels. */
+void ft_depthwise_forward(const ft_conv_geometry *g, const float *x, const float *weight, const float *bias, float *out);
+void ft_depthwise_grad_input(const ft_conv_geometry *g, const float *dy, const float *weight, float *dx);
+void ft_depthwise_grad_weight(const ft_conv_geometry *g, const float *x, const float *dy, float *dweight, float *dbias);
+
 /** Registers every vision kernel on the addon's exports. Returns 0 when napi fails. */
 int ft_register_vision(napi_env env, napi_value exports);
 
