@@ -68,7 +68,7 @@ for (const b of backendsUnderTest()) {
       assert.equal(dropout2d(x, { p: 0.5, training: false }), x);
       assert.equal(dropout2d(x, { p: 0, training: true }), x);
       assert.throws(() => dropout2d(x, { p: 1, training: true }), /probability 1 must be in \[0, 1\)/);
-      assert.throws(() => dropout2d(Tensor.zeros([4, 4]), { p: 0.1, training: true }), /must be \[N, C, H, W\] or \[C, H, W\]/);
+      assert.throws(() => dropout2d(Tensor.zeros([4, 4, 4]), { p: 0.1, training: true }), /input \[4, 4, 4\] must be \[N, C, H, W\]/);
     });
   });
 }

@@ -35,21 +35,21 @@ export interface Dropout2dOptions {
 }
 
 /**
- * Zeroes whole channels of x [N, C, H, W] (or [C, H, W]) with probability p and scales the rest by
- * 1 / (1 - p). The mask [N, C] comes from Backend.dropout applied to ones (one seed from the generator), so it
- * follows the same rule as dropout with the channel's flat index; backward multiplies by the same mask.
+ * Zeroes whole channels of x [N, C, H, W] with probability p and scales the rest by 1 / (1 - p). Only 4-D input:
+ * PyTorch reads a 3-D one as [N, C, L], not as one unbatched image, so an image goes in as [1, C, H, W]. The mask
+ * [N, C] is Backend.dropout applied to ones (one seed from the generator), so it follows dropout's rule with the
+ * channel's flat index n C + c; backward multiplies by the same mask.
  */
 export function dropout2d(x: Tensor, options: Dropout2dOptions): Tensor {
   const { p, training } = options;
   if (!(p >= 0 && p < 1)) throw new Error(`dropout2d: probability ${p} must be in [0, 1)`);
-  if (x.rank !== 3 && x.rank !== 4) throw new Error(`dropout2d: input ${formatShape(x.shape)} must be [N, C, H, W] or [C, H, W]`);
+  if (x.rank !== 4) throw new Error(`dropout2d: input ${formatShape(x.shape)} must be [N, C, H, W]`);
   if (!training || p === 0) return x;
   const seed = (options.rng ?? defaultRandom()).nextUint32();
-  const lead = x.shape.slice(0, -2);
-  const channels = lead.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(channels);
+  const [n, c] = x.shape as [number, number];
+  const mask = new Float32Array(n * c);
   const be = getBackend();
   be.fill(mask, 1);
   be.dropout(mask, p, seed, mask);
-  return mul(x, new Tensor(mask, [...lead, 1, 1]));
+  return mul(x, new Tensor(mask, [n, c, 1, 1]));
 }
