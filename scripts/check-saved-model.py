@@ -56,9 +56,8 @@ def summary(keys):
     return ", ".join(sorted(str(k) for k in keys)) if keys else "none"
 
 
-def load_plain(folder):
-    model, info = AutoModelForSequenceClassification.from_pretrained(
-        folder, output_loading_info=True, dtype=torch.float32)
+def load_plain(folder, auto_cls=AutoModelForSequenceClassification):
+    model, info = auto_cls.from_pretrained(folder, output_loading_info=True, dtype=torch.float32)
     problems = {k: info[k] for k in ("missing_keys", "unexpected_keys", "mismatched_keys") if info[k]}
     print(f"loaded: {type(model).__name__} from {folder}; missing: {summary(info['missing_keys'])}; "
           f"unexpected: {summary(info['unexpected_keys'])}; mismatched: {summary(info['mismatched_keys'])}")
@@ -112,16 +111,24 @@ def check_tokenizer(folder, name, batch, encode):
     return False
 
 
-def check_logits(model, name, batch, atol):
+def logits_diff(model, batch):
+    """(max |logits - batch logits|, transformers' shape, the batch's shape); the difference is None when the
+    shapes differ. The model runs input_ids, attention_mask and token_type_ids where the batch has them."""
     inputs = {k: torch.tensor(batch[k], dtype=torch.long)
               for k in ("input_ids", "attention_mask", "token_type_ids") if batch.get(k) is not None}
     with torch.no_grad():
         logits = model(**inputs).logits.float()
     expected = torch.tensor(batch["logits"], dtype=torch.float32)
     if logits.shape != expected.shape:
-        print(f"logits: batch {name}: shape {list(logits.shape)} from transformers vs {list(expected.shape)} ours")
+        return None, list(logits.shape), list(expected.shape)
+    return (logits - expected).abs().max().item(), list(logits.shape), list(expected.shape)
+
+
+def check_logits(model, name, batch, atol):
+    diff, shape, expected_shape = logits_diff(model, batch)
+    if diff is None:
+        print(f"logits: batch {name}: shape {shape} from transformers vs {expected_shape} ours")
         return False
-    diff = (logits - expected).abs().max().item()
     ok = diff <= atol
     print(f"logits: batch {name}: max |transformers - ours| = {diff:.3e} (atol {atol:.0e}) {'OK' if ok else 'TOO FAR'}")
     return ok

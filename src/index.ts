@@ -6,6 +6,7 @@ export {
 export { FinetuneError, UsageError } from './errors.js';
 export { Tensor, type DType, type TensorData, type TensorOptions, type NestedNumbers } from './tensor/tensor.js';
 export { noGrad, isGradEnabled, setGradEnabled, type BackwardOptions } from './tensor/autograd.js';
+export { forbidHostReads, hostReadsForbidden, HostReadError, MODEL_CODE } from './tensor/host-reads.js';
 export { Random, manualSeed, type RandomState } from './tensor/random.js';
 export * as ops from './tensor/ops/index.js';
 export * from './nn/index.js';

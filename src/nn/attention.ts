@@ -3,6 +3,7 @@ import { withProfileScope } from '../backend/profile.js';
 import { dropout } from '../tensor/ops/activations.js';
 import { isBatchKeyMask, multiHeadAttention as fusedAttention } from '../tensor/ops/attention.js';
 import { matmul } from '../tensor/ops/matmul.js';
+import { attentionBias, FLOAT32_MIN } from '../tensor/ops/masks.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -138,10 +139,5 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Mul
  * tokens and the float32 minimum for padding, as transformers builds it.
  */
 export function additiveMask(attentionMask: Tensor): Tensor {
-  const [b, t] = attentionMask.shape as [number, number];
-  const src = attentionMask.data;
-  const out = new Float32Array(b * t);
-  const min = -3.4028234663852886e38;
-  for (let i = 0; i < out.length; i++) out[i] = src[i] === 0 ? min : 0;
-  return new Tensor(out, [b, 1, 1, t]);
+  return attentionBias(attentionMask, FLOAT32_MIN);
 }

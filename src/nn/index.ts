@@ -1,5 +1,5 @@
 // The nn layer: modules, parameters, layers, attention helpers and initialisers.
-export { Module, Parameter, matchesPattern, type NamePattern } from './module.js';
+export { Module, ModuleBuffer, Parameter, matchesPattern, type NamePattern, type NamedOptions } from './module.js';
 export { Linear, Embedding, LayerNorm, Dropout, type LinearOptions } from './layers.js';
 export {
   scaledDotProductAttention, multiHeadAttention, splitHeads, mergeHeads, additiveMask,

@@ -1,7 +1,7 @@
-// Module and Parameter: named trees of trainable tensors, train/eval mode, freezing by name pattern, state dicts.
+// Module, Parameter and ModuleBuffer: named trees of trainable and saved tensors, train/eval mode, freezing by name pattern, state dicts.
 import { FinetuneError } from '../errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type TensorData } from '../tensor/tensor.js';
 
 /** A tensor owned by a module; trainable (requiresGrad) unless frozen. */
 export class Parameter extends Tensor {
@@ -12,6 +12,41 @@ export class Parameter extends Tensor {
   static fromTensor(t: Tensor): Parameter {
     return new Parameter(t.f32(), t.shape);
   }
+}
+
+/**
+ * A tensor a module owns that is saved and loaded with it but never trained: running statistics,
+ * position ids (PyTorch's buffers). It never requires a gradient, so no op records a gradient for it
+ * and no optimizer sees it. Non-persistent buffers stay out of state dicts and checkpoints.
+ */
+export class ModuleBuffer extends Tensor {
+  /** Whether stateDict() and the checkpoints hold it (PyTorch's `persistent`; default true). */
+  readonly persistent: boolean;
+
+  constructor(data: TensorData, shape: Shape, persistent = true) {
+    super(data, shape);
+    this.persistent = persistent;
+    Object.defineProperty(this, 'requiresGrad', {
+      get: () => false,
+      set: (value: boolean) => {
+        if (value) throw new Error(`ModuleBuffer: a buffer never requires a gradient (make it a Parameter to train it)`);
+      },
+    });
+  }
+
+  /** A buffer sharing `t`'s data. */
+  static fromTensor(t: Tensor, persistent = true): ModuleBuffer {
+    return new ModuleBuffer(t.data, t.shape, persistent);
+  }
+}
+
+/** Options of namedParameters, namedBuffers and namedModules. */
+export interface NamedOptions {
+  /**
+   * Return an object reachable under several names (a tied parameter, a shared module) once, under its
+   * first name in declaration order (default true, as PyTorch); false lists every name.
+   */
+  readonly removeDuplicate?: boolean;
 }
 
 /** Which parameter names a freeze/unfreeze call applies to. */
@@ -28,10 +63,25 @@ export function matchesPattern(name: string, pattern: NamePattern): boolean {
   return new RegExp(`^${escaped}(\\..*)?$`).test(name);
 }
 
+/** Keeps the first name of each object when `removeDuplicate` is on (the default). */
+function dedupe<T>(entries: [string, T][], options: NamedOptions): [string, T][] {
+  if (options.removeDuplicate === false) return entries;
+  const seen = new Set<T>();
+  return entries.filter(([, value]) => {
+    if (seen.has(value)) return false;
+    seen.add(value);
+    return true;
+  });
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
 /**
- * Base class of layers and models. Parameters and child modules are found from the instance's own
- * properties (arrays of modules become numbered children: `layer.0`, `layer.1`), in declaration order,
- * so a property's name is its name in the state dict.
+ * Base class of layers and models. Parameters, buffers and child modules are found from the instance's
+ * own properties (arrays of modules become numbered children: `layer.0`, `layer.1`), in declaration
+ * order, so a property's name is its name in the state dict. The same Parameter may sit under two names
+ * (tied weights, e.g. GPT-2's lm_head.weight is transformer.wte.weight): it is listed, counted, trained
+ * and saved once, under its first name.
  */
 export class Module {
   training = true;
@@ -53,21 +103,53 @@ export class Module {
     return Object.entries(this).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
   }
 
-  /** Every parameter of this module and its descendants, with dotted names. */
-  namedParameters(prefix = ''): [string, Parameter][] {
-    const out: [string, Parameter][] = this.ownParameters().map(([n, p]) => [prefix + n, p]);
-    for (const [name, child] of this.children()) out.push(...child.namedParameters(`${prefix}${name}.`));
-    return out;
+  /** Own buffers (not those of children): [name, buffer]. */
+  ownBuffers(): [string, ModuleBuffer][] {
+    return Object.entries(this).filter((e): e is [string, ModuleBuffer] => e[1] instanceof ModuleBuffer);
+  }
+
+  /**
+   * Adds (or replaces) the buffer `name` on this module, sharing `tensor`'s data, and returns it; a
+   * property declared as `ModuleBuffer` and assigned in the constructor does the same.
+   */
+  registerBuffer(name: string, tensor: Tensor, persistent = true): ModuleBuffer {
+    if (name === '' || name.includes('.')) throw new Error(`registerBuffer: '${name}' is not a plain attribute name`);
+    const current: unknown = (this as Record<string, unknown>)[name];
+    if (name in this && !(current instanceof ModuleBuffer)) {
+      throw new Error(`registerBuffer: '${name}' is already an attribute of ${this.constructor.name} that is not a buffer`);
+    }
+    const buffer = ModuleBuffer.fromTensor(tensor, persistent);
+    Object.defineProperty(this, name, { value: buffer, writable: true, enumerable: true, configurable: true });
+    return buffer;
+  }
+
+  /** Every parameter of this module and its descendants, with dotted names; a tied one once unless asked. */
+  namedParameters(prefix = '', options: NamedOptions = {}): [string, Parameter][] {
+    return dedupe(this.collect(prefix, (m) => m.ownParameters()), options);
   }
 
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every module below (and including) this one, with dotted names ('' for this one). */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix.replace(/\.$/, ''), this]];
-    for (const [name, child] of this.children()) out.push(...child.namedModules(`${prefix}${name}.`));
+  /** Every buffer of this module and its descendants, with dotted names; a shared one once unless asked. */
+  namedBuffers(prefix = '', options: NamedOptions = {}): [string, ModuleBuffer][] {
+    return dedupe(this.collect(prefix, (m) => m.ownBuffers()), options);
+  }
+
+  buffers(): ModuleBuffer[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Every module below (and including) this one, with dotted names ('' for this one); a shared one once unless asked. */
+  namedModules(prefix = '', options: NamedOptions = {}): [string, Module][] {
+    return dedupe(this.collect(prefix, (m): [string, Module][] => [['', m]]), options);
+  }
+
+  /** `own(module)` (bare names; '' for the module itself) of this module and every descendant, depth first in declaration order. */
+  private collect<T>(prefix: string, own: (m: Module) => [string, T][]): [string, T][] {
+    const out = own(this).map(([n, v]): [string, T] => [(prefix + n).replace(/\.$/, ''), v]);
+    for (const [name, child] of this.children()) out.push(...child.collect(`${prefix}${name}.`, own));
     return out;
   }
 
@@ -92,18 +174,19 @@ export class Module {
     return this.setTrainable(pattern, true);
   }
 
+  /** Matches every name of a tied parameter, so freezing either name freezes the one object; counts objects. */
   private setTrainable(pattern: NamePattern, trainable: boolean): number {
-    let count = 0;
-    for (const [name, p] of this.namedParameters()) {
+    const matched = new Set<Parameter>();
+    for (const [name, p] of this.namedParameters('', { removeDuplicate: false })) {
       if (!matchesPattern(name, pattern)) continue;
       p.requiresGrad = trainable;
       if (!trainable) p.grad = null;
-      count++;
+      matched.add(p);
     }
-    return count;
+    return matched.size;
   }
 
-  /** Parameter counts: all, and those that will be trained. */
+  /** Parameter counts (a tied parameter once, buffers not at all): all, and those that will be trained. */
   parameterCount(): { total: number; trainable: number } {
     let total = 0;
     let trainable = 0;
@@ -114,27 +197,52 @@ export class Module {
     return { total, trainable };
   }
 
-  /** Name -> parameter (sharing data, not copies). */
-  stateDict(): Map<string, Tensor> {
-    return new Map(this.namedParameters());
+  /** Each module's parameters, then its persistent buffers, then its children's (PyTorch's order); every name unless deduplicated. */
+  private stateEntries(options: NamedOptions): [string, Tensor][] {
+    const own = (m: Module): [string, Tensor][] => [...m.ownParameters(), ...m.ownBuffers().filter(([, b]) => b.persistent)];
+    return dedupe(this.collect('', own), options);
   }
 
   /**
-   * Copies values into the parameters by name. Missing names or a wrong shape fail naming the key;
-   * names the module does not have fail too unless `strict` is false. Returns the unused names.
+   * Name -> tensor (sharing data, not copies): the parameters and the persistent buffers. A tied
+   * parameter appears once, under its first name, as transformers' save_pretrained drops tied keys.
+   */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.stateEntries({}));
+  }
+
+  /**
+   * Copies values into the parameters and persistent buffers by name. Missing names or a wrong shape
+   * or type fail naming the key; names the module does not have fail too unless `strict` is false.
+   * A tied parameter loads from any of its names; when the state holds several, their values must be
+   * equal. Returns the unused names.
    */
   loadStateDict(state: ReadonlyMap<string, Tensor>, options: { strict?: boolean; source?: string } = {}): string[] {
     const source = options.source ?? 'state dict';
-    const own = this.namedParameters();
-    for (const [name, p] of own) {
-      const value = state.get(name);
-      if (value === undefined) throw new FinetuneError(`${source}: missing key '${name}' (expected shape ${formatShape(p.shape)})`);
-      if (value.shape.length !== p.shape.length || value.shape.some((d, i) => d !== p.shape[i])) {
-        throw new FinetuneError(`${source}: key '${name}' has shape ${formatShape(value.shape)}, expected ${formatShape(p.shape)}`);
+    const all = this.stateEntries({ removeDuplicate: false });
+    const namesOf = new Map<Tensor, string[]>();
+    for (const [name, t] of all) namesOf.set(t, [...(namesOf.get(t) ?? []), name]);
+    for (const [target, names] of namesOf) {
+      const given = names.filter((n) => state.has(n));
+      const first = given[0];
+      if (first === undefined) throw new FinetuneError(`${source}: missing key '${names[0]}' (expected shape ${formatShape(target.shape)})`);
+      for (const name of given) {
+        const value = state.get(name)!;
+        if (!sameShape(value.shape, target.shape)) {
+          throw new FinetuneError(`${source}: key '${name}' has shape ${formatShape(value.shape)}, expected ${formatShape(target.shape)}`);
+        }
+        if (value.dtype !== target.dtype) throw new FinetuneError(`${source}: key '${name}' holds ${value.dtype} values, expected ${target.dtype}`);
       }
-      p.f32().set(value.f32());
+      const value = state.get(first)!.data;
+      for (const name of given.slice(1)) {
+        const other = state.get(name)!.data;
+        if (other !== value && other.some((v, i) => !Object.is(v, value[i]))) {
+          throw new FinetuneError(`${source}: keys '${first}' and '${name}' name one tied tensor but hold different values`);
+        }
+      }
+      target.data.set(value);
     }
-    const names = new Set(own.map(([n]) => n));
+    const names = new Set(all.map(([n]) => n));
     const unused = [...state.keys()].filter((k) => !names.has(k));
     if (options.strict !== false && unused.length > 0) {
       throw new FinetuneError(`${source}: unexpected key${unused.length > 1 ? 's' : ''} ${unused.map((k) => `'${k}'`).join(', ')}`);

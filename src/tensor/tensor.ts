@@ -24,8 +24,7 @@ export interface TensorOptions {
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** The dense, C-order buffer; views made by reshape share it. */
-  readonly data: TensorData;
+  readonly #data: TensorData;
   /** Whether gradients flow to this tensor; freezing a parameter sets it to false. */
   requiresGrad: boolean;
   /** Accumulated gradient (same shape), or null before the first backward or after zeroGrad. */
@@ -37,7 +36,7 @@ export class Tensor {
     if (sizeOf(shape) !== data.length) {
       throw new Error(`Tensor: ${data.length} elements do not fill shape ${formatShape(shape)}`);
     }
-    this.data = data;
+    this.#data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
     this.requiresGrad = options.requiresGrad ?? false;
@@ -117,8 +116,16 @@ export class Tensor {
 
   // ---- inspection ----
 
+  /**
+   * The dense, C-order buffer; views made by reshape share it. Reading it is a host read: ops and
+   * backends do, model code must not (see forbidHostReads in ./host-reads.ts).
+   */
+  get data(): TensorData {
+    return this.#data;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.#data.length;
   }
 
   get rank(): number {
@@ -127,14 +134,14 @@ export class Tensor {
 
   /** The float32 buffer; throws for int32 tensors. */
   f32(): Float32Array {
-    if (!(this.data instanceof Float32Array)) throw new Error(`expected a float32 tensor, got int32 of shape ${formatShape(this.shape)}`);
-    return this.data;
+    if (!(this.#data instanceof Float32Array)) throw new Error(`expected a float32 tensor, got int32 of shape ${formatShape(this.shape)}`);
+    return this.#data;
   }
 
   /** The int32 buffer; throws for float32 tensors. */
   i32(): Int32Array {
-    if (!(this.data instanceof Int32Array)) throw new Error(`expected an int32 tensor, got float32 of shape ${formatShape(this.shape)}`);
-    return this.data;
+    if (!(this.#data instanceof Int32Array)) throw new Error(`expected an int32 tensor, got float32 of shape ${formatShape(this.shape)}`);
+    return this.#data;
   }
 
   /** The backend that runs this tensor's ops (the process-wide current one). */
@@ -145,12 +152,12 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
-    return this.data[0]!;
+    return this.#data[0]!;
   }
 
   /** A flat copy of the values. */
   toArray(): number[] {
-    return Array.from(this.data);
+    return Array.from(this.#data);
   }
 
   toString(): string {
@@ -159,12 +166,12 @@ export class Tensor {
 
   /** A copy of the data, detached from the tape. */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return new Tensor(this.#data.slice(), this.shape);
   }
 
   /** The same data, detached from the tape (no copy). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.#data, this.shape);
   }
 
   // ---- autograd ----

@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Linear } from '../nn/layers.js';
-import { Module } from '../nn/module.js';
+import { Embedding, Linear } from '../nn/layers.js';
+import { Module, ModuleBuffer, type Parameter } from '../nn/module.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -13,6 +14,7 @@ import {
 } from './checkpoint.js';
 import { prepareCheckpointFolder, restoreBestWeights } from './checkpoint-housekeeping.js';
 import { AdamW } from './optim/adamw.js';
+import { weightDecayGroups } from './param-groups.js';
 import { TrainerState } from './trainer-state.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-ckpt-'));
@@ -51,6 +53,41 @@ describe('checkpoints', () => {
     assert.deepEqual(otherOptimizer.stateDict(), optimizer.stateDict());
     assert.deepEqual(loaded.state.toJSON(), state.toJSON());
     assert.deepEqual(loaded.schedule, schedule);
+  });
+
+  it('saves and restores persistent buffers and a tied parameter (once), so a resumed run continues exactly', async () => {
+    class WithState extends Module {
+      readonly wte = new Embedding(4, 2, { rng: new Random(5) });
+      readonly out = new Linear(2, 4, { bias: false, rng: new Random(6) });
+      readonly running_mean = new ModuleBuffer(Float32Array.of(0.25, -1.5), [2]);
+      readonly steps = new ModuleBuffer(Int32Array.of(7), [1]);
+      readonly scratch = new ModuleBuffer(Float32Array.of(9), [1], false);
+      constructor() {
+        super();
+        (this.out as { weight: Parameter }).weight = this.wte.weight;
+      }
+    }
+    const make = (): { model: WithState; optimizer: AdamW } => {
+      const model = new WithState();
+      return { model, optimizer: new AdamW(weightDecayGroups(model, 0.01), { lr: 0.1 }) };
+    };
+    const saved = make();
+    for (const p of saved.model.parameters()) p.grad = Tensor.full(p.shape, 0.5);
+    saved.optimizer.step();
+    saved.model.running_mean.f32()[1] = 3;
+    const dir = join(root, 'buffers');
+    await saveCheckpoint(dir, { model: saved.model, optimizer: saved.optimizer, state: new TrainerState(), schedule });
+    const loaded = make();
+    loaded.model.scratch.f32()[0] = 1;
+    loadCheckpoint(dir, loaded.model, loaded.optimizer);
+    assert.deepEqual(loaded.model.running_mean.toArray(), [0.25, 3]);
+    assert.deepEqual(loaded.model.steps.toArray(), [7]);
+    assert.deepEqual(loaded.model.scratch.toArray(), [1]);
+    assert.deepEqual(loaded.model.out.weight.toArray(), saved.model.wte.weight.toArray());
+    assert.equal(loaded.model.out.weight, loaded.model.wte.weight);
+    assert.deepEqual(loaded.optimizer.stateDict(), saved.optimizer.stateDict());
+    assert.deepEqual([...readSafetensors(join(dir, MODEL_FILE)).tensors.keys()].sort(), ['running_mean', 'steps', 'wte.weight']);
+    assert.deepEqual([...readSafetensors(join(dir, 'optimizer.safetensors')).tensors.keys()].sort(), ['exp_avg.wte.weight', 'exp_avg_sq.wte.weight']);
   });
 
   it('fails naming the file when parts are missing or do not fit the model', async () => {

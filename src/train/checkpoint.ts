@@ -28,15 +28,14 @@ export interface CheckpointParts {
 }
 
 function raw(t: Tensor | Float32Array, shape?: readonly number[]): RawTensor {
-  if (t instanceof Tensor) return { dtype: 'float32', shape: [...t.shape], data: t.f32() };
+  if (t instanceof Tensor) return { dtype: t.dtype, shape: [...t.shape], data: t.data };
   return { dtype: 'float32', shape: [...(shape ?? [t.length])], data: t };
 }
 
 /** Writes `dir` (e.g. output/checkpoints/checkpoint-120) atomically: it appears complete or not at all. */
 export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promise<void> {
   const { model, optimizer, state, schedule } = parts;
-  const named = model.namedParameters();
-  const nameOf = new Map(named.map(([n, p]) => [p, n]));
+  const nameOf = new Map(model.namedParameters().map(([n, p]) => [p, n]));
   const optimizerState = optimizer.stateDict();
   const moments = new Map<string, RawTensor>();
   optimizer.allParams().forEach((p, i) => {
@@ -48,7 +47,8 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
     moments.set(`exp_avg_sq.${name}`, raw(v, p.shape));
   });
   await writeFolderAtomic(dir, (temp) => {
-    writeSafetensors(join(temp, MODEL_FILE), new Map(named.map(([n, p]) => [n, raw(p)])), { format: 'finetune' });
+    // Parameters and persistent buffers (running statistics), so a resumed run continues exactly.
+    writeSafetensors(join(temp, MODEL_FILE), new Map([...model.stateDict()].map(([n, t]) => [n, raw(t)])), { format: 'finetune' });
     writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(optimizerState.step) });
     writeJsonAtomic(join(temp, SCHEDULER_FILE), { schedule, last_lr: optimizer.lr });
     writeJsonAtomic(join(temp, STATE_FILE), state.toJSON());

@@ -306,7 +306,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
       this.state.bestGlobalStep = this.state.globalStep;
       this.state.bestModelCheckpoint = relative(this.args.outputDir, checkpointPath(this.args.outputDir, this.state.globalStep));
     }
-    const evaluation: Evaluation = { metrics, details: result.metrics, trainLoss };
+    const evaluation: Evaluation = { metrics, details: result.metrics, shown: this.task.curves, trainLoss };
     this.emit('onEvaluate', evaluation);
   }
 

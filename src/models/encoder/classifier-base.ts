@@ -90,8 +90,9 @@ export abstract class EncoderClassifierBase extends Module implements EncoderTas
     return savedConfigJson(this.identity.defaults, this.identity.source, this.architecture, this.head);
   }
 
+  /** Parameters (a tied one under its first name) and persistent buffers, as save_pretrained writes them. */
   checkpointState(): Map<string, Tensor> {
-    return new Map(this.namedParameters());
+    return this.stateDict();
   }
 }
 

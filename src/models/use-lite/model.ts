@@ -7,6 +7,7 @@ import { multiHeadAttention } from '../../nn/attention.js';
 import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { maximum } from '../../tensor/ops/elementwise.js';
+import { attentionBias, maskedMeanWeights } from '../../tensor/ops/masks.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { EncoderClassifierBase, EncoderForTokenClassification, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
@@ -115,14 +116,15 @@ export class UseLiteLayer extends Module {
 export class UseLiteEncoder extends Module {
   embeddings: Embedding;
   layer: UseLiteLayer[];
-  tanh_layer: Linear;
+  /** The sentence embedding's projection; absent under a token head, which reads the layers' states. */
+  tanh_layer: Linear | null;
   private readonly signals = new Map<number, Tensor>();
 
-  constructor(readonly config: UseLiteConfig) {
+  constructor(readonly config: UseLiteConfig, options: { readonly pooling: boolean } = { pooling: true }) {
     super();
     this.embeddings = placeholderEmbedding(config.vocabSize, config.embeddingSize);
     this.layer = Array.from({ length: config.numHiddenLayers }, (_, i) => new UseLiteLayer(i === 0 ? config.embeddingSize : config.hiddenSize, config));
-    this.tanh_layer = placeholderLinear(config.hiddenSize, config.hiddenSize);
+    this.tanh_layer = options.pooling ? placeholderLinear(config.hiddenSize, config.hiddenSize) : null;
   }
 
   private timing(length: number): Tensor {
@@ -145,13 +147,10 @@ export class UseLiteEncoder extends Module {
   /** The last layer's output [B, T, H]. */
   lastHiddenState(inputs: ModelInputs): Tensor {
     this.checkInputs(inputs);
-    const [b, t] = inputs.inputIds.shape as [number, number];
-    const keep = inputs.attentionMask.data;
-    const bias = new Float32Array(b * t);
-    for (let i = 0; i < keep.length; i++) bias[i] = keep[i] === 0 ? MASK_BIAS : 0;
+    const t = inputs.inputIds.shape[1]!;
     // `Layer_0/add`: x0 = E[id] + (E[id] + PE(t)); the embedding really is counted twice, with no sqrt(E) scaling.
     let x = this.embeddings.forward(inputs.inputIds).mul(2).add(this.timing(t));
-    const mask = new Tensor(bias, [b, 1, 1, t]);
+    const mask = attentionBias(inputs.attentionMask, MASK_BIAS);
     for (const layer of this.layer) x = layer.forward(x, mask);
     return x;
   }
@@ -161,14 +160,8 @@ export class UseLiteEncoder extends Module {
     const hidden = this.lastHiddenState(inputs);
     const [b, t] = inputs.inputIds.shape as [number, number];
     // Pooling: sum_t M h / max(len, 1); the graph's `Maximum` keeps an empty sentence from dividing by 0.
-    const keep = inputs.attentionMask.data;
-    const weights = new Float32Array(b * t);
-    for (let row = 0; row < b; row++) {
-      let count = 0;
-      for (let i = row * t; i < (row + 1) * t; i++) if (keep[i] !== 0) count++;
-      for (let i = row * t; i < (row + 1) * t; i++) weights[i] = keep[i] !== 0 ? 1 / Math.max(count, 1) : 0;
-    }
-    const pooled = hidden.mul(new Tensor(weights, [b, t, 1])).sum(1);
+    const pooled = hidden.mul(maskedMeanWeights(inputs.attentionMask).reshape([b, t, 1])).sum(1);
+    if (!this.tanh_layer) throw new FinetuneError('use-lite: this encoder was built for token states, without the sentence pooling layer');
     const y = this.tanh_layer.forward(pooled).tanh();
     const squares = y.mul(y).sum(-1, true);
     return y.mul(maximum(squares, Tensor.scalar(L2_EPSILON)).rsqrt());
@@ -223,5 +216,5 @@ export type UseLiteTaskModel = EncoderClassifierBase & { readonly encoder: UseLi
 /** Builds use-lite with the head `head` asks for. */
 export function createUseLite(config: UseLiteConfig, head: HeadSpec): UseLiteTaskModel {
   if (head.kind === 'sequence-classification') return new UseLiteForSequenceClassification(config, head);
-  return new EncoderForTokenClassification(new UseLiteEncoder(config), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
+  return new EncoderForTokenClassification(new UseLiteEncoder(config, { pooling: false }), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
 }

@@ -66,6 +66,8 @@ export function loadTfjsWeights(model: UseLiteTaskModel, weights: ReadonlyMap<st
   const params = new Map(model.namedParameters());
   for (const [name, source] of USE_LITE_TFJS_WEIGHTS) {
     const param = params.get(name);
+    // A token head has no sentence pooling layer: the package's weights for it are not needed.
+    if (!param && name.startsWith('encoder.tanh_layer.') && model.head.kind === 'token-classification') continue;
     if (!param) throw new FinetuneError(`${file}: the model has no parameter '${name}' for '${source.key}' (config.json differs from the pre-trained model)`);
     const t = weights.get(source.key);
     if (!t) throw new FinetuneError(`${file}: missing weight '${source.key}' (expected shape ${formatShape(source.shape)})`);

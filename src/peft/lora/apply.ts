@@ -81,7 +81,7 @@ export function loraConfigFromOptions(model: SequenceClassifier, options: LoraOp
     alphaPattern: sortedKeys(options.alphaPattern ?? {}),
     layersToTransform: options.layersToTransform && options.layersToTransform.length > 0 ? [...options.layersToTransform] : null,
     layersPattern: null,
-    taskType: 'SEQ_CLS',
+    taskType: model.head.kind === 'token-classification' ? 'TOKEN_CLS' : 'SEQ_CLS',
     baseModelNameOrPath: null,
     revision: null,
   };

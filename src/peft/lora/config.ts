@@ -11,6 +11,9 @@ export const PEFT_FORMAT_VERSION = '0.21.0';
 /** Head names PEFT's sequence-classification model always adds to modules_to_save. */
 export const SEQ_CLS_HEAD_NAMES: readonly string[] = ['classifier', 'score'];
 
+/** PEFT task types of classification heads: sequence (SEQ_CLS) and token (TOKEN_CLS) classification. */
+export const CLASSIFIER_TASK_TYPES: readonly string[] = ['SEQ_CLS', 'TOKEN_CLS'];
+
 /** Which biases train and are saved with the adapter: none, every bias of the model, or those of wrapped layers. */
 export type LoraBias = 'none' | 'all' | 'lora_only';
 export const LORA_BIAS_VALUES: readonly LoraBias[] = ['none', 'all', 'lora_only'];
@@ -47,7 +50,7 @@ export interface LoraConfig {
   readonly layersToTransform: readonly number[] | null;
   /** Name of the layer list that layersToTransform indexes, e.g. 'layer' (default null: the first numbered segment). */
   readonly layersPattern: readonly string[] | null;
-  /** 'SEQ_CLS' for classifiers; null when the adapter names no task (default 'SEQ_CLS'). */
+  /** 'SEQ_CLS' for sequence heads, 'TOKEN_CLS' for token heads; null when the adapter names no task. */
   readonly taskType: string | null;
   /** The base model the adapter belongs to: a folder or a Hub id (default null). */
   readonly baseModelNameOrPath: string | null;
@@ -156,7 +159,9 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     fail(file, 'init_lora_weights', `is ${JSON.stringify(json.init_lora_weights)}: adapters initialised this way need a modified base model, which is not supported`);
   }
   const taskType = optionalString(json, 'task_type', file);
-  if (taskType !== null && taskType !== 'SEQ_CLS') fail(file, 'task_type', `is '${taskType}'; finetune loads sequence-classification (SEQ_CLS) adapters`);
+  if (taskType !== null && !CLASSIFIER_TASK_TYPES.includes(taskType)) {
+    fail(file, 'task_type', `is '${taskType}'; finetune loads classification adapters (${CLASSIFIER_TASK_TYPES.join(', ')})`);
+  }
   const targetModules = selector(json, 'target_modules', file);
   if (targetModules === null) fail(file, 'target_modules', 'is missing: the adapter names no modules to wrap');
   const bias = json.bias ?? 'none';
@@ -172,8 +177,8 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     loraDropout: dropout,
     targetModules,
     excludeModules: selector(json, 'exclude_modules', file),
-    // PEFT's sequence-classification model adds its head names whatever the file says.
-    modulesToSave: taskType === 'SEQ_CLS' ? withHeadNames(modulesToSave) : modulesToSave,
+    // PEFT's sequence- and token-classification models add their head names whatever the file says.
+    modulesToSave: taskType !== null ? withHeadNames(modulesToSave) : modulesToSave,
     bias: bias as LoraBias,
     useRslora,
     rankPattern: patternMap(json, 'rank_pattern', file, true),

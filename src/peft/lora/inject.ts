@@ -36,7 +36,7 @@ export function removeLora(model: Module): LoraState | null {
   if (!state) return null;
   for (const [name, layer] of state.layers) {
     layer.base.training = layer.training;
-    replaceModule(model, name, layer.base);
+    for (const alias of namesOf(model, layer, name)) replaceModule(model, alias, layer.base);
   }
   for (const [p, trainable] of state.trainableBefore) {
     p.requiresGrad = trainable;
@@ -44,6 +44,29 @@ export function removeLora(model: Module): LoraState | null {
   }
   states.delete(model);
   return state;
+}
+
+/** Every name under which `module` sits in `root` (a shared module has several), `first` included. */
+function namesOf(root: Module, module: Module, first: string): string[] {
+  const names = root.namedModules('', { removeDuplicate: false }).filter(([, m]) => m === module).map(([n]) => n);
+  return names.length > 0 ? names : [first];
+}
+
+/**
+ * Fails when two target layers share one weight (tied): an adapter on each would merge twice into it.
+ * A weight tied to a module that is not a target (GPT-2's lm_head and wte) is fine: one adapter, a frozen base.
+ */
+function checkTiedTargets(model: Module, names: readonly string[], source: string): void {
+  const modules = new Map(model.namedModules());
+  const owner = new Map<Parameter, string>();
+  for (const name of names) {
+    const weight = (modules.get(name) as Linear).weight;
+    const other = owner.get(weight);
+    if (other !== undefined) {
+      throw new FinetuneError(`${source}: target modules '${other}' and '${name}' share one (tied) weight; LoRA can wrap only one of them`);
+    }
+    owner.set(weight, name);
+  }
 }
 
 /** Replaces the child at dotted `name` under `root` (array children are numbered: 'layer.3'). */
@@ -110,6 +133,7 @@ export function injectLora(model: SequenceClassifier, config: LoraConfig, option
     throw new FinetuneError(`${options.source}: modules_to_save (${config.modulesToSave.join(', ')}) does not cover the head module '${uncovered[0]}', which must train and be saved`);
   }
   const names = targetModuleNames(model, config, options.source);
+  checkTiedTargets(model, names, options.source);
   const trainableBefore = new Map(model.parameters().map((p) => [p, p.requiresGrad]));
   const modules = new Map(model.namedModules());
   const layers = new Map<string, LoraLinear>();
@@ -118,11 +142,13 @@ export function injectLora(model: SequenceClassifier, config: LoraConfig, option
     const layer = new LoraLinear(modules.get(name) as Linear, {
       r, scale, dropout: config.loraDropout, ...(options.rng ? { rng: options.rng } : {}),
     });
-    replaceModule(model, name, layer);
+    // A layer shared under several names gets one adapter, put at each of them.
+    for (const alias of namesOf(model, modules.get(name)!, name)) replaceModule(model, alias, layer);
     layers.set(name, layer);
   }
   model.freeze();
-  for (const [name, p] of model.namedParameters()) {
+  // Every name of a tied parameter: it trains when any of its names is saved whole.
+  for (const [name, p] of model.namedParameters('', { removeDuplicate: false })) {
     const isAdapter = /(^|\.)lora_[AB]\.weight$/.test(name);
     const isSaved = savedModules.some((s) => under(name, s));
     const isBias = name.endsWith('bias');

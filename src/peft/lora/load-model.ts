@@ -58,6 +58,14 @@ function adapterLabels(dir: string): LabelNames | undefined {
   return checkLabels(config.id2label, config.label2id, file);
 }
 
+/** The head an adapter was trained with: TOKEN_CLS adapters sit on a token head; finetune's config.json beside the adapter gives problem_type. */
+function adapterHead(dir: string, taskType: string | null): Pick<LoadClassifierOptions, 'headKind' | 'problemType'> {
+  const headKind = taskType === 'TOKEN_CLS' ? 'token-classification' : 'sequence-classification';
+  if (!existsSync(join(dir, 'config.json'))) return { headKind };
+  const problemType = readConfigJson(dir).config.problem_type;
+  return problemType === 'multi_label_classification' || problemType === 'regression' ? { headKind, problemType } : { headKind };
+}
+
 /**
  * The label count the adapter's head was trained for when it differs from `model`'s: the first axis
  * of a head tensor whose model counterpart has numLabels rows and another first axis in the file.
@@ -109,7 +117,7 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
   const tensors = readStateDict(weightsFile);
   const labels = loadOptions.labels ?? adapterLabels(adapterDir);
   const revision = loadOptions.revision ?? config.revision ?? undefined;
-  const common: LoadClassifierOptions = { ...loadOptions, ...(revision ? { revision } : {}) };
+  const common: LoadClassifierOptions = { ...adapterHead(adapterDir, config.taskType), ...loadOptions, ...(revision ? { revision } : {}) };
   let loaded = await loadTaskModel(base, labels ? { ...common, labels } : common);
   const rows = loadOptions.numLabels === undefined && loadOptions.labels === undefined ? headLabelCount(loaded.model, tensors) : undefined;
   // Only adapters that come without class names (PEFT's) can disagree with the base's head; the base is read again for them.

@@ -53,13 +53,16 @@ function checkTensor(param: Parameter, key: string, tensor: RawTensor, file: str
  * before anything is copied.
  */
 export function copyAdapterTensors(model: SequenceClassifier, tensors: ReadonlyMap<string, RawTensor>, file: string): void {
-  const params = new Map(model.namedParameters());
+  // Any name of a tied parameter finds it; the plan holds it under its first name, so two keys for it must agree.
+  const params = new Map(model.namedParameters('', { removeDuplicate: false }));
+  const firstName = new Map(model.namedParameters().map(([n, p]) => [p, n]));
   const plan = new Map<string, { key: string; param: Parameter; tensor: RawTensor }>();
   for (const [key, tensor] of tensors) {
-    const name = parameterNameOfKey(key);
-    if (name === null) continue;
-    const param = params.get(name);
+    const keyName = parameterNameOfKey(key);
+    if (keyName === null) continue;
+    const param = params.get(keyName);
     if (!param) throw new FinetuneError(`${file}: key '${key}' names no parameter of the model (is this adapter for another architecture?)`);
+    const name = firstName.get(param)!;
     checkTensor(param, key, tensor, file);
     const earlier = plan.get(name);
     if (earlier) {

@@ -7,7 +7,7 @@ import type { RawTensor } from '../../io/raw-tensor.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { configJsonText } from '../../models/encoder/config-json.js';
 import type { SequenceClassifier } from '../../models/types.js';
-import type { Module } from '../../nn/module.js';
+import type { Module, Parameter } from '../../nn/module.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { ADAPTER_CONFIG_FILE, loraConfigText } from './config.js';
 import { loraState, type LoraState } from './inject.js';
@@ -26,7 +26,7 @@ export function requireLora(model: Module, what: string): LoraState {
 const under = (name: string, prefix: string): boolean => name === prefix || name.startsWith(`${prefix}.`);
 
 /**
- * The adapter's tensors under PEFT's names for task_type SEQ_CLS: `base_model.model.<module>.lora_A.weight`
+ * The adapter's tensors under PEFT's names for task_type SEQ_CLS and TOKEN_CLS: `base_model.model.<module>.lora_A.weight`
  * and `lora_B.weight` for each wrapped layer, every parameter of the modules saved whole under its own
  * name (`base_model.model.classifier.weight`), and with bias 'all' / 'lora_only' the trained biases
  * (`<module>.base_layer.bias` for wrapped layers). Maps model parameter name -> [key, tensor]; tensors
@@ -36,7 +36,11 @@ export function adapterTensors(model: Module): Map<string, { key: string; tensor
   const state = requireLora(model, 'saving the adapter');
   const { config, layers, savedModules } = state;
   const out = new Map<string, { key: string; tensor: RawTensor }>();
-  for (const [name, p] of model.namedParameters()) {
+  // A tied parameter is saved once, under the first of its names that the rules select, keyed by its first name.
+  const firstName = new Map(model.namedParameters().map(([n, p]) => [p, n]));
+  const saved = new Set<Parameter>();
+  for (const [name, p] of model.namedParameters('', { removeDuplicate: false })) {
+    if (saved.has(p)) continue;
     const owner = name.slice(0, name.lastIndexOf('.'));
     const leaf = name.slice(name.lastIndexOf('.') + 1);
     const wrapped = layers.has(owner);
@@ -45,7 +49,9 @@ export function adapterTensors(model: Module): Map<string, { key: string; tensor
     else if (savedModules.some((s) => under(name, s))) key = name;
     else if (leaf === 'bias' && wrapped && config.bias !== 'none') key = `${owner}.base_layer.bias`;
     else if (leaf === 'bias' && config.bias === 'all') key = name;
-    if (key !== null) out.set(name, { key: PEFT_KEY_PREFIX + key, tensor: { dtype: 'float32', shape: [...p.shape], data: p.f32() } });
+    if (key === null) continue;
+    saved.add(p);
+    out.set(firstName.get(p)!, { key: PEFT_KEY_PREFIX + key, tensor: { dtype: 'float32', shape: [...p.shape], data: p.f32() } });
   }
   return out;
 }

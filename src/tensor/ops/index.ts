@@ -12,6 +12,7 @@ export * from './attention.js';
 export * from './rms-norm.js';
 export * from './rotary.js';
 export * from './swiglu.js';
+export * from './masks.js';
 export * from './conv.js';
 export * from './batch-norm.js';
 export * from './pooling.js';

@@ -37,6 +37,8 @@ export interface Evaluation {
   readonly metrics: Readonly<Record<string, number>>;
   /** The task's metrics (per class, per entity type, ...). */
   readonly details: unknown;
+  /** The task's headline metrics for display: [metric key, display name] (its report curves). */
+  readonly shown: readonly (readonly [string, string])[];
   /** Mean training loss since the previous evaluation (NaN before any step). */
   readonly trainLoss: number;
 }

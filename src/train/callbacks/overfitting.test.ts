@@ -13,7 +13,7 @@ describe('OverfittingMonitor', () => {
     const context = { args: resolveTrainingArguments({ outputDir: 'x' }), state, control: { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false }, hasEvalData: true };
     const evaluate = (step: number, trainLoss: number, evalLoss: number): void => {
       state.globalStep = step;
-      monitor.onEvaluate(context, { metrics: { eval_loss: evalLoss }, details: null, trainLoss });
+      monitor.onEvaluate(context, { metrics: { eval_loss: evalLoss }, details: null, shown: [], trainLoss });
     };
     evaluate(10, 0.7, 0.6);
     evaluate(20, 0.5, 0.5); // both fall
@@ -23,7 +23,7 @@ describe('OverfittingMonitor', () => {
     const resumed = new OverfittingMonitor({ line() {}, warn: (w) => void warnings.push(w) });
     resumed.loadStateDict(saved);
     state.globalStep = 40;
-    resumed.onEvaluate(context, { metrics: { eval_loss: 0.6 }, details: null, trainLoss: 0.3 });
+    resumed.onEvaluate(context, { metrics: { eval_loss: 0.6 }, details: null, shown: [], trainLoss: 0.3 });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /^step 40: validation loss rose \(0\.5200 -> 0\.6000\) while training loss fell \(0\.5500 -> 0\.3000\): the model is starting to overfit$/);
     assert.deepEqual(resumed.warnedAt, [40]);

@@ -85,8 +85,7 @@ export class ProgressCallback implements TrainerCallback {
     const train = Number.isFinite(evaluation.trainLoss) ? evaluation.trainLoss.toFixed(4) : '-';
     this.output.line(
       `eval step ${context.state.globalStep} (epoch ${context.state.epoch.toFixed(2)}): train loss ${train} | ` +
-      `val loss ${fmtLoss(m.eval_loss)} | accuracy ${fmtLoss(m.eval_accuracy)} | F1 macro ${fmtLoss(m.eval_f1_macro)} | ` +
-      `precision ${fmtLoss(m.eval_precision_macro)} | recall ${fmtLoss(m.eval_recall_macro)}`,
+      `val loss ${fmtLoss(m.eval_loss)}${evaluation.shown.map(([key, label]) => ` | ${label} ${fmtLoss(m[`eval_${key}`])}`).join('')}`,
     );
   }
 

@@ -1,4 +1,4 @@
-// evalClassifier: a saved model on a labelled file (what `finetune eval` does): loss, accuracy, precision, recall, F1, confusion matrix.
+// evalClassifier: a saved model on a labelled file (what `finetune eval` does), scored by the task its head does.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBuiltinDataset, namesBuiltinDataset } from '../../data/builtin.js';
@@ -9,8 +9,13 @@ import { FinetuneError } from '../../errors.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { TaskModel } from '../../models/types.js';
+import { loadTaggedDataset } from '../../data/tagged.js';
 import { classificationTask, encodeClassification } from '../../tasks/classification/index.js';
-import type { AnyTask, TaskEvaluation } from '../../tasks/task.js';
+import { encodeMultiLabel, multiLabelTask } from '../../tasks/multi-label/index.js';
+import { encodeRegression, regressionTask } from '../../tasks/regression/index.js';
+import type { AnyTask, EncodedInputs, TaskEvaluation } from '../../tasks/task.js';
+import { encodeTagSequences, tokenClassificationTask } from '../../tasks/token-classification/index.js';
+import type { TextTokenizer } from '../../tokenizers/types.js';
 import { evaluateModel } from '../evaluate.js';
 import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
 
@@ -24,6 +29,10 @@ export interface EvalRunOptions {
   readonly textColumn?: string;
   readonly textPairColumn?: string;
   readonly labelColumn?: string;
+  /** Token classification: the word column of CoNLL-U or JSON Lines data. */
+  readonly tokensColumn?: string;
+  /** Multi-label models: the decision threshold (default 0.5). */
+  readonly threshold?: number;
   /** Examples per batch (default 64). */
   readonly batchSize?: number;
   /** Longest input in tokens (default: the max_length the model was trained with, per its training_args.json; else 128, or the tokenizer's limit if lower). */
@@ -75,23 +84,51 @@ export function trainedMaxLength(folders: readonly (string | undefined)[]): numb
   return undefined;
 }
 
-/** Loads the model and its tokenizer, reads and checks the data, and evaluates. */
+/** Encoded evaluation data for the model's task, read with the model's own labels (an unknown one fails, naming its row). */
+async function evaluationData(
+  model: TaskModel, tokenizer: TextTokenizer, options: EvalRunOptions, maxLength: number,
+): Promise<{ task: AnyTask; data: EncodedInputs; examples: number }> {
+  const names = classNames(model);
+  const labels = LabelMap.fromConfig({ id2label: Object.fromEntries(names.map((n, i) => [String(i), n])) }, 'the model config.json');
+  const source = options.data;
+  const columns = {
+    ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
+    ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
+    ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+  };
+  if (model.head.kind === 'token-classification') {
+    const loaded = await loadTaggedDataset(source, {
+      ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+      ...(options.tokensColumn === undefined ? {} : { tokensColumn: options.tokensColumn }),
+    });
+    const { data } = encodeTagSequences(loaded.sentences, tokenizer, { maxLength, tags: names, source });
+    return { task: tokenClassificationTask({ labels: names }), data, examples: loaded.sentences.length };
+  }
+  if (model.head.problemType === 'multi_label_classification') {
+    const { examples } = await loadDataset(source, { ...columns, labelKind: 'multi' });
+    const data = encodeMultiLabel(examples, labels.encodeMultiHot(examples), names.length, tokenizer, { maxLength, source });
+    return { task: multiLabelTask({ labels: names, ...(options.threshold === undefined ? {} : { threshold: options.threshold }) }), data, examples: examples.length };
+  }
+  if (model.head.problemType === 'regression') {
+    const { examples } = await loadDataset(source, { ...columns, labelKind: 'number' });
+    const data = encodeRegression(examples, Float32Array.from(examples, (e) => e.target!), tokenizer, { maxLength, source });
+    return { task: regressionTask({ labels: names }), data, examples: examples.length };
+  }
+  const loaded = namesBuiltinDataset(source) ? { examples: (await loadBuiltinDataset(source)).test } : await loadDataset(source, columns);
+  const mapped = labelMapFor(names, loaded.examples);
+  const data = encodeClassification(mapped.examples, tokenizer, mapped.labels, { maxLength, source });
+  return { task: classificationTask({ labels: names }), data, examples: mapped.examples.length };
+}
+
+/** Loads the model and its tokenizer, reads and checks the data for the model's task, and evaluates. */
 export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
-  const data = namesBuiltinDataset(options.data) ? { examples: (await loadBuiltinDataset(options.data)).test } : await loadDataset(options.data, {
-    ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
-    ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
-    ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
-  });
-  const names = classNames(loaded.model);
-  const { labels, examples } = labelMapFor(names, data.examples);
   const maxLength = options.maxLength ?? trainedMaxLength([options.adapter, options.model])
     ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
-  const task = classificationTask({ labels: names });
-  const encoded = encodeClassification(examples, loaded.tokenizer, labels, { maxLength, source: options.data });
-  const result = evaluateModel(loaded.model, task, encoded, { batchSize });
-  return { result, task, model: loaded.model, examples: examples.length };
+  const { task, data, examples } = await evaluationData(loaded.model, loaded.tokenizer, options, maxLength);
+  const result = evaluateModel(loaded.model, task, data, { batchSize });
+  return { result, task, model: loaded.model, examples };
 }

@@ -1,11 +1,11 @@
 // Training and evaluation examples for a run: a file or built-in data set, a given evaluation file or a stratified split, with the checks and notices.
 import { loadBuiltinDataset, namesBuiltinDataset } from '../../data/builtin.js';
-import { classDistribution } from '../../data/distribution.js';
+import { classDistribution, labelCounts } from '../../data/distribution.js';
 import { LabelMap } from '../../data/labels.js';
 import { findLeakage, leakageWarning } from '../../data/leakage.js';
 import { loadDataset } from '../../data/load.js';
-import { stratifiedSplit } from '../../data/split.js';
-import type { ClassCount, DataReport, Example, LoadDatasetOptions } from '../../data/types.js';
+import { randomSplit, stratifiedSplit } from '../../data/split.js';
+import type { ClassCount, DataReport, Example, LabelKind, LoadDatasetOptions } from '../../data/types.js';
 import { FinetuneError } from '../../errors.js';
 
 export interface DataOptions {
@@ -21,6 +21,10 @@ export interface DataOptions {
   readonly labelColumn?: string;
   /** Seed of the validation split. */
   readonly seed: number;
+  /** What a label is: one class (default), a set of labels ('multi') or a number ('number'). */
+  readonly labelKind?: LabelKind;
+  /** Separator of labels in a multi-label text cell (default '|'). */
+  readonly labelSeparator?: string;
 }
 
 export interface PreparedData {
@@ -28,7 +32,9 @@ export interface PreparedData {
   readonly evaluation: Example[] | undefined;
   /** How the evaluation data is named in logs and the report. */
   readonly evaluationName: string | undefined;
+  /** The classes (or multi-label labels) in id order; LABEL_0 alone for numeric targets. */
   readonly labels: LabelMap;
+  /** Training examples per class (or per label); empty for numeric targets. */
   readonly trainClasses: readonly ClassCount[];
   /** Lines describing the data (rows, drops, classes), for the log. */
   readonly description: string[];
@@ -59,7 +65,10 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
     ...(options.textPairColumn === undefined ? {} : { textPairColumn: options.textPairColumn }),
     ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+    ...(options.labelKind === undefined ? {} : { labelKind: options.labelKind }),
+    ...(options.labelSeparator === undefined ? {} : { labelSeparator: options.labelSeparator }),
   };
+  const kind = options.labelKind ?? 'class';
   const split = options.evalSplit ?? DEFAULT_EVAL_SPLIT;
   if (!(split >= 0 && split < 1)) throw new FinetuneError(`--eval-split ${split}: must be a fraction in [0, 1)`);
   const description: string[] = [];
@@ -89,11 +98,13 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     evaluation = loaded.examples;
     evaluationName = options.evalData;
   } else if (evaluation === undefined && split > 0) {
-    const parts = stratifiedSplit(train, split, options.seed);
+    // Targets and label sets have no classes to stratify by: every value would be a class of its own.
+    const parts = kind === 'class' ? stratifiedSplit(train, split, options.seed) : randomSplit(train, split, options.seed);
     train = parts.train;
     evaluation = parts.validation;
     evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
   }
+  if (kind !== 'class') return finishOther(kind, train, evaluation, evaluationName, description, warnings);
   const trainClasses = classDistribution(train);
   if (trainClasses.length < 2) {
     throw new FinetuneError(`${options.data}: only one class ('${trainClasses[0]?.label ?? ''}') in the training data; a classifier needs at least two`);
@@ -106,6 +117,41 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(classDistribution(evaluation))}`);
     const leak = leakageWarning(findLeakage(train, evaluation), evaluation.length, evaluationName);
     if (leak !== undefined) warnings.push(leak);
+  }
+  return { train, evaluation, evaluationName, labels, trainClasses, description, warnings };
+}
+
+/** Per-label counts of multi-label examples (an example counts once for each of its labels). */
+function labelDistribution(examples: readonly Example[]): ClassCount[] {
+  return labelCounts(examples.flatMap((e) => e.labels ?? []), examples.length);
+}
+
+/** `min 0, max 5, mean 2.61` of numeric targets. */
+function describeTargets(examples: readonly Example[]): string {
+  const values = examples.map((e) => e.target!);
+  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  return `targets from ${Math.min(...values)} to ${Math.max(...values)}, mean ${mean.toFixed(3)}`;
+}
+
+/** The end of prepareData for multi-label sets and numeric targets: labels, descriptions, the evaluation check. */
+function finishOther(
+  kind: 'multi' | 'number', train: Example[], evaluation: Example[] | undefined, evaluationName: string | undefined,
+  description: string[], warnings: string[],
+): PreparedData {
+  const noun = `${train.length.toLocaleString('en-US')} examples`;
+  if (kind === 'number') {
+    description.push(`training: ${noun}, ${describeTargets(train)}`);
+    if (evaluation && evaluationName) description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}, ${describeTargets(evaluation)}`);
+    // A regression head has one output, which transformers names LABEL_0.
+    return { train, evaluation, evaluationName, labels: LabelMap.fromLabels(['LABEL_0']), trainClasses: [], description, warnings };
+  }
+  const labels = LabelMap.fromExamples(train);
+  // A label the model has no output for cannot be scored: name the row.
+  if (evaluation) labels.encodeMultiHot(evaluation);
+  const trainClasses = labelDistribution(train);
+  description.push(`training: ${noun}, ${trainClasses.length} labels: ${describeClasses(trainClasses)}`);
+  if (evaluation && evaluationName) {
+    description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(labelDistribution(evaluation))}`);
   }
   return { train, evaluation, evaluationName, labels, trainClasses, description, warnings };
 }

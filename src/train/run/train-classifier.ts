@@ -14,13 +14,24 @@ import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
 import { Trainer, type TrainResult } from '../trainer.js';
 import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
 import { planOutput } from './output-folder.js';
-import { classificationRunData } from './classification-data.js';
+import { isGridThreshold } from '../../tasks/multi-label/index.js';
+import type { TaskName } from '../../tasks/task.js';
 import type { DataOptions } from './prepare-data.js';
+import { runDataFor } from './run-data-for.js';
+import { chooseTask } from './task-choice.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 
 /** Everything a run takes; `training` holds the loop's settings (see TrainingArguments for defaults). */
-export interface TrainRunOptions extends Omit<DataOptions, 'seed'> {
+export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'> {
+  /** The task (default: the model's, else detected from the data; see chooseTask). */
+  readonly task?: TaskName;
+  /** Token classification: label every sub-token of a word, not only the first (default false). */
+  readonly labelAllTokens?: boolean;
+  /** Token classification: the word column of CoNLL-U or JSON Lines data (detected when absent). */
+  readonly tokensColumn?: string;
+  /** Multi-label: the probability above which a label is predicted, a multiple of 0.05 (default 0.5). */
+  readonly threshold?: number;
   /** Model folder, Hub id, or a config.json file with init 'random'. */
   readonly model: string;
   /** 'pretrained' (default) or 'random'. */
@@ -80,11 +91,18 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
     ...(options.resume === undefined ? {} : { resume: options.resume }),
     ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
   });
-  const args = resolveTrainingArguments({ ...options.training, outputDir: plan.outputDir }, options.optionNames);
+  let args = resolveTrainingArguments({ ...options.training, outputDir: plan.outputDir }, options.optionNames);
+  if (options.threshold !== undefined && !isGridThreshold(options.threshold)) {
+    throw new FinetuneError(`--threshold ${options.threshold}: must be one of 0.05, 0.10, ..., 0.95`);
+  }
+
+  const choice = await chooseTask(options);
+  out.line(`task: ${choice.task} (from ${choice.reason})`);
+  const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
+  // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
+  if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
   const earlyStopping = options.earlyStopping === undefined ? undefined
     : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
-
-  const data = await classificationRunData({ ...options, seed: args.seed }, args);
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
   if (earlyStopping && data.evaluationName === undefined) {
@@ -127,6 +145,8 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
     task: data.task.name, eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
     freeze: options.freeze ?? 'none', lora: options.lora ? { ...options.lora, rng: undefined } : null, early_stopping_patience: options.earlyStopping ?? null,
     text_column: options.textColumn ?? null, text_pair_column: options.textPairColumn ?? null, label_column: options.labelColumn ?? null,
+    ...(choice.task === 'token-classification' ? { label_all_tokens: options.labelAllTokens ?? false, tokens_column: options.tokensColumn ?? null } : {}),
+    ...(choice.task === 'multi-label' ? { threshold: options.threshold ?? 0.5, label_separator: options.labelSeparator ?? '|' } : {}),
   });
   if (plan.resumeFrom) {
     trainer.resumeFrom(plan.resumeFrom);
