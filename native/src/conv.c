@@ -20,26 +20,32 @@ static int is_pointwise(const ft_conv_geometry *g) {
          g->ow == g->w;
 }
 
+/* Column-matrix floats per band of output rows when the batch is split: the band's columns stay in cache for its GEMM. */
+#define BAND_FLOATS (128 * 1024)
+
 typedef struct {
   const ft_conv_geometry *g;
-  const float *x; /* one sample [C, H, W] */
-  float *cols;    /* [C KH KW, OH OW] */
+  const float *x;     /* one sample [C, H, W] */
+  float *cols;        /* [C KH KW, (i_end - i_begin) OW]: the columns of output rows [i_begin, i_end) */
+  int64_t i_begin, i_end;
 } im2col_ctx;
 
 static void im2col_rows(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const im2col_ctx *t = p;
   const ft_conv_geometry *g = t->g;
-  const int64_t plane = g->oh * g->ow;
+  const int64_t band = (t->i_end - t->i_begin) * g->ow;
   for (int64_t r = begin; r < end; r++) {
     const int64_t c = r / (g->kh * g->kw), a = (r / g->kw) % g->kh, b = r % g->kw;
     int64_t i0, i1, j0, j1;
     ft_valid_range(g->oh, g->h, g->sh, g->ph, a * g->dh, &i0, &i1);
     ft_valid_range(g->ow, g->w, g->sw, g->pw, b * g->dw, &j0, &j1);
-    float *out = t->cols + r * plane;
-    memset(out, 0, (size_t)(i0 * g->ow) * sizeof(float));
-    for (int64_t i = i0; i < i1; i++) {
-      float *row = out + i * g->ow;
+    for (int64_t i = t->i_begin; i < t->i_end; i++) {
+      float *row = t->cols + r * band + (i - t->i_begin) * g->ow;
+      if (i < i0 || i >= i1) {
+        memset(row, 0, (size_t)g->ow * sizeof(float));
+        continue;
+      }
       const float *src = t->x + (c * g->h + i * g->sh - g->ph + a * g->dh) * g->w - g->pw + b * g->dw;
       for (int64_t j = 0; j < j0; j++) row[j] = 0.0f;
       if (g->sw == 1) memcpy(row + j0, src + j0, (size_t)(j1 - j0) * sizeof(float));
@@ -47,7 +53,6 @@ static void im2col_rows(void *p, int64_t begin, int64_t end, int part) {
         for (int64_t j = j0; j < j1; j++) row[j] = src[j * g->sw];
       for (int64_t j = j1; j < g->ow; j++) row[j] = 0.0f;
     }
-    memset(out + i1 * g->ow, 0, (size_t)((g->oh - i1) * g->ow) * sizeof(float));
   }
 }
 
@@ -55,16 +60,17 @@ static void im2col_rows(void *p, int64_t begin, int64_t end, int part) {
  * Inside a batch-split job the pool is taken (and may not be asked again: ft_threads would wait for the job that
  * waits for us), so `serial` steps run on the calling thread.
  */
-static void im2col(const ft_conv_geometry *g, const float *x, float *cols, int serial) {
-  im2col_ctx t = {g, x, cols};
+static void im2col(const ft_conv_geometry *g, const float *x, float *cols, int64_t i_begin, int64_t i_end, int serial) {
+  im2col_ctx t = {g, x, cols, i_begin, i_end};
   if (serial) im2col_rows(&t, 0, col_rows(g), 0);
   else ft_parallel_for(col_rows(g), 16384 / (g->oh * g->ow) + 1, im2col_rows, &t);
 }
 
 typedef struct {
   const ft_conv_geometry *g;
-  const float *cols;
-  float *dx; /* one sample [C, H, W], overwritten */
+  const float *cols; /* the columns of output rows [i_begin, i_end), as im2col lays them out */
+  float *dx;         /* one sample [C, H, W]: overwritten by the first band (i_begin 0), added to by the others */
+  int64_t i_begin, i_end;
 } col2im_ctx;
 
 /* Parts own whole input channels, so no two add into the same element. */
@@ -72,20 +78,22 @@ static void col2im_channels(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const col2im_ctx *t = p;
   const ft_conv_geometry *g = t->g;
-  const int64_t plane = g->oh * g->ow;
+  const int64_t band = (t->i_end - t->i_begin) * g->ow;
   for (int64_t c = begin; c < end; c++) {
     float *dx = t->dx + c * g->h * g->w;
-    memset(dx, 0, (size_t)(g->h * g->w) * sizeof(float));
+    if (t->i_begin == 0) memset(dx, 0, (size_t)(g->h * g->w) * sizeof(float));
     for (int64_t a = 0; a < g->kh; a++) {
       int64_t i0, i1;
       ft_valid_range(g->oh, g->h, g->sh, g->ph, a * g->dh, &i0, &i1);
+      if (i0 < t->i_begin) i0 = t->i_begin;
+      if (i1 > t->i_end) i1 = t->i_end;
       for (int64_t b = 0; b < g->kw; b++) {
         int64_t j0, j1;
         ft_valid_range(g->ow, g->w, g->sw, g->pw, b * g->dw, &j0, &j1);
-        const float *cols = t->cols + ((c * g->kh + a) * g->kw + b) * plane;
+        const float *cols = t->cols + ((c * g->kh + a) * g->kw + b) * band;
         for (int64_t i = i0; i < i1; i++) {
           float *dst = dx + (i * g->sh - g->ph + a * g->dh) * g->w - g->pw + b * g->dw;
-          const float *src = cols + i * g->ow;
+          const float *src = cols + (i - t->i_begin) * g->ow;
           if (g->sw == 1)
             for (int64_t j = j0; j < j1; j++) dst[j] += src[j];
           else
@@ -96,8 +104,8 @@ static void col2im_channels(void *p, int64_t begin, int64_t end, int part) {
   }
 }
 
-static void col2im(const ft_conv_geometry *g, const float *cols, float *dx, int serial) {
-  col2im_ctx t = {g, cols, dx};
+static void col2im(const ft_conv_geometry *g, const float *cols, float *dx, int64_t i_begin, int64_t i_end, int serial) {
+  col2im_ctx t = {g, cols, dx, i_begin, i_end};
   if (serial) col2im_channels(&t, 0, g->c, 0);
   else ft_parallel_for(g->c, 16384 / (g->h * g->w * g->kh * g->kw) + 1, col2im_channels, &t);
 }
@@ -122,32 +130,40 @@ typedef struct {
   const ft_conv_geometry *g;
   const float *x, *weight, *bias, *dy;
   float *out, *dx;
-  float *workspace;   /* per part: one sample's column matrix */
+  float *workspace;   /* per part: the column matrix of one band of output rows */
   float *partials;    /* per part: a weight gradient [O, CG KH KW] */
   int64_t cols_size;
+  int64_t band_rows;  /* output rows per band: all of them, or fewer when the batch is split (BAND_FLOATS) */
   int serial;         /* the batch is split across the pool: every step runs on its part's thread */
 } conv_ctx;
 
-static float *columns_of(const conv_ctx *t, const float *x_sample, int part) {
-  if (is_pointwise(t->g)) return (float *)x_sample;
+static float *columns_of(const conv_ctx *t, const float *x_sample, int64_t i_begin, int64_t i_end, int part) {
+  if (is_pointwise(t->g)) return (float *)x_sample + i_begin * t->g->ow;
   float *cols = t->workspace + (int64_t)part * t->cols_size;
-  im2col(t->g, x_sample, cols, t->serial);
+  im2col(t->g, x_sample, cols, i_begin, i_end, t->serial);
   return cols;
 }
+
+/* A pointwise convolution reads its columns in place, so they keep the plane's row length. */
+static int64_t columns_ld(const conv_ctx *t, int64_t band) { return is_pointwise(t->g) ? t->g->oh * t->g->ow : band; }
 
 static void forward_samples(void *p, int64_t begin, int64_t end, int part) {
   const conv_ctx *t = p;
   const ft_conv_geometry *g = t->g;
   const int64_t plane = g->oh * g->ow, k = g->cg * g->kh * g->kw;
   for (int64_t n = begin; n < end; n++) {
-    const float *cols = columns_of(t, t->x + n * g->c * g->h * g->w, part);
     float *out = t->out + n * g->o * plane;
     if (t->bias)
       for (int64_t o = 0; o < g->o; o++)
         for (int64_t q = 0; q < plane; q++) out[o * plane + q] = t->bias[o];
-    /* out_g [OG, L] = W_g [OG, K] cols_g [K, L] (+ the bias already there), every group in one batched call. */
-    gemm_groups(t->serial, 0, 0, g->groups, g->og, plane, k, t->weight, g->og * k, k, cols, k * plane, plane,
-                t->bias ? 1.0f : 0.0f, out, g->og * plane, plane);
+    for (int64_t i0 = 0; i0 < g->oh; i0 += t->band_rows) {
+      const int64_t i1 = i0 + t->band_rows < g->oh ? i0 + t->band_rows : g->oh, band = (i1 - i0) * g->ow;
+      const float *cols = columns_of(t, t->x + n * g->c * g->h * g->w, i0, i1, part);
+      const int64_t ld = columns_ld(t, band);
+      /* out_g[:, band] = W_g [OG, K] cols_g [K, band] (+ the bias already there), every group in one call. */
+      gemm_groups(t->serial, 0, 0, g->groups, g->og, band, k, t->weight, g->og * k, k, cols, k * ld, ld,
+                  t->bias ? 1.0f : 0.0f, out + i0 * g->ow, g->og * plane, plane);
+    }
   }
 }
 
@@ -158,11 +174,20 @@ static void grad_input_samples(void *p, int64_t begin, int64_t end, int part) {
   for (int64_t n = begin; n < end; n++) {
     const float *dy = t->dy + n * g->o * plane;
     float *dx = t->dx + n * g->c * g->h * g->w;
-    /* cols_g [K, L] = W_g^T dy_g; a pointwise convolution writes straight into dx. */
-    float *cols = is_pointwise(g) ? dx : t->workspace + (int64_t)part * t->cols_size;
-    gemm_groups(t->serial, 1, 0, g->groups, k, plane, g->og, t->weight, g->og * k, k, dy, g->og * plane, plane, 0.0f,
-                cols, k * plane, plane);
-    if (!is_pointwise(g)) col2im(g, cols, dx, t->serial);
+    if (is_pointwise(g)) {
+      /* dx_g [K, L] = W_g^T dy_g straight into dx. */
+      gemm_groups(t->serial, 1, 0, g->groups, k, plane, g->og, t->weight, g->og * k, k, dy, g->og * plane, plane, 0.0f,
+                  dx, k * plane, plane);
+      continue;
+    }
+    float *cols = t->workspace + (int64_t)part * t->cols_size;
+    for (int64_t i0 = 0; i0 < g->oh; i0 += t->band_rows) {
+      const int64_t i1 = i0 + t->band_rows < g->oh ? i0 + t->band_rows : g->oh, band = (i1 - i0) * g->ow;
+      /* cols_g [K, band] = W_g^T dy_g[:, band], then added back onto the input plane. */
+      gemm_groups(t->serial, 1, 0, g->groups, k, band, g->og, t->weight, g->og * k, k, dy + i0 * g->ow, g->og * plane,
+                  plane, 0.0f, cols, k * band, band);
+      col2im(g, cols, dx, i0, i1, t->serial);
+    }
   }
 }
 
@@ -172,10 +197,14 @@ static void grad_weight_samples(void *p, int64_t begin, int64_t end, int part) {
   const int64_t plane = g->oh * g->ow, k = g->cg * g->kh * g->kw;
   float *dw = t->partials + (int64_t)part * g->o * k;
   for (int64_t n = begin; n < end; n++) {
-    const float *cols = columns_of(t, t->x + n * g->c * g->h * g->w, part);
-    /* dW_g [OG, K] += dy_g [OG, L] cols_g^T. */
-    gemm_groups(t->serial, 0, 1, g->groups, g->og, k, plane, t->dy + n * g->o * plane, g->og * plane, plane, cols,
-                k * plane, plane, 1.0f, dw, g->og * k, k);
+    for (int64_t i0 = 0; i0 < g->oh; i0 += t->band_rows) {
+      const int64_t i1 = i0 + t->band_rows < g->oh ? i0 + t->band_rows : g->oh, band = (i1 - i0) * g->ow;
+      const float *cols = columns_of(t, t->x + n * g->c * g->h * g->w, i0, i1, part);
+      const int64_t ld = columns_ld(t, band);
+      /* dW_g [OG, K] += dy_g[:, band] cols_g^T. */
+      gemm_groups(t->serial, 0, 1, g->groups, g->og, k, band, t->dy + n * g->o * plane + i0 * g->ow, g->og * plane,
+                  plane, cols, k * ld, ld, 1.0f, dw, g->og * k, k);
+    }
   }
 }
 
@@ -186,8 +215,15 @@ static int batch_parts(const ft_conv_geometry *g) {
 }
 
 static int alloc_workspace(ft_args *a, conv_ctx *t, int parts) {
+  const ft_conv_geometry *g = t->g;
   t->serial = parts > 1;
-  t->cols_size = col_rows(t->g) * t->g->oh * t->g->ow;
+  t->band_rows = g->oh;
+  if (t->serial && !is_pointwise(g)) {
+    t->band_rows = BAND_FLOATS / (col_rows(g) * g->ow);
+    if (t->band_rows < 1) t->band_rows = 1;
+    if (t->band_rows > g->oh) t->band_rows = g->oh;
+  }
+  t->cols_size = col_rows(g) * t->band_rows * g->ow;
   if (is_pointwise(t->g)) return 1;
   t->workspace = malloc((size_t)(parts * t->cols_size) * sizeof(float));
   if (!t->workspace) {
@@ -221,7 +257,7 @@ napi_value ft_bind_conv2d(napi_env env, napi_callback_info info) {
     ft_depthwise_forward(&g, x, weight, bias, out);
     return ft_undefined(env);
   }
-  conv_ctx t = {&g, x, weight, bias, NULL, out, NULL, NULL, NULL, 0, 0};
+  conv_ctx t = {&g, x, weight, bias, NULL, out, NULL, NULL, NULL, 0, 0, 0};
   int parts = batch_parts(&g);
   if (!alloc_workspace(&a, &t, parts)) return NULL;
   ft_parallel_for(g.n, parts > 1 ? 1 : g.n, forward_samples, &t);
@@ -243,7 +279,7 @@ napi_value ft_bind_conv2d_grad_input(napi_env env, napi_callback_info info) {
     ft_depthwise_grad_input(&g, dy, weight, dx);
     return ft_undefined(env);
   }
-  conv_ctx t = {&g, NULL, weight, NULL, dy, NULL, dx, NULL, NULL, 0, 0};
+  conv_ctx t = {&g, NULL, weight, NULL, dy, NULL, dx, NULL, NULL, 0, 0, 0};
   int parts = batch_parts(&g);
   if (!alloc_workspace(&a, &t, parts)) return NULL;
   ft_parallel_for(g.n, parts > 1 ? 1 : g.n, grad_input_samples, &t);
@@ -289,7 +325,7 @@ napi_value ft_bind_conv2d_grad_weight(napi_env env, napi_callback_info info) {
     return ft_undefined(env);
   }
   const int64_t wsize = g.o * g.cg * g.kh * g.kw;
-  conv_ctx t = {&g, x, NULL, NULL, dy, NULL, NULL, NULL, NULL, 0, 0};
+  conv_ctx t = {&g, x, NULL, NULL, dy, NULL, NULL, NULL, NULL, 0, 0, 0};
   int parts = batch_parts(&g);
   if (!alloc_workspace(&a, &t, parts)) return NULL;
   /* One part sums into dweight itself; several each sum into their own partial, added up at the end. */

@@ -40,6 +40,10 @@ const specs: Spec[] = [
   { name: 'depthwise stride 2, multiplier 2 (large, threaded)', x: [8, 32, 48, 48], weight: [64, 1, 3, 3], groups: 32, stride: [2, 2], padding: [1, 1], probes: 4 },
   { name: 'stem 7x7 stride 2 (large, threaded)', x: [3, 3, 32, 32], weight: [16, 3, 7, 7], stride: [2, 2], padding: [3, 3], probes: 4 },
   { name: 'one sample, threaded inside (im2col, GEMM, col2im)', x: [1, 16, 40, 40], weight: [32, 16, 3, 3], bias: true, stride: [1, 2], padding: [1, 1], probes: 4 },
+  // Batch split across threads with column matrices past one band of output rows (BAND_FLOATS in native/src/conv.c).
+  { name: 'banded columns, 3x3 padding 1 (large, threaded)', x: [2, 32, 24, 24], weight: [16, 32, 3, 3], bias: true, padding: [1, 1], probes: 4 },
+  { name: 'banded columns, 5x5 stride 2 dilation 2 padding 3 (large, threaded)', x: [2, 40, 26, 26], weight: [6, 40, 5, 5], stride: [2, 2], dilation: [2, 2], padding: [3, 3], probes: 4 },
+  { name: 'banded columns, groups 2 (large, threaded)', x: [2, 64, 24, 24], weight: [16, 32, 3, 3], groups: 2, padding: [1, 1], probes: 4 },
   { name: 'groups 4 (large, threaded)', x: [8, 16, 12, 12], weight: [16, 4, 3, 3], groups: 4, padding: [1, 1], probes: 4 },
 ];
 
