@@ -8,12 +8,13 @@
       "src/strided.c", "src/reduce.c", "src/normalize.c", "src/loss.c", "src/optim.c", "src/attention.c", "src/dropout.c",
       "src/decoder-ops.c"
     ],
+    "sources_vision": ["src/vision.c", "src/conv.c", "src/conv-depthwise.c", "src/batch-norm.c", "src/pooling.c", "src/vision-activations.c"],
     # Portable code only: wider instructions are used solely inside functions chosen by a cpuid check.
     "cflags_common": ["-std=gnu11", "-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra",
                       "-Wno-unused-parameter", "-pthread"]
   },
   "target_defaults": {
-    "sources": ["<@(sources_common)"],
+    "sources": ["<@(sources_common)", "<@(sources_vision)"],
     "cflags": ["<@(cflags_common)"],
     "cflags!": ["-O2", "-O1", "-O0"],
     "ldflags": ["-pthread"],

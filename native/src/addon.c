@@ -5,6 +5,7 @@
 #include "bindings.h"
 #include "gemm.h"
 #include "pool.h"
+#include "vision.h"
 
 static napi_value get_threads(napi_env env, napi_callback_info info) {
   (void)info;
@@ -85,6 +86,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"swigluGrad", NULL, ft_bind_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
+  if (!ft_register_vision(env, exports)) return NULL;
   ft_gemm_set_threads(ft_threads());
   return exports;
 }

@@ -51,7 +51,10 @@ export const enum Reduce {
   Max = 1,
 }
 
-export interface Backend {
+import type { VisionKernels } from './vision-kernels.js';
+
+/** Every compute backend's kernels; the convolution, batch-norm and pooling ones are declared in vision-kernels.ts. */
+export interface Backend extends VisionKernels {
   /** 'native' or 'js'; 'native-builtin' for the addon built without OpenBLAS. */
   readonly name: string;
   /** Worker threads the kernels may use (OpenBLAS included). */

@@ -8,6 +8,7 @@ import { KernelProfile, profilingBackend } from './profile.js';
 
 export type { Backend, F32, I32 } from './backend.js';
 export { Unary, Binary, Reduce } from './backend.js';
+export { Activation, ConvGeometry, PoolGeometry, type VisionKernels } from './vision-kernels.js';
 export { createJsBackend } from './js/index.js';
 export { loadNativeBackend, type NativeBackend, type NativeVariant } from './native/index.js';
 export {

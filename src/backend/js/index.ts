@@ -10,6 +10,7 @@ import { adamw, sgd } from './optimizers.js';
 import { attention, attentionGrad } from './attention.js';
 import { dropout } from './dropout.js';
 import { rmsNorm, rmsNormGrad, rotary, swiglu, swigluGrad } from './decoder-ops.js';
+import { visionKernels } from './vision.js';
 
 /** Creates the js backend. It runs on the calling thread; the thread count is only recorded. */
 export function createJsBackend(): Backend {
@@ -24,5 +25,6 @@ export function createJsBackend(): Backend {
     softmax, softmaxGrad, layerNorm, layerNormGrad, crossEntropy, crossEntropyGrad,
     embedding, embeddingGrad, adamw, sgd, attention, attentionGrad, dropout,
     rmsNorm, rmsNormGrad, rotary, swiglu, swigluGrad,
+    ...visionKernels,
   };
 }

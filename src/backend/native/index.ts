@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend.js';
+import { nativeVisionKernels } from './vision.js';
 
 /** Which addon: `blas` links OpenBLAS / Accelerate when the build found it; `builtin` always uses its own GEMM. */
 export type NativeVariant = 'blas' | 'builtin';
@@ -76,6 +77,7 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
     blasCore: addon.blasCore(),
     gemmKernel: addon.gemmKernel(),
     addonPath,
+    ...nativeVisionKernels(addon),
     getThreads: addon.getThreads,
     setThreads: addon.setThreads,
     gemm: addon.gemm,

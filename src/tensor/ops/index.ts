@@ -13,3 +13,7 @@ export * from './rms-norm.js';
 export * from './rotary.js';
 export * from './swiglu.js';
 export * from './masks.js';
+export * from './conv.js';
+export * from './batch-norm.js';
+export * from './pooling.js';
+export * from './vision-activations.js';
