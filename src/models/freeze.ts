@@ -1,6 +1,6 @@
 // --freeze: which parameters train: all, only the head, all but the embeddings, or all but the embeddings and N lowest layers.
 import { FinetuneError } from '../errors.js';
-import type { SequenceClassifier } from './types.js';
+import type { TaskModel } from './types.js';
 
 /**
  * 'none' trains everything; 'base' only the head (headModules); 'embeddings' everything but the
@@ -24,7 +24,7 @@ const under = (name: string, prefix: string): boolean => name === prefix || name
  * Sets which parameters of `model` train under `spec` (every other parameter is unfrozen first, so
  * calls do not accumulate). Returns the parameter counts that result.
  */
-export function applyFreeze(model: SequenceClassifier, spec: FreezeSpec): { total: number; trainable: number } {
+export function applyFreeze(model: TaskModel, spec: FreezeSpec): { total: number; trainable: number } {
   const layers = model.layerPrefixes.length;
   if (typeof spec === 'number' && (!Number.isInteger(spec) || spec < 0 || spec > layers)) {
     throw new FinetuneError(`--freeze ${spec}: the model has ${layers} layers (freeze 0 to ${layers})`);

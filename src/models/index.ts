@@ -1,14 +1,14 @@
-// The models layer: BERT, DistilBERT and RoBERTa classifiers from Hugging Face folders, the built-in USE-lite, saving, freezing.
-export type { EncoderClassifier, LabelNames, ModelInputs, SequenceClassifier } from './types.js';
+// The models layer: BERT, DistilBERT and RoBERTa bases with sequence or token heads from Hugging Face folders, the built-in USE-lite, saving, freezing.
+export type { EncoderTaskModel, HeadKind, HeadSpec, LabelNames, ModelInputs, ProblemType, TaskModel } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
   createTaskModel, loadTaskModel, readConfigJson, resolveLabels,
   type LoadClassifierOptions, type LoadedClassifier,
 } from './load.js';
-export { checkpointTensors, saveSequenceClassifier } from './save.js';
+export { checkpointTensors, saveTaskModel } from './save.js';
 export { applyFreeze, parseFreezeSpec, type FreezeSpec } from './freeze.js';
 export { batchInputs } from './inputs.js';
-export { defaultLabels, labelList, labelsFromNames, labelsOf } from './labels.js';
+export { defaultLabels, headSpec, labelList, labelsFromNames, labelsOf } from './labels.js';
 export { BUILTIN_MODEL_NAMES, builtinModelLoader, familyFor, registerFamily, supportedModelTypes, type BuiltinModelLoader } from './registry.js';
 export { ACTIVATION_NAMES } from './encoder/activation.js';
 export { bertFamily } from './bert/index.js';

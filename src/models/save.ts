@@ -5,10 +5,10 @@ import type { RawTensor } from '../io/raw-tensor.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
 import { configJsonText } from './encoder/config-json.js';
-import type { SequenceClassifier } from './types.js';
+import type { TaskModel } from './types.js';
 
 /** The checkpoint tensors as the safetensors writer takes them (sharing the parameters' data). */
-export function checkpointTensors(model: SequenceClassifier): Map<string, RawTensor> {
+export function checkpointTensors(model: TaskModel): Map<string, RawTensor> {
   const out = new Map<string, RawTensor>();
   for (const [key, tensor] of model.checkpointState()) {
     out.set(key, { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data });
@@ -22,7 +22,7 @@ export function checkpointTensors(model: SequenceClassifier): Map<string, RawTen
  * files when a tokenizer is given. Each file is written atomically (temporary name, then rename);
  * other files in `dir` are left alone, so a training run's output folder keeps its logs and checkpoints.
  */
-export async function saveSequenceClassifier(model: SequenceClassifier, tokenizer: TextTokenizer | null, dir: string): Promise<void> {
+export async function saveTaskModel(model: TaskModel, tokenizer: TextTokenizer | null, dir: string): Promise<void> {
   writeSafetensors(join(dir, 'model.safetensors'), checkpointTensors(model), { format: 'pt' });
   writeFileAtomic(join(dir, 'config.json'), configJsonText(model.configJson()));
   if (tokenizer) await tokenizer.save(dir);

@@ -77,8 +77,3 @@ export interface EncoderTaskModel extends TaskModel {
   /** The encoder's output [B, T, H] (transformers' last_hidden_state). */
   lastHiddenState(inputs: ModelInputs): Tensor;
 }
-
-/** @deprecated the sentence-classification name of TaskModel, kept while callers move over. */
-export type SequenceClassifier = TaskModel;
-/** @deprecated see EncoderTaskModel. */
-export type EncoderClassifier = EncoderTaskModel;

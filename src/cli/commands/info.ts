@@ -2,7 +2,7 @@
 import { UsageError } from '../../errors.js';
 import { applyFreeze, parseFreezeSpec } from '../../models/freeze.js';
 import { labelList, labelsOf } from '../../models/labels.js';
-import type { EncoderClassifier } from '../../models/types.js';
+import type { EncoderTaskModel } from '../../models/types.js';
 import { applyLora } from '../../peft/lora/apply.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
@@ -18,7 +18,7 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
   const freeze = parseFreezeSpec(flags.string('freeze') ?? 'none');
   const loaded = await loadClassifierWithAdapter(name, adapterLoadOptions(flags));
   const model = loaded.model;
-  const encoder = model as unknown as Partial<EncoderClassifier>;
+  const encoder = model as unknown as Partial<EncoderTaskModel>;
   const lora = loraFromFlags(flags);
   let counts = loaded.adapter ? model.parameterCount() : applyFreeze(model, freeze);
   if (lora && !loaded.adapter) counts = applyLora(model, lora);

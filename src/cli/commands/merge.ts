@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FinetuneError, UsageError } from '../../errors.js';
-import { saveSequenceClassifier } from '../../models/save.js';
+import { saveTaskModel } from '../../models/save.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import { mergeLora } from '../../peft/lora/merge.js';
 import type { Command, CommandContext } from '../command.js';
@@ -24,7 +24,7 @@ async function runMerge({ flags, log }: CommandContext): Promise<unknown> {
   }
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   const layers = mergeLora(loaded.model);
-  await saveSequenceClassifier(loaded.model, loaded.tokenizer, output);
+  await saveTaskModel(loaded.model, loaded.tokenizer, output);
   const parameters = loaded.model.parameterCount().total;
   log(`merged ${layers.length} LoRA layers of ${loaded.adapterDir} into ${loaded.source}`);
   log(`saved a plain model (${parameters.toLocaleString('en-US')} parameters${loaded.tokenizer ? ', with its tokenizer' : ''}) to ${output}`);

@@ -1,6 +1,6 @@
 // applyLora: a new LoRA adapter on a classifier from user options (the --lora flags), with PEFT's defaults per architecture.
 import { FinetuneError } from '../../errors.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import { Linear } from '../../nn/layers.js';
 import type { Random } from '../../tensor/random.js';
 import { LORA_BIAS_VALUES, sortedKeys, withHeadNames, type LoraBias, type LoraConfig, type ModuleSelector } from './config.js';
@@ -43,7 +43,7 @@ export interface LoraOptions {
 export const LORA_DEFAULTS = { r: 8, alpha: 16, dropout: 0.1 } as const;
 
 /** Every Linear layer outside the head, by full name (what PEFT writes for 'all-linear'). */
-function allLinearNames(model: SequenceClassifier, modulesToSave: readonly string[]): string[] {
+function allLinearNames(model: TaskModel, modulesToSave: readonly string[]): string[] {
   const saved = modulesToSaveIn(model, modulesToSave);
   return model.namedModules()
     .filter(([name, m]) => m instanceof Linear && !saved.some((s) => name === s || name.startsWith(`${s}.`)))
@@ -51,7 +51,7 @@ function allLinearNames(model: SequenceClassifier, modulesToSave: readonly strin
 }
 
 /** The LoraConfig that `options` describe for `model` (checked; the option names appear in errors). */
-export function loraConfigFromOptions(model: SequenceClassifier, options: LoraOptions): LoraConfig {
+export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): LoraConfig {
   const r = options.r ?? LORA_DEFAULTS.r;
   const alpha = options.alpha ?? LORA_DEFAULTS.alpha;
   const dropout = options.dropout ?? LORA_DEFAULTS.dropout;
@@ -91,7 +91,7 @@ export function loraConfigFromOptions(model: SequenceClassifier, options: LoraOp
  * Adds a new LoRA adapter to `model` (A random, B zero, so the outputs do not change), freezes the
  * base and leaves the adapters and the head trainable. Returns the parameter counts that result.
  */
-export function applyLora(model: SequenceClassifier, options: LoraOptions = {}): { trainable: number; total: number } {
+export function applyLora(model: TaskModel, options: LoraOptions = {}): { trainable: number; total: number } {
   const config = loraConfigFromOptions(model, options);
   injectLora(model, config, { source: 'LoRA options', ...(options.rng ? { rng: options.rng } : {}) });
   return model.parameterCount();

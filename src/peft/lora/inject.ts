@@ -1,6 +1,6 @@
 // Puts LoRA into a model: wraps the target Linear layers by PEFT's name rules, freezes the base, keeps the head trainable.
 import { FinetuneError } from '../../errors.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import { Linear } from '../../nn/layers.js';
 import { Module, type Parameter } from '../../nn/module.js';
 import type { Random } from '../../tensor/random.js';
@@ -124,7 +124,7 @@ export interface InjectOptions {
  * computed or stored for it, and the optimizer keeps no state for it). Fails, changing nothing, when
  * the model already has an adapter or a setting does not fit the model.
  */
-export function injectLora(model: SequenceClassifier, config: LoraConfig, options: InjectOptions): LoraState {
+export function injectLora(model: TaskModel, config: LoraConfig, options: InjectOptions): LoraState {
   if (states.has(model)) throw new FinetuneError(`${options.source}: the model already has a LoRA adapter`);
   checkPatterns(config, options.source);
   const savedModules = modulesToSaveIn(model, config.modulesToSave);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { labelList } from '../../models/labels.js';
 import { createTaskModel } from '../../models/load.js';
-import { saveSequenceClassifier } from '../../models/save.js';
-import type { EncoderClassifier } from '../../models/types.js';
+import { saveTaskModel } from '../../models/save.js';
+import type { EncoderTaskModel } from '../../models/types.js';
 import type { Encoding, TextTokenizer } from '../../tokenizers/types.js';
 import { applyLora } from './apply.js';
 import { isAdapterOnlyFolder, loadClassifierWithAdapter, resolveRecordedBase } from './load-model.js';
@@ -21,12 +21,12 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** A base folder (3 labels, no tokenizer) and the same weights as a model with `labels` for the adapter to train on. */
-async function baseAndModel(labels: string[]): Promise<{ base: string; model: EncoderClassifier }> {
+async function baseAndModel(labels: string[]): Promise<{ base: string; model: EncoderTaskModel }> {
   const base = join(root, 'base');
   const original = createTaskModel(tinyConfig('bert') as never);
-  await saveSequenceClassifier(original, null, base);
+  await saveTaskModel(original, null, base);
   const names = { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) };
-  const model = createTaskModel(tinyConfig('bert') as never, { labels: names }) as EncoderClassifier;
+  const model = createTaskModel(tinyConfig('bert') as never, { labels: names }) as EncoderTaskModel;
   const weights = new Map(original.namedParameters());
   for (const [name, p] of model.namedParameters()) if (!name.startsWith('classifier')) p.f32().set(weights.get(name)!.f32());
   applyLora(model);
@@ -58,7 +58,7 @@ describe('loadClassifierWithAdapter', () => {
     const loaded = await loadClassifierWithAdapter(out);
     assert.equal(loaded.adapterDir, out);
     assert.equal(loaded.adapter!.baseModelNameOrPath, base);
-    assert.deepEqual(labelList((loaded.model as EncoderClassifier).labels), ['spam', 'ham']);
+    assert.deepEqual(labelList((loaded.model as EncoderTaskModel).labels), ['spam', 'ham']);
     assert.ok(maxAbsDiff(logitsOf(loaded.model, inputs), expected) < 1e-6);
     assert.ok(loaded.tokenizer !== null, "the adapter folder's tokenizer");
     assert.ok(!loaded.warnings.some((w) => w.includes('tokenizer') || w.includes('head')), loaded.warnings.join('\n'));

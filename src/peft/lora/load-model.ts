@@ -6,7 +6,7 @@ import type { RawTensor } from '../../io/raw-tensor.js';
 import { findWeightsFile, readStateDict } from '../../io/state-dict.js';
 import { checkLabels } from '../../models/labels.js';
 import { loadTaskModel, readConfigJson, type LoadClassifierOptions, type LoadedClassifier } from '../../models/load.js';
-import type { LabelNames, SequenceClassifier } from '../../models/types.js';
+import type { LabelNames, TaskModel } from '../../models/types.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { ADAPTER_CONFIG_FILE, readLoraConfig, type LoraConfig } from './config.js';
@@ -70,7 +70,7 @@ function adapterHead(dir: string, taskType: string | null): Pick<LoadClassifierO
  * The label count the adapter's head was trained for when it differs from `model`'s: the first axis
  * of a head tensor whose model counterpart has numLabels rows and another first axis in the file.
  */
-function headLabelCount(model: SequenceClassifier, tensors: ReadonlyMap<string, RawTensor>): number | undefined {
+function headLabelCount(model: TaskModel, tensors: ReadonlyMap<string, RawTensor>): number | undefined {
   const params = new Map(model.namedParameters());
   const inHead = (name: string): boolean => model.headModules.some((h) => name === h || name.startsWith(`${h}.`));
   for (const [key, tensor] of tensors) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
 import { readStateDict } from '../../io/state-dict.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import type { Parameter } from '../../nn/module.js';
 import { formatShape } from '../../tensor/shape.js';
 import { ADAPTER_CONFIG_FILE, readLoraConfig, type LoraConfig } from './config.js';
@@ -52,7 +52,7 @@ function checkTensor(param: Parameter, key: string, tensor: RawTensor, file: str
  * other base parameters present in the file are loaded too, as PEFT does. Everything is checked
  * before anything is copied.
  */
-export function copyAdapterTensors(model: SequenceClassifier, tensors: ReadonlyMap<string, RawTensor>, file: string): void {
+export function copyAdapterTensors(model: TaskModel, tensors: ReadonlyMap<string, RawTensor>, file: string): void {
   // Any name of a tied parameter finds it; the plan holds it under its first name, so two keys for it must agree.
   const params = new Map(model.namedParameters('', { removeDuplicate: false }));
   const firstName = new Map(model.namedParameters().map(([n, p]) => [p, n]));
@@ -85,7 +85,7 @@ export function copyAdapterTensors(model: SequenceClassifier, tensors: ReadonlyM
  * the tensors, and leaves the adapter trainable and the base frozen, as after applyLora. Returns the
  * adapter's config. Settings finetune cannot apply are refused by key before the model changes.
  */
-export function loadAdapter(model: SequenceClassifier, dir: string): LoraConfig {
+export function loadAdapter(model: TaskModel, dir: string): LoraConfig {
   const config = readLoraConfig(dir);
   const file = findAdapterWeights(dir);
   attachAdapter(model, config, readStateDict(file), { config: join(dir, ADAPTER_CONFIG_FILE), weights: file });
@@ -94,7 +94,7 @@ export function loadAdapter(model: SequenceClassifier, dir: string): LoraConfig 
 
 /** Wraps the layers `config` names and copies the adapter's tensors; on a bad tensor the model is left as it was. */
 export function attachAdapter(
-  model: SequenceClassifier, config: LoraConfig, tensors: ReadonlyMap<string, RawTensor>, files: { readonly config: string; readonly weights: string },
+  model: TaskModel, config: LoraConfig, tensors: ReadonlyMap<string, RawTensor>, files: { readonly config: string; readonly weights: string },
 ): void {
   injectLora(model, config, { source: files.config });
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadTaskModel } from '../../models/load.js';
-import { saveSequenceClassifier } from '../../models/save.js';
+import { saveTaskModel } from '../../models/save.js';
 import { applyLora } from './apply.js';
 import { loraState } from './inject.js';
 import { mergeAdapters, mergeLora, unmergeAdapters } from './merge.js';
@@ -46,7 +46,7 @@ describe('LoRA merging', () => {
       assert.deepEqual([...model.checkpointState().keys()], keys, 'no lora_ keys are left');
       assert.ok(model.parameters().every((p) => p.requiresGrad), 'parameters train as before the adapter');
       assert.ok(maxAbsDiff(logitsOf(model, inputs), expected) < 1e-5);
-      await saveSequenceClassifier(model, null, dir);
+      await saveTaskModel(model, null, dir);
       const reloaded = await loadTaskModel(dir);
       assert.ok(maxAbsDiff(logitsOf(reloaded.model, inputs), expected) < 1e-5);
     } finally {

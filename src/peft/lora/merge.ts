@@ -19,7 +19,7 @@ export function unmergeAdapters(model: Module): number {
 
 /**
  * Merges the adapter into the base weights and removes it: the model is a plain model again (its
- * checkpoint has the original keys and no lora_ ones, ready for saveSequenceClassifier) and its
+ * checkpoint has the original keys and no lora_ ones, ready for saveTaskModel) and its
  * parameters train as they did before the adapter came. The head keeps its trained weights. Returns
  * the names of the merged layers.
  */

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { configJsonText } from '../../models/encoder/config-json.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import type { Module, Parameter } from '../../nn/module.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { ADAPTER_CONFIG_FILE, loraConfigText } from './config.js';
@@ -71,7 +71,7 @@ export function baseModelReference(baseModelNameOrPath: string | null): string |
  * format=pt). Each file is written atomically; other files in `dir` are left alone. Merged layers are
  * refused (the update is inside the base weight then, not in A and B alone).
  */
-export function saveAdapter(model: SequenceClassifier, dir: string, baseModelNameOrPath: string | null): void {
+export function saveAdapter(model: TaskModel, dir: string, baseModelNameOrPath: string | null): void {
   const state = requireLora(model, `${dir}: saving the adapter`);
   const merged = [...state.layers].find(([, layer]) => layer.merged);
   if (merged) throw new FinetuneError(`${dir}: the LoRA layer '${merged[0]}' is merged into its base weight; unmerge it before saving the adapter`);
@@ -88,7 +88,7 @@ export function saveAdapter(model: SequenceClassifier, dir: string, baseModelNam
  * names its classes) and the tokenizer files.
  */
 export async function saveAdapterModel(
-  model: SequenceClassifier, tokenizer: TextTokenizer | null, dir: string, baseModelNameOrPath: string | null,
+  model: TaskModel, tokenizer: TextTokenizer | null, dir: string, baseModelNameOrPath: string | null,
 ): Promise<void> {
   saveAdapter(model, dir, baseModelReference(baseModelNameOrPath));
   writeFileAtomic(join(dir, 'config.json'), configJsonText(model.configJson()));

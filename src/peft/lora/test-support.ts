@@ -1,6 +1,6 @@
 // Shared by the LoRA tests: tiny BERT, DistilBERT and RoBERTa classifiers with random weights, batches, and comparisons.
 import { createTaskModel } from '../../models/load.js';
-import type { ModelInputs, SequenceClassifier } from '../../models/types.js';
+import type { ModelInputs, TaskModel } from '../../models/types.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -22,7 +22,7 @@ export function tinyConfig(family: TinyFamily): Record<string, unknown> {
 }
 
 /** A tiny classifier of `family` with transformers' random initialisation (deterministic per call order). */
-export function tinyModel(family: TinyFamily): SequenceClassifier {
+export function tinyModel(family: TinyFamily): TaskModel {
   return createTaskModel(tinyConfig(family) as never);
 }
 
@@ -42,7 +42,7 @@ export function tinyBatch(rows = 3, length = 7, seed = 1): ModelInputs {
 }
 
 /** Evaluation-mode logits without recording gradients. */
-export function logitsOf(model: SequenceClassifier, inputs: ModelInputs): Float32Array {
+export function logitsOf(model: TaskModel, inputs: ModelInputs): Float32Array {
   model.eval();
   return noGrad(() => model.forward(inputs)).f32().slice();
 }
@@ -55,7 +55,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Fills every LoRA B matrix (zero at creation) with small random values, so the adapters change the output. */
-export function randomizeAdapters(model: SequenceClassifier, seed = 7, scale = 0.3): void {
+export function randomizeAdapters(model: TaskModel, seed = 7, scale = 0.3): void {
   const rng = new Random(seed);
   for (const [name, p] of model.namedParameters()) {
     if (!name.endsWith('lora_B.weight')) continue;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Linear } from '../../nn/layers.js';
 import type { Module, Parameter } from '../../nn/module.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import { applyLora } from './apply.js';
 import { loraState, removeLora, replaceModule } from './inject.js';
 import { LoraLinear } from './layer.js';
@@ -16,7 +16,7 @@ const self = (i: number): string => `bert.encoder.layer.${i}.attention.self`;
 const moduleAt = (model: Module, name: string): Module => model.namedModules('', { removeDuplicate: false }).find(([n]) => n === name)![1];
 
 /** Tiny BERT whose layer 1 uses layer 0's query layer itself (one module under two names). */
-function sharedQueryModel(): SequenceClassifier {
+function sharedQueryModel(): TaskModel {
   const model = tinyModel('bert');
   replaceModule(model, `${self(1)}.query`, moduleAt(model, `${self(0)}.query`));
   return model;

@@ -5,7 +5,7 @@ import { readStateDict } from '../../io/state-dict.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import { createTaskModel } from '../../models/load.js';
 import { familyFor } from '../../models/registry.js';
-import type { SequenceClassifier } from '../../models/types.js';
+import type { TaskModel } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
 import { recycleBuffers } from '../../tensor/memory.js';
 import { crossEntropy } from '../../tensor/ops/losses.js';
@@ -79,7 +79,7 @@ function withDropout(config: ConfigJson, p: number | undefined): ConfigJson {
   };
 }
 
-function buildModel(o: BenchTrainOptions, config: ConfigJson): SequenceClassifier {
+function buildModel(o: BenchTrainOptions, config: ConfigJson): TaskModel {
   const model = createTaskModel(config, { numLabels: o.numLabels ?? 2 }, o.configFile);
   if (o.weightsFile !== undefined) {
     const file = o.weightsFile;
@@ -98,7 +98,7 @@ function median(values: readonly number[]): number {
 }
 
 /** One training step in recycled buffers; returns the loss. */
-function step(model: SequenceClassifier, batch: BenchBatch, optimizer: AdamW): number {
+function step(model: TaskModel, batch: BenchBatch, optimizer: AdamW): number {
   return recycleBuffers(() => {
     const loss = crossEntropy(model.forward(batch.inputs), batch.labels);
     loss.backward();

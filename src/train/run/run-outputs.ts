@@ -1,7 +1,7 @@
 // The files a finished run leaves: the model in Hugging Face layout, trainer_state.json, eval_results.json, report.html.
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
-import { saveSequenceClassifier } from '../../models/save.js';
+import { saveTaskModel } from '../../models/save.js';
 import { saveAdapterModel } from '../../peft/lora/save.js';
 import type { TaskModel } from '../../models/types.js';
 import type { TaskEvaluation } from '../../tasks/task.js';
@@ -35,7 +35,7 @@ export interface RunOutputs {
 export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson | null> {
   const { outputDir, trainer, result, data, evaluation } = run;
   if (run.lora) await saveAdapterModel(run.model, run.tokenizer, outputDir, run.options.model);
-  else await saveSequenceClassifier(run.model, run.tokenizer, outputDir);
+  else await saveTaskModel(run.model, run.tokenizer, outputDir);
   writeJsonAtomic(join(outputDir, 'trainer_state.json'), trainer.state.toJSON());
   const evalJson = evaluation ? evalResultsJson(data.task, evaluation, trainer.state.epoch) : null;
   if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
