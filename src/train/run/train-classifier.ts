@@ -15,7 +15,7 @@ import { encodeDataset } from '../collate.js';
 import { classificationMetrics } from '../metrics.js';
 import { Trainer, type TrainResult } from '../trainer.js';
 import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
-import { planOutput } from './output-folder.js';
+import { lockOutputFolder, planOutput } from './output-folder.js';
 import { prepareData, type DataOptions } from './prepare-data.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
@@ -67,6 +67,17 @@ export interface RunIO {
  * eval_results.json, report.html and checkpoints/.
  */
 export async function trainClassifier(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
+  // One writer per output folder for the whole run (see io/folder-lock); released on any exit.
+  const lock = lockOutputFolder(options, 'train');
+  if (lock.notice) io.output.warn(lock.notice);
+  try {
+    return await trainInFolder({ ...options, output: lock.folder }, io);
+  } finally {
+    lock.release({ removeFolderIfEmpty: true });
+  }
+}
+
+async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
   const notices: string[] = [];
   const out: TrainerOutput = {
     line: (text) => io.output.line(text),
