@@ -1,5 +1,5 @@
 // Command-line flags: a typed spec per command, parsing of argv and --config files, flags overriding the file.
-import { readFileSync } from 'node:fs';
+import { readTextBounded } from '../io/bounded-read.js';
 import { parse as parseYaml } from 'yaml';
 import { FinetuneError, UsageError } from '../errors.js';
 
@@ -63,8 +63,9 @@ const toFlagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.t
 function readConfigFile(path: string, specs: FlagSpecs): ParsedFlags {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    text = readTextBounded(path, 'config');
+  } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     throw new FinetuneError(`${path}: cannot read the config file`);
   }
   let data: unknown;

@@ -1,8 +1,9 @@
 // Where the Hugging Face Hub client talks to and caches to: explicit options first, then the variables huggingface_hub reads.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readTextBounded } from './bounded-read.js';
 
 /** One progress report of a file download. */
 export interface DownloadProgress {
@@ -55,7 +56,7 @@ function readToken(env: Readonly<Record<string, string | undefined>>, hfHome: st
   const fromEnv = nonEmpty(env['HF_TOKEN']) ?? nonEmpty(env['HUGGING_FACE_HUB_TOKEN']);
   if (fromEnv) return fromEnv;
   const path = nonEmpty(env['HF_TOKEN_PATH']) ?? join(hfHome, 'token');
-  return existsSync(path) ? nonEmpty(readFileSync(path, 'utf8')) : undefined;
+  return existsSync(path) ? nonEmpty(readTextBounded(path, 'config')) : undefined;
 }
 
 /** Applies the defaults to `options`. */

@@ -1,8 +1,9 @@
 // Checkpoints: model, optimizer, schedule, RNG, data position and trainer state in one folder, written atomically, rotated.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { isProcessAlive, writeFolderAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { readTextBounded } from '../io/bounded-read.js';
 import { parseJson } from '../io/json-file.js';
 import type { RawTensor } from '../io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -58,8 +59,9 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
 function readJson(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    text = readTextBounded(path, 'state');
+  } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     throw new FinetuneError(`${path}: missing from the checkpoint`);
   }
   return parseJson(text, path);
