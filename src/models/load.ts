@@ -8,6 +8,7 @@ import type { HubOptions } from '../io/hub-settings.js';
 import { findWeightsFile, readStateDict } from '../io/state-dict.js';
 import { loadTokenizer } from '../tokenizers/load.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
+import { checkConfigBudget, singleWeightsFile } from './encoder/config-budget.js';
 import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, defaultLabels, labelCount } from './labels.js';
 import { builtinModelLoader, familyFor } from './registry.js';
@@ -70,6 +71,7 @@ export function createSequenceClassifier(
   config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels'> = {}, file = 'config.json',
 ): SequenceClassifier {
   const family = familyFor(config.model_type, file);
+  checkConfigBudget(config, file);
   const model = family.create(config, file, resolveLabels(config, file, options));
   family.initialize(model);
   return model.eval();
@@ -91,6 +93,8 @@ export async function loadSequenceClassifier(nameOrDir: string, options: LoadCla
   const source = await locateModel(nameOrDir, { ...options.hub, ...(options.revision === undefined ? {} : { revision: options.revision }) });
   const { config, file } = readConfigJson(source);
   const family = familyFor(config.model_type, file);
+  const weights = options.init === 'random' ? undefined : singleWeightsFile(source);
+  checkConfigBudget(config, file, { weightsBytes: weights?.bytes, ...(weights ? { weightsFile: weights.path } : {}) });
   const labels = resolveLabels(config, file, options);
   const model = family.create(config, file, labels);
   const warnings: string[] = [];
