@@ -21,6 +21,8 @@ export async function parseParquet(bytes: Uint8Array, file: string): Promise<Raw
 }
 
 function parquetProblem(error: unknown): string {
+  // The reader's own crashes on damaged bytes ("Cannot read properties of undefined") say nothing to a user.
+  if (error instanceof TypeError || error instanceof RangeError) return 'the file is damaged, truncated or not Parquet';
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
   const codec = /unsupported compression codec: (\w+)/.exec(message);
   if (codec) return `compression ${codec[1]} is not supported; write the file with snappy or no compression`;

@@ -90,6 +90,7 @@ function readLegacyCheckpoint(source: ByteSource, name: string, options: Pytorch
     if (position + 8 > bytes.byteLength) throw new FinetuneError(`${name}: file ends before storage '${key}'`);
     const count = Number(data.getBigInt64(position, !bigEndian));
     const length = count * STORED_DTYPE_BYTES[storage.dtype];
+    if (count < 0) throw new FinetuneError(`${name}: storage '${key}' has a negative element count ${count}`);
     position += 8;
     if (position + length > bytes.byteLength) {
       throw new FinetuneError(`${name}: storage '${key}' (${length} bytes at ${position}) overruns the file (${bytes.byteLength} bytes)`);

@@ -78,6 +78,7 @@ function applyZip64Extra(extra: DataView, entry: { size: number; compressedSize:
   while (position + 4 <= extra.byteLength) {
     const id = extra.getUint16(position, true);
     const length = extra.getUint16(position + 2, true);
+    if (position + 4 + length > extra.byteLength) throw new FinetuneError(`${name}: zip extra field ${id} overruns its entry`);
     if (id === 1) {
       let field = position + 4;
       const next = (): number => {

@@ -1,7 +1,7 @@
 // One clear line for what used to print several or blame the wrong thing: YAML tags, FINETUNE_THREADS, --max-steps 0.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,5 +42,14 @@ describe('messages', () => {
     const run = finetune(['bench', 'matmul', '--m', '4', '--k', '4', '--n', '4'], { FINETUNE_THREADS: 'abc' });
     assert.equal(run.code, 1);
     assert.equal(run.stderr, "finetune: FINETUNE_THREADS: 'abc' is not a thread count (an integer from 1 to 1024)\n");
+  });
+});
+
+describe('data messages', () => {
+  it('a damaged Parquet file says so, not "Cannot read properties of undefined"', async () => {
+    const { loadDataset } = await import('../../src/data/load.js');
+    const damaged = join(root, 'damaged.parquet');
+    writeFileSync(damaged, readFileSync(fileURLToPath(new URL('../../../test/fixtures/fuzz/parquet/case-4.bin', import.meta.url))));
+    await assert.rejects(loadDataset(damaged), { name: 'FinetuneError', message: `${damaged}: cannot read as Parquet (the file is damaged, truncated or not Parquet)` });
   });
 });
