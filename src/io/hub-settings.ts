@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { FinetuneError } from '../errors.js';
 import { readTextBounded } from './bounded-read.js';
 
 /** One progress report of a file download. */
@@ -59,6 +60,20 @@ function readToken(env: Readonly<Record<string, string | undefined>>, hfHome: st
   return existsSync(path) ? nonEmpty(readTextBounded(path, 'config')) : undefined;
 }
 
+/** The server root without trailing slashes; anything but an http(s) URL is a one-line error naming `source`. */
+function checkEndpoint(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new FinetuneError(`${source} ${value}: not a URL (expected e.g. https://huggingface.co)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FinetuneError(`${source} ${value}: the Hub is reached over http:// or https://, not ${url.protocol}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
 /** Applies the defaults to `options`. */
 export function hubSettings(options: HubOptions = {}): HubSettings {
   const env = options.env ?? process.env;
@@ -66,7 +81,7 @@ export function hubSettings(options: HubOptions = {}): HubSettings {
   return {
     revision: options.revision ?? 'main',
     repoType: options.repoType ?? 'model',
-    endpoint: (options.endpoint ?? nonEmpty(env['HF_ENDPOINT']) ?? 'https://huggingface.co').replace(/\/+$/, ''),
+    endpoint: checkEndpoint(options.endpoint ?? nonEmpty(env['HF_ENDPOINT']) ?? 'https://huggingface.co', options.endpoint === undefined ? 'HF_ENDPOINT' : 'endpoint'),
     token: options.token ?? readToken(env, hfHome),
     cacheDir: options.cacheDir ?? nonEmpty(env['HF_HUB_CACHE']) ?? join(hfHome, 'hub'),
     offline: options.offline ?? TRUE_VALUES.has((env['HF_HUB_OFFLINE'] ?? '').trim().toLowerCase()),

@@ -5,6 +5,7 @@ import { FinetuneError } from '../errors.js';
 import { locateModel } from '../io/hub.js';
 import { readJsonObject } from '../io/json-file.js';
 import type { HubOptions } from '../io/hub-settings.js';
+import { checkFiniteTensors } from '../io/raw-tensor.js';
 import { findWeightsFile, readStateDict } from '../io/state-dict.js';
 import { loadTokenizer } from '../tokenizers/load.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
@@ -102,7 +103,9 @@ export async function loadSequenceClassifier(nameOrDir: string, options: LoadCla
     family.initialize(model);
   } else {
     const weightsFile = findWeightsFile(source);
-    const report = family.loadWeights(model, readStateDict(weightsFile), weightsFile);
+    const tensors = readStateDict(weightsFile);
+    checkFiniteTensors(tensors, weightsFile);
+    const report = family.loadWeights(model, tensors, weightsFile);
     warnings.push(...weightWarnings(report, model, config, labels, weightsFile));
   }
   let tokenizer: TextTokenizer | null = null;

@@ -15,6 +15,8 @@ import { TARGETS, type FuzzTarget } from './targets.js';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 /** A case slower than this is a hang (generous: the machine is shared). */
 const CASE_TIMEOUT_MS = Number(process.env.FUZZ_CASE_TIMEOUT_MS ?? 3000);
+/** How long a worker may take to load before its first case. */
+const STARTUP_TIMEOUT_MS = 60_000;
 /** Heap of a worker, and how far the process may grow while fuzzing. */
 const HEAP_LIMIT_MB = 384;
 const RSS_GROWTH_LIMIT = 1536 * 1024 * 1024;
@@ -50,7 +52,9 @@ function runWorker(job: Job): Promise<Failure[]> {
     };
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish({ index: current, message: `no result within ${CASE_TIMEOUT_MS} ms (a hang)` }), CASE_TIMEOUT_MS);
+      // Loading the readers in a fresh worker can take seconds on a busy machine: not a case's time.
+      const limit = current < 0 ? Math.max(CASE_TIMEOUT_MS, STARTUP_TIMEOUT_MS) : CASE_TIMEOUT_MS;
+      timer = setTimeout(() => finish({ index: current, message: `no result within ${limit} ms (a hang)` }), limit);
     };
     arm();
     worker.on('message', (message: { type: string; index: number; message?: string; stack?: string; rss?: number }) => {
