@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FinetuneError, UsageError } from '../../errors.js';
 import { lockFolder } from '../../io/folder-lock.js';
+import { withOutputErrors } from '../../io/output-errors.js';
 import { saveSequenceClassifier } from '../../models/save.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import { mergeLora } from '../../peft/lora/merge.js';
@@ -21,7 +22,7 @@ async function runMerge({ flags, log }: CommandContext): Promise<unknown> {
   const lock = lockFolder(output, { command: 'merge', label: `--output ${output}` });
   if (lock.notice) process.stderr.write(`warning: ${lock.notice}\n`);
   try {
-    return await mergeInto(model, output, flags, log);
+    return await withOutputErrors(output, `--output ${output}`, () => mergeInto(model, output, flags, log));
   } finally {
     lock.release({ removeFolderIfEmpty: true });
   }

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
+import { withOutputErrors } from '../../io/output-errors.js';
 import type { FreezeSpec } from '../../models/freeze.js';
 import type { LoraOptions } from '../../peft/lora/apply.js';
 import { manualSeed } from '../../tensor/random.js';
@@ -71,7 +72,7 @@ export async function trainClassifier(options: TrainRunOptions, io: RunIO): Prom
   const lock = lockOutputFolder(options, 'train');
   if (lock.notice) io.output.warn(lock.notice);
   try {
-    return await trainInFolder({ ...options, output: lock.folder }, io);
+    return await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
   } finally {
     lock.release({ removeFolderIfEmpty: true });
   }
