@@ -18,7 +18,7 @@ export type FileKind = 'config' | 'tokenizer' | 'state' | 'weights' | 'data';
  * tokenizer_config.json, --config files, shard indexes (64 MB); `tokenizer`: tokenizer.json,
  * vocab.txt, vocab.json, merges.txt (512 MB: the largest multilingual vocabularies are ~40 MB);
  * `state`: training_args.json, trainer_state.json (64 MB); `weights`: no fixed cap (the sizes a
- * header declares must fit the file instead); `data`: data files and pipes (4 GB, also the most a
+ * header declares must fit the file instead); `data`: data files and pipes (2 GB, also the most a
  * `.gz` data file may inflate to).
  */
 export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
@@ -26,7 +26,7 @@ export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
   tokenizer: 512 * MB,
   state: 64 * MB,
   weights: Number.MAX_SAFE_INTEGER,
-  data: 4096 * MB,
+  data: 2048 * MB,
 };
 
 const KIND_NAMES: Readonly<Record<FileKind, string>> = {
