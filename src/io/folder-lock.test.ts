@@ -55,6 +55,18 @@ describe('lockFolder', () => {
     lock.release();
   }));
 
+  it('takes over a lock whose pid now belongs to another process (the owner died and its pid was reused)', inTempFolder('finetune-lock-', (root) => {
+    // This process is alive, but did not start when the lock says its owner did.
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), command: 'train', started: 'then', processStart: '1' }));
+    const lock = lockFolder(root);
+    assert.match(lock.notice!, /taking over the lock of process \d+ .*, which no longer runs$/);
+    lock.release();
+    // The same process, same start: the lock is live.
+    const held = lockFolder(root);
+    assert.throws(() => lockFolder(root), / is in use by process /);
+    held.release();
+  }));
+
   it('never takes over a lock held on another host, whose processes it cannot see', inTempFolder('finetune-lock-', (root) => {
     writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: 'elsewhere', command: 'train', started: 'then' }));
     throwsOneLine(() => lockFolder(root), / is in use by process \d+ on host elsewhere \(train started then\)$/);

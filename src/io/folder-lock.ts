@@ -23,6 +23,19 @@ export interface LockOwner {
   readonly command: string;
   /** ISO time the lock was taken. */
   readonly started: string;
+  /** The process's start time as the kernel counts it (Linux), which tells a reused pid from the owner. */
+  readonly processStart?: string;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined where there is no /proc. */
+function processStartOf(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 export interface FolderLock {
@@ -47,7 +60,10 @@ function readOwner(path: string): LockOwner | undefined {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
     if (Number.isSafeInteger(value.pid) && typeof value.host === 'string') {
-      return { pid: value.pid!, host: value.host, command: String(value.command ?? '?'), started: String(value.started ?? '?') };
+      return {
+        pid: value.pid!, host: value.host, command: String(value.command ?? '?'), started: String(value.started ?? '?'),
+        ...(typeof value.processStart === 'string' ? { processStart: value.processStart } : {}),
+      };
     }
   } catch {
     // a torn or foreign file: judged by its age below
@@ -81,7 +97,13 @@ function tryCreate(path: string, owner: LockOwner): boolean {
 const UNREADABLE_STALE_MS = 10_000;
 
 function isStale(path: string, owner: LockOwner | undefined, host: string): boolean {
-  if (owner) return owner.host === host && !isProcessAlive(owner.pid);
+  if (owner) {
+    if (owner.host !== host) return false;
+    if (!isProcessAlive(owner.pid)) return true;
+    // Alive, but perhaps another process that got the dead owner's pid.
+    const now = owner.processStart === undefined ? undefined : processStartOf(owner.pid);
+    return now !== undefined && now !== owner.processStart;
+  }
   try {
     return Date.now() - statSync(path).mtimeMs > UNREADABLE_STALE_MS;
   } catch {
@@ -137,7 +159,10 @@ export function folderLockOwner(folder: string): LockOwner | undefined {
 export function lockFolder(folder: string, options: FolderLockOptions = {}): FolderLock {
   const label = options.label ?? folder;
   const host = hostname();
-  const owner: LockOwner = { pid: process.pid, host, command: options.command ?? 'finetune', started: new Date().toISOString() };
+  const processStart = processStartOf('self');
+  const owner: LockOwner = {
+    pid: process.pid, host, command: options.command ?? 'finetune', started: new Date().toISOString(), ...(processStart === undefined ? {} : { processStart }),
+  };
   const createdFolder = !existsSync(folder);
   if (!createdFolder && !statSync(folder).isDirectory()) throw new FinetuneError(`${label}: is a file, expected a folder`);
   try {
