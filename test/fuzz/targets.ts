@@ -22,6 +22,7 @@ import { parseUseLiteConfig } from '../../src/models/use-lite/config.js';
 import { parseLoraConfig } from '../../src/peft/lora/config.js';
 import { JsonTokenizer } from '../../src/tokenizers/json-tokenizer.js';
 import { parseTokenizerJson } from '../../src/tokenizers/tokenizer-json.js';
+import { bertTokenizerJson } from '../../src/tokenizers/vocab-files.js';
 import { FuzzRandom, mutateBytes, mutateJsonValue } from './mutate.js';
 
 export interface FuzzTarget {
@@ -140,6 +141,15 @@ export const TARGETS: readonly FuzzTarget[] = [
     run: (input) => {
       const tokenizer = new JsonTokenizer(parseTokenizerJson(text(input), 'tokenizer.json'), {}, 'tokenizer.json');
       return tokenizer.encode('Hello, fuzzy world! ünïcode 123', 'a pair');
+    },
+  },
+  {
+    name: 'vocab-txt',
+    seeds: () => [file('test/fixtures/tokenizers/wordpiece-vocab/vocab.txt')],
+    mutate: mutateBytes,
+    run: (input) => {
+      const spec = bertTokenizerJson(text(input), { do_lower_case: true }, 'vocab.txt');
+      return new JsonTokenizer(spec, {}, 'vocab.txt').encode('Hello, fuzzy world! 123', 'a pair');
     },
   },
   {
