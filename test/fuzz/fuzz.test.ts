@@ -14,7 +14,7 @@ import { TARGETS, type FuzzTarget } from './targets.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 /** A case slower than this is a hang (generous: the machine is shared). */
-const CASE_TIMEOUT_MS = Number(process.env.FUZZ_CASE_TIMEOUT_MS ?? 3000);
+const CASE_TIMEOUT_MS = Number(process.env.FUZZ_CASE_TIMEOUT_MS ?? 10_000);
 /** How long a worker may take to load before its first case. */
 const STARTUP_TIMEOUT_MS = 60_000;
 /** Heap of a worker, and how far the process may grow while fuzzing. */
