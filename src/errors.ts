@@ -7,7 +7,8 @@
 export class FinetuneError extends Error {
   readonly exitCode: number = 1;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // One line whatever a file puts into the names quoted (a key or a pickle string may hold line breaks).
+    super(message.replace(/\r\n|[\r\n\u2028\u2029]/g, '\\n'), options);
     this.name = 'FinetuneError';
   }
 }

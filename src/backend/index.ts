@@ -76,6 +76,8 @@ export function getBackend(): Backend {
   if (current) return current;
   const requested = process.env.FINETUNE_BACKEND;
   if (requested !== undefined && requested !== '') return setBackend(requested as BackendName, 'FINETUNE_BACKEND');
+  // A bad FINETUNE_THREADS is the user's error, not a sign that the addon is missing.
+  getThreads();
   try {
     return activate(instantiate('native'));
   } catch (error) {
@@ -96,6 +98,7 @@ export function setBackend(name: BackendName, source?: string): Backend {
   if (!isBackendName(name)) {
     throw new FinetuneError(`${prefix}unknown backend '${String(name)}' (expected ${BACKEND_NAMES.join(', ')})`);
   }
+  getThreads();
   try {
     return activate(instantiate(name));
   } catch (error) {

@@ -1,6 +1,6 @@
 // Command-line flags: a typed spec per command, parsing of argv and --config files, flags overriding the file.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { readTextBounded } from '../io/bounded-read.js';
+import { parseDocument } from 'yaml';
 import { FinetuneError, UsageError } from '../errors.js';
 
 /** `list` splits on commas; `texts` is repeatable with one whole value per occurrence (texts may hold commas). */
@@ -63,13 +63,30 @@ const toFlagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.t
 function readConfigFile(path: string, specs: FlagSpecs): ParsedFlags {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    text = readTextBounded(path, 'config');
+  } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     throw new FinetuneError(`${path}: cannot read the config file`);
   }
+  return parseConfigText(text, path, specs);
+}
+
+/**
+ * YAML to plain values. The library's errors and warnings (an unknown tag such as `!foo`, which it
+ * would print as a process warning and then ignore) both become the one-line error of the caller.
+ */
+function parseYamlText(text: string): unknown {
+  const document = parseDocument(text, { prettyErrors: false, logLevel: 'silent' });
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem) throw new Error(problem.message);
+  return document.toJS({ maxAliasCount: 100 });
+}
+
+/** Parses the text of a --config file (`path` names it in errors and says YAML or JSON by its extension). */
+export function parseConfigText(text: string, path: string, specs: FlagSpecs): ParsedFlags {
   let data: unknown;
   try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYamlText(text);
   } catch (error) {
     throw new FinetuneError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -12,7 +12,7 @@ export async function parseParquet(bytes: Uint8Array, file: string): Promise<Raw
   try {
     const metadata = parquetMetadata(buffer);
     columns = parquetSchema(metadata).children.map((child) => child.element.name);
-    objects = await parquetReadObjects({ file: buffer, metadata });
+    objects = await containingStrayRejections(() => parquetReadObjects({ file: buffer, metadata }));
   } catch (error) {
     throw new FinetuneError(`${file}: cannot read as Parquet (${parquetProblem(error)})`, { cause: error });
   }
@@ -20,7 +20,31 @@ export async function parseParquet(bytes: Uint8Array, file: string): Promise<Raw
   return { columns, rows, origin: (index) => `${file}: row ${index + 1}`, warnings: [] };
 }
 
+/**
+ * On a damaged file hyparquet rejects its result with the first failing column while the other
+ * columns' promises, which nothing awaits, reject later as unhandled rejections (that end the
+ * process). While it reads, and for a moment after a failure, those are dropped; any other
+ * unhandled rejection is rethrown, which ends the process as it would have.
+ */
+async function containingStrayRejections<T>(read: () => Promise<T>): Promise<T> {
+  const fromReader = (reason: unknown): void => {
+    if (!(reason instanceof Error && /[\\/]hyparquet[\\/]/.test(reason.stack ?? ''))) throw reason;
+  };
+  process.on('unhandledRejection', fromReader);
+  try {
+    return await read();
+  } catch (error) {
+    // Lets the siblings' rejections surface while they are still contained.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    throw error;
+  } finally {
+    process.removeListener('unhandledRejection', fromReader);
+  }
+}
+
 function parquetProblem(error: unknown): string {
+  // The reader's own crashes on damaged bytes ("Cannot read properties of undefined") say nothing to a user.
+  if (error instanceof TypeError || error instanceof RangeError) return 'the file is damaged, truncated or not Parquet';
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
   const codec = /unsupported compression codec: (\w+)/.exec(message);
   if (codec) return `compression ${codec[1]} is not supported; write the file with snappy or no compression`;

@@ -1,8 +1,7 @@
 // Reads a data file into a raw table: file errors, gzip, format from the extension or sniffed, then the right reader.
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { FinetuneError } from '../errors.js';
+import { FILE_LIMITS, gunzipBounded, readFileBounded } from '../io/bounded-read.js';
 import { parseDelimited } from './delimited.js';
 import { parseJsonArray, parseJsonLines } from './json-lines.js';
 import { parseParquet } from './parquet.js';
@@ -72,12 +71,8 @@ function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, path: s
 export async function readDataBytes(path: string): Promise<Uint8Array> {
   const bytes = await readBytes(path);
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  let unpacked: Uint8Array;
-  try {
-    unpacked = gunzipSync(bytes);
-  } catch (error) {
-    throw new FinetuneError(`${path}: broken gzip data (${(error as Error).message})`);
-  }
+  // Inflated under the data size limit: a small .gz cannot expand into gigabytes.
+  const unpacked = gunzipBounded(bytes, FILE_LIMITS.data, path);
   if (unpacked.length === 0) throw new FinetuneError(`${path}: empty file`);
   return unpacked;
 }
@@ -85,8 +80,9 @@ export async function readDataBytes(path: string): Promise<Uint8Array> {
 async function readBytes(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileBounded(path, 'data');
   } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FinetuneError(`${path}: no such file`);
     if (code === 'EISDIR') throw new FinetuneError(`${path}: is a directory, expected a data file`);

@@ -86,6 +86,8 @@ export function writeFileAtomic(path: string, content: FileContent): void {
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
+    // Writes to an open file carry no path; the file is what an error line must name.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code !== undefined) (error as NodeJS.ErrnoException).path ??= temp;
     throw error;
   }
   closeSync(fd);

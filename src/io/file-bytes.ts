@@ -2,6 +2,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FinetuneError } from '../errors.js';
+import { checkBeforeOpen, checkOpenFile, type FileKind } from './bounded-read.js';
 
 export interface ByteSource {
   /** Total size in bytes. */
@@ -40,8 +41,12 @@ export function bufferSource(buffer: Uint8Array): ByteSource {
   };
 }
 
-/** Opens `path`, runs `use` with a source over it and closes it; an open failure names the file. */
-export function withFileSource<T>(path: string, use: (source: ByteSource) => T): T {
+/**
+ * Opens `path`, runs `use` with a source over it and closes it; an open failure names the file.
+ * Only a regular file (or a link to one) is read: a device, pipe or folder fails naming what it is.
+ */
+export function withFileSource<T>(path: string, use: (source: ByteSource) => T, kind: FileKind = 'weights'): T {
+  checkBeforeOpen(path, kind);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -50,6 +55,7 @@ export function withFileSource<T>(path: string, use: (source: ByteSource) => T):
     throw new FinetuneError(`${path}: cannot open (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})`);
   }
   try {
+    checkOpenFile(fd, path, kind);
     return use(fileSource(fd, path));
   } finally {
     closeSync(fd);

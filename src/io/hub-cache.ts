@@ -3,10 +3,11 @@
 // Files are stored once under `blobs/<etag>` and appear in each snapshot as relative symbolic
 // links (copies where links are not allowed), so Python tools and this library share one cache.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { readTextBounded } from './bounded-read.js';
 
 const SAFE_NAME = /^[\w.-]+$/;
 
@@ -39,7 +40,7 @@ export class RepoCache {
   commitFor(revision: string): string | undefined {
     const ref = join(this.folder, 'refs', revision);
     if (existsSync(ref)) {
-      const commit = readFileSync(ref, 'utf8').trim();
+      const commit = readTextBounded(ref, 'config').trim();
       if (commit !== '') return commit;
     }
     return existsSync(this.snapshotFolder(revision)) ? revision : undefined;
@@ -48,7 +49,7 @@ export class RepoCache {
   writeRef(revision: string, commit: string): void {
     if (revision === commit) return;
     const ref = join(this.folder, 'refs', revision);
-    if (existsSync(ref) && readFileSync(ref, 'utf8').trim() === commit) return;
+    if (existsSync(ref) && readTextBounded(ref, 'config').trim() === commit) return;
     writeFileAtomic(ref, commit);
   }
 

@@ -6,7 +6,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { normalizeEtag } from './hub-cache.js';
-import type { DownloadProgress } from './hub-settings.js';
+import type { DownloadProgress, HubSettings } from './hub-settings.js';
 
 /** What a request is for: names the repo and file in errors, and carries the token for the endpoint's origin. */
 export interface RequestContext {
@@ -16,6 +16,16 @@ export interface RequestContext {
   readonly endpoint: string;
   readonly token: string | undefined;
   readonly onProgress: ((progress: DownloadProgress) => void) | undefined;
+  /** Timeouts and retries (see HubSettings). */
+  readonly timing: Pick<HubSettings, 'etagTimeoutMs' | 'downloadTimeoutMs' | 'totalTimeoutMs' | 'retries' | 'retryDelayMs'>;
+}
+
+/** A request or transfer that took too long: never retried, the message names the URL and the setting. */
+export class HubTimeoutError extends FinetuneError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubTimeoutError';
+  }
 }
 
 /** The server could not be reached: callers fall back to the cache when they can. */
@@ -42,6 +52,8 @@ export type HeadResult =
   | { readonly found: false; readonly commit: string | undefined };
 
 const MAX_REDIRECTS = 10;
+/** The least a download must receive per HF_HUB_DOWNLOAD_TIMEOUT window. */
+const STALL_BYTES = 1024;
 const DOWNLOAD_ATTEMPTS = 3;
 
 function describeCause(error: unknown): string {
@@ -49,14 +61,42 @@ function describeCause(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-async function send(url: string, method: string, context: RequestContext, extra: Record<string, string> = {}): Promise<Response> {
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+
+/**
+ * One request. A HEAD must be answered within HF_HUB_ETAG_TIMEOUT (else the server counts as
+ * unreachable and the cache may serve); a GET's response headers within HF_HUB_DOWNLOAD_TIMEOUT.
+ * `signal` (a GET's own) stays attached to the body.
+ */
+async function send(url: string, method: string, context: RequestContext, extra: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'finetune', ...extra };
   // The token is for the Hub only; CDNs get signed URLs and must not see it.
   if (context.token && new URL(url).origin === new URL(context.endpoint).origin) headers['authorization'] = `Bearer ${context.token}`;
+  const head = method === 'HEAD';
+  const limit = head ? context.timing.etagTimeoutMs : context.timing.downloadTimeoutMs;
+  const waiting = new AbortController();
+  const timer = setTimeout(() => waiting.abort(), limit);
   try {
-    return await fetch(url, { method, headers, redirect: 'manual' });
+    return await fetch(url, { method, headers, redirect: 'manual', signal: signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal });
   } catch (error) {
+    if (signal?.aborted && signal.reason instanceof FinetuneError) throw signal.reason;
+    if (waiting.signal.aborted) {
+      const message = `${context.repoId}: no answer from ${url} within ${seconds(limit)} (${head ? 'HF_HUB_ETAG_TIMEOUT' : 'HF_HUB_DOWNLOAD_TIMEOUT'}) for ${context.file}`;
+      throw head ? new HubUnreachableError(message) : new HubTimeoutError(message);
+    }
     throw new HubUnreachableError(`${context.repoId}: cannot reach ${new URL(url).origin} for ${context.file} (${describeCause(error)})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `send`, repeated after a 5xx answer with doubling waits (up to 8 s), as huggingface_hub's back-off does. */
+async function sendRetrying(url: string, method: string, context: RequestContext, extra: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await send(url, method, context, extra, signal);
+    if (response.status < 500 || attempt >= context.timing.retries) return response;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(8000, context.timing.retryDelayMs * 2 ** attempt)));
   }
 }
 
@@ -93,7 +133,7 @@ export async function headFile(url: string, context: RequestContext): Promise<He
   let linkedEtag: string | undefined;
   let linkedSize: number | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const response = await send(current, 'HEAD', context);
+    const response = await sendRetrying(current, 'HEAD', context);
     const headers = response.headers;
     commit ??= headers.get('x-repo-commit') ?? undefined;
     linkedEtag ??= headers.get('x-linked-etag') ?? undefined;
@@ -119,10 +159,10 @@ export async function headFile(url: string, context: RequestContext): Promise<He
 }
 
 /** GET with redirects followed by hand, so the token never leaves the endpoint's origin. */
-async function getFollowing(url: string, context: RequestContext, extra: Record<string, string>): Promise<Response> {
+async function getFollowing(url: string, context: RequestContext, extra: Record<string, string>, signal: AbortSignal): Promise<Response> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const response = await send(current, 'GET', context, extra);
+    const response = await sendRetrying(current, 'GET', context, extra, signal);
     const location = response.headers.get('location');
     if (response.status < 300 || response.status >= 400 || !location) return response;
     await response.body?.cancel();
@@ -142,10 +182,21 @@ async function receive(
   append: boolean,
   total: number | undefined,
   context: RequestContext,
+  transfer: AbortController,
 ): Promise<unknown> {
   await mkdir(dirname(path), { recursive: true });
   const handle = await open(path, append ? 'a' : 'w');
   let received = append ? fileSize(path) : 0;
+  // A server that trickles (1 byte a second) never trips an idle timeout: each window must bring STALL_BYTES.
+  const window = context.timing.downloadTimeoutMs;
+  let inWindow = 0;
+  const watchdog = setInterval(() => {
+    if (inWindow < STALL_BYTES) {
+      transfer.abort(new HubTimeoutError(`${context.repoId}: ${context.file}: ${response.url} sent ${inWindow} bytes in ${seconds(window)} ` +
+        `(HF_HUB_DOWNLOAD_TIMEOUT); stopped at byte ${received}, run again to resume`));
+    }
+    inWindow = 0;
+  }, window);
   try {
     if (!response.body) return undefined;
     const reader = response.body.getReader();
@@ -154,11 +205,13 @@ async function receive(
       if (done) return undefined;
       await handle.write(value);
       received += value.byteLength;
+      inWindow += value.byteLength;
       context.onProgress?.({ repoId: context.repoId, file: context.file, receivedBytes: received, totalBytes: total });
     }
   } catch (error) {
-    return error;
+    return transfer.signal.aborted && transfer.signal.reason instanceof FinetuneError ? transfer.signal.reason : error;
   } finally {
+    clearInterval(watchdog);
     await handle.sync();
     await handle.close();
   }
@@ -187,35 +240,18 @@ export async function downloadFile(remote: RemoteFile, incomplete: string, conte
     }
     const complete = remote.size !== undefined && existing === remote.size && existing > 0;
     if (!complete) {
-      const response = await getFollowing(remote.downloadUrl, context, existing > 0 ? { range: `bytes=${existing}-` } : {});
-      if (response.status === 416) {
-        // The partial file does not fit the server's copy (it changed): start over.
-        await response.body?.cancel();
-        rmSync(incomplete, { force: true });
-        continue;
+      const transfer = new AbortController();
+      const totalMs = context.timing.totalTimeoutMs;
+      const totalTimer = totalMs === undefined ? undefined : setTimeout(() => transfer.abort(
+        new HubTimeoutError(`${where}: ${remote.downloadUrl} took longer than ${seconds(totalMs)} in all; run again to resume`)), totalMs);
+      try {
+        lastCause = await transferOnce(remote, incomplete, existing, context, transfer);
+      } finally {
+        clearTimeout(totalTimer);
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw statusError(response, context);
-      }
-      const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-      const resumed = response.status === 206 && range !== null && Number(range[1]) === existing;
-      if (response.status === 206 && !resumed) {
-        await response.body?.cancel();
-        rmSync(incomplete, { force: true });
-        continue;
-      }
-      const length = parseSize(response.headers.get('content-length'));
-      let total = remote.size;
-      if (total === undefined && resumed && range![2] !== '*') total = Number(range![2]);
-      else if (total === undefined && length !== undefined) total = (resumed ? existing : 0) + length;
-      lastCause = await receive(response, incomplete, resumed, total, context);
+      if (lastCause === RESTART) continue;
+      if (lastCause instanceof HubTimeoutError) throw lastCause;
       if (lastCause !== undefined) continue;
-      const size = fileSize(incomplete);
-      if (total !== undefined && size !== total) {
-        rmSync(incomplete, { force: true });
-        throw new FinetuneError(`${where}: downloaded ${size} bytes, but the server announced ${total}`);
-      }
     }
     const etag = remote.etag === undefined ? undefined : normalizeEtag(remote.etag);
     if (etag !== undefined && /^[0-9a-f]{64}$/.test(etag)) {
@@ -228,6 +264,42 @@ export async function downloadFile(remote: RemoteFile, incomplete: string, conte
     return;
   }
   const have = fileSize(incomplete);
-  const cause = lastCause === undefined ? 'the server rejected the resume' : describeCause(lastCause);
+  const cause = lastCause === undefined || lastCause === RESTART ? 'the server rejected the resume' : describeCause(lastCause);
   throw new FinetuneError(`${where}: download interrupted at ${have} of ${remote.size ?? '?'} bytes (${cause}); run again to resume`);
+}
+
+/** Marks an attempt whose partial file did not fit the server's copy and was removed: start over. */
+const RESTART = Symbol('restart');
+
+/**
+ * One GET of the rest of `remote` into `incomplete` (holding `existing` bytes). Returns undefined when
+ * the file is complete and its size checked, RESTART, or the error that cut the transfer short.
+ */
+async function transferOnce(remote: RemoteFile, incomplete: string, existing: number, context: RequestContext, transfer: AbortController): Promise<unknown> {
+  const where = `${context.repoId}: ${context.file}`;
+  const response = await getFollowing(remote.downloadUrl, context, existing > 0 ? { range: `bytes=${existing}-` } : {}, transfer.signal);
+  const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  const resumed = response.status === 206 && range !== null && Number(range[1]) === existing;
+  // 416, or a range other than asked: the partial file does not fit the server's copy (it changed).
+  if (response.status === 416 || (response.status === 206 && !resumed)) {
+    await response.body?.cancel();
+    rmSync(incomplete, { force: true });
+    return RESTART;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw statusError(response, context);
+  }
+  const length = parseSize(response.headers.get('content-length'));
+  let total = remote.size;
+  if (total === undefined && resumed && range![2] !== '*') total = Number(range![2]);
+  else if (total === undefined && length !== undefined) total = (resumed ? existing : 0) + length;
+  const cause = await receive(response, incomplete, resumed, total, context, transfer);
+  if (cause !== undefined) return cause;
+  const size = fileSize(incomplete);
+  if (total !== undefined && size !== total) {
+    rmSync(incomplete, { force: true });
+    throw new FinetuneError(`${where}: downloaded ${size} bytes, but the server announced ${total}`);
+  }
+  return undefined;
 }

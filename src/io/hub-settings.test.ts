@@ -58,3 +58,8 @@ test('cache names: repo folders, ETags and unsafe segments', () => {
   assert.equal(safeSegment('abc-1.2_x'), 'abc-1.2_x');
   for (const unsafe of ['..', '../x', 'a/b', '"q"']) assert.match(safeSegment(unsafe), /^[0-9a-f]{64}$/);
 });
+
+test('an endpoint that is not an http(s) URL is one line naming where it came from', () => {
+  assert.throws(() => hubSettings({ env: { HF_ENDPOINT: 'file:///etc' } }), { name: 'FinetuneError', message: 'HF_ENDPOINT file:///etc: the Hub is reached over http:// or https://, not file:' });
+  assert.throws(() => hubSettings({ env: {}, endpoint: 'huggingface.co' }), { message: 'endpoint huggingface.co: not a URL (expected e.g. https://huggingface.co)' });
+});

@@ -135,7 +135,7 @@ function addRepo(repoId: string, files: Record<string, string | Buffer>, lfsFile
 }
 
 const options = (cacheDir: string, extra: Partial<ResolveModelFilesOptions> = {}): ResolveModelFilesOptions =>
-  ({ endpoint, cacheDir, env: {}, ...extra });
+  ({ endpoint, cacheDir, env: {}, retryDelayMs: 5, log: null, ...extra });
 
 async function rejectsOneLine(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { FinetuneError } from '../errors.js';
+import { formatBytes } from './bounded-read.js';
 import { RepoCache, normalizeEtag } from './hub-cache.js';
 import { HubUnreachableError, downloadFile, headFile, type RequestContext } from './hub-http.js';
 import { hubSettings, type HubOptions, type HubSettings } from './hub-settings.js';
@@ -113,12 +114,14 @@ class Resolver {
 
   /** Fetches one file into the cache; false when the server says it does not exist. */
   private async fetch(file: string): Promise<boolean> {
-    const { endpoint, repoType, revision, token, onProgress } = this.settings;
+    const { endpoint, repoType, revision, token, onProgress, etagTimeoutMs, downloadTimeoutMs, totalTimeoutMs, retries, retryDelayMs } = this.settings;
     const pinned = this.commit ?? revision;
     const encodedFile = file.split('/').map(encodeURIComponent).join('/');
     const repoPath = `${repoType === 'dataset' ? 'datasets/' : ''}${this.repoId}`;
     const url = `${endpoint}/${repoPath}/resolve/${encodeURIComponent(pinned)}/${encodedFile}`;
-    const context: RequestContext = { repoId: this.repoId, file, revision, endpoint, token, onProgress };
+    const context: RequestContext = {
+      repoId: this.repoId, file, revision, endpoint, token, onProgress, timing: { etagTimeoutMs, downloadTimeoutMs, totalTimeoutMs, retries, retryDelayMs },
+    };
     const head = await headFile(url, context);
     const commit = head.found ? head.remote.commit : head.commit;
     if (this.commit === undefined && commit !== undefined) {
@@ -137,8 +140,11 @@ class Resolver {
     const blob = this.cache.blobPath(etag);
     if (!existsSync(blob)) {
       const incomplete = this.cache.incompletePath(etag);
+      const started = Date.now();
       await downloadFile(head.remote, incomplete, context);
       renameSync(incomplete, blob);
+      // One line per file fetched, for logs (a terminal shows the run's own progress instead).
+      this.settings.log?.(`downloaded ${this.repoId}/${file} (${formatBytes(statSync(blob).size)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
     this.cache.linkSnapshot(snapshot, file, etag);
     return true;

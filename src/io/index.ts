@@ -25,3 +25,5 @@ export {
   type HubFileRequest,
   type ResolveModelFilesOptions,
 } from './hub.js';
+export { LOCK_FILE, folderLockOwner, lockFolder, type FolderLock, type FolderLockOptions, type LockOwner } from './folder-lock.js';
+export { FILE_LIMITS, checkReadableFile, readFileBounded, readTextBounded, type FileKind } from './bounded-read.js';

@@ -18,6 +18,8 @@ interface ZipItem {
   readonly data: Uint8Array;
   readonly method?: number;
   readonly flags?: number;
+  /** The uncompressed size the headers declare (default: the true size). */
+  readonly declaredSize?: number;
 }
 
 /** A minimal zip archive (no CRCs: the reader relies on sizes). */
@@ -33,14 +35,14 @@ function makeZip(items: readonly ZipItem[]): Uint8Array {
     local.writeUInt16LE(item.flags ?? 0, 6);
     local.writeUInt16LE(item.method ?? 0, 8);
     local.writeUInt32LE(stored.length, 18);
-    local.writeUInt32LE(item.data.length, 22);
+    local.writeUInt32LE(item.declaredSize ?? item.data.length, 22);
     local.writeUInt16LE(name.length, 26);
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(item.flags ?? 0, 8);
     header.writeUInt16LE(item.method ?? 0, 10);
     header.writeUInt32LE(stored.length, 20);
-    header.writeUInt32LE(item.data.length, 24);
+    header.writeUInt32LE(item.declaredSize ?? item.data.length, 24);
     header.writeUInt16LE(name.length, 28);
     header.writeUInt32LE(offset, 42);
     central.push(header, name);
@@ -198,4 +200,21 @@ test('damaged legacy files fail naming the file', () => {
   const magic = legacy.subarray(0, 15);
   throwsOneLine(() => parsePytorchBin(Buffer.concat([magic, Buffer.from([0x80, 2, 0x4b, 7, 0x2e])]), 'old.bin'),
     'old.bin: unsupported legacy protocol 7');
+});
+
+test('decompression bombs: a storage is never inflated past the size its pickle states, whatever the archive declares', () => {
+  const zeros = new Uint8Array(64 << 20);
+  const pickle = tensorPickle('w', 'FloatStorage', 32, 0, [32], [1]);
+  // The directory declares 64 MB for a storage the pickle says holds 128 bytes: refused before inflating.
+  const honest = makeZip([{ name: 'm/data.pkl', data: pickle }, { name: 'm/data/0', data: zeros, method: 8 }]);
+  assert.ok(honest.byteLength < 100_000);
+  throwsOneLine(() => parsePytorchBin(honest, 'bomb.bin'), "bomb.bin: tensor 'w': storage '0' has 67108864 bytes, expected 128 (32 F32)");
+  // The directory lies (128 bytes): inflation stops one byte past it.
+  const lying = makeZip([{ name: 'm/data.pkl', data: pickle }, { name: 'm/data/0', data: zeros, method: 8, declaredSize: 128 }]);
+  throwsOneLine(() => parsePytorchBin(lying, 'bomb.bin'), "bomb.bin: zip entry 'm/data/0': cannot inflate (inflates past its declared 128 bytes)");
+  // A pickle entry that declares more than deflate can produce from its compressed bytes.
+  const claims = makeZip([{ name: 'm/data.pkl', data: pickle, method: 8, declaredSize: 100_000_000 }]);
+  throwsOneLine(() => parsePytorchBin(claims, 'bomb.bin'), /^bomb\.bin: zip entry 'm\/data\.pkl': declares 100000000 bytes from \d+ compressed, more than deflate can hold$/);
+  const huge = makeZip([{ name: 'm/data.pkl', data: pickle, declaredSize: 0xfffffff0 }]);
+  throwsOneLine(() => parsePytorchBin(huge, 'bomb.bin'), 'bomb.bin: m/data.pkl declares 4294967280 bytes, over the 268435456-byte limit');
 });

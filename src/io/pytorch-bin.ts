@@ -17,6 +17,9 @@ export interface PytorchBinReadOptions {
   readonly select?: (key: string) => boolean;
 }
 
+/** The pickle of a state dict describes tensors, not their data: a few MB even for thousands of tensors. */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
 // torch.save's legacy format starts with this number, pickled.
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
@@ -38,13 +41,17 @@ function readZipCheckpoint(source: ByteSource, name: string, options: PytorchBin
   if (!pickleEntry) throw new FinetuneError(`${name}: zip archive has no data.pkl (not a torch.save file)`);
   const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
   const byteOrderEntry = entries.get(`${prefix}byteorder`);
+  if (byteOrderEntry && byteOrderEntry.size > 16) throw new FinetuneError(`${name}: byteorder entry of ${byteOrderEntry.size} bytes, expected 'little' or 'big'`);
   const byteOrder = byteOrderEntry ? new TextDecoder().decode(readZipEntry(source, byteOrderEntry, name)).trim() : 'little';
   if (byteOrder !== 'little' && byteOrder !== 'big') throw new FinetuneError(`${name}: unknown byteorder '${byteOrder}'`);
+  if (pickleEntry.size > MAX_PICKLE_BYTES) throw new FinetuneError(`${name}: ${pickleEntry.name} declares ${pickleEntry.size} bytes, over the ${MAX_PICKLE_BYTES}-byte limit`);
   const { value } = unpickle(readZipEntry(source, pickleEntry, name), 0, torchPickleHooks(name), name);
   const refs = tensorRefs(value, name, options.select);
-  const loadStorage = (storage: StorageRef): Uint8Array => {
+  const loadStorage = (storage: StorageRef, wrongSize: (bytes: number) => FinetuneError): Uint8Array => {
     const entry = entries.get(`${prefix}data/${storage.key}`);
     if (!entry) throw new FinetuneError(`${name}: storage '${prefix}data/${storage.key}' is missing from the archive`);
+    // Checked before inflating: the pickle says how large the storage is, whatever the archive claims.
+    if (entry.size !== storage.numel * STORED_DTYPE_BYTES[storage.dtype]) throw wrongSize(entry.size);
     return readZipEntry(source, entry, name);
   };
   return materializeTensors(refs, loadStorage, byteOrder === 'big', name);
@@ -83,6 +90,7 @@ function readLegacyCheckpoint(source: ByteSource, name: string, options: Pytorch
     if (position + 8 > bytes.byteLength) throw new FinetuneError(`${name}: file ends before storage '${key}'`);
     const count = Number(data.getBigInt64(position, !bigEndian));
     const length = count * STORED_DTYPE_BYTES[storage.dtype];
+    if (count < 0) throw new FinetuneError(`${name}: storage '${key}' has a negative element count ${count}`);
     position += 8;
     if (position + length > bytes.byteLength) {
       throw new FinetuneError(`${name}: storage '${key}' (${length} bytes at ${position}) overruns the file (${bytes.byteLength} bytes)`);

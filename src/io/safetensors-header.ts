@@ -43,7 +43,7 @@ function parseJsonObject(json: Uint8Array, name: string): Record<string, unknown
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (error) {
-    throw new FinetuneError(`${name}: header is not valid JSON (${(error as Error).message})`);
+    throw new FinetuneError(`${name}: header is not valid JSON (${(error as Error).message.split('\n')[0]})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new FinetuneError(`${name}: header is not a JSON object`);

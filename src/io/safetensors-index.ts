@@ -1,8 +1,9 @@
 // Sharded safetensors checkpoints: `model.safetensors.index.json` maps each key to the shard file holding it.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FinetuneError } from '../errors.js';
+import { readTextBounded } from './bounded-read.js';
 import type { RawTensor } from './raw-tensor.js';
 import { readSafetensors, type SafetensorsContents, type SafetensorsReadOptions } from './safetensors.js';
 
@@ -19,8 +20,9 @@ export interface ShardIndex {
 export function readShardIndex(indexPath: string): ShardIndex {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(indexPath, 'utf8'));
+    parsed = JSON.parse(readTextBounded(indexPath, 'config'));
   } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     const problem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new FinetuneError(`${indexPath}: cannot read the shard index (${problem})`);
   }

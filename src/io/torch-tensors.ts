@@ -5,6 +5,9 @@ import { STORED_DTYPE_BYTES, convertStored, isFloatDType, swapByteOrder } from '
 import { elementCount, formatShape, type RawTensor } from './raw-tensor.js';
 import type { StorageRef, TensorRef } from './torch-pickle.js';
 
+/** The most elements a tensor may have beyond its storage's (through zero strides). */
+const MAX_EXPANDED_ELEMENTS = 1 << 24;
+
 function isContiguous(size: readonly number[], stride: readonly number[]): boolean {
   let expected = 1;
   for (let dim = size.length - 1; dim >= 0; dim--) {
@@ -43,12 +46,12 @@ function gather<T extends Float32Array | Int32Array>(source: T, offset: number, 
 
 /**
  * Builds every tensor, loading and converting each storage once (`loadStorage` returns its raw
- * bytes) and releasing it after its last tensor. A tensor that is a storage's only user and covers
+ * bytes, or throws `wrongSize(n)` when it can tell the stored size is wrong before reading it) and releasing it after its last tensor. A tensor that is a storage's only user and covers
  * it exactly keeps the converted buffer; every other tensor gets a copy, so no two share memory.
  */
 export function materializeTensors(
   refs: ReadonlyArray<readonly [string, TensorRef]>,
-  loadStorage: (storage: StorageRef) => Uint8Array,
+  loadStorage: (storage: StorageRef, wrongSize: (bytes: number) => FinetuneError) => Uint8Array,
   bigEndian: boolean,
   name: string,
 ): Map<string, RawTensor> {
@@ -62,16 +65,20 @@ export function materializeTensors(
     const where = `${name}: tensor '${key}'`;
     let data = converted.get(storage.key);
     if (!data) {
-      const bytes = loadStorage(storage);
       const expected = storage.numel * STORED_DTYPE_BYTES[storage.dtype];
-      if (bytes.byteLength !== expected) {
-        throw new FinetuneError(`${where}: storage '${storage.key}' has ${bytes.byteLength} bytes, expected ${expected} (${storage.numel} ${storage.dtype})`);
-      }
+      const wrongSize = (bytes: number): FinetuneError =>
+        new FinetuneError(`${where}: storage '${storage.key}' has ${bytes} bytes, expected ${expected} (${storage.numel} ${storage.dtype})`);
+      const bytes = loadStorage(storage, wrongSize);
+      if (bytes.byteLength !== expected) throw wrongSize(bytes.byteLength);
       if (bigEndian) swapByteOrder(bytes, STORED_DTYPE_BYTES[storage.dtype]);
       data = convertStored(bytes, storage.dtype, storage.numel, where, true);
       converted.set(storage.key, data);
     }
     const count = elementCount(ref.size);
+    // A stride of 0 repeats elements; a view many times larger than its storage is a hostile file, not a checkpoint.
+    if (count > Math.max(data.length, MAX_EXPANDED_ELEMENTS)) {
+      throw new FinetuneError(`${where}: shape ${formatShape(ref.size)} has ${count} elements, far more than its storage (${data.length})`);
+    }
     if (count > 0) {
       let last = ref.offset;
       for (let dim = 0; dim < ref.size.length; dim++) last += (ref.size[dim]! - 1) * ref.stride[dim]!;

@@ -1,7 +1,7 @@
 // Reads entries of a zip archive (stored or deflated, ZIP64 for large files) by random access, as torch.save writes them.
 
-import { inflateRawSync } from 'node:zlib';
 import { FinetuneError } from '../errors.js';
+import { inflateRawExact } from './bounded-read.js';
 import type { ByteSource } from './file-bytes.js';
 
 export interface ZipEntry {
@@ -78,6 +78,7 @@ function applyZip64Extra(extra: DataView, entry: { size: number; compressedSize:
   while (position + 4 <= extra.byteLength) {
     const id = extra.getUint16(position, true);
     const length = extra.getUint16(position + 2, true);
+    if (position + 4 + length > extra.byteLength) throw new FinetuneError(`${name}: zip extra field ${id} overruns its entry`);
     if (id === 1) {
       let field = position + 4;
       const next = (): number => {
@@ -126,10 +127,24 @@ export function readZipDirectory(source: ByteSource, name: string): Map<string, 
   return entries;
 }
 
-/** The uncompressed bytes of an entry, in a buffer of their own; sizes are checked against the directory. */
-export function readZipEntry(source: ByteSource, entry: ZipEntry, name: string): Uint8Array {
+/** Deflate never compresses better than about 1032:1, so a larger declared size is a lie. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * The uncompressed bytes of an entry, in a buffer of their own; sizes are checked against the
+ * directory, and against `expected` bytes (what the caller knows the entry must hold) before any
+ * inflation. Inflation stops at the declared size, so a small archive never costs more memory
+ * than it says it holds.
+ */
+export function readZipEntry(source: ByteSource, entry: ZipEntry, name: string, expected?: number): Uint8Array {
   const where = `${name}: zip entry '${entry.name}'`;
   if (entry.flags & 1) throw new FinetuneError(`${where} is encrypted`);
+  if (expected !== undefined && entry.size !== expected) {
+    throw new FinetuneError(`${where}: holds ${entry.size} bytes, expected ${expected}`);
+  }
+  if (entry.method === 8 && entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+    throw new FinetuneError(`${where}: declares ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can hold`);
+  }
   if (entry.localHeaderOffset + 30 > source.size) throw new FinetuneError(`${where}: header offset overruns the file`);
   const local = view(source.read(entry.localHeaderOffset, 30));
   if (local.getUint32(0, true) !== LOCAL_SIGNATURE) throw new FinetuneError(`${where}: local header is corrupt`);
@@ -143,15 +158,7 @@ export function readZipEntry(source: ByteSource, entry: ZipEntry, name: string):
     return stored;
   }
   if (entry.method !== 8) throw new FinetuneError(`${where}: unsupported compression method ${entry.method}`);
-  let inflated: Uint8Array;
-  try {
-    inflated = inflateRawSync(stored);
-  } catch (error) {
-    throw new FinetuneError(`${where}: cannot inflate (${(error as Error).message})`);
-  }
-  if (inflated.byteLength !== entry.size) {
-    throw new FinetuneError(`${where}: inflated to ${inflated.byteLength} bytes, expected ${entry.size}`);
-  }
+  const inflated = inflateRawExact(stored, entry.size, where);
   if (inflated.byteOffset === 0 && inflated.buffer.byteLength === inflated.byteLength) return inflated;
   // A Buffer may sit inside a shared pool; callers get memory of their own.
   const copy = new Uint8Array(inflated.byteLength);

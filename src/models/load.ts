@@ -5,9 +5,11 @@ import { FinetuneError } from '../errors.js';
 import { locateModel } from '../io/hub.js';
 import { readJsonObject } from '../io/json-file.js';
 import type { HubOptions } from '../io/hub-settings.js';
+import { checkFiniteTensors } from '../io/raw-tensor.js';
 import { findWeightsFile, readStateDict } from '../io/state-dict.js';
 import { loadTokenizer } from '../tokenizers/load.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
+import { checkConfigBudget, singleWeightsFile } from './encoder/config-budget.js';
 import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, defaultLabels, labelCount } from './labels.js';
 import { builtinModelLoader, familyFor } from './registry.js';
@@ -92,6 +94,7 @@ export function createTaskModel(
   config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'> = {}, file = 'config.json',
 ): TaskModel {
   const family = familyFor(config.model_type, file);
+  checkConfigBudget(config, file);
   const model = family.create(config, file, resolveHead(config, file, options));
   family.initialize(model);
   return model.eval();
@@ -113,6 +116,8 @@ export async function loadTaskModel(nameOrDir: string, options: LoadClassifierOp
   const source = await locateModel(nameOrDir, { ...options.hub, ...(options.revision === undefined ? {} : { revision: options.revision }) });
   const { config, file } = readConfigJson(source);
   const family = familyFor(config.model_type, file);
+  const weights = options.init === 'random' ? undefined : singleWeightsFile(source);
+  checkConfigBudget(config, file, { weightsBytes: weights?.bytes, ...(weights ? { weightsFile: weights.path } : {}) });
   const head = resolveHead(config, file, options);
   const model = family.create(config, file, head);
   const warnings: string[] = [];
@@ -120,7 +125,9 @@ export async function loadTaskModel(nameOrDir: string, options: LoadClassifierOp
     family.initialize(model);
   } else {
     const weightsFile = findWeightsFile(source);
-    const report = family.loadWeights(model, readStateDict(weightsFile), weightsFile);
+    const tensors = readStateDict(weightsFile);
+    checkFiniteTensors(tensors, weightsFile);
+    const report = family.loadWeights(model, tensors, weightsFile);
     warnings.push(...weightWarnings(report, model, config, head.labels, weightsFile));
   }
   let tokenizer: TextTokenizer | null = null;

@@ -1,8 +1,9 @@
 // Loads the tokenizer of a Hugging Face model folder: tokenizer.json, or the vocabulary files older checkpoints ship.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../errors.js';
+import { readTextBounded } from '../io/bounded-read.js';
 import { JsonTokenizer } from './json-tokenizer.js';
 import { modelMaxLengthOf, readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
 import { parseTokenizerJson } from './tokenizer-json.js';
@@ -15,8 +16,9 @@ export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json + mer
 
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextBounded(path, 'tokenizer');
   } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     throw new FinetuneError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 }

@@ -189,11 +189,27 @@ function checkPostProcessor(file: string, value: unknown): void {
       for (const key of ['single', 'pair']) {
         const template = processor[key];
         if (!Array.isArray(template)) throw new FinetuneError(`${file}: ${where}.${key} is not a list`);
-        for (const piece of template) {
-          const special = isObject(piece) && isObject(piece['SpecialToken']) ? piece['SpecialToken']['id'] : undefined;
-          if (typeof special === 'string' && !isObject(specials[special])) {
-            throw new FinetuneError(`${file}: ${where}.${key} uses special token "${special}", which special_tokens does not define`);
+        template.forEach((piece: unknown, i: number) => {
+          // Each piece is {SpecialToken: {id, type_id}} or {Sequence: {id: 'A' | 'B', type_id}}.
+          const at = `${file}: ${where}.${key}[${i}]`;
+          const body = isObject(piece) ? piece['SpecialToken'] ?? piece['Sequence'] : undefined;
+          if (!isObject(body) || !isId(body['type_id'])) throw new FinetuneError(`${at} is not a SpecialToken or Sequence with a type_id`);
+          if (isObject(piece) && 'SpecialToken' in piece) {
+            const special = body['id'];
+            if (typeof special !== 'string') throw new FinetuneError(`${at}: SpecialToken id is not a string`);
+            if (!Object.prototype.hasOwnProperty.call(specials, special) || !isObject(specials[special])) {
+              throw new FinetuneError(`${file}: ${where}.${key} uses special token ${JSON.stringify(special)}, which special_tokens does not define`);
+            }
+          } else if (body['id'] !== 'A' && body['id'] !== 'B') {
+            throw new FinetuneError(`${at}: Sequence id must be "A" or "B"`);
           }
+        });
+      }
+      for (const [name, special] of Object.entries(specials)) {
+        const ids = isObject(special) ? special['ids'] : undefined;
+        const tokens = isObject(special) ? special['tokens'] : undefined;
+        if (!Array.isArray(ids) || !ids.every(isId) || !Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+          throw new FinetuneError(`${file}: ${where}.special_tokens[${JSON.stringify(name)}] needs ids (numbers) and tokens (strings)`);
         }
       }
     } else if (processor['type'] === 'BertProcessing' || processor['type'] === 'RobertaProcessing') {

@@ -1,10 +1,11 @@
 // Checkpoints: model, optimizer, schedule, RNG, data position and trainer state in one folder, written atomically, rotated.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { isProcessAlive, writeFolderAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { readTextBounded } from '../io/bounded-read.js';
 import { parseJson } from '../io/json-file.js';
-import type { RawTensor } from '../io/raw-tensor.js';
+import { checkFiniteTensors, type RawTensor } from '../io/raw-tensor.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -58,8 +59,9 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
 function readJson(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    text = readTextBounded(path, 'state');
+  } catch (error) {
+    if (error instanceof FinetuneError) throw error;
     throw new FinetuneError(`${path}: missing from the checkpoint`);
   }
   return parseJson(text, path);
@@ -70,6 +72,7 @@ export function loadModelWeights(dir: string, model: Module): void {
   const path = join(dir, MODEL_FILE);
   if (!existsSync(path)) throw new FinetuneError(`${path}: missing from the checkpoint`);
   const tensors = readSafetensors(path).tensors;
+  checkFiniteTensors(tensors, path);
   const state = new Map<string, Tensor>();
   for (const [key, t] of tensors) state.set(key, new Tensor(t.data, t.shape));
   model.loadStateDict(state, { source: path });
@@ -80,12 +83,19 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FinetuneError(`${dir}: no such checkpoint folder`);
   const statePath = join(dir, STATE_FILE);
   const state = TrainerState.fromJSON(readJson(statePath), statePath);
+  // A checkpoint is written at its own step, never past its run's end: anything else was damaged or edited.
+  const folderStep = /^checkpoint-(\d+)$/.exec(basename(dir))?.[1];
+  if ((state.maxSteps > 0 && state.globalStep > state.maxSteps) || (folderStep !== undefined && Number(folderStep) !== state.globalStep)) {
+    throw new FinetuneError(`${statePath}: global_step ${state.globalStep} does not fit the checkpoint ` +
+      `(${folderStep === undefined ? '' : `folder step ${folderStep}, `}max_steps ${state.maxSteps}); the file is damaged or was edited`);
+  }
   const schedulerPath = join(dir, SCHEDULER_FILE);
   const schedule = checkScheduleConfig((readJson(schedulerPath) as { schedule?: unknown }).schedule, schedulerPath);
   loadModelWeights(dir, model);
   const optimizerPath = join(dir, OPTIMIZER_FILE);
   if (!existsSync(optimizerPath)) throw new FinetuneError(`${optimizerPath}: missing from the checkpoint`);
   const { tensors, metadata } = readSafetensors(optimizerPath);
+  checkFiniteTensors(tensors, optimizerPath);
   const step = Number(metadata.step);
   if (!Number.isInteger(step) || step < 0) throw new FinetuneError(`${optimizerPath}: metadata 'step' is missing or not a count`);
   const nameOf = new Map(model.namedParameters().map(([n, p]) => [p, n]));

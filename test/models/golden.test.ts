@@ -5,7 +5,7 @@ import { loadTaskModel } from '../../src/models/load.js';
 import { BertForSequenceClassification } from '../../src/models/bert/model.js';
 import { DistilBertForSequenceClassification } from '../../src/models/distilbert/model.js';
 import { RobertaForSequenceClassification } from '../../src/models/roberta/model.js';
-import type { EncoderClassifier, ModelInputs, SequenceClassifier } from '../../src/models/types.js';
+import type { EncoderTaskModel, ModelInputs, TaskModel } from '../../src/models/types.js';
 import { crossEntropy } from '../../src/tensor/ops/losses.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectedJson, expectedTensors, goldenDir, goldenInputs, maxAbsDiff, relativeError } from './support.js';
@@ -13,7 +13,7 @@ import { expectedJson, expectedTensors, goldenDir, goldenInputs, maxAbsDiff, rel
 const ARCHS = ['bert', 'distilbert', 'roberta', 'xlm-roberta'] as const;
 
 /** The embedding block's output (transformers' hidden_states[0]). */
-function embeddingOutput(model: SequenceClassifier, inputs: ModelInputs): Tensor {
+function embeddingOutput(model: TaskModel, inputs: ModelInputs): Tensor {
   if (model instanceof BertForSequenceClassification) return model.bert.embeddings.forward(inputs);
   if (model instanceof DistilBertForSequenceClassification) return model.distilbert.embeddings.forward(inputs);
   if (model instanceof RobertaForSequenceClassification) return model.roberta.embeddings.forward(inputs);
@@ -31,14 +31,14 @@ for (const arch of ARCHS) {
       const { model, warnings } = await loadTaskModel(goldenDir(arch));
       // XLMRobertaForSequenceClassification declares its head first; names matter, order does not.
       assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), [...json.param_names].sort());
-      assert.equal((model as EncoderClassifier).architecture, json.model_class);
+      assert.equal((model as EncoderTaskModel).architecture, json.model_class);
       assert.deepEqual(warnings, []);
     });
 
     for (const batch of ['single', 'pair']) {
       it(`${batch}: logits, embedding output and last hidden state within 1e-4`, async () => {
         const { model } = await loadTaskModel(goldenDir(arch));
-        const encoder = model as EncoderClassifier;
+        const encoder = model as EncoderTaskModel;
         const inputs = goldenInputs(get, batch);
         const logits = model.forward(inputs);
         assert.ok(maxAbsDiff(logits, get(`${batch}.logits`)!) < 1e-4, `logits differ by ${maxAbsDiff(logits, get(`${batch}.logits`)!)}`);

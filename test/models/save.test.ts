@@ -8,8 +8,8 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { batchInputs } from '../../src/models/inputs.js';
 import { labelList } from '../../src/models/labels.js';
 import { loadTaskModel } from '../../src/models/load.js';
-import { saveSequenceClassifier } from '../../src/models/save.js';
-import type { EncoderClassifier } from '../../src/models/types.js';
+import { saveTaskModel } from '../../src/models/save.js';
+import type { EncoderTaskModel } from '../../src/models/types.js';
 import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-save-'));
@@ -22,7 +22,7 @@ describe('saving a classifier', () => {
     it(`${arch}: the keys, shapes and config.json transformers wrote, and the same logits after reloading`, async () => {
       const { model, tokenizer } = await loadTaskModel(goldenDir(arch));
       const dir = join(root, arch);
-      await saveSequenceClassifier(model, tokenizer, dir);
+      await saveTaskModel(model, tokenizer, dir);
 
       const saved = readSafetensors(join(dir, 'model.safetensors'));
       const original = readSafetensors(join(goldenDir(arch), 'model.safetensors'));
@@ -54,9 +54,9 @@ describe('saving a classifier', () => {
     const labels = { id2label: { 0: 'ham', 1: 'spam', 2: 'café' }, label2id: { ham: 0, spam: 1, 'café': 2 } };
     const { model, tokenizer } = await loadTaskModel(goldenDir('bert-base-model'), { labels });
     const dir = join(root, 'labels');
-    await saveSequenceClassifier(model, tokenizer, dir);
+    await saveTaskModel(model, tokenizer, dir);
     writeFileSync(join(dir, 'trainer_state.json'), '{}');
-    await saveSequenceClassifier(model, tokenizer, dir);
+    await saveTaskModel(model, tokenizer, dir);
     assert.ok(existsSync(join(dir, 'trainer_state.json')), 'other files in the folder are kept');
 
     const text = readFileSync(join(dir, 'config.json'), 'utf8');
@@ -69,7 +69,7 @@ describe('saving a classifier', () => {
 
     const reloaded = await loadTaskModel(dir);
     assert.deepEqual(reloaded.warnings, []);
-    const classifier = reloaded.model as EncoderClassifier;
+    const classifier = reloaded.model as EncoderTaskModel;
     assert.deepEqual(labelList(classifier.labels), ['ham', 'spam', 'café']);
     const inputs = batchInputs(tokenizer!.encodeBatch(['great fun', 'dull'], undefined, {}), tokenizer!.padId);
     assert.equal(maxAbsDiff(reloaded.model.forward(inputs), model.forward(inputs)), 0);
@@ -78,7 +78,7 @@ describe('saving a classifier', () => {
   it('two placeholder labels are left out of config.json, as transformers leaves them', async () => {
     const { model } = await loadTaskModel(goldenDir('bert-legacy'));
     const dir = join(root, 'default-labels');
-    await saveSequenceClassifier(model, null, dir);
+    await saveTaskModel(model, null, dir);
     const config = readJson(join(dir, 'config.json'));
     assert.equal(config.id2label, undefined);
     assert.equal(config.label2id, undefined);
@@ -87,7 +87,7 @@ describe('saving a classifier', () => {
     const reloaded = await loadTaskModel(dir);
     assert.equal(reloaded.model.numLabels, 2);
     const get = expectedTensors('bert-legacy');
-    assert.ok(maxAbsDiff((reloaded.model as EncoderClassifier).lastHiddenState(goldenInputs(get, 'single')), get('single.last_hidden_state')!) < 1e-4);
+    assert.ok(maxAbsDiff((reloaded.model as EncoderTaskModel).lastHiddenState(goldenInputs(get, 'single')), get('single.last_hidden_state')!) < 1e-4);
   });
 
   it('an old config.json comes out as transformers 5 rewrites it: class defaults added, torch_dtype as dtype, extras kept', async () => {
@@ -103,7 +103,7 @@ describe('saving a classifier', () => {
     }));
     const { model } = await loadTaskModel(source, { numLabels: 3 });
     const dir = join(root, 'old-config-saved');
-    await saveSequenceClassifier(model, null, dir);
+    await saveTaskModel(model, null, dir);
     // What transformers 5.17 save_pretrained wrote for BertForSequenceClassification(num_labels=3) from this config.
     const expected = {
       add_cross_attention: false, architectures: ['BertForSequenceClassification'], attention_probs_dropout_prob: 0.1,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadTaskModel } from '../../src/models/load.js';
-import type { ModelInputs, SequenceClassifier } from '../../src/models/types.js';
+import type { ModelInputs, TaskModel } from '../../src/models/types.js';
 import { applyLora, type LoraOptions } from '../../src/peft/lora/apply.js';
 import { loraConfigText, readLoraConfig } from '../../src/peft/lora/config.js';
 import { loadAdapter } from '../../src/peft/lora/load.js';
@@ -42,12 +42,12 @@ function inputsOf(e: Expected): ModelInputs {
   };
 }
 
-async function base(arch: string): Promise<SequenceClassifier> {
+async function base(arch: string): Promise<TaskModel> {
   return (await loadTaskModel(join(GOLDEN, arch, 'base'))).model;
 }
 
 /** Parameters of the head, which PEFT counts twice (the original module and its trained copy). */
-function headSize(model: SequenceClassifier): number {
+function headSize(model: TaskModel): number {
   return model.namedParameters().filter(([n]) => model.headModules.some((h) => n === h || n.startsWith(`${h}.`))).reduce((s, [, p]) => s + p.size, 0);
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { SequenceClassifier } from '../../src/models/types.js';
+import type { TaskModel } from '../../src/models/types.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { applyLora } from '../../src/peft/lora/apply.js';
 import { randomizeAdapters, tinyModel } from '../../src/peft/lora/test-support.js';
@@ -31,14 +31,14 @@ const args = (outputDir: string, maxSteps: number): TrainingOptions => ({
 });
 
 /** A tiny BERT with fixed base weights (the same for every call) and a new LoRA adapter. */
-function loraModel(baseState: Map<string, Float32Array>): SequenceClassifier {
+function loraModel(baseState: Map<string, Float32Array>): TaskModel {
   const model = tinyModel('bert');
   for (const [name, p] of model.namedParameters()) p.f32().set(baseState.get(name)!);
   applyLora(model, { r: 4, rng: new Random(9) });
   return model;
 }
 
-const snapshot = (model: SequenceClassifier): Map<string, Float32Array> => new Map(model.namedParameters().map(([n, p]) => [n, p.f32().slice()]));
+const snapshot = (model: TaskModel): Map<string, Float32Array> => new Map(model.namedParameters().map(([n, p]) => [n, p.f32().slice()]));
 
 describe('LoRA training with the Trainer', () => {
   const baseState = snapshot(tinyModel('bert'));

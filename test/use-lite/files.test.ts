@@ -10,7 +10,7 @@ import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { readTfjsGraphModel } from '../../src/io/tfjs/graph-model.js';
 import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadTaskModel } from '../../src/models/load.js';
-import { saveSequenceClassifier } from '../../src/models/save.js';
+import { saveTaskModel } from '../../src/models/save.js';
 import {
   findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, parseUseLiteConfig, USE_LITE_CONFIG_DEFAULTS, USE_LITE_TFJS_WEIGHTS,
   UseLiteForSequenceClassification, useLiteFamily,
@@ -84,7 +84,7 @@ describe('saved use-lite folders', () => {
   it('writes config.json (model_type use-lite), model.safetensors and vocab.json, and loads back to the same logits and ids', async () => {
     const model = new UseLiteForSequenceClassification(config, headSpec(labels)).eval();
     useLiteFamily.initialize(model);
-    await saveSequenceClassifier(model, tokenizer, dir);
+    await saveTaskModel(model, tokenizer, dir);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(saved.model_type, 'use-lite');
     assert.deepEqual(saved.architectures, ['UseLiteForSequenceClassification']);

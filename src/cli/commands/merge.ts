@@ -2,6 +2,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FinetuneError, UsageError } from '../../errors.js';
+import { lockFolder } from '../../io/folder-lock.js';
+import { withOutputErrors } from '../../io/output-errors.js';
 import { saveTaskModel } from '../../models/save.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import { mergeLora } from '../../peft/lora/merge.js';
@@ -16,6 +18,17 @@ async function runMerge({ flags, log }: CommandContext): Promise<unknown> {
   const output = flags.string('output');
   if (model === undefined) throw new UsageError('merge: --model is required (the base model, or an adapter folder that names its base)');
   if (output === undefined) throw new UsageError('merge: --output is required (the folder for the merged model)');
+  // One writer per output folder (see io/folder-lock), taken before the folder is checked.
+  const lock = lockFolder(output, { command: 'merge', label: `--output ${output}` });
+  if (lock.notice) process.stderr.write(`warning: ${lock.notice}\n`);
+  try {
+    return await withOutputErrors(output, `--output ${output}`, () => mergeInto(model, output, flags, log));
+  } finally {
+    lock.release({ removeFolderIfEmpty: true });
+  }
+}
+
+async function mergeInto(model: string, output: string, flags: CommandContext['flags'], log: CommandContext['log']): Promise<unknown> {
   const taken = existsSync(output) ? MODEL_FILES.find((f) => readdirSync(output).includes(f)) : undefined;
   if (taken) throw new FinetuneError(`--output ${output}: already holds ${taken}; choose a new folder for the merged model`);
   const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));

@@ -1,9 +1,9 @@
 // `finetune predict`: runs a trained model on texts given on the command line or in a file, one JSON object per input (JSONL): a class, labels, a value or tagged words.
-import { readFileSync } from 'node:fs';
 import { TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES } from '../../data/columns.js';
 import { readTable } from '../../data/read-table.js';
 import type { RawTable } from '../../data/table.js';
 import { FinetuneError, UsageError } from '../../errors.js';
+import { readTextBounded } from '../../io/bounded-read.js';
 import { predictBatches, predictionKeys, type PredictInput } from '../../tasks/predict.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
@@ -47,8 +47,9 @@ async function readInputs(file: string, textName?: string, pairName?: string): P
   if (file.toLowerCase().endsWith('.txt')) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readTextBounded(file, 'data');
     } catch (error) {
+      if (error instanceof FinetuneError) throw error;
       throw new FinetuneError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     return text.split(/\r?\n/).filter((line) => line.trim() !== '').map((line) => ({ text: line }));

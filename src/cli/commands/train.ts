@@ -52,6 +52,9 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
   if (data === undefined) throw new UsageError('train: --data is required (a CSV, TSV, JSONL or Parquet file, or a built-in data set)');
   const num = (name: string): number | undefined => flags.number(name);
   const str = (name: string): string | undefined => flags.string(name);
+  // The library reads maxSteps 0 as "no limit"; on the command line that is leaving the flag out.
+  const maxSteps = num('max-steps');
+  if (maxSteps !== undefined && maxSteps < 1) throw new FinetuneError(`--max-steps ${maxSteps}: must be >= 1 (leave it out to train for --epochs)`);
   const training: Partial<Record<keyof TrainingArguments, unknown>> = {
     epochs: num('epochs'), maxSteps: num('max-steps'), batchSize: num('batch-size'), evalBatchSize: num('eval-batch-size'),
     learningRate: num('lr'), weightDecay: num('weight-decay'), warmupRatio: num('warmup-ratio'), warmupSteps: num('warmup-steps'),

@@ -1,8 +1,9 @@
 // Reads the binary shard files a TF.js weightsManifest lists and decodes every weight (graph and layers models alike).
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
+import { readFileBounded } from '../bounded-read.js';
 import type { RawTensor } from '../raw-tensor.js';
 import { decodeWeightGroup, groupByteLength, type TfjsWeightGroup } from './weights-manifest.js';
 
@@ -53,7 +54,7 @@ export function readWeightShards(dir: string, groups: readonly TfjsWeightGroup[]
     const stream = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
     let offset = 0;
     paths.forEach((path, i) => {
-      const bytes = readFileSync(path);
+      const bytes = readFileBounded(path, 'weights');
       // The file may change between stat and read; the decoder's length check would then fail with a vaguer message.
       if (bytes.byteLength !== sizes[i]) throw new FinetuneError(`${path}: changed size while being read`);
       stream.set(bytes, offset);

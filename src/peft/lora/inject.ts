@@ -137,6 +137,16 @@ export function injectLora(model: TaskModel, config: LoraConfig, options: Inject
   const trainableBefore = new Map(model.parameters().map((p) => [p, p.requiresGrad]));
   const modules = new Map(model.namedModules());
   const layers = new Map<string, LoraLinear>();
+  // Checked for every layer before any is wrapped; a rank above a layer's smaller side only adds parameters
+  // (and a huge one would allocate them before failing).
+  for (const name of names) {
+    const { r } = rankAndScale(name, config);
+    const base = modules.get(name) as Linear;
+    const limit = Math.min(base.inFeatures, base.outFeatures);
+    if (r > limit) {
+      throw new FinetuneError(`${options.source}: rank ${r} is larger than layer '${name}' [${base.outFeatures}, ${base.inFeatures}] allows (at most ${limit})`);
+    }
+  }
   for (const name of names) {
     const { r, scale } = rankAndScale(name, config);
     const layer = new LoraLinear(modules.get(name) as Linear, {

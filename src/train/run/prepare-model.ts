@@ -1,7 +1,8 @@
 // The model and tokenizer of a run: pretrained weights or a fresh initialisation from config.json, the head for the data's labels, freezing.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
+import { readJsonObject } from '../../io/json-file.js';
 import { applyFreeze, type FreezeSpec } from '../../models/freeze.js';
 import { createTaskModel, loadTaskModel, readConfigJson } from '../../models/load.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
@@ -81,14 +82,7 @@ async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; t
 function readConfigFile(path: string): ReturnType<typeof readConfigJson> {
   if (basename(path) !== 'config.json' && !path.endsWith('.json')) throw new FinetuneError(`--model ${path}: expected a model folder or a config.json file`);
   // The named file itself, whatever its name (e.g. bench/configs/bert-small.json), not the folder's config.json.
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new FinetuneError(`${path}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FinetuneError(`${path}: expected a JSON object`);
-  return { config: parsed as ConfigJson, file: path };
+  return { config: readJsonObject(path) as ConfigJson, file: path };
 }
 
 /** Loads or builds the model for the data's labels, freezes what `freeze` says, and fixes the max length. */

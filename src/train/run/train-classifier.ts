@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
+import { withOutputErrors } from '../../io/output-errors.js';
 import type { FreezeSpec } from '../../models/freeze.js';
 import type { LoraOptions } from '../../peft/lora/apply.js';
 import { manualSeed } from '../../tensor/random.js';
@@ -13,9 +14,9 @@ import { ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
 import { Trainer, type TrainResult } from '../trainer.js';
 import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } from '../training-args.js';
-import { planOutput } from './output-folder.js';
 import { isGridThreshold } from '../../tasks/multi-label/index.js';
 import type { TaskName } from '../../tasks/task.js';
+import { lockOutputFolder, planOutput } from './output-folder.js';
 import type { DataOptions } from './prepare-data.js';
 import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
@@ -77,6 +78,17 @@ export interface RunIO {
  * eval_results.json, report.html and checkpoints/.
  */
 export async function trainClassifier(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
+  // One writer per output folder for the whole run (see io/folder-lock); released on any exit.
+  const lock = lockOutputFolder(options, 'train');
+  if (lock.notice) io.output.warn(lock.notice);
+  try {
+    return await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
+  } finally {
+    lock.release({ removeFolderIfEmpty: true });
+  }
+}
+
+async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
   const notices: string[] = [];
   const out: TrainerOutput = {
     line: (text) => io.output.line(text),

@@ -1,0 +1,208 @@
+// The readers under fuzz: each with seed inputs, a mutation strategy and the call that must end in a FinetuneError or a value.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseConfigText } from '../../src/cli/args.js';
+import { trainCommand } from '../../src/cli/commands/train.js';
+import { parseDelimited } from '../../src/data/delimited.js';
+import { parseJsonLines } from '../../src/data/json-lines.js';
+import { parseParquet } from '../../src/data/parquet.js';
+import { FinetuneError } from '../../src/errors.js';
+import { parseJson } from '../../src/io/json-file.js';
+import { parsePytorchBin } from '../../src/io/pytorch-bin.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { parseGraphNodes } from '../../src/io/tfjs/graph-nodes.js';
+import { decodeWeightGroup, groupByteLength, parseWeightsManifest } from '../../src/io/tfjs/weights-manifest.js';
+import type { RawTensor } from '../../src/io/raw-tensor.js';
+import { parseBertConfig } from '../../src/models/bert/config.js';
+import { parseDistilBertConfig } from '../../src/models/distilbert/config.js';
+import { checkConfigBudget } from '../../src/models/encoder/config-budget.js';
+import type { ConfigJson } from '../../src/models/encoder/config-fields.js';
+import { parseRobertaConfig } from '../../src/models/roberta/config.js';
+import { parseUseLiteConfig } from '../../src/models/use-lite/config.js';
+import { parseLoraConfig } from '../../src/peft/lora/config.js';
+import { JsonTokenizer } from '../../src/tokenizers/json-tokenizer.js';
+import { parseTokenizerJson } from '../../src/tokenizers/tokenizer-json.js';
+import { bertTokenizerJson } from '../../src/tokenizers/vocab-files.js';
+import { FuzzRandom, mutateBytes, mutateJsonValue } from './mutate.js';
+
+export interface FuzzTarget {
+  readonly name: string;
+  /** Valid inputs to start from. */
+  seeds(): Uint8Array[];
+  /** A mutated input from a seed. */
+  mutate(seed: Uint8Array, rng: FuzzRandom): Uint8Array;
+  /** Reads the input; must return (any value) or throw a FinetuneError. */
+  run(input: Uint8Array): unknown;
+}
+
+const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+const file = (path: string): Uint8Array => readFileSync(root(path));
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** Half the cases edit the parsed JSON (values, keys), half the bytes; a seed that is not JSON gets byte edits only. */
+function mutateJsonText(seed: Uint8Array, rng: FuzzRandom): Uint8Array {
+  if (rng.below(2) === 0) return mutateBytes(seed, rng);
+  let value: unknown;
+  try {
+    value = JSON.parse(text(seed));
+  } catch {
+    return mutateBytes(seed, rng);
+  }
+  return utf8(JSON.stringify(mutateJsonValue(value, rng)));
+}
+
+function objectOf(input: Uint8Array, name: string): ConfigJson {
+  const value = parseJson(text(input), name);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FinetuneError(`${name}: expected a JSON object`);
+  return value as ConfigJson;
+}
+
+function safetensorsSeed(): Uint8Array {
+  const tensors = new Map<string, RawTensor>([
+    ['a.weight', { dtype: 'float32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
+    ['b', { dtype: 'int32', shape: [2], data: Int32Array.from([7, -8]) }],
+  ]);
+  const chunks = serializeSafetensors(tensors, { format: 'pt' });
+  return Uint8Array.from(Buffer.concat(chunks));
+}
+
+/** Edits the header JSON of a safetensors file and writes it back with its new length. */
+function mutateSafetensors(seed: Uint8Array, rng: FuzzRandom): Uint8Array {
+  if (rng.below(2) === 0 || seed.length < 8) return mutateBytes(seed, rng);
+  const length = Number(new DataView(seed.buffer, seed.byteOffset).getBigUint64(0, true));
+  if (8 + length > seed.length) return mutateBytes(seed, rng);
+  let header: unknown;
+  try {
+    header = JSON.parse(text(seed.subarray(8, 8 + length)));
+  } catch {
+    return mutateBytes(seed, rng);
+  }
+  const json = utf8(JSON.stringify(mutateJsonValue(header, rng)));
+  const out = new Uint8Array(8 + json.length + seed.length - 8 - length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(seed.subarray(8 + length), 8 + json.length);
+  return out;
+}
+
+const configTarget = (name: string, seedPaths: string[], parse: (json: ConfigJson, file: string) => unknown): FuzzTarget => ({
+  name,
+  seeds: () => seedPaths.map(file),
+  mutate: mutateJsonText,
+  run: (input) => {
+    const json = objectOf(input, 'config.json');
+    const config = parse(json, 'config.json');
+    checkConfigBudget(json, 'config.json', { weightsBytes: undefined });
+    return config;
+  },
+});
+
+const TFJS_MODEL = {
+  format: 'graph-model',
+  modelTopology: {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '3' }] } } } },
+      { name: 'w', op: 'Const', attr: { dtype: { type: 1 }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '2' }] } } } } },
+      { name: 'mm', op: 'MatMul', input: ['x', 'w:0', '^w'], attr: { transpose_b: { b: true }, names: { list: { s: ['YQ=='] } }, f: { f: 0.5 } } },
+    ],
+  },
+  weightsManifest: [
+    { paths: ['group1-shard1of1.bin'], weights: [
+      { name: 'w', shape: [2], dtype: 'float32' },
+      { name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
+      { name: 'i', shape: [1], dtype: 'int32' },
+    ] },
+  ],
+};
+
+export const TARGETS: readonly FuzzTarget[] = [
+  {
+    name: 'safetensors',
+    seeds: () => [safetensorsSeed(), file('test/fixtures/io/dtypes.safetensors'), file('test/fixtures/io/written-by-python.safetensors')],
+    mutate: mutateSafetensors,
+    run: (input) => parseSafetensors(input, 'fuzz.safetensors'),
+  },
+  {
+    name: 'pytorch-bin',
+    seeds: () => ['state-dict.bin', 'state-dict-legacy.bin', 'state-dict-deflated.bin', 'state-dict-zip64.bin'].map((f) => file(`test/fixtures/io/${f}`)),
+    mutate: mutateBytes,
+    run: (input) => parsePytorchBin(input, 'fuzz.bin'),
+  },
+  configTarget('config-bert', ['test/golden/models/bert/config.json', 'test/golden/models/bert-legacy/config.json'], (json, f) => parseBertConfig(json, f)),
+  configTarget('config-distilbert', ['test/golden/models/distilbert/config.json'], (json, f) => parseDistilBertConfig(json, f)),
+  configTarget('config-roberta', ['test/golden/models/roberta/config.json', 'test/golden/models/xlm-roberta/config.json'],
+    (json, f) => parseRobertaConfig(json, f, json.model_type === 'xlm-roberta' ? 'xlm-roberta' : 'roberta')),
+  configTarget('config-use-lite', ['test/fuzz/seeds/use-lite-config.json'], (json, f) => parseUseLiteConfig(json, f)),
+  {
+    name: 'tokenizer-json',
+    seeds: () => ['bert', 'roberta'].map((m) => file(`test/golden/models/${m}/tokenizer.json`)),
+    mutate: mutateJsonText,
+    run: (input) => {
+      const tokenizer = new JsonTokenizer(parseTokenizerJson(text(input), 'tokenizer.json'), {}, 'tokenizer.json');
+      return tokenizer.encode('Hello, fuzzy world! ünïcode 123', 'a pair');
+    },
+  },
+  {
+    name: 'vocab-txt',
+    seeds: () => [file('test/fixtures/tokenizers/wordpiece-vocab/vocab.txt')],
+    mutate: mutateBytes,
+    run: (input) => {
+      const spec = bertTokenizerJson(text(input), { do_lower_case: true }, 'vocab.txt');
+      return new JsonTokenizer(spec, {}, 'vocab.txt').encode('Hello, fuzzy world! 123', 'a pair');
+    },
+  },
+  {
+    name: 'adapter-config',
+    seeds: () => [file('test/fuzz/seeds/adapter_config.json')],
+    mutate: mutateJsonText,
+    run: (input) => parseLoraConfig(parseJson(text(input), 'adapter_config.json'), 'adapter_config.json'),
+  },
+  {
+    name: 'csv',
+    seeds: () => [utf8('text,label\n"hello, world",pos\nbad "quote",neg\n"multi\nline",pos\n'), utf8('\ufefftext,label\r\na,b\r\n')],
+    mutate: mutateBytes,
+    run: (input) => parseDelimited(text(input), ',', 'fuzz.csv'),
+  },
+  {
+    name: 'tsv',
+    seeds: () => [utf8('sentence\tlabel\nhello world\tpos\n"quoted\ttab"\tneg\n')],
+    mutate: mutateBytes,
+    run: (input) => parseDelimited(text(input), '\t', 'fuzz.tsv'),
+  },
+  {
+    name: 'jsonl',
+    seeds: () => [utf8('{"text": "hello", "label": "pos"}\n{"text": "bye", "label": 1, "extra": [1, {"a": null}]}\n')],
+    mutate: mutateBytes,
+    run: (input) => parseJsonLines(text(input), 'fuzz.jsonl'),
+  },
+  {
+    name: 'parquet',
+    seeds: () => ['reviews.parquet', 'pairs.parquet'].map((f) => file(`test/fixtures/data/${f}`)),
+    mutate: mutateBytes,
+    run: (input) => parseParquet(input, 'fuzz.parquet'),
+  },
+  {
+    name: 'yaml-config',
+    seeds: () => [utf8('model: bert-base-uncased\ndata: train.csv\nepochs: 3\nlr: 2e-5\nlora: true\nlora-targets: [query, value]\nseed: 7\n')],
+    mutate: mutateBytes,
+    run: (input) => parseConfigText(text(input), 'config.yaml', trainCommand.flags),
+  },
+  {
+    name: 'tfjs-manifest',
+    seeds: () => [utf8(JSON.stringify(TFJS_MODEL))],
+    mutate: mutateJsonText,
+    run: (input) => {
+      const json = objectOf(input, 'model.json');
+      const nodes = parseGraphNodes(json['modelTopology'], 'model.json');
+      const groups = parseWeightsManifest(json['weightsManifest'] ?? [], 'model.json');
+      const weights = new Map<string, RawTensor>();
+      for (const group of groups) {
+        const length = groupByteLength(group);
+        // What readWeightShards does once the shard files' sizes match the manifest.
+        if (length <= 1 << 20) decodeWeightGroup(new Uint8Array(length), group, 'model.json', weights);
+      }
+      return [nodes, weights];
+    },
+  },
+];
