@@ -15,8 +15,22 @@ const arg = (name, fallback) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const config = arg('model-config', 'bench/configs/bert-small.json');
-const common = ['--model-config', config, '--batch-size', arg('batch-size', '16'), '--seq-len', arg('seq-len', '128'),
-  '--warmup', '2', '--steps', '3', '--dropout', '0', '--threads', arg('threads', '2')];
+const common = [
+  '--model-config',
+  config,
+  '--batch-size',
+  arg('batch-size', '16'),
+  '--seq-len',
+  arg('seq-len', '128'),
+  '--warmup',
+  '2',
+  '--steps',
+  '3',
+  '--dropout',
+  '0',
+  '--threads',
+  arg('threads', '2'),
+];
 const TOLERANCE = 1e-4;
 
 function losses(label, command, args) {
@@ -36,11 +50,21 @@ const dir = mkdtempSync(join(tmpdir(), 'finetune-losses-'));
 try {
   const weights = join(dir, 'init.safetensors');
   const batch = join(dir, 'batch.safetensors');
-  const reference = losses('pytorch 2 (transformers), saves', arg('python', '/work/venv/bin/python'),
-    ['bench/pytorch_train.py', ...common, '--save-weights', weights, '--save-batch', batch]);
+  const reference = losses('pytorch 2 (transformers), saves', arg('python', '/work/venv/bin/python'), [
+    'bench/pytorch_train.py',
+    ...common,
+    '--save-weights',
+    weights,
+    '--save-batch',
+    batch,
+  ]);
   const runs = [
     ['finetune bench train', process.execPath, ['bin/finetune.js', 'bench', 'train', ...common, '--weights', weights, '--batch', batch, '--json']],
-    ['pytorch 1.13 (torch-only BERT)', arg('python113', '/usr/bin/python3'), ['bench/pytorch_train.py', '--impl', 'torch', ...common, '--weights', weights, '--batch', batch]],
+    [
+      'pytorch 1.13 (torch-only BERT)',
+      arg('python113', '/usr/bin/python3'),
+      ['bench/pytorch_train.py', '--impl', 'torch', ...common, '--weights', weights, '--batch', batch],
+    ],
   ];
   let worst = 0;
   for (const [label, command, args] of runs) {

@@ -28,10 +28,13 @@ const waitIdle = process.argv.includes('--wait-idle');
 
 /** CPU milliseconds of all cores so far: busy and in all. */
 function cpuTotals() {
-  return cpus().reduce((acc, c) => {
-    const t = c.times;
-    return { busy: acc.busy + t.user + t.nice + t.sys + t.irq, all: acc.all + t.user + t.nice + t.sys + t.irq + t.idle };
-  }, { busy: 0, all: 0 });
+  return cpus().reduce(
+    (acc, c) => {
+      const t = c.times;
+      return { busy: acc.busy + t.user + t.nice + t.sys + t.irq, all: acc.all + t.user + t.nice + t.sys + t.irq + t.idle };
+    },
+    { busy: 0, all: 0 },
+  );
 }
 
 /** CPU milliseconds used by this process's finished children (cutime + cstime, in clock ticks of 10 ms). */
@@ -72,18 +75,35 @@ function run(command, args, env = {}) {
   }
 }
 
-const shape = (b) => ['--model-config', b.config, '--batch-size', String(b.batch), '--seq-len', String(b.seq),
-  '--steps', String(b.steps), '--warmup', String(b.warmup), '--threads', threads];
+const shape = (b) => [
+  '--model-config',
+  b.config,
+  '--batch-size',
+  String(b.batch),
+  '--seq-len',
+  String(b.seq),
+  '--steps',
+  String(b.steps),
+  '--warmup',
+  String(b.warmup),
+  '--threads',
+  threads,
+];
 const sides = (b) => [
   { label: 'ours', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--json']) },
   ...(withLora ? [{ label: 'ours --lora', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--lora', '--json']) }] : []),
   { label: 'pytorch 2', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b)], { OMP_NUM_THREADS: threads }) },
   // Debian's OpenBLAS 0.3.21 does not know this CPU and runs its SSE "Prescott" kernels; OPENBLAS_CORETYPE=Cooperlake
   // gives it its AVX-512 ones. Both are measured: the first is what a user gets, the second is the fairer anchor.
-  ...(with113 ? [
-    { label: 'pytorch 1.13', go: () => run(torch113, ['bench/pytorch_train.py', '--impl', 'torch', ...shape(b)], { OMP_NUM_THREADS: threads }) },
-    { label: 'pytorch 1.13 avx512', go: () => run(torch113, ['bench/pytorch_train.py', '--impl', 'torch', ...shape(b)], { OMP_NUM_THREADS: threads, OPENBLAS_CORETYPE: 'Cooperlake' }) },
-  ] : []),
+  ...(with113
+    ? [
+        { label: 'pytorch 1.13', go: () => run(torch113, ['bench/pytorch_train.py', '--impl', 'torch', ...shape(b)], { OMP_NUM_THREADS: threads }) },
+        {
+          label: 'pytorch 1.13 avx512',
+          go: () => run(torch113, ['bench/pytorch_train.py', '--impl', 'torch', ...shape(b)], { OMP_NUM_THREADS: threads, OPENBLAS_CORETYPE: 'Cooperlake' }),
+        },
+      ]
+    : []),
 ];
 
 const median = (xs) => {
@@ -107,9 +127,11 @@ for (const b of BENCHES) {
         const childBefore = childrenCpuMs();
         const r = side.go();
         const after = cpuTotals();
-        const others = Math.max(0, (after.busy - before.busy) - (childrenCpuMs() - childBefore)) / Math.max(1, after.all - before.all);
-        console.log(`${b.name} round ${round} ${side.label.padEnd(13)} ${r.msPerStep.toFixed(1).padStart(8)} ms/step  peak RSS ${r.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
-          `(CPUs ${(100 * busy).toFixed(0)}% busy before, other processes ${(100 * others).toFixed(0)}% during)`);
+        const others = Math.max(0, after.busy - before.busy - (childrenCpuMs() - childBefore)) / Math.max(1, after.all - before.all);
+        console.log(
+          `${b.name} round ${round} ${side.label.padEnd(13)} ${r.msPerStep.toFixed(1).padStart(8)} ms/step  peak RSS ${r.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
+            `(CPUs ${(100 * busy).toFixed(0)}% busy before, other processes ${(100 * others).toFixed(0)}% during)`,
+        );
         if (waitIdle && others > 0.1 && attempt < 100) continue;
         otherShares.push(others);
         if (!results.has(side.label)) results.set(side.label, []);
@@ -118,10 +140,17 @@ for (const b of BENCHES) {
       }
     }
   }
-  const summary = Object.fromEntries([...results].map(([label, rs]) => [label, {
-    ms: median(rs.map((r) => r.msPerStep)), rss: median(rs.map((r) => r.peakRssMiB)),
-    runs: rs.map((r) => +r.msPerStep.toFixed(1)), version: rs[0].torch ?? `${rs[0].backend} (${rs[0].library})`,
-  }]));
+  const summary = Object.fromEntries(
+    [...results].map(([label, rs]) => [
+      label,
+      {
+        ms: median(rs.map((r) => r.msPerStep)),
+        rss: median(rs.map((r) => r.peakRssMiB)),
+        runs: rs.map((r) => +r.msPerStep.toFixed(1)),
+        version: rs[0].torch ?? `${rs[0].backend} (${rs[0].library})`,
+      },
+    ]),
+  );
   // Runs of one round ran minutes apart at most, so the median of per-round ratios is robust to a machine
   // whose speed drifts between rounds; the ratio of medians is printed beside it.
   const perRound = (label) => {
@@ -133,10 +162,14 @@ for (const b of BENCHES) {
   table.push({ bench: b, summary });
 }
 
-console.log(`\nload average (1 min) before the runs: min ${Math.min(...loads).toFixed(2)}, median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}; ` +
-  `CPU share of other processes during the kept runs: median ${(100 * median(otherShares)).toFixed(0)}%, max ${(100 * Math.max(...otherShares)).toFixed(0)}%; ${threads} threads; medians of ${rounds} runs`);
+console.log(
+  `\nload average (1 min) before the runs: min ${Math.min(...loads).toFixed(2)}, median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}; ` +
+    `CPU share of other processes during the kept runs: median ${(100 * median(otherShares)).toFixed(0)}%, max ${(100 * Math.max(...otherShares)).toFixed(0)}%; ${threads} threads; medians of ${rounds} runs`,
+);
 console.log('\nratios: ratio of the medians (median of the per-round ratios)');
-console.log('| model | batch | ours ms/step | PyTorch 2 ms/step | PyTorch 1.13 ms/step (as detected / AVX-512 OpenBLAS) | ours / PT2 | ours / PT1.13 (as detected / AVX-512) | peak RSS ours / PT2 / PT1.13 (MiB) | RSS ours / PT2, ours / PT1.13 |');
+console.log(
+  '| model | batch | ours ms/step | PyTorch 2 ms/step | PyTorch 1.13 ms/step (as detected / AVX-512 OpenBLAS) | ours / PT2 | ours / PT1.13 (as detected / AVX-512) | peak RSS ours / PT2 / PT1.13 (MiB) | RSS ours / PT2, ours / PT1.13 |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { bench: b, summary: s } of table) {
   const ours = s['ours'];
@@ -146,9 +179,14 @@ for (const { bench: b, summary: s } of table) {
   // Ratio of medians, then the median of the per-round ratios in parentheses.
   const ratio = (x) => (x ? `${(ours.ms / x.ms).toFixed(2)} (${x.pairedRatio.toFixed(2)})` : 'n/a');
   const ms = (x) => (x ? x.ms.toFixed(0) : 'n/a');
-  console.log(`| ${b.name} | ${b.batch} x ${b.seq} | ${ours.ms.toFixed(0)} | ${pt2.ms.toFixed(0)} | ${ms(pt1)} / ${ms(pt1fast)} | ${ratio(pt2)} | ${ratio(pt1)} / ${ratio(pt1fast)} | ` +
-    `${ours.rss.toFixed(0)} / ${pt2.rss.toFixed(0)} / ${pt1 ? pt1.rss.toFixed(0) : 'n/a'} | ${(ours.rss / pt2.rss).toFixed(2)}, ${pt1 ? (ours.rss / pt1.rss).toFixed(2) : 'n/a'} |`);
+  console.log(
+    `| ${b.name} | ${b.batch} x ${b.seq} | ${ours.ms.toFixed(0)} | ${pt2.ms.toFixed(0)} | ${ms(pt1)} / ${ms(pt1fast)} | ${ratio(pt2)} | ${ratio(pt1)} / ${ratio(pt1fast)} | ` +
+      `${ours.rss.toFixed(0)} / ${pt2.rss.toFixed(0)} / ${pt1 ? pt1.rss.toFixed(0) : 'n/a'} | ${(ours.rss / pt2.rss).toFixed(2)}, ${pt1 ? (ours.rss / pt1.rss).toFixed(2) : 'n/a'} |`,
+  );
   const lora = s['ours --lora'];
-  if (lora) console.log(`| ${b.name} --lora | ${b.batch} x ${b.seq} | ${lora.ms.toFixed(0)} | | | ${(lora.ms / ours.ms).toFixed(2)} (${(1 / lora.pairedRatio).toFixed(2)}) of full | | ${lora.rss.toFixed(0)} | |`);
+  if (lora)
+    console.log(
+      `| ${b.name} --lora | ${b.batch} x ${b.seq} | ${lora.ms.toFixed(0)} | | | ${(lora.ms / ours.ms).toFixed(2)} (${(1 / lora.pairedRatio).toFixed(2)}) of full | | ${lora.rss.toFixed(0)} | |`,
+    );
 }
 console.log(`\n${JSON.stringify(table.map(({ bench: b, summary }) => ({ bench: b.name, batch: b.batch, seqLen: b.seq, threads: Number(threads), summary })))}`);

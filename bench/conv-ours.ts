@@ -27,14 +27,15 @@ for (const layer of layers) {
   const w = Tensor.randn(layer.w, { requiresGrad: true, std: 0.05 });
   const b = Tensor.zeros([layer.w[0]!], { requiresGrad: true });
   let upstream: Tensor | null = null;
-  const step = (): void => recycleBuffers(() => {
-    const y = conv2d(x, w, b, { stride: layer.stride, padding: layer.padding });
-    upstream ??= Tensor.randn(y.shape);
-    y.backward(upstream);
-    x.zeroGrad();
-    w.zeroGrad();
-    b.zeroGrad();
-  });
+  const step = (): void =>
+    recycleBuffers(() => {
+      const y = conv2d(x, w, b, { stride: layer.stride, padding: layer.padding });
+      upstream ??= Tensor.randn(y.shape);
+      y.backward(upstream);
+      x.zeroGrad();
+      w.zeroGrad();
+      b.zeroGrad();
+    });
   for (let r = 0; r < warmup; r++) step();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {

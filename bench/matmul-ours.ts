@@ -11,13 +11,24 @@ const flag = (name: string): string | undefined => {
 const backend = flag('backend') as BackendName | undefined;
 const threads = flag('threads');
 const [m, k, n] = args.length >= 3 ? args.slice(0, 3).map(Number) : [2048, 768, 3072];
-for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+for (const [transA, transB] of [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const) {
   const result = benchMatmul({
-    m: m!, k: k!, n: n!, transA, transB,
+    m: m!,
+    k: k!,
+    n: n!,
+    transA,
+    transB,
     ...(backend ? { backend } : {}),
     ...(threads ? { threads: Number(threads) } : {}),
   });
   const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
-  console.log(`ours  ${result.backend}(${result.library}) ${m}x${k}x${n} ${label} threads=${result.threads}: ` +
-    `${result.gflops.toFixed(1)} GFLOP/s (${result.msPerCall.toFixed(2)} ms)`);
+  console.log(
+    `ours  ${result.backend}(${result.library}) ${m}x${k}x${n} ${label} threads=${result.threads}: ` +
+      `${result.gflops.toFixed(1)} GFLOP/s (${result.msPerCall.toFixed(2)} ms)`,
+  );
 }

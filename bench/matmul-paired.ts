@@ -15,7 +15,7 @@ const pairs = Number(flag('pairs', '15'));
 const threads = Number(flag('threads', '2'));
 const backend = setBackend(flag('backend', 'native') as BackendName);
 backend.setThreads(threads);
-const [m, k, n] = args.length >= 3 ? args.slice(0, 3).map(Number) as [number, number, number] : [2048, 768, 3072];
+const [m, k, n] = args.length >= 3 ? (args.slice(0, 3).map(Number) as [number, number, number]) : [2048, 768, 3072];
 
 const script = fileURLToPath(new URL('../../bench/matmul-numpy.py', import.meta.url));
 const python = spawn('/usr/bin/python3', [script, String(m), String(k), String(n), '--serve'], {
@@ -51,7 +51,12 @@ const median = (values: number[]): number => {
 };
 const gflops = (ms: number): number => (2 * m * n * k) / (ms / 1000) / 1e9;
 
-for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+for (const [transA, transB] of [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const) {
   const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
   await numpyCall(label);
   oursCall(transA, transB);

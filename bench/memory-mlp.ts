@@ -22,7 +22,7 @@ class Mlp extends Module {
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] ?? fallback : fallback;
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 setBackend(arg('backend', 'native') as BackendName);
 const steps = Number(arg('steps', '1000'));
@@ -30,7 +30,11 @@ const model = new Mlp();
 const optimizer = new AdamW(model.parameters(), { lr: 1e-3 });
 const rng = new Random(0);
 const x = Tensor.randn([64, 256], { rng });
-const y = Tensor.from(Array.from({ length: 64 }, (_, i) => i % 10), [64], { dtype: 'int32' });
+const y = Tensor.from(
+  Array.from({ length: 64 }, (_, i) => i % 10),
+  [64],
+  { dtype: 'int32' },
+);
 const mib = (): number => process.memoryUsage().rss / 2 ** 20;
 let rssAt100 = 0;
 let loss = 0;
@@ -47,10 +51,21 @@ for (let step = 1; step <= steps; step++) {
   if (step === 100) rssAt100 = mib();
   if (process.env.MEMORY_TRACE && step % 100 === 0) {
     const u = process.memoryUsage();
-    console.log(`step ${step}: rss ${(u.rss / 2 ** 20).toFixed(1)} heapUsed ${(u.heapUsed / 2 ** 20).toFixed(1)} heapTotal ${(u.heapTotal / 2 ** 20).toFixed(1)} arrayBuffers ${(u.arrayBuffers / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `step ${step}: rss ${(u.rss / 2 ** 20).toFixed(1)} heapUsed ${(u.heapUsed / 2 ** 20).toFixed(1)} heapTotal ${(u.heapTotal / 2 ** 20).toFixed(1)} arrayBuffers ${(u.arrayBuffers / 2 ** 20).toFixed(1)} MiB`,
+    );
   }
 }
 const rssAtEnd = mib();
-const result = { steps, recycle, rssAt100MiB: +rssAt100.toFixed(1), rssAtEndMiB: +rssAtEnd.toFixed(1), growth: +(rssAtEnd / rssAt100 - 1).toFixed(4), finalLoss: loss };
-console.log(`RSS at step 100: ${result.rssAt100MiB} MiB; at step ${steps}: ${result.rssAtEndMiB} MiB (${(result.growth * 100).toFixed(2)}%); loss ${loss.toFixed(4)}`);
+const result = {
+  steps,
+  recycle,
+  rssAt100MiB: +rssAt100.toFixed(1),
+  rssAtEndMiB: +rssAtEnd.toFixed(1),
+  growth: +(rssAtEnd / rssAt100 - 1).toFixed(4),
+  finalLoss: loss,
+};
+console.log(
+  `RSS at step 100: ${result.rssAt100MiB} MiB; at step ${steps}: ${result.rssAtEndMiB} MiB (${(result.growth * 100).toFixed(2)}%); loss ${loss.toFixed(4)}`,
+);
 console.log(JSON.stringify(result));

@@ -14,7 +14,9 @@ function findTests(dir, found = []) {
 }
 
 const filter = process.argv[2];
-const files = findTests('dist').filter((f) => !filter || f.includes(filter)).sort();
+const files = findTests('dist')
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files found under dist/${filter ? ` matching ${filter}` : ''}`);
   process.exit(1);

@@ -42,7 +42,10 @@ function inputsOf(batch) {
 function trainingBatch(rng, vocab, rows, length) {
   const ids = Int32Array.from({ length: rows * length }, () => 3 + rng.int(vocab - 3));
   const labels = Int32Array.from({ length: rows }, (_, i) => ids[i * length] % 3);
-  return { inputs: { inputIds: new Tensor(ids, [rows, length]), attentionMask: Tensor.ones([rows, length], { dtype: 'int32' }) }, labels: new Tensor(labels, [rows]) };
+  return {
+    inputs: { inputIds: new Tensor(ids, [rows, length]), attentionMask: Tensor.ones([rows, length], { dtype: 'int32' }) },
+    labels: new Tensor(labels, [rows]),
+  };
 }
 
 for (const [arch, options] of Object.entries(RUNS)) {
@@ -70,9 +73,16 @@ for (const [arch, options] of Object.entries(RUNS)) {
   const out = join(folder, 'ours-adapter');
   rmSync(out, { recursive: true, force: true });
   await saveAdapterModel(model, null, out, '../base');
-  writeFileSync(join(folder, 'finetune.json'), `${JSON.stringify({
-    options, steps: STEPS, losses, trainable: counts.trainable, total: counts.total,
-    logits: Array.from({ length: logits.shape[0] }, (_, i) => Array.from(logits.f32().subarray(i * logits.shape[1], (i + 1) * logits.shape[1]))),
-  })}\n`);
+  writeFileSync(
+    join(folder, 'finetune.json'),
+    `${JSON.stringify({
+      options,
+      steps: STEPS,
+      losses,
+      trainable: counts.trainable,
+      total: counts.total,
+      logits: Array.from({ length: logits.shape[0] }, (_, i) => Array.from(logits.f32().subarray(i * logits.shape[1], (i + 1) * logits.shape[1]))),
+    })}\n`,
+  );
   console.log(`${arch}: ${counts.trainable} of ${counts.total} parameters trained; loss ${losses[0].toFixed(4)} -> ${losses[STEPS - 1].toFixed(4)}`);
 }

@@ -1,7 +1,15 @@
 // finetune's library API: named exports of every layer, lowest first (backend -> tensor -> nn -> io/tokenizers/data -> models/peft -> tasks -> train/report).
 export {
-  getBackend, setBackend, availableBackends, getThreads, setThreads, gemmLibrary, startProfiling, stopProfiling,
-  type Backend, type BackendName,
+  getBackend,
+  setBackend,
+  availableBackends,
+  getThreads,
+  setThreads,
+  gemmLibrary,
+  startProfiling,
+  stopProfiling,
+  type Backend,
+  type BackendName,
 } from './backend/index.js';
 export { FinetuneError, UsageError } from './errors.js';
 export { Tensor, type DType, type TensorData, type TensorOptions, type NestedNumbers } from './tensor/tensor.js';

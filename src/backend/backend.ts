@@ -68,10 +68,23 @@ export interface Backend extends VisionKernels {
    * lda / ldb are the row lengths of A and B as stored (k or m for A; n or k for B).
    */
   gemm(
-    transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number,
-    a: F32, strideA: number, lda: number,
-    b: F32, strideB: number, ldb: number,
-    beta: number, c: F32, strideC: number, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: F32,
+    strideA: number,
+    lda: number,
+    b: F32,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    c: F32,
+    strideC: number,
+    ldc: number,
   ): void;
 
   /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
@@ -130,10 +143,7 @@ export interface Backend extends VisionKernels {
    * Backward of layerNorm: writes dx [R, C]; dgamma and dbeta [C] are overwritten with the column sums
    * (callers accumulate into parameter gradients themselves).
    */
-  layerNormGrad(
-    x: F32, gamma: F32, mean: F32, rstd: F32, dy: F32, rows: number, cols: number,
-    dx: F32, dgamma: F32, dbeta: F32,
-  ): void;
+  layerNormGrad(x: F32, gamma: F32, mean: F32, rstd: F32, dy: F32, rows: number, cols: number, dx: F32, dgamma: F32, dbeta: F32): void;
 
   /**
    * Cross-entropy of logits [R, C] against integer targets [R] (PyTorch semantics): per row,
@@ -144,16 +154,31 @@ export interface Backend extends VisionKernels {
    * ignoreIndex makes it return that row's index; otherwise it returns -1.
    */
   crossEntropy(
-    logits: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
-    smoothing: number, probs: F32, rowLoss: F32, rowWeight: F32,
+    logits: F32,
+    targets: I32,
+    rows: number,
+    cols: number,
+    classWeights: F32 | null,
+    ignoreIndex: number,
+    smoothing: number,
+    probs: F32,
+    rowLoss: F32,
+    rowWeight: F32,
   ): number;
   /**
    * dlogits [R, C] = scale * d(sum_r loss_r)/dlogits, i.e. per row
    * scale * ((1 - s) w[t] (p - onehot(t)) + (s / C) (sum(w) p - w)); zero for ignored rows.
    */
   crossEntropyGrad(
-    probs: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
-    smoothing: number, scale: number, dlogits: F32,
+    probs: F32,
+    targets: I32,
+    rows: number,
+    cols: number,
+    classWeights: F32 | null,
+    ignoreIndex: number,
+    smoothing: number,
+    scale: number,
+    dlogits: F32,
   ): void;
 
   /**
@@ -177,8 +202,22 @@ export interface Backend extends VisionKernels {
    * padding under a causal mask) averages them uniformly.
    */
   attention(
-    q: F32, k: F32, v: F32, mask: F32 | null, batch: number, heads: number, kvHeads: number, tq: number, tk: number,
-    headDim: number, causal: boolean, scale: number, dropout: number, seed: number, probs: F32, out: F32,
+    q: F32,
+    k: F32,
+    v: F32,
+    mask: F32 | null,
+    batch: number,
+    heads: number,
+    kvHeads: number,
+    tq: number,
+    tk: number,
+    headDim: number,
+    causal: boolean,
+    scale: number,
+    dropout: number,
+    seed: number,
+    probs: F32,
+    out: F32,
   ): void;
   /**
    * Backward of attention from its saved probs and dOut [B, Tq, heads * D]: writes dq, dk and dv (shaped as q, k
@@ -186,9 +225,24 @@ export interface Backend extends VisionKernels {
    * from the same seed.
    */
   attentionGrad(
-    q: F32, k: F32, v: F32, probs: F32, dOut: F32, batch: number, heads: number, kvHeads: number, tq: number,
-    tk: number, headDim: number, causal: boolean, scale: number, dropout: number, seed: number,
-    dq: F32, dk: F32, dv: F32,
+    q: F32,
+    k: F32,
+    v: F32,
+    probs: F32,
+    dOut: F32,
+    batch: number,
+    heads: number,
+    kvHeads: number,
+    tq: number,
+    tk: number,
+    headDim: number,
+    causal: boolean,
+    scale: number,
+    dropout: number,
+    seed: number,
+    dq: F32,
+    dk: F32,
+    dv: F32,
   ): void;
   /**
    * Dropout: out[i] = keep(i) ? x[i] / (1 - p) : 0, where element i is kept when
@@ -205,8 +259,16 @@ export interface Backend extends VisionKernels {
    * `weightDecay[i]` is the decay of parameter i (0 for biases and norms).
    */
   adamw(
-    params: readonly F32[], grads: readonly F32[], m: readonly F32[], v: readonly F32[], weightDecay: F32,
-    lr: number, beta1: number, beta2: number, eps: number, step: number,
+    params: readonly F32[],
+    grads: readonly F32[],
+    m: readonly F32[],
+    v: readonly F32[],
+    weightDecay: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
   ): void;
   /**
    * One SGD step (PyTorch's torch.optim.SGD): g += wd p; with momentum, buf = momentum buf + (1 - dampening) g
@@ -214,8 +276,15 @@ export interface Backend extends VisionKernels {
    * `momentumBuffers` may be empty when momentum is 0.
    */
   sgd(
-    params: readonly F32[], grads: readonly F32[], momentumBuffers: readonly F32[], lr: number, momentum: number,
-    dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
+    params: readonly F32[],
+    grads: readonly F32[],
+    momentumBuffers: readonly F32[],
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
   ): void;
 
   /**
@@ -238,8 +307,19 @@ export interface Backend extends VisionKernels {
    * value outside [0, P), or -1 (nothing is written then).
    */
   rotary(
-    x: F32, cos: F32, sin: F32, tablePositions: number, rotaryDim: number, positions: I32, sharedPositions: boolean,
-    batch: number, tokens: number, heads: number, headDim: number, inverse: boolean, out: F32,
+    x: F32,
+    cos: F32,
+    sin: F32,
+    tablePositions: number,
+    rotaryDim: number,
+    positions: I32,
+    sharedPositions: boolean,
+    batch: number,
+    tokens: number,
+    heads: number,
+    headDim: number,
+    inverse: boolean,
+    out: F32,
   ): number;
   /** SwiGLU: out = silu(gate) * up, silu(g) = g / (1 + exp(-g)); with `up` null, out = silu(gate). out may alias. */
   swiglu(gate: F32, up: F32 | null, out: F32): void;

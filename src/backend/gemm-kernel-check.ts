@@ -7,13 +7,23 @@ const native = loadNativeBackend(process.env.FINETUNE_CHECK_VARIANT === 'blas' ?
 native.setThreads(2);
 const js = createJsBackend();
 let state = 7;
-const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => {
-  state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-  return state / 4294967296 - 0.5;
-});
+const random = (n: number): Float32Array =>
+  Float32Array.from({ length: n }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296 - 0.5;
+  });
 let worst = 0;
-for (const [m, n, k] of [[37, 45, 300], [130, 70, 20], [5, 3, 1]] as const) {
-  for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+for (const [m, n, k] of [
+  [37, 45, 300],
+  [130, 70, 20],
+  [5, 3, 1],
+] as const) {
+  for (const [tA, tB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     const a = random(m * k);
     const b = random(k * n);
     const c0 = random(m * n);

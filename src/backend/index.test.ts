@@ -41,7 +41,10 @@ test('setBackend switches, carries the thread count, and rejects unknown or unav
   assert.equal(getThreads(), 3);
   assert.equal(setBackend('js').name, 'js');
   assert.equal(getBackend().getThreads(), 3);
-  assert.throws(() => setBackend('gpu' as never), (e: unknown) => e instanceof FinetuneError && /unknown backend 'gpu'/.test(e.message));
+  assert.throws(
+    () => setBackend('gpu' as never),
+    (e: unknown) => e instanceof FinetuneError && /unknown backend 'gpu'/.test(e.message),
+  );
   assert.throws(() => setThreads(0), FinetuneError);
   assert.throws(() => setThreads(1.5), FinetuneError);
   if (nativeReason === null) {
@@ -60,7 +63,8 @@ test('without the addon: js with a one-line notice, once; asking for native name
   assert.equal(notices.length, 1, fallback.stderr);
   assert.match(notices[0]!, /^finetune: native addon not available \(.+\); using the js backend$/);
   const forced = runFresh('try { backends.getBackend(); } catch (e) { console.log(e.name + ": " + e.message); }', {
-    FINETUNE_SKIP_NATIVE: '1', FINETUNE_BACKEND: 'native',
+    FINETUNE_SKIP_NATIVE: '1',
+    FINETUNE_BACKEND: 'native',
   });
   assert.match(forced.stdout, /^FinetuneError: FINETUNE_BACKEND: backend 'native' is not available: /);
   const bogus = runFresh('try { backends.getBackend(); } catch (e) { console.log(e.message); }', { FINETUNE_BACKEND: 'cuda' });
@@ -69,7 +73,8 @@ test('without the addon: js with a one-line notice, once; asking for native name
 
 test('FINETUNE_BACKEND and FINETUNE_THREADS pick the defaults', () => {
   const js = runFresh('const b = backends.getBackend(); console.log(b.name, b.getThreads(), backends.getThreads());', {
-    FINETUNE_BACKEND: 'js', FINETUNE_THREADS: '5',
+    FINETUNE_BACKEND: 'js',
+    FINETUNE_THREADS: '5',
   });
   assert.equal(js.stdout.trim(), 'js 5 5');
   assert.equal(js.stderr, '');
@@ -77,7 +82,8 @@ test('FINETUNE_BACKEND and FINETUNE_THREADS pick the defaults', () => {
   assert.match(bad.stdout, /FINETUNE_THREADS: 'many' is not a thread count/);
   if (nativeReason === null) {
     const builtin = runFresh('const b = backends.getBackend(); console.log(b.name, b.blas, b.getThreads());', {
-      FINETUNE_BACKEND: 'native-builtin', FINETUNE_THREADS: '3',
+      FINETUNE_BACKEND: 'native-builtin',
+      FINETUNE_THREADS: '3',
     });
     assert.equal(builtin.stdout.trim(), 'native-builtin builtin 3');
   }
@@ -127,8 +133,11 @@ test('every GEMM engine and built-in micro-kernel this machine has agrees with t
   const child = fileURLToPath(new URL('./gemm-kernel-check.js', import.meta.url));
   const linked = loadNativeBackend('blas').blas;
   const runs: Record<string, string>[] = [
-    { FINETUNE_GEMM_KERNEL: 'generic' }, { FINETUNE_GEMM_KERNEL: 'avx2' }, { FINETUNE_GEMM_KERNEL: 'avx512' },
-    { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'builtin' }, { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'blas' },
+    { FINETUNE_GEMM_KERNEL: 'generic' },
+    { FINETUNE_GEMM_KERNEL: 'avx2' },
+    { FINETUNE_GEMM_KERNEL: 'avx512' },
+    { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'builtin' },
+    { FINETUNE_CHECK_VARIANT: 'blas', FINETUNE_GEMM: 'blas' },
   ];
   for (const env of runs) {
     const result = spawnSync(process.execPath, [child], { env: { ...process.env, ...env }, encoding: 'utf8' });

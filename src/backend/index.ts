@@ -12,8 +12,13 @@ export { Activation, ConvGeometry, PoolGeometry, type VisionKernels } from './vi
 export { createJsBackend } from './js/index.js';
 export { loadNativeBackend, type NativeBackend, type NativeVariant } from './native/index.js';
 export {
-  KernelProfile, PROFILE_KINDS, currentProfileScope, setProfileScope, withProfileScope,
-  type ProfileEntry, type ProfileKind,
+  KernelProfile,
+  PROFILE_KINDS,
+  currentProfileScope,
+  setProfileScope,
+  withProfileScope,
+  type ProfileEntry,
+  type ProfileKind,
 } from './profile.js';
 
 /** Names accepted by setBackend and FINETUNE_BACKEND. */

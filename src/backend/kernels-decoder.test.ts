@@ -7,7 +7,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
   describe(`decoder kernels on ${name}`, { skip: skip ?? false }, () => {
     const be = backend!;
 
-    test('causal attention writes exact zeros past each row\'s last visible key, and rows of one', () => {
+    test("causal attention writes exact zeros past each row's last visible key, and rows of one", () => {
       const [b, heads, kvHeads, tq, tk, d] = [2, 4, 2, 3, 5, 2];
       const q = randomF32(b * tq * heads * d, 1, -2, 2);
       const k = randomF32(b * tk * kvHeads * d, 2, -2, 2);
@@ -19,7 +19,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         for (let r = 0; r < tq; r++) {
           const row = probs.subarray((i * tq + r) * tk, (i * tq + r + 1) * tk);
           const seen = r + tk - tq + 1;
-          assert.ok(row.subarray(seen).every((x) => x === 0), `row ${r} of ${i}: ${Array.from(row)}`);
+          assert.ok(
+            row.subarray(seen).every((x) => x === 0),
+            `row ${r} of ${i}: ${Array.from(row)}`,
+          );
           assert.ok(Math.abs(row.subarray(0, seen).reduce((s, x) => s + x, 0) - 1) < 1e-6);
         }
       }

@@ -6,8 +6,18 @@ import { assertClose, backendsUnderTest, randomF32 } from './test-support.js';
 
 /** float64 attention of one batch layout; returns probs (pre-dropout) and out. */
 function referenceAttention(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, mask: Float32Array | null,
-  b: number, heads: number, tq: number, tk: number, d: number, scale: number, p: number, seed: number,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  mask: Float32Array | null,
+  b: number,
+  heads: number,
+  tq: number,
+  tk: number,
+  d: number,
+  scale: number,
+  p: number,
+  seed: number,
 ): { probs: number[]; out: Float64Array } {
   const width = heads * d;
   const probs: number[] = [];
@@ -43,7 +53,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     const be = backend!;
 
     test('attention matches a float64 reference, with padding, fully masked entries and dropout', () => {
-      for (const [b, heads, tq, tk, d, p] of [[2, 3, 4, 5, 2, 0], [2, 2, 3, 6, 4, 0.4], [4, 4, 33, 40, 16, 0.1]] as const) {
+      for (const [b, heads, tq, tk, d, p] of [
+        [2, 3, 4, 5, 2, 0],
+        [2, 2, 3, 6, 4, 0.4],
+        [4, 4, 33, 40, 16, 0.1],
+      ] as const) {
         const width = heads * d;
         const q = randomF32(b * tq * width, 1, -2, 2);
         const k = randomF32(b * tk * width, 2, -2, 2);
@@ -57,7 +71,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         const ref = referenceAttention(q, k, v, mask, b, heads, tq, tk, d, 0.7, p, 4242);
         assertClose(probs, ref.probs, `probs ${b}x${heads}x${tq}x${tk}`, 1e-5, 1e-6);
         assertClose(out, ref.out, `out ${b}x${heads}x${tq}x${tk} p=${p}`, 1e-4, 1e-5);
-        assert.ok(probs.subarray(heads * tq * tk, 2 * heads * tq * tk).every((x) => x === 0), 'fully masked entry gives zeros');
+        assert.ok(
+          probs.subarray(heads * tq * tk, 2 * heads * tq * tk).every((x) => x === 0),
+          'fully masked entry gives zeros',
+        );
       }
     });
 

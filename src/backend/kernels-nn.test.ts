@@ -25,7 +25,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     const be = backend!;
 
     test('softmax and log-softmax with a grouped mask and fully masked rows', () => {
-      for (const [rows, cols, group] of [[12, 7, 3], [2 * 4 * 64, 64, 4 * 64], [600, 301, 1]] as const) {
+      for (const [rows, cols, group] of [
+        [12, 7, 3],
+        [2 * 4 * 64, 64, 4 * 64],
+        [600, 301, 1],
+      ] as const) {
         const x = randomF32(rows * cols, 20, -5, 5);
         const maskRows = rows / group;
         const mask = new Float32Array(maskRows * cols);
@@ -42,7 +46,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
               expected.push(...referenceSoftmaxRow(row, log));
             }
             assertClose(out, expected, `softmax ${rows}x${cols} log=${log} mask=${withMask}`, 1e-5, 1e-6);
-            if (withMask) assert.ok(out.subarray(0, cols).every((v) => v === 0), 'fully masked row is zeros');
+            if (withMask)
+              assert.ok(
+                out.subarray(0, cols).every((v) => v === 0),
+                'fully masked row is zeros',
+              );
           }
         }
       }
@@ -52,7 +60,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('softmaxGrad for softmax and log-softmax, dx aliasing dy', () => {
-      for (const [rows, cols] of [[5, 9], [700, 128]] as const) {
+      for (const [rows, cols] of [
+        [5, 9],
+        [700, 128],
+      ] as const) {
         for (const log of [false, true]) {
           const y = new Float32Array(rows * cols);
           be.softmax(randomF32(rows * cols, 21, -3, 3), rows, cols, null, 1, log, y);
@@ -76,7 +87,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('layerNorm forward and backward with dgamma / dbeta column sums', () => {
-      for (const [rows, cols] of [[3, 10], [1000, 257]] as const) {
+      for (const [rows, cols] of [
+        [3, 10],
+        [1000, 257],
+      ] as const) {
         const x = randomF32(rows * cols, 23, -2, 3);
         const gamma = randomF32(cols, 24, 0.5, 1.5);
         const beta = randomF32(cols, 25);
@@ -86,8 +100,12 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         const rstd = new Float32Array(rows);
         be.layerNorm(x, gamma, beta, rows, cols, eps, out, mean, rstd);
         const dy = randomF32(rows * cols, 26);
-        const eOut = new Float64Array(rows * cols), eMean = new Float64Array(rows), eRstd = new Float64Array(rows);
-        const eDx = new Float64Array(rows * cols), eDgamma = new Float64Array(cols), eDbeta = new Float64Array(cols);
+        const eOut = new Float64Array(rows * cols),
+          eMean = new Float64Array(rows),
+          eRstd = new Float64Array(rows);
+        const eDx = new Float64Array(rows * cols),
+          eDgamma = new Float64Array(cols),
+          eDbeta = new Float64Array(cols);
         for (let r = 0; r < rows; r++) {
           const row = x.subarray(r * cols, (r + 1) * cols);
           const mu = row.reduce((s, v) => s + v, 0) / cols;
@@ -95,7 +113,8 @@ for (const { name, backend, skip } of backendsUnderTest()) {
           const rs = 1 / Math.sqrt(variance + eps);
           eMean[r] = mu;
           eRstd[r] = rs;
-          let g = 0, gx = 0;
+          let g = 0,
+            gx = 0;
           for (let c = 0; c < cols; c++) {
             const i = r * cols + c;
             const xhat = (x[i]! - mu) * rs;
@@ -107,7 +126,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
           }
           for (let c = 0; c < cols; c++) {
             const i = r * cols + c;
-            eDx[i] = rs * (dy[i]! * gamma[c]! - g / cols - (x[i]! - mu) * rs * gx / cols);
+            eDx[i] = rs * (dy[i]! * gamma[c]! - g / cols - ((x[i]! - mu) * rs * gx) / cols);
           }
         }
         assertClose(out, eOut, `layerNorm out ${rows}x${cols}`, 1e-5, 1e-5);
@@ -124,16 +143,26 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('crossEntropy with class weights, ignore index and label smoothing; gradient by finite differences', () => {
-      for (const [rows, cols] of [[6, 5], [2000, 3]] as const) {
+      for (const [rows, cols] of [
+        [6, 5],
+        [2000, 3],
+      ] as const) {
         const logits = randomF32(rows * cols, 27, -4, 4);
         const targets = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? -100 : (r * 7) % cols));
-        for (const [weights, smoothing] of [[null, 0], [randomF32(cols, 28, 0.2, 2), 0], [randomF32(cols, 29, 0.2, 2), 0.1], [null, 0.2]] as const) {
+        for (const [weights, smoothing] of [
+          [null, 0],
+          [randomF32(cols, 28, 0.2, 2), 0],
+          [randomF32(cols, 29, 0.2, 2), 0.1],
+          [null, 0.2],
+        ] as const) {
           const probs = new Float32Array(rows * cols);
           const rowLoss = new Float32Array(rows);
           const rowWeight = new Float32Array(rows);
           assert.equal(be.crossEntropy(logits, targets, rows, cols, weights, -100, smoothing, probs, rowLoss, rowWeight), -1);
           const w = weights ? Array.from(weights) : null;
-          const eLoss: number[] = [], eWeight: number[] = [], eProbs: number[] = [];
+          const eLoss: number[] = [],
+            eWeight: number[] = [],
+            eProbs: number[] = [];
           for (let r = 0; r < rows; r++) {
             const row = Array.from(logits.subarray(r * cols, (r + 1) * cols));
             eProbs.push(...referenceSoftmaxRow(row, false));
@@ -163,7 +192,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
           }
           const checked = Math.min(rows, 40) * cols;
           assertClose(dlogits.subarray(0, checked), expected.subarray(0, checked), `${label} grad`, 1e-3, 1e-5);
-          for (let r = 3; r < rows; r += 4) assert.ok(dlogits.subarray(r * cols, (r + 1) * cols).every((v) => v === 0), 'ignored row');
+          for (let r = 3; r < rows; r += 4)
+            assert.ok(
+              dlogits.subarray(r * cols, (r + 1) * cols).every((v) => v === 0),
+              'ignored row',
+            );
         }
       }
     });
@@ -181,7 +214,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('embedding lookup with a bad id; scatter-add with repeated ids', () => {
-      for (const [vocab, dim, count] of [[10, 4, 6], [3000, 96, 4096]] as const) {
+      for (const [vocab, dim, count] of [
+        [10, 4, 6],
+        [3000, 96, 4096],
+      ] as const) {
         const table = randomF32(vocab * dim, 31);
         const ids = Int32Array.from({ length: count }, (_, i) => (i * 37) % vocab);
         ids[1] = ids[0]!;
@@ -201,7 +237,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
       const out = new Float32Array(12).fill(5);
       assert.equal(be.embedding(table, 3, 4, Int32Array.of(2, 3, 0), out), 1);
       assert.deepEqual(Array.from(out.subarray(0, 4)), Array.from(table.subarray(8, 12)));
-      assert.ok(out.subarray(8).every((v) => v === 5), 'nothing written past the bad id');
+      assert.ok(
+        out.subarray(8).every((v) => v === 5),
+        'nothing written past the bad id',
+      );
       assert.equal(be.embedding(table, 3, 4, Int32Array.of(-1), out), 0);
       const dTable = new Float32Array(12);
       be.embeddingGrad(Int32Array.of(5, 1), Float32Array.of(1, 1, 1, 1, 2, 2, 2, 2), 4, dTable);

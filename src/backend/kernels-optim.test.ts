@@ -39,7 +39,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
             eM[t]![i] = b1 * eM[t]![i]! + (1 - b1) * gi;
             eV[t]![i] = b2 * eV[t]![i]! + (1 - b2) * gi * gi;
             eP[t]![i] = eP[t]![i]! * (1 - lr * decay[t]!);
-            eP[t]![i] -= (lr * eM[t]![i]! / (1 - b1 ** step)) / (Math.sqrt(eV[t]![i]! / (1 - b2 ** step)) + eps);
+            eP[t]![i] -= (lr * eM[t]![i]!) / (1 - b1 ** step) / (Math.sqrt(eV[t]![i]! / (1 - b2 ** step)) + eps);
           }
         }
       }
@@ -52,7 +52,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
 
     test('sgd: plain, weight decay, momentum with dampening, nesterov; grads untouched', () => {
       for (const [momentum, dampening, weightDecay, nesterov] of [
-        [0, 0, 0, false], [0, 0, 0.1, false], [0.9, 0, 0, false], [0.9, 0.3, 0.05, false], [0.8, 0, 0.01, true],
+        [0, 0, 0, false],
+        [0, 0, 0.1, false],
+        [0.9, 0, 0, false],
+        [0.9, 0.3, 0.05, false],
+        [0.8, 0, 0.01, true],
       ] as const) {
         const sizes = [70_001, 5];
         const params = sizes.map((n, i) => randomF32(n, 60 + i));

@@ -75,7 +75,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     test('batch norm refuses short arrays; activations refuse an unknown op', () => {
       const x = randomF32(2 * 3 * 4, 9);
       assert.throws(() => be.batchNormStats(x, 2, 3, 4, new Float32Array(2), new Float32Array(3)), RangeError);
-      assert.throws(() => be.batchNorm(x, new Float32Array(3), new Float32Array(3), new Float32Array(2), null, 2, 3, 4, 1e-5, new Float32Array(24)), RangeError);
+      assert.throws(
+        () => be.batchNorm(x, new Float32Array(3), new Float32Array(3), new Float32Array(2), null, 2, 3, 4, 1e-5, new Float32Array(24)),
+        RangeError,
+      );
       assert.throws(() => be.activation(7 as Activation, x, new Float32Array(24)), RangeError);
       assert.throws(() => be.activationGrad(Activation.Relu6, x, x, new Float32Array(3)), RangeError);
     });

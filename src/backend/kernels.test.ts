@@ -7,9 +7,23 @@ import { assertClose, backendsUnderTest, randomF32, rng } from './test-support.j
 
 /** float64 C = alpha op(A) op(B) + beta C0 for one matrix of the batch. */
 function referenceGemm(
-  tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
-  beta: number, c0: Float32Array, cOff: number, ldc: number, out: Float64Array,
+  tA: boolean,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c0: Float32Array,
+  cOff: number,
+  ldc: number,
+  out: Float64Array,
 ): void {
   const aAt = (i: number, p: number): number => (tA ? a[aOff + p * lda + i]! : a[aOff + i * lda + p]!);
   const bAt = (p: number, j: number): number => (tB ? b[bOff + j * ldb + p]! : b[bOff + p * ldb + j]!);
@@ -31,8 +45,12 @@ function referenceGemm(
 }
 
 const ERF_FROM_PYTHON: readonly (readonly [number, number])[] = [
-  [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [-1.3, -0.9340079449406524],
-  [2.2, 0.9981371537020182], [3.1, 0.9999883513426328], [-4.5, -0.9999999998033839],
+  [0.1, 0.1124629160182849],
+  [0.5, 0.5204998778130465],
+  [-1.3, -0.9340079449406524],
+  [2.2, 0.9981371537020182],
+  [3.1, 0.9999883513426328],
+  [-4.5, -0.9999999998033839],
 ];
 
 const UNARY_REFERENCE: Record<number, (x: number, alpha: number) => number> = {
@@ -65,9 +83,18 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     const be = backend!;
 
     test('gemm: 4 transpose combinations, padded leading dimensions, beta 0 over NaN and beta 1.5', () => {
-      const m = 300, k = 300, n = 500; // k over one 256-deep block of the built-in GEMM
-      for (const [tA, tB, beta] of [[false, false, 0], [false, true, 1.5], [true, false, 1.5], [true, true, 0]] as const) {
-        const lda = (tA ? m : k) + 3, ldb = (tB ? k : n) + 1, ldc = n + 2;
+      const m = 300,
+        k = 300,
+        n = 500; // k over one 256-deep block of the built-in GEMM
+      for (const [tA, tB, beta] of [
+        [false, false, 0],
+        [false, true, 1.5],
+        [true, false, 1.5],
+        [true, true, 0],
+      ] as const) {
+        const lda = (tA ? m : k) + 3,
+          ldb = (tB ? k : n) + 1,
+          ldc = n + 2;
         const a = randomF32((tA ? k : m) * lda, 1);
         const b = randomF32((tB ? n : k) * ldb, 2);
         const product = new Float64Array(m * ldc);
@@ -76,10 +103,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
           const c = randomF32(m * ldc, 3);
           if (beta === 0) for (let i = 0; i < m; i++) c.fill(NaN, i * ldc, i * ldc + n);
           const expected = Float64Array.from(c);
-          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-            const at = i * ldc + j;
-            expected[at] = 0.75 * product[at]! + (beta === 0 ? 0 : beta * c[at]!);
-          }
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              const at = i * ldc + j;
+              expected[at] = 0.75 * product[at]! + (beta === 0 ? 0 : beta * c[at]!);
+            }
           be.gemm(tA, tB, 1, m, n, k, 0.75, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
           assertClose(c, expected, `gemm tA=${tA} tB=${tB} beta=${beta}`, 1e-4, 1e-4);
         }
@@ -87,8 +115,18 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('gemm: batched, stride 0 broadcasts B, small and degenerate sizes', () => {
-      for (const [batch, m, n, k] of [[7, 33, 17, 65], [12, 64, 64, 48], [3, 1, 1, 1], [2, 5, 3, 0]] as const) {
-        for (const [tA, tB] of [[false, false], [true, true], [false, true], [true, false]] as const) {
+      for (const [batch, m, n, k] of [
+        [7, 33, 17, 65],
+        [12, 64, 64, 48],
+        [3, 1, 1, 1],
+        [2, 5, 3, 0],
+      ] as const) {
+        for (const [tA, tB] of [
+          [false, false],
+          [true, true],
+          [false, true],
+          [true, false],
+        ] as const) {
           const a = randomF32(batch * m * k, 4);
           const b = randomF32(k * n, 5);
           const c = randomF32(batch * m * n, 6);
@@ -131,7 +169,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
           const dx = new Float32Array(size);
           be.unaryGrad(op, x, y, dy, dx, alpha);
           const h = 1e-6;
-          const expected = Array.from(x, (v, i) => dy[i]! * (reference(v + h, alpha) - reference(v - h, alpha)) / (2 * h));
+          const expected = Array.from(x, (v, i) => (dy[i]! * (reference(v + h, alpha) - reference(v - h, alpha))) / (2 * h));
           assertClose(dx, expected, `unaryGrad ${opName} n=${size}`, 2e-4, 1e-5);
           const aliased = Float32Array.from(dy);
           be.unaryGrad(op, x, y, aliased, aliased, alpha);
@@ -143,10 +181,26 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     test('binary: broadcasting through zero strides, every op, large shape', () => {
       const shapes: [number[], number[], number[]][] = [
         // shape, a strides, b strides
-        [[3, 4, 5], [20, 5, 1], [0, 5, 1]],
-        [[3, 4, 5], [1, 0, 3], [5, 0, 1]],
-        [[64, 96, 33], [96 * 33, 33, 1], [0, 1, 0]],
-        [[2, 1, 6], [6, 6, 1], [0, 0, 0]],
+        [
+          [3, 4, 5],
+          [20, 5, 1],
+          [0, 5, 1],
+        ],
+        [
+          [3, 4, 5],
+          [1, 0, 3],
+          [5, 0, 1],
+        ],
+        [
+          [64, 96, 33],
+          [96 * 33, 33, 1],
+          [0, 1, 0],
+        ],
+        [
+          [2, 1, 6],
+          [6, 6, 1],
+          [0, 0, 0],
+        ],
         [[], [], []],
       ];
       for (const [shape, aS, bS] of shapes) {
@@ -155,8 +209,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         const b = randomF32(total * 2, 11, -2, 2);
         for (let i = 0; i < a.length; i += 7) b[i] = a[i]!; // some exact ties for Equal / Maximum
         for (const [op, f] of [
-          [Binary.Add, (x: number, y: number) => x + y], [Binary.Sub, (x: number, y: number) => x - y],
-          [Binary.Mul, (x: number, y: number) => x * y], [Binary.Div, (x: number, y: number) => x / y],
+          [Binary.Add, (x: number, y: number) => x + y],
+          [Binary.Sub, (x: number, y: number) => x - y],
+          [Binary.Mul, (x: number, y: number) => x * y],
+          [Binary.Div, (x: number, y: number) => x / y],
           [Binary.Equal, (x: number, y: number) => (x === y ? 1 : 0)],
           [Binary.Greater, (x: number, y: number) => (x > y ? 1 : 0)],
           [Binary.Maximum, (x: number, y: number) => Math.max(x, y)],
@@ -180,7 +236,10 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('where with broadcast condition', () => {
-      for (const shape of [[4, 5], [50, 40, 30]]) {
+      for (const shape of [
+        [4, 5],
+        [50, 40, 30],
+      ]) {
         const total = shape.reduce((p, s) => p * s, 1);
         const inner = shape[shape.length - 1]!;
         const cond = Float32Array.from({ length: inner }, (_, i) => (i % 3 === 0 ? 0 : i % 3 === 1 ? 1 : -2));
@@ -191,7 +250,9 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         const out = new Float32Array(total);
         be.where(Int32Array.from(shape), cond, Int32Array.from(cS), a, Int32Array.from(aS), b, Int32Array.from(shape.map(() => 0)), out);
         const expected = new Float64Array(total);
-        forEachIndex(shape, (flat, idx) => { expected[flat] = cond[dot(idx, cS)] !== 0 ? a[flat]! : -7; });
+        forEachIndex(shape, (flat, idx) => {
+          expected[flat] = cond[dot(idx, cS)] !== 0 ? a[flat]! : -7;
+        });
         assertClose(out, expected, `where [${shape}]`, 0, 0);
       }
     });
@@ -202,7 +263,9 @@ for (const { name, backend, skip } of backendsUnderTest()) {
       // permute [2,3,4] -> [4,2,3] reading from offset 5, writing at offset 3.
       be.copyStrided(Int32Array.of(4, 2, 3), src, 5, Int32Array.of(1, 12, 4), dst, 3);
       const expected = new Float64Array(dst.length).fill(99);
-      forEachIndex([4, 2, 3], (flat, [i, j, l]) => { expected[3 + flat] = src[5 + i! + 12 * j! + 4 * l!]!; });
+      forEachIndex([4, 2, 3], (flat, [i, j, l]) => {
+        expected[3 + flat] = src[5 + i! + 12 * j! + 4 * l!]!;
+      });
       assertClose(dst, expected, 'permute', 0, 0);
 
       const ids = Int32Array.from({ length: 300 * 70 }, (_, i) => i * 7 - 1000);
@@ -234,7 +297,13 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     });
 
     test('reduce sum / max with argmax over the middle axis', () => {
-      for (const [outer, size, inner] of [[3, 7, 1], [2, 5, 9], [1, 1, 4], [40, 300, 64], [5000, 1, 3]] as const) {
+      for (const [outer, size, inner] of [
+        [3, 7, 1],
+        [2, 5, 9],
+        [1, 1, 4],
+        [40, 300, 64],
+        [5000, 1, 3],
+      ] as const) {
         const x = randomF32(outer * size * inner, 16);
         for (let i = 0; i < x.length; i += 11) x[i] = 0.99; // ties: the first wins
         const sum = new Float32Array(outer * inner);
@@ -245,11 +314,16 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         const eSum = new Float64Array(outer * inner);
         const eMax = new Float64Array(outer * inner).fill(-Infinity);
         const eArg = new Int32Array(outer * inner);
-        for (let o = 0; o < outer; o++) for (let s = 0; s < size; s++) for (let i = 0; i < inner; i++) {
-          const v = x[(o * size + s) * inner + i]!;
-          eSum[o * inner + i] += v;
-          if (v > eMax[o * inner + i]!) { eMax[o * inner + i] = v; eArg[o * inner + i] = s; }
-        }
+        for (let o = 0; o < outer; o++)
+          for (let s = 0; s < size; s++)
+            for (let i = 0; i < inner; i++) {
+              const v = x[(o * size + s) * inner + i]!;
+              eSum[o * inner + i] += v;
+              if (v > eMax[o * inner + i]!) {
+                eMax[o * inner + i] = v;
+                eArg[o * inner + i] = s;
+              }
+            }
         assertClose(sum, eSum, `sum ${outer}x${size}x${inner}`, 1e-5, 1e-5);
         assertClose(max, eMax, `max ${outer}x${size}x${inner}`, 0, 0);
         assert.deepEqual(Array.from(arg), Array.from(eArg), `argmax ${outer}x${size}x${inner}`);

@@ -14,7 +14,10 @@ export interface BackendUnderTest {
 /** js always; native and native-builtin when their addon loads (otherwise a skip reason). */
 export function backendsUnderTest(): BackendUnderTest[] {
   const list: BackendUnderTest[] = [{ name: 'js', backend: createJsBackend(), skip: null }];
-  for (const [name, variant] of [['native', 'blas'], ['native-builtin', 'builtin']] as const) {
+  for (const [name, variant] of [
+    ['native', 'blas'],
+    ['native-builtin', 'builtin'],
+  ] as const) {
     try {
       const backend = loadNativeBackend(variant);
       backend.setThreads(2);
@@ -47,9 +50,7 @@ export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Arra
 }
 
 /** Asserts |actual - expected| <= atol + rtol |expected| everywhere, naming the first index that fails. */
-export function assertClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = 1e-5, atol = 1e-6,
-): void {
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = 1e-5, atol = 1e-6): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;

@@ -21,14 +21,40 @@ export const enum Activation {
  * g = floor(k / (O / Groups)), weight [O, C / Groups, KH, KW].
  */
 export const enum ConvGeometry {
-  N = 0, C = 1, H = 2, W = 3, O = 4, OH = 5, OW = 6, KH = 7, KW = 8,
-  SH = 9, SW = 10, PH = 11, PW = 12, DH = 13, DW = 14, Groups = 15,
+  N = 0,
+  C = 1,
+  H = 2,
+  W = 3,
+  O = 4,
+  OH = 5,
+  OW = 6,
+  KH = 7,
+  KW = 8,
+  SH = 9,
+  SW = 10,
+  PH = 11,
+  PW = 12,
+  DH = 13,
+  DW = 14,
+  Groups = 15,
   Length = 16,
 }
 
 /** Indices into a pooling window's geometry array: P planes of H x W into OH x OW, as ConvGeometry. */
 export const enum PoolGeometry {
-  P = 0, H = 1, W = 2, OH = 3, OW = 4, KH = 5, KW = 6, SH = 7, SW = 8, PH = 9, PW = 10, DH = 11, DW = 12,
+  P = 0,
+  H = 1,
+  W = 2,
+  OH = 3,
+  OW = 4,
+  KH = 5,
+  KW = 6,
+  SH = 7,
+  SW = 8,
+  PH = 9,
+  PW = 10,
+  DH = 11,
+  DW = 12,
   Length = 13,
 }
 
@@ -47,8 +73,16 @@ export interface VisionKernels {
    * a null bias 0.
    */
   batchNorm(
-    x: F32, mean: F32, variance: F32, weight: F32 | null, bias: F32 | null, batch: number, channels: number,
-    spatial: number, eps: number, out: F32,
+    x: F32,
+    mean: F32,
+    variance: F32,
+    weight: F32 | null,
+    bias: F32 | null,
+    batch: number,
+    channels: number,
+    spatial: number,
+    eps: number,
+    out: F32,
   ): void;
   /**
    * Backward of batchNorm: dweight = sum(dy * xhat) and dbias = sum(dy) per channel [C]; dx [N, C, S]. With
@@ -56,8 +90,19 @@ export interface VisionKernels {
    * dx = weight * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)); otherwise dx = weight * rstd * dy.
    */
   batchNormGrad(
-    x: F32, dy: F32, mean: F32, variance: F32, weight: F32 | null, batch: number, channels: number,
-    spatial: number, eps: number, batchStats: boolean, dx: F32, dweight: F32, dbias: F32,
+    x: F32,
+    dy: F32,
+    mean: F32,
+    variance: F32,
+    weight: F32 | null,
+    batch: number,
+    channels: number,
+    spatial: number,
+    eps: number,
+    batchStats: boolean,
+    dx: F32,
+    dweight: F32,
+    dbias: F32,
   ): void;
 
   /**

@@ -50,7 +50,10 @@ function coerce(name: string, spec: FlagSpec, raw: unknown, source: string): Fla
       return Array.isArray(raw) ? raw.map(String) : [String(raw)];
     case 'list':
       if (Array.isArray(raw)) return raw.map(String);
-      return String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     case 'string':
       if (typeof raw === 'object' && raw !== null) throw new FinetuneError(`${where}: expected a single value`);
       return String(raw);
@@ -131,7 +134,9 @@ export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { 
     if (inline !== undefined) raw = inline;
     else if (spec.type === 'boolean') {
       const next = argv[i + 1];
-      raw = spec.optionalValue && next !== undefined && !next.startsWith('--') ? (i++, next) : 'true';
+      const takesNext = spec.optionalValue === true && next !== undefined && !next.startsWith('--');
+      raw = takesNext ? next : 'true';
+      if (takesNext) i++;
     } else {
       const next = argv[i + 1];
       if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`option --${name} needs a value`);

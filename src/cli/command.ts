@@ -1,6 +1,6 @@
 // What a CLI command is: its flags, its help and a run function that returns the result printed by --json.
 import { setBackend, setThreads, type BackendName } from '../backend/index.js';
-import { Flags, type FlagSpecs } from './args.js';
+import type { Flags, FlagSpecs } from './args.js';
 
 export interface CommandContext {
   readonly flags: Flags;

@@ -48,7 +48,10 @@ test('bucketByLength is repeatable per seed and shuffles the batch order', () =>
   assert.notDeepEqual(bucketByLength(lengths, 10, 4), a);
   // Batch order is not simply longest-first.
   const maxima = a.map((batch) => Math.max(...batch.map((i) => lengths[i] as number)));
-  assert.notDeepEqual(maxima, [...maxima].sort((x, y) => y - x));
+  assert.notDeepEqual(
+    maxima,
+    [...maxima].sort((x, y) => y - x),
+  );
   // Small pools still cover everything exactly once.
   const small = bucketByLength(lengths, 7, 3, 1);
   assert.deepEqual(flat(small), range(200));

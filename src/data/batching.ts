@@ -37,18 +37,16 @@ export function batchIndices(n: number, batchSize: number, seed: number, shuffle
  * (longest first) and cut into batches; the batch order is then shuffled by `seed`. Every index
  * appears exactly once; only the very last pool can leave one batch smaller than `batchSize`.
  */
-export function bucketByLength(
-  lengths: readonly number[],
-  batchSize: number,
-  seed: number,
-  poolBatches: number = DEFAULT_POOL_BATCHES,
-): number[][] {
+export function bucketByLength(lengths: readonly number[], batchSize: number, seed: number, poolBatches: number = DEFAULT_POOL_BATCHES): number[][] {
   checkBatchSize(batchSize);
   if (!Number.isInteger(poolBatches) || poolBatches < 1) {
     throw new FinetuneError(`pool size must be a positive number of batches, got ${poolBatches}`);
   }
   const random = createRandom(seed);
-  const order = shuffleInPlace(Array.from({ length: lengths.length }, (_, i) => i), random);
+  const order = shuffleInPlace(
+    Array.from({ length: lengths.length }, (_, i) => i),
+    random,
+  );
   const poolSize = poolBatches * batchSize;
   const batches: number[][] = [];
   for (let start = 0; start < order.length; start += poolSize) {

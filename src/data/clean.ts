@@ -30,13 +30,7 @@ export interface CleanResult {
  * text pair or label are dropped (except an empty label set of multi-label data: "none of them");
  * exact duplicates are dropped unless told otherwise; texts seen with two labels are counted but kept.
  */
-export function cleanTable(
-  table: RawTable,
-  columns: ColumnSelection,
-  source: string,
-  format: DataFormat | 'builtin',
-  options: CleanOptions = {},
-): CleanResult {
+export function cleanTable(table: RawTable, columns: ColumnSelection, source: string, format: DataFormat | 'builtin', options: CleanOptions = {}): CleanResult {
   const index = (name: string): number => table.columns.indexOf(name);
   const textAt = index(columns.text);
   const labelAt = index(columns.label);
@@ -151,7 +145,10 @@ function summarizeLabels(
     return { classes: [], targets: summarizeTargets(targets), warnings };
   }
   if (kind === 'multi') {
-    const classes = labelCounts(examples.flatMap((example) => example.labels ?? []), examples.length);
+    const classes = labelCounts(
+      examples.flatMap((example) => example.labels ?? []),
+      examples.length,
+    );
     if (classes.length === 0) throw new FinetuneError(`${source}: no labels in column '${column}': every row has an empty label list`);
     const everywhere = classes.filter((c) => c.count === examples.length).map((c) => `'${c.label}'`);
     if (everywhere.length > 0) warnings.push(`${source}: label(s) ${everywhere.join(', ')} on every example; they tell the examples nothing apart`);
@@ -186,7 +183,9 @@ export function cellToLabel(cell: Cell, column: string, table: RawTable, row: nu
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'number') {
     if (Number.isInteger(cell)) return String(cell);
-    throw new FinetuneError(`${table.origin(row)}: label ${cell} in column '${column}' is not a class (a name or an integer); regression targets need labelKind 'number'`);
+    throw new FinetuneError(
+      `${table.origin(row)}: label ${cell} in column '${column}' is not a class (a name or an integer); regression targets need labelKind 'number'`,
+    );
   }
   if (typeof cell === 'bigint' || typeof cell === 'boolean') return String(cell);
   const hint = Array.isArray(cell) ? "; several labels per row need labelKind 'multi'" : '';

@@ -73,14 +73,41 @@ test('a named column that does not exist is an error listing the columns', () =>
 });
 
 test('undetectable or clashing columns are errors', () => {
-  assert.throws(() => selectColumns(table(['a', 'b'], [['1', '2'], ['3', '4']]), {}, 'd.csv'), {
-    message: "d.csv: cannot tell which column holds the text (columns: 'a', 'b'); name it with --text-column (option textColumn)",
-  });
-  const allDistinct = table(['text', 'id'], [['x', '1'], ['y', '2'], ['z', '3']]);
+  assert.throws(
+    () =>
+      selectColumns(
+        table(
+          ['a', 'b'],
+          [
+            ['1', '2'],
+            ['3', '4'],
+          ],
+        ),
+        {},
+        'd.csv',
+      ),
+    {
+      message: "d.csv: cannot tell which column holds the text (columns: 'a', 'b'); name it with --text-column (option textColumn)",
+    },
+  );
+  const allDistinct = table(
+    ['text', 'id'],
+    [
+      ['x', '1'],
+      ['y', '2'],
+      ['z', '3'],
+    ],
+  );
   assert.throws(() => selectColumns(allDistinct, {}, 'd.csv'), {
     message: "d.csv: cannot tell which column holds the labels (columns: 'text', 'id'); name it with --label-column (option labelColumn)",
   });
-  const headless = table(['hello there', '1'], [['bye now', '0'], ['see you', '0']]);
+  const headless = table(
+    ['hello there', '1'],
+    [
+      ['bye now', '0'],
+      ['see you', '0'],
+    ],
+  );
   assert.throws(() => selectColumns(headless, {}, 'd.csv'), {
     message:
       "d.csv: cannot tell which column holds the labels (columns: 'hello there', '1'); name it with --label-column (option labelColumn); the first line is read as the header row, does the file have one?",

@@ -5,15 +5,62 @@ import type { ColumnSelection, LoadDatasetOptions } from './types.js';
 
 /** Names of text columns, most specific first (compared case-insensitively). */
 export const TEXT_COLUMN_NAMES: readonly string[] = [
-  'text', 'sentence', 'sentence1', 'text_a', 'text1', 'sms', 'message', 'msg', 'review', 'review_text', 'content',
-  'document', 'doc', 'email', 'mail', 'body', 'comment', 'tweet', 'post', 'utterance', 'question', 'question1',
-  'premise', 'query', 'input', 'prompt', 'headline', 'title', 'abstract', 'description', 'phrase', 'passage',
+  'text',
+  'sentence',
+  'sentence1',
+  'text_a',
+  'text1',
+  'sms',
+  'message',
+  'msg',
+  'review',
+  'review_text',
+  'content',
+  'document',
+  'doc',
+  'email',
+  'mail',
+  'body',
+  'comment',
+  'tweet',
+  'post',
+  'utterance',
+  'question',
+  'question1',
+  'premise',
+  'query',
+  'input',
+  'prompt',
+  'headline',
+  'title',
+  'abstract',
+  'description',
+  'phrase',
+  'passage',
 ];
 
 /** Names of label columns, most specific first (compared case-insensitively). */
 export const LABEL_COLUMN_NAMES: readonly string[] = [
-  'label', 'labels', 'class', 'category', 'target', 'y', 'sentiment', 'gold_label', 'label_id', 'class_label',
-  'polarity', 'intent', 'topic', 'tag', 'emotion', 'is_spam', 'spam', 'classification', 'rating', 'stars',
+  'label',
+  'labels',
+  'class',
+  'category',
+  'target',
+  'y',
+  'sentiment',
+  'gold_label',
+  'label_id',
+  'class_label',
+  'polarity',
+  'intent',
+  'topic',
+  'tag',
+  'emotion',
+  'is_spam',
+  'spam',
+  'classification',
+  'rating',
+  'stars',
 ];
 
 /** Names of multi-label columns tried before `LABEL_COLUMN_NAMES` (compared case-insensitively). */
@@ -27,9 +74,18 @@ const ID_COLUMN = /^(id|idx|index|row|row_id|_id|.*_id)$/i;
 
 /** First and second text of sentence-pair layouts; a pair is used only when both columns exist. */
 export const TEXT_PAIR_COLUMN_NAMES: readonly (readonly [string, string])[] = [
-  ['sentence1', 'sentence2'], ['text_a', 'text_b'], ['text1', 'text2'], ['question1', 'question2'],
-  ['premise', 'hypothesis'], ['sentence_a', 'sentence_b'], ['question', 'sentence'], ['text', 'text_pair'],
-  ['text', 'text2'], ['sentence', 'sentence2'], ['query', 'passage'], ['question', 'passage'],
+  ['sentence1', 'sentence2'],
+  ['text_a', 'text_b'],
+  ['text1', 'text2'],
+  ['question1', 'question2'],
+  ['premise', 'hypothesis'],
+  ['sentence_a', 'sentence_b'],
+  ['question', 'sentence'],
+  ['text', 'text_pair'],
+  ['text', 'text2'],
+  ['sentence', 'sentence2'],
+  ['query', 'passage'],
+  ['question', 'passage'],
 ];
 
 // A label column has at least 2 and at most this many distinct values (and at most half the rows).
@@ -49,8 +105,7 @@ export function selectColumns(table: RawTable, options: LoadDatasetOptions, file
     if (folded.length === 1) return folded[0] as string;
     throw new FinetuneError(`${file}: no ${what} column '${name}' (columns: ${listed})`);
   };
-  const find = (name: string, exclude: readonly string[]): string | undefined =>
-    columns.find((c) => c.toLowerCase() === name && !exclude.includes(c));
+  const find = (name: string, exclude: readonly string[]): string | undefined => columns.find((c) => c.toLowerCase() === name && !exclude.includes(c));
 
   let text = options.textColumn === undefined ? undefined : named(options.textColumn, 'text');
   let label = options.labelColumn === undefined ? undefined : named(options.labelColumn, 'label');
@@ -76,20 +131,26 @@ export function selectColumns(table: RawTable, options: LoadDatasetOptions, file
   const taken = (): string[] => [text, textPair, label].filter((c): c is string => c !== undefined);
   const kind = options.labelKind ?? 'class';
   const labelNames =
-    kind === 'multi' ? [...MULTI_LABEL_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
-    : kind === 'number' ? ['label', ...TARGET_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
-    : LABEL_COLUMN_NAMES;
+    kind === 'multi'
+      ? [...MULTI_LABEL_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
+      : kind === 'number'
+        ? ['label', ...TARGET_COLUMN_NAMES, ...LABEL_COLUMN_NAMES]
+        : LABEL_COLUMN_NAMES;
   if (label === undefined) label = firstByName(labelNames, find, taken());
   if (text === undefined) text = firstByName(TEXT_COLUMN_NAMES, find, taken());
   if (text === undefined) text = longestTextColumn(table, taken());
   if (text === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${listed}); name it with --text-column (option textColumn)${headerHint}`);
+    throw new FinetuneError(
+      `${file}: cannot tell which column holds the text (columns: ${listed}); name it with --text-column (option textColumn)${headerHint}`,
+    );
   }
   if (label === undefined && kind === 'multi') label = listColumn(table, taken());
   if (label === undefined && kind === 'number') label = onlyNumericColumn(table, taken());
   if (label === undefined && kind !== 'number') label = fewestValuesColumn(table, taken());
   if (label === undefined) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the labels (columns: ${listed}); name it with --label-column (option labelColumn)${headerHint}`);
+    throw new FinetuneError(
+      `${file}: cannot tell which column holds the labels (columns: ${listed}); name it with --label-column (option labelColumn)${headerHint}`,
+    );
   }
   clash();
   return textPair === undefined ? { text, label } : { text, textPair, label };

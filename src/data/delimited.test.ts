@@ -37,13 +37,14 @@ test('a field that starts with a quote but is not a closed quoted field is taken
     ['spam', 'next row'],
   ]);
   assert.equal(table.origin(2), 'sms.tsv: line 4');
-  assert.deepEqual(table.warnings, [
-    'sms.tsv: 2 field(s) start with a quote that does not close a quoted field (first at line 2); kept literally',
-  ]);
+  assert.deepEqual(table.warnings, ['sms.tsv: 2 field(s) start with a quote that does not close a quoted field (first at line 2); kept literally']);
 });
 
 test('CRLF, LF and lone CR line ends, with and without a final newline', () => {
-  const expected = [['a', '1'], ['b', '2']];
+  const expected = [
+    ['a', '1'],
+    ['b', '2'],
+  ];
   assert.deepEqual(rows('t,l\r\na,1\r\nb,2\r\n'), expected);
   assert.deepEqual(rows('t,l\na,1\nb,2'), expected);
   assert.deepEqual(rows('t,l\ra,1\rb,2\r'), expected);
@@ -52,14 +53,20 @@ test('CRLF, LF and lone CR line ends, with and without a final newline', () => {
 
 test('TSV fields keep commas; empty fields and a trailing delimiter give empty strings', () => {
   assert.deepEqual(rows('text\tlabel\na, b\t1\n', '\t'), [['a, b', '1']]);
-  assert.deepEqual(rows('a,b,c\n,,\nx,,\n'), [['', '', ''], ['x', '', '']]);
+  assert.deepEqual(rows('a,b,c\n,,\nx,,\n'), [
+    ['', '', ''],
+    ['x', '', ''],
+  ]);
   assert.deepEqual(rows('a,b\n"",1\n'), [['', '1']]);
 });
 
 test('blank lines are skipped, not counted as rows, and reported', () => {
   const table = parseDelimited('\n\ntext,label\n\nhello,1\n   \nbye,0\n\n', ',', 'd.csv');
   assert.deepEqual(table.columns, ['text', 'label']);
-  assert.deepEqual(table.rows, [['hello', '1'], ['bye', '0']]);
+  assert.deepEqual(table.rows, [
+    ['hello', '1'],
+    ['bye', '0'],
+  ]);
   assert.equal(table.origin(1), 'd.csv: line 7');
   assert.deepEqual(table.warnings, ['d.csv: 5 blank line(s) skipped']);
 });
@@ -73,7 +80,10 @@ test('a row with too few or too many fields names the file, line, row and counts
     message: 'data.tsv: line 2 (row 1): 3 tab-separated fields, expected 2 as in the header',
   });
   // The line is where the record starts, after a multi-line quoted field.
-  assert.throws(() => parseDelimited('a,b\n"x\ny",1\nz\n', ',', 'data.csv'), /^FinetuneError: data\.csv: line 4 \(row 2\): 1 comma-separated fields, expected 2/);
+  assert.throws(
+    () => parseDelimited('a,b\n"x\ny",1\nz\n', ',', 'data.csv'),
+    /^FinetuneError: data\.csv: line 4 \(row 2\): 1 comma-separated fields, expected 2/,
+  );
 });
 
 test('the header names columns: trimmed, empty ones named by position, repeats refused', () => {

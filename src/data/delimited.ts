@@ -105,9 +105,7 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', file: string
   records.forEach((fields, r) => {
     if (fields.length !== columns.length) {
       const kind = delimiter === '\t' ? 'tab-separated' : 'comma-separated';
-      throw new FinetuneError(
-        `${file}: line ${recordLines[r]} (row ${r + 1}): ${fields.length} ${kind} fields, expected ${columns.length} as in the header`,
-      );
+      throw new FinetuneError(`${file}: line ${recordLines[r]} (row ${r + 1}): ${fields.length} ${kind} fields, expected ${columns.length} as in the header`);
     }
   });
 

@@ -1,16 +1,35 @@
 // Public API of the data layer: loading labelled text and tagging data, labels, splits, leakage checks and batch plans.
 export type {
-  ClassCount, ColumnSelection, DataFormat, DataReport, Example, LabelKind, LoadDatasetOptions, LoadedDataset, TargetSummary,
+  ClassCount,
+  ColumnSelection,
+  DataFormat,
+  DataReport,
+  Example,
+  LabelKind,
+  LoadDatasetOptions,
+  LoadedDataset,
+  TargetSummary,
 } from './types.js';
 export { loadDataset } from './load.js';
 export { formatFromPath, readDataBytes, readTable, sniffFormat, type ReadTable } from './read-table.js';
 export type { Cell, RawTable } from './table.js';
 export { cleanTable, type CleanOptions, type CleanResult } from './clean.js';
 export {
-  LABEL_COLUMN_NAMES, MULTI_LABEL_COLUMN_NAMES, selectColumns, TARGET_COLUMN_NAMES, TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES,
+  LABEL_COLUMN_NAMES,
+  MULTI_LABEL_COLUMN_NAMES,
+  selectColumns,
+  TARGET_COLUMN_NAMES,
+  TEXT_COLUMN_NAMES,
+  TEXT_PAIR_COLUMN_NAMES,
 } from './columns.js';
 export {
-  cellToLabels, cellToTarget, DEFAULT_LABEL_SEPARATOR, detectLabelKind, parseListText, summarizeTargets, type LabelKindGuess,
+  cellToLabels,
+  cellToTarget,
+  DEFAULT_LABEL_SEPARATOR,
+  detectLabelKind,
+  parseListText,
+  summarizeTargets,
+  type LabelKindGuess,
 } from './label-kinds.js';
 export { LabelMap, sortLabels, type LabelMapConfig } from './labels.js';
 export { randomSplit, stratifiedSplit, type Split } from './split.js';

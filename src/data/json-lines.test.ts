@@ -42,7 +42,10 @@ test('the JSON problem stays one short line even for a long line', () => {
 test('a JSON array of objects gives rows numbered from 1', () => {
   const table = parseJsonArray('[{"text":"a","label":"x"},\n {"text":"b","label":"y"}]', 'd.json');
   assert.deepEqual(table.columns, ['text', 'label']);
-  assert.deepEqual(table.rows, [['a', 'x'], ['b', 'y']]);
+  assert.deepEqual(table.rows, [
+    ['a', 'x'],
+    ['b', 'y'],
+  ]);
   assert.equal(table.origin(1), 'd.json: row 2');
   assert.throws(() => parseJsonArray('[{"a":1}, 3]', 'd.json'), { message: 'd.json: row 2: expected a JSON object, got a number' });
   assert.throws(() => parseJsonArray('[{"a":1}', 'd.json'), /^FinetuneError: d\.json: invalid JSON \(/);

@@ -77,7 +77,9 @@ export function cellToTarget(cell: Cell, column: string, origin: string): number
     if (text === '') return undefined;
     if (NUMBER.test(text)) return Number(text);
     if (DECIMAL_COMMA.test(text)) {
-      throw new FinetuneError(`${origin}: label '${text}' in column '${column}' is not a number; write '${text.replace(',', '.')}' (a decimal point, not a comma)`);
+      throw new FinetuneError(
+        `${origin}: label '${text}' in column '${column}' is not a number; write '${text.replace(',', '.')}' (a decimal point, not a comma)`,
+      );
     }
     throw new FinetuneError(`${origin}: label '${text}' in column '${column}' is not a number (regression needs numeric targets)`);
   }
@@ -169,7 +171,10 @@ export function detectLabelKind(values: readonly unknown[], separator = DEFAULT_
   const wholes = new Set<string>();
   let joined = 0;
   for (const value of strings) {
-    const pieces = value.split(separator).map((p) => p.trim()).filter((p) => p !== '');
+    const pieces = value
+      .split(separator)
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
     if (pieces.length > 1) joined++;
     for (const piece of pieces) parts.add(piece);
     wholes.add(value.trim());

@@ -16,23 +16,42 @@ test('integer-like spellings become canonical only when every label is integer-l
 });
 
 test('ids follow the label order and map both ways', () => {
-  const map = LabelMap.fromExamples([{ text: 'a', label: 'spam' }, { text: 'b', label: 'ham' }, { text: 'c', label: 'spam' }]);
+  const map = LabelMap.fromExamples([
+    { text: 'a', label: 'spam' },
+    { text: 'b', label: 'ham' },
+    { text: 'c', label: 'spam' },
+  ]);
   assert.deepEqual(map.labels, ['ham', 'spam']);
   assert.equal(map.size, 2);
   assert.equal(map.id('spam'), 1);
   assert.equal(map.label(0), 'ham');
   assert.ok(map.has('ham') && !map.has('eggs'));
-  assert.deepEqual([...map.encode([{ text: 'x', label: 'spam' }, { text: 'y', label: 'ham' }])], [1, 0]);
+  assert.deepEqual(
+    [
+      ...map.encode([
+        { text: 'x', label: 'spam' },
+        { text: 'y', label: 'ham' },
+      ]),
+    ],
+    [1, 0],
+  );
   assert.throws(() => map.label(2), { message: 'class id 2 is outside 0..1' });
   assert.throws(() => map.label(0.5), /class id 0.5 is outside/);
 });
 
 test('an unseen label fails naming the file, row and label', () => {
   const map = LabelMap.fromLabels(['ham', 'spam']);
-  assert.throws(() => map.encode([{ text: 'x', label: 'ham' }, { text: 'y', label: 'maybe', origin: 'eval.csv: line 3' }]), {
-    name: 'FinetuneError',
-    message: "eval.csv: line 3: label 'maybe' is not one of the 2 training labels (ham, spam)",
-  });
+  assert.throws(
+    () =>
+      map.encode([
+        { text: 'x', label: 'ham' },
+        { text: 'y', label: 'maybe', origin: 'eval.csv: line 3' },
+      ]),
+    {
+      name: 'FinetuneError',
+      message: "eval.csv: line 3: label 'maybe' is not one of the 2 training labels (ham, spam)",
+    },
+  );
   assert.throws(() => map.id('eggs'), { message: "data: label 'eggs' is not one of the 2 training labels (ham, spam)" });
   const many = LabelMap.fromLabels(Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, '0')}`));
   assert.throws(() => many.id('zz', 'x.jsonl: line 9'), /12 training labels \(c00, c01, .*, c09, \.\.\.\)$/);
@@ -86,7 +105,10 @@ test('tagged sentences: tag set and ids per sentence, unseen tags named', () => 
   ];
   const map = LabelMap.fromSentences(sentences);
   assert.deepEqual(map.labels, ['B-ORG', 'B-PER', 'O']);
-  assert.deepEqual(map.encodeTags(sentences).map((ids) => [...ids]), [[0, 2], [1]]);
+  assert.deepEqual(
+    map.encodeTags(sentences).map((ids) => [...ids]),
+    [[0, 2], [1]],
+  );
   assert.throws(() => map.encodeTags([{ tags: ['I-LOC'], origin: 'b.conll: line 9' }]), {
     message: "b.conll: line 9: label 'I-LOC' is not one of the 3 training labels (B-ORG, B-PER, O)",
   });

@@ -120,9 +120,7 @@ export class LabelMap {
     const id = this.ids.get(label);
     if (id === undefined) {
       const shown = this.labels.length <= 10 ? this.labels.join(', ') : `${this.labels.slice(0, 10).join(', ')}, ...`;
-      throw new FinetuneError(
-        `${origin ?? 'data'}: label '${label}' is not one of the ${this.labels.length} training labels (${shown})`,
-      );
+      throw new FinetuneError(`${origin ?? 'data'}: label '${label}' is not one of the ${this.labels.length} training labels (${shown})`);
     }
     return id;
   }

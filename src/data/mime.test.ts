@@ -8,19 +8,27 @@ const mail = (text: string): Uint8Array => Buffer.from(text.replace(/\n/g, '\r\n
 
 test('plain message: subject and body, and no other header in the text', () => {
   const { subject, body } = mailText(
-    mail('From someone@example.com  Thu Aug 22 12:36:23 2002\nX-Spam-Status: Yes, hits=9\nSubject: Hello\n there\nFrom: a@b.c\n\nLine one.  \n\n\n\nLine two.\n'),
+    mail(
+      'From someone@example.com  Thu Aug 22 12:36:23 2002\nX-Spam-Status: Yes, hits=9\nSubject: Hello\n there\nFrom: a@b.c\n\nLine one.  \n\n\n\nLine two.\n',
+    ),
   );
   assert.equal(subject, 'Hello there');
   assert.equal(body, 'Line one.\n\nLine two.');
 });
 
 test('quoted-printable and base64 bodies are decoded in their charset', () => {
-  const qp = mailText(mail('Subject: qp\nContent-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: quoted-printable\n\nCaf=E9 soft=\nbreak, a=3Db\n'));
+  const qp = mailText(
+    mail('Subject: qp\nContent-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: quoted-printable\n\nCaf=E9 soft=\nbreak, a=3Db\n'),
+  );
   assert.equal(qp.body, 'Café softbreak, a=b');
   const encoded = Buffer.from('Привет, мир', 'utf8').toString('base64');
-  const b64 = mailText(mail(`Subject: b64\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: BASE64\n\n${encoded.slice(0, 8)}\n${encoded.slice(8)}\n`));
+  const b64 = mailText(
+    mail(`Subject: b64\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: BASE64\n\n${encoded.slice(0, 8)}\n${encoded.slice(8)}\n`),
+  );
   assert.equal(b64.body, 'Привет, мир');
-  const koi8 = mailText(Buffer.concat([mail('Subject: k\nContent-Type: text/plain; charset=koi8-r\n\n'), Uint8Array.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4])]));
+  const koi8 = mailText(
+    Buffer.concat([mail('Subject: k\nContent-Type: text/plain; charset=koi8-r\n\n'), Uint8Array.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4])]),
+  );
   assert.equal(koi8.body, 'Привет');
 });
 
@@ -112,7 +120,9 @@ test('charset fallbacks and quoted-printable edge cases', () => {
 
 test('HTML to text: scripts, styles and comments removed, blocks broken, entities decoded', () => {
   assert.equal(
-    htmlToText('<html><head><title>t</title></head><body><script>var x=1;</script><!-- hidden --><div>One&nbsp;two</div><p>3 &lt; 4 &#8212; &#x41;&#150;</p></body></html>'),
+    htmlToText(
+      '<html><head><title>t</title></head><body><script>var x=1;</script><!-- hidden --><div>One&nbsp;two</div><p>3 &lt; 4 &#8212; &#x41;&#150;</p></body></html>',
+    ),
     'One two\n\n3 < 4 — A–',
   );
   assert.equal(decodeEntities('&unknown; &amp &#0; &#xD800;'), '&unknown; & &#0; &#xD800;');

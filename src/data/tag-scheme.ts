@@ -21,8 +21,14 @@ export function tagSchemeWarnings(sentences: readonly TaggedSentence[], source: 
   const warnings: string[] = [];
   const odd = distinct.filter((tag) => !shaped.includes(tag));
   if (odd.length > 0) {
-    const names = odd.slice(0, MAX_LISTED).map((tag) => `'${tag}'`).join(', ') + (odd.length > MAX_LISTED ? `, ... (${odd.length} in all)` : '');
-    warnings.push(`${source}: tag(s) ${names} not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at ${at(firstSeen.get(odd[0] as string))})`);
+    const names =
+      odd
+        .slice(0, MAX_LISTED)
+        .map((tag) => `'${tag}'`)
+        .join(', ') + (odd.length > MAX_LISTED ? `, ... (${odd.length} in all)` : '');
+    warnings.push(
+      `${source}: tag(s) ${names} not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at ${at(firstSeen.get(odd[0] as string))})`,
+    );
   }
   // Only in pure B/I/O data does an I- after O or another type mean a broken span (E-/S- schemes differ).
   if (shaped.every((tag) => tag === 'O' || tag.startsWith('B-') || tag.startsWith('I-'))) {

@@ -8,7 +8,19 @@ export const TOKENS_COLUMN_NAMES: readonly string[] = ['tokens', 'words', 'token
 
 /** Keys of tag lists, most common first (compared case-insensitively). */
 export const TAGS_COLUMN_NAMES: readonly string[] = [
-  'ner_tags', 'tags', 'pos_tags', 'upos', 'ner', 'labels', 'label', 'upos_tags', 'xpos', 'xpos_tags', 'pos', 'tag', 'chunk_tags',
+  'ner_tags',
+  'tags',
+  'pos_tags',
+  'upos',
+  'ner',
+  'labels',
+  'label',
+  'upos_tags',
+  'xpos',
+  'xpos_tags',
+  'pos',
+  'tag',
+  'chunk_tags',
 ];
 
 function kindOf(value: unknown): string {
@@ -47,7 +59,12 @@ export function taggedFromTable(table: RawTable, file: string, options: LoadTagg
     const candidates = byName(TAGS_COLUMN_NAMES, tokens);
     tags = candidates[0];
     if (candidates.length > 1) {
-      warnings.push(`${file}: tags read from '${tags}'; the records also hold ${candidates.slice(1).map((c) => `'${c}'`).join(', ')} (name one with labelColumn)`);
+      warnings.push(
+        `${file}: tags read from '${tags}'; the records also hold ${candidates
+          .slice(1)
+          .map((c) => `'${c}'`)
+          .join(', ')} (name one with labelColumn)`,
+      );
     }
   }
   tags ??= onlyListColumn(table, tokens, file, listed);

@@ -43,7 +43,16 @@ test('CoNLL: tab or space separated, tab-only and blank lines end sentences, -DO
   });
   const spaces = await loadTaggedDataset(file('b.bio', 'John  B-PER\r\nruns O\r\n\r\nhi O'));
   assert.equal(spaces.report.format, 'conll');
-  assert.deepEqual(spaces.sentences.map((s) => [s.tokens, s.tags]), [[['John', 'runs'], ['B-PER', 'O']], [['hi'], ['O']]]);
+  assert.deepEqual(
+    spaces.sentences.map((s) => [s.tokens, s.tags]),
+    [
+      [
+        ['John', 'runs'],
+        ['B-PER', 'O'],
+      ],
+      [['hi'], ['O']],
+    ],
+  );
   const docs = await loadTaggedDataset(file('docs.conll', 'a O\n-DOCSTART- -X- -X- O\nb O\n'));
   assert.equal(docs.sentences.length, 2);
 });
@@ -71,11 +80,11 @@ test('CoNLL errors name the file and line', async () => {
 
 const CONLLU = [
   '# sent_id = 1',
-  '# text = I didn\'t go.',
+  "# text = I didn't go.",
   '1\tI\tI\tPRON\tPRP\tCase=Nom\t3\tnsubj\t_\t_',
-  '2-3\tdidn\'t\t_\t_\t_\t_\t_\t_\t_\t_',
+  "2-3\tdidn't\t_\t_\t_\t_\t_\t_\t_\t_",
   '2\tdid\tdo\tAUX\tVBD\t_\t4\taux\t_\t_',
-  '3\tn\'t\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_',
+  "3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_",
   '4\tgo\tgo\tVERB\tVB\tVerbForm=Inf\t0\troot\t_\t_',
   '4.1\tgo\tgo\tVERB\tVB\t_\t_\t_\t4:conj\t_',
   '5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_',
@@ -108,7 +117,9 @@ test('CoNLL-U errors name the file and line', async () => {
   await assert.rejects(loadTaggedDataset(path, { labelColumn: 'ner' }), {
     message: `${path}: no CoNLL-U tag column 'ner' (columns: form, lemma, upos, xpos, feats, head, deprel, deps, misc)`,
   });
-  await assert.rejects(loadTaggedDataset(path, { tokensColumn: 'id' }), { message: `${path}: no CoNLL-U word column 'id' (columns: form, lemma, upos, xpos, feats, head, deprel, deps, misc)` });
+  await assert.rejects(loadTaggedDataset(path, { tokensColumn: 'id' }), {
+    message: `${path}: no CoNLL-U word column 'id' (columns: form, lemma, upos, xpos, feats, head, deprel, deps, misc)`,
+  });
   const underscore = file('u.conllu', '1\ta\ta\tDET\t_\t_\t0\troot\t_\t_\n');
   await assert.rejects(loadTaggedDataset(underscore, { labelColumn: 'xpos' }), { message: `${underscore}: line 1: no xpos tag ('_') for the word 'a'` });
   const nine = file('nine.conllu', '# c\n1\ta\ta\tDET\t_\t_\t0\troot\t_\n');
@@ -125,12 +136,15 @@ test('CoNLL-U errors name the file and line', async () => {
 });
 
 test('JSON Lines in the datasets layout: string or integer tags, columns detected or named', async () => {
-  const path = file('ner.jsonl', [
-    '{"id":"0","tokens":["EU","rejects","German"],"pos_tags":[22,42,16],"ner_tags":[3,0,7]}',
-    '',
-    '{"id":"1","tokens":[],"pos_tags":[],"ner_tags":[]}',
-    '{"id":"2","tokens":["Peter"],"pos_tags":[22],"ner_tags":[1]}',
-  ].join('\n'));
+  const path = file(
+    'ner.jsonl',
+    [
+      '{"id":"0","tokens":["EU","rejects","German"],"pos_tags":[22,42,16],"ner_tags":[3,0,7]}',
+      '',
+      '{"id":"1","tokens":[],"pos_tags":[],"ner_tags":[]}',
+      '{"id":"2","tokens":["Peter"],"pos_tags":[22],"ner_tags":[1]}',
+    ].join('\n'),
+  );
   const { sentences, report } = await loadTaggedDataset(path);
   assert.deepEqual(sentences, [
     { tokens: ['EU', 'rejects', 'German'], tags: ['3', '0', '7'], origin: `${path}: line 1` },
@@ -139,7 +153,10 @@ test('JSON Lines in the datasets layout: string or integer tags, columns detecte
   assert.equal(report.format, 'jsonl');
   assert.equal(report.tagsColumn, 'ner_tags');
   assert.equal(report.emptyDropped, 1);
-  assert.deepEqual(report.tags.map((t) => t.label), ['0', '1', '3', '7']);
+  assert.deepEqual(
+    report.tags.map((t) => t.label),
+    ['0', '1', '3', '7'],
+  );
   assert.deepEqual(report.warnings, [
     `${path}: tags read from 'ner_tags'; the records also hold 'pos_tags' (name one with labelColumn)`,
     `${path}: 1 empty sentence(s) dropped`,
@@ -171,11 +188,15 @@ test('JSON Lines errors name the file and line', async () => {
     message: `${noTags}: cannot tell which column holds the tags: no list column besides 'tokens' (columns: 'tokens', 'x'); name it with labelColumn`,
   });
   await assert.rejects(loadTaggedDataset(noTags, { labelColumn: 'ner' }), { message: `${noTags}: no tags column 'ner' (columns: 'tokens', 'x')` });
-  await assert.rejects(loadTaggedDataset(uneven, { tokensColumn: 'tags', labelColumn: 'tags' }), { message: `${uneven}: the tokens and tags columns are both 'tags'` });
+  await assert.rejects(loadTaggedDataset(uneven, { tokensColumn: 'tags', labelColumn: 'tags' }), {
+    message: `${uneven}: the tokens and tags columns are both 'tags'`,
+  });
   const noWords = file('nowords.jsonl', '{"a":1}\n');
-  await assert.rejects(loadTaggedDataset(noWords), { message: `${noWords}: cannot tell which column holds the words (columns: 'a'); name it with tokensColumn` });
+  await assert.rejects(loadTaggedDataset(noWords), {
+    message: `${noWords}: cannot tell which column holds the words (columns: 'a'); name it with tokensColumn`,
+  });
   const broken = file('broken.jsonl', '{"tokens":["a"],"tags":["O"]}\n{oops\n');
-  await assert.rejects(loadTaggedDataset(broken), new RegExp(`broken\\.jsonl: line 2: invalid JSON`));
+  await assert.rejects(loadTaggedDataset(broken), /broken\.jsonl: line 2: invalid JSON/);
 });
 
 test('format from the extension, else sniffed; gzip; empty and missing files', async () => {
@@ -228,8 +249,14 @@ test('splitSentences: seeded, sized by the fraction, order kept; tagDistribution
   assert.deepEqual(splitSentences(sentences, 0.2, 7), a);
   assert.notDeepEqual(splitSentences(sentences, 0.2, 8).validation, a.validation);
   const indices = (part: readonly { origin: string }[]): number[] => part.map((s) => Number(s.origin.slice(8)));
-  assert.deepEqual(indices(a.train), [...indices(a.train)].sort((x, y) => x - y));
-  assert.deepEqual([...indices(a.train), ...indices(a.validation)].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    indices(a.train),
+    [...indices(a.train)].sort((x, y) => x - y),
+  );
+  assert.deepEqual(
+    [...indices(a.train), ...indices(a.validation)].sort((x, y) => x - y),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   assert.equal(splitSentences(sentences.slice(0, 2), 0.01, 1).validation.length, 1);
   assert.equal(splitSentences(sentences.slice(0, 2), 0.99, 1).train.length, 1);
   assert.throws(() => splitSentences(sentences, 1, 1), { message: 'validation fraction must be between 0 and 1 (exclusive), got 1' });

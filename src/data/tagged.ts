@@ -8,7 +8,7 @@ import { readDataBytes } from './read-table.js';
 import { randomSplit, type Split } from './split.js';
 import { tagSchemeWarnings } from './tag-scheme.js';
 import { taggedFromTable } from './tagged-json.js';
-import type { LoadedTaggedDataset, LoadTaggedOptions, ParsedTagged, TaggedFormat, TaggedSentence } from './tagged-types.js';
+import type { LoadedTaggedDataset, LoadTaggedOptions, ParsedTagged, TaggedFormat } from './tagged-types.js';
 import { decodeText } from './text-decode.js';
 import type { ClassCount } from './types.js';
 
@@ -91,7 +91,9 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
   const warnings = [...decoded.warnings, ...parsed.warnings];
   if (parsed.emptyDropped > 0) warnings.push(`${path}: ${parsed.emptyDropped} empty sentence(s) dropped`);
   if (blankTokens > 0) {
-    warnings.push(`${path}: ${blankTokens} empty or invisible token(s) (first in the sentence at ${(firstBlank ?? '').replace(`${path}: `, '')}); a tokenizer gives them no pieces, so their tags are not learned`);
+    warnings.push(
+      `${path}: ${blankTokens} empty or invisible token(s) (first in the sentence at ${(firstBlank ?? '').replace(`${path}: `, '')}); a tokenizer gives them no pieces, so their tags are not learned`,
+    );
   }
   warnings.push(...tagSchemeWarnings(sentences, path));
   const tags = tagDistribution(sentences);

@@ -39,7 +39,10 @@ test('binary data is refused with a clear message', () => {
   assert.throws(() => decodeText(utf8('PAR1xxxx'), 'data.csv', 'CSV text'), { message: 'data.csv: a Parquet file, not CSV text' });
   assert.throws(() => decodeText(bytes(0x50, 0x4b, 0x03, 0x04, 0x14), 'data.csv', 'CSV text'), /data\.csv: a zip archive/);
   const controls = Uint8Array.from({ length: 400 }, (_, i) => (i % 3 === 0 ? 0x02 : 0x41));
-  assert.throws(() => decodeText(controls, 'data.csv', 'CSV text'), /^FinetuneError: data\.csv: binary data \(control character 0x02 at character 0\), not CSV text$/);
+  assert.throws(
+    () => decodeText(controls, 'data.csv', 'CSV text'),
+    /^FinetuneError: data\.csv: binary data \(control character 0x02 at character 0\), not CSV text$/,
+  );
 });
 
 test('a few stray control characters do not make text binary', () => {

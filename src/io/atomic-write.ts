@@ -6,9 +6,7 @@
 // old folder or the new one, never a mix. Temporaries carry the writer's process id, so leftovers
 // of a killed run are recognised and removed by the next write to the same name.
 
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 

@@ -34,8 +34,10 @@ test('int64 converts within int32 and names the place of an out-of-range value',
   const values = BigInt64Array.from([0n, -1n, 2147483647n, -2147483648n]);
   assert.deepEqual(Array.from(convertStored(bytesOf(values), 'I64', 4, 'x', true)), [0, -1, 2147483647, -2147483648]);
   for (const bad of [2147483648n, -2147483649n]) {
-    assert.throws(() => convertStored(bytesOf(BigInt64Array.from([1n, bad])), 'I64', 2, "m.bin: tensor 'ids'", true),
-      (error: unknown) => error instanceof FinetuneError && error.message === `m.bin: tensor 'ids': int64 value ${bad} at index 1 does not fit in int32`);
+    assert.throws(
+      () => convertStored(bytesOf(BigInt64Array.from([1n, bad])), 'I64', 2, "m.bin: tensor 'ids'", true),
+      (error: unknown) => error instanceof FinetuneError && error.message === `m.bin: tensor 'ids': int64 value ${bad} at index 1 does not fit in int32`,
+    );
   }
 });
 

@@ -19,7 +19,7 @@ export const STORED_DTYPE_BYTES = {
 export type StoredDType = keyof typeof STORED_DTYPE_BYTES;
 
 export function isStoredDType(name: unknown): name is StoredDType {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(STORED_DTYPE_BYTES, name);
+  return typeof name === 'string' && Object.hasOwn(STORED_DTYPE_BYTES, name);
 }
 
 /** Whether a stored type becomes float32 (otherwise int32). */
@@ -57,13 +57,7 @@ function alignedBuffer(bytes: Uint8Array, elementBytes: number): { buffer: Array
  * F32 and I32 input is returned as a view when aligned and `mayView` is set, so no copy is made.
  * `where` prefixes the error for an int64 value that does not fit int32, e.g. `model.safetensors: tensor 'ids'`.
  */
-export function convertStored(
-  bytes: Uint8Array,
-  dtype: StoredDType,
-  count: number,
-  where: string,
-  mayView: boolean,
-): Float32Array | Int32Array {
+export function convertStored(bytes: Uint8Array, dtype: StoredDType, count: number, where: string, mayView: boolean): Float32Array | Int32Array {
   const size = STORED_DTYPE_BYTES[dtype];
   if (bytes.byteLength !== count * size) {
     throw new FinetuneError(`${where}: ${bytes.byteLength} bytes for ${count} ${dtype} elements`);

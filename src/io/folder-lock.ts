@@ -61,7 +61,10 @@ function readOwner(path: string): LockOwner | undefined {
     const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
     if (Number.isSafeInteger(value.pid) && typeof value.host === 'string') {
       return {
-        pid: value.pid!, host: value.host, command: String(value.command ?? '?'), started: String(value.started ?? '?'),
+        pid: value.pid!,
+        host: value.host,
+        command: String(value.command ?? '?'),
+        started: String(value.started ?? '?'),
         ...(typeof value.processStart === 'string' ? { processStart: value.processStart } : {}),
       };
     }
@@ -161,7 +164,11 @@ export function lockFolder(folder: string, options: FolderLockOptions = {}): Fol
   const host = hostname();
   const processStart = processStartOf('self');
   const owner: LockOwner = {
-    pid: process.pid, host, command: options.command ?? 'finetune', started: new Date().toISOString(), ...(processStart === undefined ? {} : { processStart }),
+    pid: process.pid,
+    host,
+    command: options.command ?? 'finetune',
+    started: new Date().toISOString(),
+    ...(processStart === undefined ? {} : { processStart }),
   };
   const createdFolder = !existsSync(folder);
   if (!createdFolder && !statSync(folder).isDirectory()) throw new FinetuneError(`${label}: is a file, expected a folder`);
@@ -234,14 +241,24 @@ export function lockFolder(folder: string, options: FolderLockOptions = {}): Fol
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'EROFS': return 'read-only file system';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'EDQUOT': return 'disk quota exceeded';
-    case 'ENOTDIR': return 'a path component is a file, not a directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EEXIST': return 'already exists';
-    case 'EISDIR': return 'is a directory';
-    case 'ENOENT': return 'no such file or directory';
-    default: return code ?? (error as Error).message.split('\n')[0]!;
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'ENOTDIR':
+      return 'a path component is a file, not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EEXIST':
+      return 'already exists';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOENT':
+      return 'no such file or directory';
+    default:
+      return code ?? (error as Error).message.split('\n')[0]!;
   }
 }

@@ -47,9 +47,7 @@ export interface RemoteFile {
   readonly downloadUrl: string;
 }
 
-export type HeadResult =
-  | { readonly found: true; readonly remote: RemoteFile }
-  | { readonly found: false; readonly commit: string | undefined };
+export type HeadResult = { readonly found: true; readonly remote: RemoteFile } | { readonly found: false; readonly commit: string | undefined };
 
 const MAX_REDIRECTS = 10;
 /** The least a download must receive per HF_HUB_DOWNLOAD_TIMEOUT window. */
@@ -192,8 +190,12 @@ async function receive(
   let inWindow = 0;
   const watchdog = setInterval(() => {
     if (inWindow < STALL_BYTES) {
-      transfer.abort(new HubTimeoutError(`${context.repoId}: ${context.file}: ${response.url} sent ${inWindow} bytes in ${seconds(window)} ` +
-        `(HF_HUB_DOWNLOAD_TIMEOUT); stopped at byte ${received}, run again to resume`));
+      transfer.abort(
+        new HubTimeoutError(
+          `${context.repoId}: ${context.file}: ${response.url} sent ${inWindow} bytes in ${seconds(window)} ` +
+            `(HF_HUB_DOWNLOAD_TIMEOUT); stopped at byte ${received}, run again to resume`,
+        ),
+      );
     }
     inWindow = 0;
   }, window);
@@ -242,8 +244,13 @@ export async function downloadFile(remote: RemoteFile, incomplete: string, conte
     if (!complete) {
       const transfer = new AbortController();
       const totalMs = context.timing.totalTimeoutMs;
-      const totalTimer = totalMs === undefined ? undefined : setTimeout(() => transfer.abort(
-        new HubTimeoutError(`${where}: ${remote.downloadUrl} took longer than ${seconds(totalMs)} in all; run again to resume`)), totalMs);
+      const totalTimer =
+        totalMs === undefined
+          ? undefined
+          : setTimeout(
+              () => transfer.abort(new HubTimeoutError(`${where}: ${remote.downloadUrl} took longer than ${seconds(totalMs)} in all; run again to resume`)),
+              totalMs,
+            );
       try {
         lastCause = await transferOnce(remote, incomplete, existing, context, transfer);
       } finally {

@@ -44,8 +44,22 @@ test('variables set the endpoint, cache, token and offline mode; options overrid
 
 test('isHubId accepts repository ids and rejects paths', () => {
   for (const id of ['bert-base-uncased', 'google-bert/bert-base-uncased', 'org_1/model.v2', 'a/b']) assert.ok(isHubId(id), id);
-  for (const value of ['./model', '../model', '/abs/path', 'a/b/c', 'org/-bad', 'org/bad-', 'a--b/c', 'a/b..c', 'org/model.git', '',
-    'has space/x', 'C:\\models\\bert', '~/model', `org/${'x'.repeat(97)}`]) {
+  for (const value of [
+    './model',
+    '../model',
+    '/abs/path',
+    'a/b/c',
+    'org/-bad',
+    'org/bad-',
+    'a--b/c',
+    'a/b..c',
+    'org/model.git',
+    '',
+    'has space/x',
+    'C:\\models\\bert',
+    '~/model',
+    `org/${'x'.repeat(97)}`,
+  ]) {
     assert.ok(!isHubId(value), value);
   }
 });
@@ -60,6 +74,11 @@ test('cache names: repo folders, ETags and unsafe segments', () => {
 });
 
 test('an endpoint that is not an http(s) URL is one line naming where it came from', () => {
-  assert.throws(() => hubSettings({ env: { HF_ENDPOINT: 'file:///etc' } }), { name: 'FinetuneError', message: 'HF_ENDPOINT file:///etc: the Hub is reached over http:// or https://, not file:' });
-  assert.throws(() => hubSettings({ env: {}, endpoint: 'huggingface.co' }), { message: 'endpoint huggingface.co: not a URL (expected e.g. https://huggingface.co)' });
+  assert.throws(() => hubSettings({ env: { HF_ENDPOINT: 'file:///etc' } }), {
+    name: 'FinetuneError',
+    message: 'HF_ENDPOINT file:///etc: the Hub is reached over http:// or https://, not file:',
+  });
+  assert.throws(() => hubSettings({ env: {}, endpoint: 'huggingface.co' }), {
+    message: 'endpoint huggingface.co: not a URL (expected e.g. https://huggingface.co)',
+  });
 });

@@ -70,7 +70,9 @@ export interface HubSettings {
 function seconds(option: number | undefined, env: Readonly<Record<string, string | undefined>>, variable: string, fallback: number): number {
   const raw = option ?? (nonEmpty(env[variable]) === undefined ? fallback : Number(env[variable]));
   if (!Number.isFinite(raw) || raw <= 0) {
-    throw new FinetuneError(`${option === undefined ? variable : variable.replace(/^HF_HUB_/, '').toLowerCase()}: '${option ?? env[variable]}' is not a number of seconds above 0`);
+    throw new FinetuneError(
+      `${option === undefined ? variable : variable.replace(/^HF_HUB_/, '').toLowerCase()}: '${option ?? env[variable]}' is not a number of seconds above 0`,
+    );
   }
   return raw * 1000;
 }
@@ -109,7 +111,10 @@ export function hubSettings(options: HubOptions = {}): HubSettings {
   return {
     revision: options.revision ?? 'main',
     repoType: options.repoType ?? 'model',
-    endpoint: checkEndpoint(options.endpoint ?? nonEmpty(env['HF_ENDPOINT']) ?? 'https://huggingface.co', options.endpoint === undefined ? 'HF_ENDPOINT' : 'endpoint'),
+    endpoint: checkEndpoint(
+      options.endpoint ?? nonEmpty(env['HF_ENDPOINT']) ?? 'https://huggingface.co',
+      options.endpoint === undefined ? 'HF_ENDPOINT' : 'endpoint',
+    ),
     token: options.token ?? readToken(env, hfHome),
     cacheDir: options.cacheDir ?? nonEmpty(env['HF_HUB_CACHE']) ?? join(hfHome, 'hub'),
     offline: options.offline ?? TRUE_VALUES.has((env['HF_HUB_OFFLINE'] ?? '').trim().toLowerCase()),
@@ -119,6 +124,6 @@ export function hubSettings(options: HubOptions = {}): HubSettings {
     totalTimeoutMs: options.totalTimeout === undefined ? undefined : seconds(options.totalTimeout, {}, 'total_timeout', 0),
     retries: options.retries ?? 4,
     retryDelayMs: options.retryDelayMs ?? 1000,
-    log: options.log === null ? undefined : options.log ?? (process.stdout.isTTY ? undefined : (line: string) => void process.stderr.write(`${line}\n`)),
+    log: options.log === null ? undefined : (options.log ?? (process.stdout.isTTY ? undefined : (line: string) => void process.stderr.write(`${line}\n`))),
   };
 }

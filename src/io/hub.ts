@@ -24,8 +24,7 @@ export type HubFileRequest =
 export const DEFAULT_MODEL_FILES: readonly HubFileRequest[] = [
   'config.json',
   { firstOf: ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] },
-  ...['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']
-    .map((file) => ({ file, optional: true })),
+  ...['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'].map((file) => ({ file, optional: true })),
 ];
 
 export interface ResolveModelFilesOptions extends HubOptions {
@@ -120,7 +119,13 @@ class Resolver {
     const repoPath = `${repoType === 'dataset' ? 'datasets/' : ''}${this.repoId}`;
     const url = `${endpoint}/${repoPath}/resolve/${encodeURIComponent(pinned)}/${encodedFile}`;
     const context: RequestContext = {
-      repoId: this.repoId, file, revision, endpoint, token, onProgress, timing: { etagTimeoutMs, downloadTimeoutMs, totalTimeoutMs, retries, retryDelayMs },
+      repoId: this.repoId,
+      file,
+      revision,
+      endpoint,
+      token,
+      onProgress,
+      timing: { etagTimeoutMs, downloadTimeoutMs, totalTimeoutMs, retries, retryDelayMs },
     };
     const head = await headFile(url, context);
     const commit = head.found ? head.remote.commit : head.commit;
@@ -134,9 +139,7 @@ class Resolver {
       return false;
     }
     // Without an ETag the blob is named after what it is, so a resumed download finds its partial file.
-    const etag = head.remote.etag !== undefined
-      ? normalizeEtag(head.remote.etag)
-      : createHash('sha256').update(`${snapshot}/${file}`).digest('hex');
+    const etag = head.remote.etag !== undefined ? normalizeEtag(head.remote.etag) : createHash('sha256').update(`${snapshot}/${file}`).digest('hex');
     const blob = this.cache.blobPath(etag);
     if (!existsSync(blob)) {
       const incomplete = this.cache.incompletePath(etag);

@@ -67,11 +67,36 @@ const ints = (values: readonly number[]): number[] => [0x28, ...values.flatMap((
 /** data.pkl for `{key: tensor}` over storage '0' of `numel` elements. */
 function tensorPickle(key: string, storageType: string, numel: number, offset: number, size: number[], stride: number[]): Uint8Array {
   return Uint8Array.from([
-    0x80, 2, ...global('collections', 'OrderedDict'), 0x29, 0x52, 0x28,
-    ...str(key), ...global('torch._utils', '_rebuild_tensor_v2'), 0x28,
-    0x28, ...str('storage'), ...global('torch', storageType), ...str('0'), ...str('cpu'), 0x4b, numel, 0x74, 0x51,
-    0x4b, offset, ...ints(size), ...ints(stride), 0x89, ...global('collections', 'OrderedDict'), 0x29, 0x52,
-    0x74, 0x52, 0x75, 0x2e,
+    0x80,
+    2,
+    ...global('collections', 'OrderedDict'),
+    0x29,
+    0x52,
+    0x28,
+    ...str(key),
+    ...global('torch._utils', '_rebuild_tensor_v2'),
+    0x28,
+    0x28,
+    ...str('storage'),
+    ...global('torch', storageType),
+    ...str('0'),
+    ...str('cpu'),
+    0x4b,
+    numel,
+    0x74,
+    0x51,
+    0x4b,
+    offset,
+    ...ints(size),
+    ...ints(stride),
+    0x89,
+    ...global('collections', 'OrderedDict'),
+    0x29,
+    0x52,
+    0x74,
+    0x52,
+    0x75,
+    0x2e,
   ]);
 }
 
@@ -151,10 +176,14 @@ test('damaged archives fail with one line naming the file and the part at fault'
     [readFileSync(fixture('state-dict.bin')).subarray(0, 1200), 'x.bin: no zip end-of-directory record (truncated or not a zip archive)'],
     [zip({ name: 'm/other.txt', data: storage }), 'x.bin: zip archive has no data.pkl (not a torch.save file)'],
     [zip({ name: 'm/data.pkl', data: pkl }), "x.bin: storage 'm/data/0' is missing from the archive"],
-    [zip({ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: storage.subarray(0, 4) }),
-      "x.bin: tensor 'w': storage '0' has 4 bytes, expected 8 (2 F32)"],
-    [zip({ name: 'm/data.pkl', data: tensorPickle('w', 'FloatStorage', 2, 1, [2], [1]) }, { name: 'm/data/0', data: storage }),
-      "x.bin: tensor 'w': shape [2] at offset 1 reaches past its storage (2 elements)"],
+    [
+      zip({ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: storage.subarray(0, 4) }),
+      "x.bin: tensor 'w': storage '0' has 4 bytes, expected 8 (2 F32)",
+    ],
+    [
+      zip({ name: 'm/data.pkl', data: tensorPickle('w', 'FloatStorage', 2, 1, [2], [1]) }, { name: 'm/data/0', data: storage }),
+      "x.bin: tensor 'w': shape [2] at offset 1 reaches past its storage (2 elements)",
+    ],
     [zip({ name: 'm/data.pkl', data: pkl }, { name: 'm/byteorder', data: Buffer.from('middle') }), "x.bin: unknown byteorder 'middle'"],
     [zip({ name: 'm/data.pkl', data: pkl, method: 12 }), "x.bin: zip entry 'm/data.pkl': unsupported compression method 12"],
     [zip({ name: 'm/data.pkl', data: pkl, flags: 1 }), "x.bin: zip entry 'm/data.pkl' is encrypted"],
@@ -183,8 +212,7 @@ test('damaged archives fail with one line naming the file and the part at fault'
   const directoryStart = longEntry.readUInt32LE(longEntry.length - 6);
   longEntry.writeUInt32LE(100_000, directoryStart + 20);
   longEntry.writeUInt32LE(100_000, directoryStart + 24);
-  throwsOneLine(() => parsePytorchBin(longEntry, 'x.bin'),
-    /^x\.bin: zip entry 'm\/data\.pkl': data \(100000 bytes at 40\) overruns the file \(\d+ bytes\)$/);
+  throwsOneLine(() => parsePytorchBin(longEntry, 'x.bin'), /^x\.bin: zip entry 'm\/data\.pkl': data \(100000 bytes at 40\) overruns the file \(\d+ bytes\)$/);
 
   const overrun = Buffer.from(zip({ name: 'm/data.pkl', data: pkl }));
   overrun.writeUInt32LE(1_000_000, overrun.length - 6);
@@ -193,28 +221,37 @@ test('damaged archives fail with one line naming the file and the part at fault'
 
 test('damaged legacy files fail naming the file', () => {
   const legacy = readFileSync(fixture('state-dict-legacy.bin'));
-  throwsOneLine(() => parsePytorchBin(legacy.subarray(0, legacy.length - 10), 'old.bin'),
-    /^old\.bin: storage '\d+' \(\d+ bytes at \d+\) overruns the file \(\d+ bytes\)$/);
-  throwsOneLine(() => parsePytorchBin(Uint8Array.from([0x80, 2, 0x8a, 1, 5, 0x2e]), 'old.bin'),
-    'old.bin: not a PyTorch checkpoint (wrong magic number)');
+  throwsOneLine(
+    () => parsePytorchBin(legacy.subarray(0, legacy.length - 10), 'old.bin'),
+    /^old\.bin: storage '\d+' \(\d+ bytes at \d+\) overruns the file \(\d+ bytes\)$/,
+  );
+  throwsOneLine(() => parsePytorchBin(Uint8Array.from([0x80, 2, 0x8a, 1, 5, 0x2e]), 'old.bin'), 'old.bin: not a PyTorch checkpoint (wrong magic number)');
   const magic = legacy.subarray(0, 15);
-  throwsOneLine(() => parsePytorchBin(Buffer.concat([magic, Buffer.from([0x80, 2, 0x4b, 7, 0x2e])]), 'old.bin'),
-    'old.bin: unsupported legacy protocol 7');
+  throwsOneLine(() => parsePytorchBin(Buffer.concat([magic, Buffer.from([0x80, 2, 0x4b, 7, 0x2e])]), 'old.bin'), 'old.bin: unsupported legacy protocol 7');
 });
 
 test('decompression bombs: a storage is never inflated past the size its pickle states, whatever the archive declares', () => {
   const zeros = new Uint8Array(64 << 20);
   const pickle = tensorPickle('w', 'FloatStorage', 32, 0, [32], [1]);
   // The directory declares 64 MB for a storage the pickle says holds 128 bytes: refused before inflating.
-  const honest = makeZip([{ name: 'm/data.pkl', data: pickle }, { name: 'm/data/0', data: zeros, method: 8 }]);
+  const honest = makeZip([
+    { name: 'm/data.pkl', data: pickle },
+    { name: 'm/data/0', data: zeros, method: 8 },
+  ]);
   assert.ok(honest.byteLength < 100_000);
   throwsOneLine(() => parsePytorchBin(honest, 'bomb.bin'), "bomb.bin: tensor 'w': storage '0' has 67108864 bytes, expected 128 (32 F32)");
   // The directory lies (128 bytes): inflation stops one byte past it.
-  const lying = makeZip([{ name: 'm/data.pkl', data: pickle }, { name: 'm/data/0', data: zeros, method: 8, declaredSize: 128 }]);
+  const lying = makeZip([
+    { name: 'm/data.pkl', data: pickle },
+    { name: 'm/data/0', data: zeros, method: 8, declaredSize: 128 },
+  ]);
   throwsOneLine(() => parsePytorchBin(lying, 'bomb.bin'), "bomb.bin: zip entry 'm/data/0': cannot inflate (inflates past its declared 128 bytes)");
   // A pickle entry that declares more than deflate can produce from its compressed bytes.
   const claims = makeZip([{ name: 'm/data.pkl', data: pickle, method: 8, declaredSize: 100_000_000 }]);
-  throwsOneLine(() => parsePytorchBin(claims, 'bomb.bin'), /^bomb\.bin: zip entry 'm\/data\.pkl': declares 100000000 bytes from \d+ compressed, more than deflate can hold$/);
+  throwsOneLine(
+    () => parsePytorchBin(claims, 'bomb.bin'),
+    /^bomb\.bin: zip entry 'm\/data\.pkl': declares 100000000 bytes from \d+ compressed, more than deflate can hold$/,
+  );
   const huge = makeZip([{ name: 'm/data.pkl', data: pickle, declaredSize: 0xfffffff0 }]);
   throwsOneLine(() => parsePytorchBin(huge, 'bomb.bin'), 'bomb.bin: m/data.pkl declares 4294967280 bytes, over the 268435456-byte limit');
 });

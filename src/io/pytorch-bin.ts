@@ -41,10 +41,12 @@ function readZipCheckpoint(source: ByteSource, name: string, options: PytorchBin
   if (!pickleEntry) throw new FinetuneError(`${name}: zip archive has no data.pkl (not a torch.save file)`);
   const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
   const byteOrderEntry = entries.get(`${prefix}byteorder`);
-  if (byteOrderEntry && byteOrderEntry.size > 16) throw new FinetuneError(`${name}: byteorder entry of ${byteOrderEntry.size} bytes, expected 'little' or 'big'`);
+  if (byteOrderEntry && byteOrderEntry.size > 16)
+    throw new FinetuneError(`${name}: byteorder entry of ${byteOrderEntry.size} bytes, expected 'little' or 'big'`);
   const byteOrder = byteOrderEntry ? new TextDecoder().decode(readZipEntry(source, byteOrderEntry, name)).trim() : 'little';
   if (byteOrder !== 'little' && byteOrder !== 'big') throw new FinetuneError(`${name}: unknown byteorder '${byteOrder}'`);
-  if (pickleEntry.size > MAX_PICKLE_BYTES) throw new FinetuneError(`${name}: ${pickleEntry.name} declares ${pickleEntry.size} bytes, over the ${MAX_PICKLE_BYTES}-byte limit`);
+  if (pickleEntry.size > MAX_PICKLE_BYTES)
+    throw new FinetuneError(`${name}: ${pickleEntry.name} declares ${pickleEntry.size} bytes, over the ${MAX_PICKLE_BYTES}-byte limit`);
   const { value } = unpickle(readZipEntry(source, pickleEntry, name), 0, torchPickleHooks(name), name);
   const refs = tensorRefs(value, name, options.select);
   const loadStorage = (storage: StorageRef, wrongSize: (bytes: number) => FinetuneError): Uint8Array => {

@@ -77,9 +77,7 @@ function parseEntry(key: string, value: unknown, dataLength: number, name: strin
   }
   const expected = elementCount(shape) * STORED_DTYPE_BYTES[dtype];
   if (end - begin !== expected) {
-    throw new FinetuneError(
-      `${where}: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin},${end}] hold ${end - begin}`,
-    );
+    throw new FinetuneError(`${where}: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin},${end}] hold ${end - begin}`);
   }
   return { key, dtype, shape, begin, end };
 }
@@ -102,9 +100,10 @@ export function parseSafetensorsHeader(json: Uint8Array, dataLength: number, nam
   let previous: SafetensorsEntry | undefined;
   for (const entry of entries) {
     if (entry.begin !== position) {
-      const problem = entry.begin < position
-        ? `overlap tensor '${previous!.key}' [${previous!.begin},${previous!.end}]`
-        : `leave a gap of ${entry.begin - position} bytes after ${previous ? `tensor '${previous.key}'` : 'the header'}`;
+      const problem =
+        entry.begin < position
+          ? `overlap tensor '${previous!.key}' [${previous!.begin},${previous!.end}]`
+          : `leave a gap of ${entry.begin - position} bytes after ${previous ? `tensor '${previous.key}'` : 'the header'}`;
       throw new FinetuneError(`${name}: tensor '${entry.key}': data_offsets [${entry.begin},${entry.end}] ${problem}`);
     }
     position = entry.end;

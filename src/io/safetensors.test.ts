@@ -6,7 +6,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FinetuneError } from '../errors.js';
 import type { RawTensor } from './raw-tensor.js';
 import { headerLength } from './safetensors-header.js';
 import { parseSafetensors, readSafetensors, readSafetensorsHeader, serializeSafetensors, writeSafetensors } from './safetensors.js';
@@ -59,8 +58,10 @@ test('select loads only the chosen keys; the header alone needs no data', () => 
 });
 
 test('an int64 value outside int32 fails naming the file and key', () => {
-  throwsOneLine(() => readSafetensors(join(FIXTURES, 'int64-overflow.safetensors')),
-    /int64-overflow\.safetensors: tensor 'big_ids': int64 value 1099511627776 at index 1 does not fit in int32/);
+  throwsOneLine(
+    () => readSafetensors(join(FIXTURES, 'int64-overflow.safetensors')),
+    /int64-overflow\.safetensors: tensor 'big_ids': int64 value 1099511627776 at index 1 does not fit in int32/,
+  );
 });
 
 test('writes the same bytes as the reference implementation', () => {
@@ -101,38 +102,55 @@ test('round-trips through a file and leaves no temporary behind', () => {
 test('the writer refuses inconsistent tensors and metadata', () => {
   const write = (tensors: Record<string, RawTensor>, metadata: Record<string, string> = {}): unknown =>
     serializeSafetensors(tensors, metadata, 'out.safetensors');
-  throwsOneLine(() => write({ w: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } }),
-    /out\.safetensors: tensor 'w': shape \[2,2\] needs 4 elements, data has 3/);
-  throwsOneLine(() => write({ w: { dtype: 'int32', shape: [1], data: new Float32Array(1) } }),
-    /out\.safetensors: tensor 'w': dtype int32 does not match its data \(Float32Array\)/);
-  throwsOneLine(() => write({ __metadata__: { dtype: 'float32', shape: [1], data: new Float32Array(1) } }),
-    /out\.safetensors: invalid tensor key '__metadata__'/);
+  throwsOneLine(
+    () => write({ w: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } }),
+    /out\.safetensors: tensor 'w': shape \[2,2\] needs 4 elements, data has 3/,
+  );
+  throwsOneLine(
+    () => write({ w: { dtype: 'int32', shape: [1], data: new Float32Array(1) } }),
+    /out\.safetensors: tensor 'w': dtype int32 does not match its data \(Float32Array\)/,
+  );
+  throwsOneLine(
+    () => write({ __metadata__: { dtype: 'float32', shape: [1], data: new Float32Array(1) } }),
+    /out\.safetensors: invalid tensor key '__metadata__'/,
+  );
   throwsOneLine(() => write({}, { n: 3 as unknown as string }), /out\.safetensors: __metadata__ 'n' is not a string/);
 });
 
 test('malformed files fail with one line naming the file and the key', () => {
   const cases: [Uint8Array, RegExp][] = [
     [new Uint8Array(5), /^bad\.safetensors: file is 5 bytes, too short for a safetensors header$/],
-    [(() => { const b = Buffer.alloc(20); b.writeBigUInt64LE(99999n); return b; })(),
-      /^bad\.safetensors: header length 99999 overruns the file \(20 bytes\)$/],
+    [
+      (() => {
+        const b = Buffer.alloc(20);
+        b.writeBigUInt64LE(99999n);
+        return b;
+      })(),
+      /^bad\.safetensors: header length 99999 overruns the file \(20 bytes\)$/,
+    ],
     [makeFile('{"a": '), /^bad\.safetensors: header is not valid JSON \(.+\)$/],
     [makeFile('[1,2]'), /^bad\.safetensors: header is not a JSON object$/],
-    [makeFile({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
-      /^bad\.safetensors: tensor 'w' has unknown or unsupported dtype "F8_E4M3"$/],
-    [makeFile({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)),
-      /^bad\.safetensors: tensor 'w' has an invalid shape \[-1\]$/],
-    [makeFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, new Uint8Array(4)),
-      /^bad\.safetensors: tensor 'w' has invalid data_offsets \[0\]$/],
+    [
+      makeFile({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+      /^bad\.safetensors: tensor 'w' has unknown or unsupported dtype "F8_E4M3"$/,
+    ],
+    [makeFile({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /^bad\.safetensors: tensor 'w' has an invalid shape \[-1\]$/],
+    [makeFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, new Uint8Array(4)), /^bad\.safetensors: tensor 'w' has invalid data_offsets \[0\]$/],
     [makeFile({ w: f32([1], [4, 0]) }, new Uint8Array(4)), /^bad\.safetensors: tensor 'w': data_offsets \[4,0\] end before they begin$/],
-    [makeFile({ w: f32([2, 3], [0, 20]) }, new Uint8Array(20)),
-      /^bad\.safetensors: tensor 'w': shape \[2,3\] of F32 needs 24 bytes but data_offsets \[0,20\] hold 20$/],
+    [
+      makeFile({ w: f32([2, 3], [0, 20]) }, new Uint8Array(20)),
+      /^bad\.safetensors: tensor 'w': shape \[2,3\] of F32 needs 24 bytes but data_offsets \[0,20\] hold 20$/,
+    ],
     [makeFile({ w: f32([2], [0, 8]) }, new Uint8Array(4)), /^bad\.safetensors: tensor 'w': data_offsets \[0,8\] overrun the data \(4 bytes\)$/],
-    [makeFile({ a: f32([2], [0, 8]), b: f32([1], [4, 8]) }, new Uint8Array(8)),
-      /^bad\.safetensors: tensor 'b': data_offsets \[4,8\] overlap tensor 'a' \[0,8\]$/],
-    [makeFile({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, new Uint8Array(12)),
-      /^bad\.safetensors: tensor 'b': data_offsets \[8,12\] leave a gap of 4 bytes after tensor 'a'$/],
-    [makeFile({ a: f32([1], [4, 8]) }, new Uint8Array(8)),
-      /^bad\.safetensors: tensor 'a': data_offsets \[4,8\] leave a gap of 4 bytes after the header$/],
+    [
+      makeFile({ a: f32([2], [0, 8]), b: f32([1], [4, 8]) }, new Uint8Array(8)),
+      /^bad\.safetensors: tensor 'b': data_offsets \[4,8\] overlap tensor 'a' \[0,8\]$/,
+    ],
+    [
+      makeFile({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, new Uint8Array(12)),
+      /^bad\.safetensors: tensor 'b': data_offsets \[8,12\] leave a gap of 4 bytes after tensor 'a'$/,
+    ],
+    [makeFile({ a: f32([1], [4, 8]) }, new Uint8Array(8)), /^bad\.safetensors: tensor 'a': data_offsets \[4,8\] leave a gap of 4 bytes after the header$/],
     [makeFile({ a: f32([1], [0, 4]) }, new Uint8Array(6)), /^bad\.safetensors: 2 bytes of data after the last tensor$/],
     [makeFile({ __metadata__: { epoch: 3 } }), /^bad\.safetensors: __metadata__ 'epoch' is not a string$/],
     [makeFile({ w: 'F32' }), /^bad\.safetensors: tensor 'w' is not an object$/],
@@ -143,14 +161,16 @@ test('malformed files fail with one line naming the file and the key', () => {
 test('metadata keys stay plain data', () => {
   const { metadata } = parseSafetensors(makeFile('{"__metadata__":{"__proto__":"x","format":"pt"}}'), 'meta.safetensors');
   assert.equal(Object.getPrototypeOf(metadata), Object.prototype);
-  assert.deepEqual(Object.entries(metadata), [['__proto__', 'x'], ['format', 'pt']]);
+  assert.deepEqual(Object.entries(metadata), [
+    ['__proto__', 'x'],
+    ['format', 'pt'],
+  ]);
 });
 
 test('a header over the reference size limit is refused before it is read', () => {
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(200_000_000n);
-  throwsOneLine(() => headerLength(prefix, 300_000_000, 'huge.safetensors'),
-    /^huge\.safetensors: header length 200000000 exceeds the 100000000-byte limit$/);
+  throwsOneLine(() => headerLength(prefix, 300_000_000, 'huge.safetensors'), /^huge\.safetensors: header length 200000000 exceeds the 100000000-byte limit$/);
 });
 
 test('errors from files on disk name the path', () => {

@@ -27,44 +27,59 @@ test('a sharded checkpoint written by transformers reads into one map', () => {
   assert.deepEqual([...some.tensors.keys()].sort(), ['pooler.dense.bias', 'pooler.dense.weight']);
 });
 
-test('a missing shard, a key missing from its shard and a bad index fail naming the index', inTempFolder('state-dict-', (folder) => {
-  cpSync(SHARDED, folder, { recursive: true });
-  const indexPath = join(folder, INDEX);
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map: Record<string, string> };
-  const [firstKey, firstShard] = Object.entries(index.weight_map)[0]!;
+test(
+  'a missing shard, a key missing from its shard and a bad index fail naming the index',
+  inTempFolder('state-dict-', (folder) => {
+    cpSync(SHARDED, folder, { recursive: true });
+    const indexPath = join(folder, INDEX);
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map: Record<string, string> };
+    const [firstKey, firstShard] = Object.entries(index.weight_map)[0]!;
 
-  writeFileSync(indexPath, JSON.stringify({ weight_map: { ...index.weight_map, 'extra.weight': firstShard } }));
-  throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: 'extra.weight' is not in its shard '${firstShard}'`);
+    writeFileSync(indexPath, JSON.stringify({ weight_map: { ...index.weight_map, 'extra.weight': firstShard } }));
+    throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: 'extra.weight' is not in its shard '${firstShard}'`);
 
-  writeFileSync(indexPath, JSON.stringify({ weight_map: { [firstKey]: '../outside.safetensors' } }));
-  throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: weight_map '${firstKey}' names an invalid shard "../outside.safetensors"`);
-  writeFileSync(indexPath, JSON.stringify({ metadata: {} }));
-  throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: no "weight_map" object`);
-  writeFileSync(indexPath, '{"weight_map": ');
-  throwsOneLine(() => readShardedSafetensors(indexPath), new RegExp(`^${indexPath.replace(/[.\\/]/g, '\\$&')}: cannot read the shard index \\(.+\\)$`));
+    writeFileSync(indexPath, JSON.stringify({ weight_map: { [firstKey]: '../outside.safetensors' } }));
+    throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: weight_map '${firstKey}' names an invalid shard "../outside.safetensors"`);
+    writeFileSync(indexPath, JSON.stringify({ metadata: {} }));
+    throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: no "weight_map" object`);
+    writeFileSync(indexPath, '{"weight_map": ');
+    throwsOneLine(() => readShardedSafetensors(indexPath), new RegExp(`^${indexPath.replace(/[.\\/]/g, '\\$&')}: cannot read the shard index \\(.+\\)$`));
 
-  writeFileSync(indexPath, JSON.stringify(index));
-  unlinkSync(join(folder, firstShard));
-  throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: shard '${firstShard}' (holding '${firstKey}') is missing`);
-}));
+    writeFileSync(indexPath, JSON.stringify(index));
+    unlinkSync(join(folder, firstShard));
+    throwsOneLine(() => readShardedSafetensors(indexPath), `${indexPath}: shard '${firstShard}' (holding '${firstKey}') is missing`);
+  }),
+);
 
-test('readStateDict picks the reader by file name, findWeightsFile the preferred file', inTempFolder('state-dict-', (folder) => {
-  const fromSafetensors = readSafetensors(join(FIXTURES, 'bert-tiny.safetensors')).tensors;
-  assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.safetensors')), fromSafetensors);
-  assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.bin')), fromSafetensors);
-  assert.equal(readStateDict(join(SHARDED, INDEX)).size, fromSafetensors.size);
+test(
+  'readStateDict picks the reader by file name, findWeightsFile the preferred file',
+  inTempFolder('state-dict-', (folder) => {
+    const fromSafetensors = readSafetensors(join(FIXTURES, 'bert-tiny.safetensors')).tensors;
+    assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.safetensors')), fromSafetensors);
+    assert.deepEqual(readStateDict(join(FIXTURES, 'bert-tiny.bin')), fromSafetensors);
+    assert.equal(readStateDict(join(SHARDED, INDEX)).size, fromSafetensors.size);
 
-  throwsOneLine(() => findWeightsFile(folder), `${folder}: no weights file (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)`);
-  copyFileSync(join(FIXTURES, 'state-dict.bin'), join(folder, 'pytorch_model-00001-of-00001.bin'));
-  const keys = [...readPytorchBin(join(folder, 'pytorch_model-00001-of-00001.bin')).keys()];
-  const weightMap = Object.fromEntries(keys.map((key) => [key, 'pytorch_model-00001-of-00001.bin']));
-  writeFileSync(join(folder, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: weightMap }));
-  assert.equal(findWeightsFile(folder), join(folder, 'pytorch_model.bin.index.json'));
-  const sharded = readStateDict(join(folder, 'pytorch_model.bin.index.json'), { select: (key) => key !== 'empty' });
-  assert.deepEqual([...sharded.keys()], keys.filter((key) => key !== 'empty'));
-  writeFileSync(join(folder, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: { ...weightMap, ghost: 'pytorch_model-00001-of-00001.bin' } }));
-  throwsOneLine(() => readStateDict(join(folder, 'pytorch_model.bin.index.json')), `${join(folder, 'pytorch_model.bin.index.json')}: 'ghost' is not in its shard 'pytorch_model-00001-of-00001.bin'`);
+    throwsOneLine(
+      () => findWeightsFile(folder),
+      `${folder}: no weights file (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)`,
+    );
+    copyFileSync(join(FIXTURES, 'state-dict.bin'), join(folder, 'pytorch_model-00001-of-00001.bin'));
+    const keys = [...readPytorchBin(join(folder, 'pytorch_model-00001-of-00001.bin')).keys()];
+    const weightMap = Object.fromEntries(keys.map((key) => [key, 'pytorch_model-00001-of-00001.bin']));
+    writeFileSync(join(folder, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: weightMap }));
+    assert.equal(findWeightsFile(folder), join(folder, 'pytorch_model.bin.index.json'));
+    const sharded = readStateDict(join(folder, 'pytorch_model.bin.index.json'), { select: (key) => key !== 'empty' });
+    assert.deepEqual(
+      [...sharded.keys()],
+      keys.filter((key) => key !== 'empty'),
+    );
+    writeFileSync(join(folder, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: { ...weightMap, ghost: 'pytorch_model-00001-of-00001.bin' } }));
+    throwsOneLine(
+      () => readStateDict(join(folder, 'pytorch_model.bin.index.json')),
+      `${join(folder, 'pytorch_model.bin.index.json')}: 'ghost' is not in its shard 'pytorch_model-00001-of-00001.bin'`,
+    );
 
-  copyFileSync(join(FIXTURES, 'bert-tiny.safetensors'), join(folder, 'model.safetensors'));
-  assert.equal(findWeightsFile(folder), join(folder, 'model.safetensors'));
-}));
+    copyFileSync(join(FIXTURES, 'bert-tiny.safetensors'), join(folder, 'model.safetensors'));
+    assert.equal(findWeightsFile(folder), join(folder, 'model.safetensors'));
+  }),
+);

@@ -9,12 +9,7 @@ import { checkShardsExist, readShardIndex, readShardedSafetensors } from './safe
 import { readSafetensors } from './safetensors.js';
 
 /** Weight files of a Hugging Face model folder, in the order transformers prefers them. */
-export const WEIGHTS_FILE_NAMES = [
-  'model.safetensors',
-  'model.safetensors.index.json',
-  'pytorch_model.bin',
-  'pytorch_model.bin.index.json',
-] as const;
+export const WEIGHTS_FILE_NAMES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 
 export interface StateDictReadOptions {
   /** Loads only the keys this returns true for (default: every key). */

@@ -72,7 +72,7 @@ export function torchPickleHooks(name: string): PickleHooks {
   return {
     findGlobal(module, global) {
       const qualifiedName = `${module} ${global}`;
-      const isStorage = module === 'torch' && Object.prototype.hasOwnProperty.call(STORAGE_TYPES, global);
+      const isStorage = module === 'torch' && Object.hasOwn(STORAGE_TYPES, global);
       if (!isStorage && !CALLABLES.has(qualifiedName)) refuse(`'${qualifiedName}'`);
       return { kind: 'global', qualifiedName };
     },

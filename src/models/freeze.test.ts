@@ -6,21 +6,34 @@ import { applyFreeze, parseFreezeSpec } from './freeze.js';
 import { createTaskModel } from './load.js';
 
 const CONFIG = {
-  model_type: 'bert', vocab_size: 50, hidden_size: 8, num_hidden_layers: 3, num_attention_heads: 2,
-  intermediate_size: 12, max_position_embeddings: 16, type_vocab_size: 2,
+  model_type: 'bert',
+  vocab_size: 50,
+  hidden_size: 8,
+  num_hidden_layers: 3,
+  num_attention_heads: 2,
+  intermediate_size: 12,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
 };
 
 function trainable(spec: Parameters<typeof applyFreeze>[1]): string[] {
   const model = createTaskModel(CONFIG, { numLabels: 3 });
   applyFreeze(model, 'base');
   applyFreeze(model, spec);
-  return model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
+  return model
+    .namedParameters()
+    .filter(([, p]) => p.requiresGrad)
+    .map(([n]) => n);
 }
 
 describe('applyFreeze', () => {
   const model = createTaskModel(CONFIG, { numLabels: 3 });
   const all = model.namedParameters().map(([n]) => n);
-  const count = (names: string[]): number => model.namedParameters().filter(([n]) => names.includes(n)).reduce((s, [, p]) => s + p.size, 0);
+  const count = (names: string[]): number =>
+    model
+      .namedParameters()
+      .filter(([n]) => names.includes(n))
+      .reduce((s, [, p]) => s + p.size, 0);
 
   it('none trains everything, and undoes an earlier freeze', () => {
     assert.deepEqual(trainable('none'), all);
@@ -33,14 +46,23 @@ describe('applyFreeze', () => {
   });
 
   it('embeddings freezes the embeddings only', () => {
-    assert.deepEqual(trainable('embeddings'), all.filter((n) => !n.startsWith('bert.embeddings.')));
+    assert.deepEqual(
+      trainable('embeddings'),
+      all.filter((n) => !n.startsWith('bert.embeddings.')),
+    );
   });
 
   it('N freezes the embeddings and the N lowest layers', () => {
-    assert.deepEqual(trainable(2), all.filter((n) => !n.startsWith('bert.embeddings.') && !/^bert\.encoder\.layer\.[01]\./.test(n)));
+    assert.deepEqual(
+      trainable(2),
+      all.filter((n) => !n.startsWith('bert.embeddings.') && !/^bert\.encoder\.layer\.[01]\./.test(n)),
+    );
     assert.deepEqual(trainable(0), trainable('embeddings'));
     assert.ok(trainable(3).every((n) => !n.startsWith('bert.encoder.')));
-    assert.throws(() => applyFreeze(model, 4), (e: Error) => e instanceof FinetuneError && /--freeze 4: the model has 3 layers/.test(e.message));
+    assert.throws(
+      () => applyFreeze(model, 4),
+      (e: Error) => e instanceof FinetuneError && /--freeze 4: the model has 3 layers/.test(e.message),
+    );
   });
 
   it('parses --freeze values', () => {

@@ -2,8 +2,12 @@
 export type { EncoderTaskModel, HeadKind, HeadSpec, LabelNames, ModelInputs, ProblemType, TaskModel } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
-  createTaskModel, loadTaskModel, readConfigJson, resolveLabels,
-  type LoadClassifierOptions, type LoadedClassifier,
+  createTaskModel,
+  loadTaskModel,
+  readConfigJson,
+  resolveLabels,
+  type LoadClassifierOptions,
+  type LoadedClassifier,
 } from './load.js';
 export { checkpointTensors, saveTaskModel } from './save.js';
 export { applyFreeze, parseFreezeSpec, type FreezeSpec } from './freeze.js';
@@ -15,6 +19,13 @@ export { bertFamily } from './bert/index.js';
 export { distilbertFamily } from './distilbert/index.js';
 export { robertaFamily } from './roberta/index.js';
 export {
-  findUseLitePackage, loadBuiltinUseLite, parseUseLiteConfig, useLiteFamily, UseLiteForSequenceClassification,
-  USE_LITE_BUILTIN_NAME, USE_LITE_LORA_TARGETS, USE_LITE_PACKAGE, type UseLiteConfig,
+  findUseLitePackage,
+  loadBuiltinUseLite,
+  parseUseLiteConfig,
+  useLiteFamily,
+  UseLiteForSequenceClassification,
+  USE_LITE_BUILTIN_NAME,
+  USE_LITE_LORA_TARGETS,
+  USE_LITE_PACKAGE,
+  type UseLiteConfig,
 } from './use-lite/index.js';

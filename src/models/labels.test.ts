@@ -24,7 +24,7 @@ describe('labels', () => {
     assert.throws(() => checkLabels({ 0: 'a' }, { a: 'zero' }, 'c.json'), /label2id 'a' must be an integer id/);
   });
 
-  it('the loader takes the caller\'s labels, then config.json\'s, then LABEL_0..N-1', () => {
+  it("the loader takes the caller's labels, then config.json's, then LABEL_0..N-1", () => {
     const config = { id2label: { 0: 'neg', 1: 'neu', 2: 'pos' } };
     assert.deepEqual(labelList(resolveLabels(config, 'c', {})), ['neg', 'neu', 'pos']);
     assert.deepEqual(labelList(resolveLabels(config, 'c', { numLabels: 3 })), ['neg', 'neu', 'pos']);

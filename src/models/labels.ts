@@ -31,8 +31,13 @@ export function labelCount(labels: LabelNames): number {
 /** Whether these are the names transformers leaves out of config.json: exactly LABEL_0 and LABEL_1. */
 export function isDefaultLabels(labels: LabelNames): boolean {
   const names = labelList(labels);
-  return names.length === 2 && names.every((n, i) => n === `LABEL_${i}`) &&
-    Object.keys(labels.label2id).length === 2 && labels.label2id.LABEL_0 === 0 && labels.label2id.LABEL_1 === 1;
+  return (
+    names.length === 2 &&
+    names.every((n, i) => n === `LABEL_${i}`) &&
+    Object.keys(labels.label2id).length === 2 &&
+    labels.label2id.LABEL_0 === 0 &&
+    labels.label2id.LABEL_1 === 1
+  );
 }
 
 /** Whether every name is transformers' placeholder LABEL_<id>. */
@@ -55,7 +60,9 @@ export function checkLabels(id2label: unknown, label2id: unknown, where: string)
   for (let id = 0; id < entries.length; id++) {
     const name = (id2label as Record<string, unknown>)[String(id)];
     if (typeof name !== 'string') {
-      throw new FinetuneError(`${where}: id2label must map every id 0..${entries.length - 1} to a name; '${id}' is ${name === undefined ? 'missing' : JSON.stringify(name)}`);
+      throw new FinetuneError(
+        `${where}: id2label must map every id 0..${entries.length - 1} to a name; '${id}' is ${name === undefined ? 'missing' : JSON.stringify(name)}`,
+      );
     }
     names.push(name);
   }
@@ -63,7 +70,8 @@ export function checkLabels(id2label: unknown, label2id: unknown, where: string)
   if (label2id === undefined || label2id === null) return derived;
   if (typeof label2id !== 'object' || Array.isArray(label2id)) throw new FinetuneError(`${where}: label2id must be an object of name -> id`);
   for (const [name, id] of Object.entries(label2id as Record<string, unknown>)) {
-    if (typeof id !== 'number' || !Number.isInteger(id)) throw new FinetuneError(`${where}: label2id '${name}' must be an integer id, got ${JSON.stringify(id)}`);
+    if (typeof id !== 'number' || !Number.isInteger(id))
+      throw new FinetuneError(`${where}: label2id '${name}' must be an integer id, got ${JSON.stringify(id)}`);
   }
   return { id2label: derived.id2label, label2id: { ...(label2id as Record<string, number>) } };
 }
@@ -76,8 +84,6 @@ export function labelsOf(model: TaskModel): LabelNames {
 }
 
 /** A head spec: by default a single-label sequence classifier over `labels`. */
-export function headSpec(
-  labels: LabelNames, kind: HeadKind = 'sequence-classification', problemType: ProblemType = 'single_label_classification',
-): HeadSpec {
+export function headSpec(labels: LabelNames, kind: HeadKind = 'sequence-classification', problemType: ProblemType = 'single_label_classification'): HeadSpec {
   return { kind, labels, problemType };
 }

@@ -72,7 +72,9 @@ const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'm
 
 /** The head a model is built with: the caller's choice, else what config.json says (architectures, problem_type). */
 export function resolveHead(
-  config: ConfigJson, file: string, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
+  config: ConfigJson,
+  file: string,
+  options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
   const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
@@ -80,8 +82,10 @@ export function resolveHead(
   if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
     throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);
   }
-  const problemType = kind === 'token-classification' ? 'single_label_classification'
-    : options.problemType ?? (saved as ProblemType | undefined | null) ?? 'single_label_classification';
+  const problemType =
+    kind === 'token-classification'
+      ? 'single_label_classification'
+      : (options.problemType ?? (saved as ProblemType | undefined | null) ?? 'single_label_classification');
   const numLabels = options.numLabels ?? (problemType === 'regression' && options.labels === undefined ? 1 : undefined);
   return { kind, problemType, labels: resolveLabels(config, file, { ...options, ...(numLabels === undefined ? {} : { numLabels }) }) };
 }
@@ -91,7 +95,9 @@ export function resolveHead(
  * (for benchmarks and `--init random`); `file` names the config in errors.
  */
 export function createTaskModel(
-  config: ConfigJson, options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'> = {}, file = 'config.json',
+  config: ConfigJson,
+  options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'> = {},
+  file = 'config.json',
 ): TaskModel {
   const family = familyFor(config.model_type, file);
   checkConfigBudget(config, file);

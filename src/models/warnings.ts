@@ -6,9 +6,7 @@ import { checkLabels, hasPlaceholderNames, labelCount, labelList } from './label
 import type { LabelNames, TaskModel } from './types.js';
 
 /** One line per event of loading `report` from `file` into `model` built for `labels`. */
-export function weightWarnings(
-  report: CheckpointReport, model: TaskModel, config: ConfigJson, labels: LabelNames, file: string,
-): string[] {
+export function weightWarnings(report: CheckpointReport, model: TaskModel, config: ConfigJson, labels: LabelNames, file: string): string[] {
   const lines: string[] = [];
   if (report.ignored.length > 0) {
     const n = report.ignored.length;

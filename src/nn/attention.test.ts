@@ -10,7 +10,16 @@ const rng = new Random(4);
 const q = Tensor.randn([2, 5, 8], { rng, requiresGrad: true });
 const k = Tensor.randn([2, 5, 8], { rng, requiresGrad: true });
 const v = Tensor.randn([2, 5, 8], { rng, requiresGrad: true });
-const mask = additiveMask(Tensor.from([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], undefined, { dtype: 'int32' }));
+const mask = additiveMask(
+  Tensor.from(
+    [
+      [1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1],
+    ],
+    undefined,
+    { dtype: 'int32' },
+  ),
+);
 
 function maxDiff(a: Tensor, b: Tensor): number {
   return a.toArray().reduce((m, x, i) => Math.max(m, Math.abs(x - b.data[i]!)), 0);
@@ -36,7 +45,9 @@ describe('nn attention', () => {
   it('attributes attention kernels, backward included, to attention', () => {
     const profile = startProfiling();
     try {
-      multiHeadAttention(q, k, v, { heads: 2, mask, dropout: 0.1, training: true, rng: new Random(1) }).sum().backward();
+      multiHeadAttention(q, k, v, { heads: 2, mask, dropout: 0.1, training: true, rng: new Random(1) })
+        .sum()
+        .backward();
       assert.equal(profile.byKernel.get('attention')!.calls, 1);
       assert.equal(profile.byKernel.get('attentionGrad')!.calls, 1);
       assert.equal(profile.byKind.get('attention')!.calls, profile.byKernel.get('attention')!.calls + profile.byKernel.get('attentionGrad')!.calls);
@@ -47,7 +58,11 @@ describe('nn attention', () => {
 
   it('causal scaledDotProductAttention: the fused kernel equals the composed ops, grouped-query and Tq < Tk included', () => {
     const r = new Random(7);
-    for (const [heads, kvHeads, tq, tk] of [[2, 2, 4, 4], [4, 2, 3, 5], [4, 1, 4, 4]] as const) {
+    for (const [heads, kvHeads, tq, tk] of [
+      [2, 2, 4, 4],
+      [4, 2, 3, 5],
+      [4, 1, 4, 4],
+    ] as const) {
       const q4 = Tensor.randn([2, heads, tq, 3], { rng: r, requiresGrad: true });
       const k4 = Tensor.randn([2, kvHeads, tk, 3], { rng: r, requiresGrad: true });
       const v4 = Tensor.randn([2, kvHeads, tk, 3], { rng: r, requiresGrad: true });
@@ -76,7 +91,9 @@ describe('nn attention', () => {
   });
 
   it('names key/value heads that do not divide the heads', () => {
-    assert.throws(() => scaledDotProductAttention(Tensor.zeros([1, 4, 2, 2]), Tensor.zeros([1, 3, 2, 2]), Tensor.zeros([1, 3, 2, 2])),
-      /3 key\/value heads do not divide 4 heads/);
+    assert.throws(
+      () => scaledDotProductAttention(Tensor.zeros([1, 4, 2, 2]), Tensor.zeros([1, 3, 2, 2]), Tensor.zeros([1, 3, 2, 2])),
+      /3 key\/value heads do not divide 4 heads/,
+    );
   });
 });

@@ -45,7 +45,10 @@ function causalMask(tq: number, tk: number): Tensor {
 function repeatKv(x: Tensor, rep: number): Tensor {
   if (rep === 1) return x;
   const [b, kvHeads, t, d] = x.shape as [number, number, number, number];
-  return x.reshape([b, kvHeads, 1, t, d]).expand([b, kvHeads, rep, t, d]).reshape([b, kvHeads * rep, t, d]);
+  return x
+    .reshape([b, kvHeads, 1, t, d])
+    .expand([b, kvHeads, rep, t, d])
+    .reshape([b, kvHeads * rep, t, d]);
 }
 
 /** The unfused composition: any broadcastable mask. Shapes as scaledDotProductAttention. */
@@ -90,20 +93,33 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
       return composedAttention(q, k, v, options);
     }
     const common = {
-      dropout: dropoutRate(options), scale: 1 / Math.sqrt(d), causal: options.causal ?? false,
+      dropout: dropoutRate(options),
+      scale: 1 / Math.sqrt(d),
+      causal: options.causal ?? false,
       ...(options.rng ? { rng: options.rng } : {}),
     };
     if (kvHeads !== heads) {
       const toRows = (x: Tensor, n: number, t: number): Tensor => x.permute([0, 2, 1, 3]).reshape([b, t, n * d]);
       const out = fusedAttention(toRows(q, heads, tq), toRows(k, kvHeads, tk), toRows(v, kvHeads, tk), {
-        ...common, heads, kvHeads, ...(mask ? { mask } : {}),
+        ...common,
+        heads,
+        kvHeads,
+        ...(mask ? { mask } : {}),
       });
       return out.reshape([b, tq, heads, d]).permute([0, 2, 1, 3]);
     }
     // [B, heads, T, D] is [B * heads, T, D]: one "head" per batch entry, each with its batch entry's mask row.
-    const perHeadMask = mask === undefined ? undefined : mask.reshape([b, 1, tk]).expand([b, heads, tk]).reshape([b * heads, 1, tk]);
+    const perHeadMask =
+      mask === undefined
+        ? undefined
+        : mask
+            .reshape([b, 1, tk])
+            .expand([b, heads, tk])
+            .reshape([b * heads, 1, tk]);
     const out = fusedAttention(q.reshape([b * heads, tq, d]), k.reshape([b * heads, tk, d]), v.reshape([b * heads, tk, d]), {
-      ...common, heads: 1, ...(perHeadMask ? { mask: perHeadMask } : {}),
+      ...common,
+      heads: 1,
+      ...(perHeadMask ? { mask: perHeadMask } : {}),
     });
     return out.reshape([b, heads, tq, d]);
   });
@@ -128,8 +144,12 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Mul
       return mergeHeads(composedAttention(splitHeads(q, heads), splitHeads(k, kvHeads), splitHeads(v, kvHeads), options));
     }
     return fusedAttention(q, k, v, {
-      heads, kvHeads, causal: options.causal ?? false, dropout: dropoutRate(options),
-      ...(mask ? { mask } : {}), ...(options.rng ? { rng: options.rng } : {}),
+      heads,
+      kvHeads,
+      causal: options.causal ?? false,
+      dropout: dropoutRate(options),
+      ...(mask ? { mask } : {}),
+      ...(options.rng ? { rng: options.rng } : {}),
     });
   });
 }

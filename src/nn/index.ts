@@ -2,11 +2,20 @@
 export { Module, ModuleBuffer, Parameter, matchesPattern, type NamePattern, type NamedOptions } from './module.js';
 export { Linear, Embedding, LayerNorm, Dropout, type LinearOptions } from './layers.js';
 export {
-  scaledDotProductAttention, multiHeadAttention, splitHeads, mergeHeads, additiveMask,
-  type AttentionOptions, type MultiHeadAttentionOptions,
+  scaledDotProductAttention,
+  multiHeadAttention,
+  splitHeads,
+  mergeHeads,
+  additiveMask,
+  type AttentionOptions,
+  type MultiHeadAttentionOptions,
 } from './attention.js';
 export { RMSNorm } from './rms-norm.js';
 export {
-  ropeInverseFrequencies, rotaryTables, type RopeConfig, type RopeParameters, type RopeFrequencies,
+  ropeInverseFrequencies,
+  rotaryTables,
+  type RopeConfig,
+  type RopeParameters,
+  type RopeFrequencies,
 } from './rotary.js';
 export * as init from './init.js';

@@ -4,7 +4,7 @@ import { embedding } from '../tensor/ops/embedding.js';
 import { linear } from '../tensor/ops/linear.js';
 import { layerNorm } from '../tensor/ops/normalization.js';
 import { defaultRandom, type Random } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { constant, kaimingUniform, normal } from './init.js';
 import { Module, Parameter } from './module.js';
 
@@ -24,7 +24,11 @@ export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
     const rng = options.rng ?? defaultRandom();
     this.weight = zerosParameter([outFeatures, inFeatures]);
@@ -42,7 +46,11 @@ export class Linear extends Module {
 export class Embedding extends Module {
   readonly weight: Parameter;
 
-  constructor(readonly numEmbeddings: number, readonly dim: number, options: { rng?: Random } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly dim: number,
+    options: { rng?: Random } = {},
+  ) {
     super();
     this.weight = zerosParameter([numEmbeddings, dim]);
     normal(this.weight, 1, options.rng ?? defaultRandom());
@@ -58,7 +66,10 @@ export class LayerNorm extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
 
-  constructor(readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = zerosParameter([dim]);
     constant(this.weight, 1);
@@ -72,7 +83,10 @@ export class LayerNorm extends Module {
 
 /** Inverted dropout, active only in training mode. */
 export class Dropout extends Module {
-  constructor(readonly p: number, private readonly rng?: Random) {
+  constructor(
+    readonly p: number,
+    private readonly rng?: Random,
+  ) {
     super();
   }
 

@@ -44,13 +44,21 @@ class Tied extends Module {
 describe('module buffers', () => {
   it('are found by name, kept out of parameters and counts, and never require a gradient', () => {
     const net = new Net();
-    assert.deepEqual(net.namedBuffers().map(([n]) => n), ['norm.running_mean', 'norm.num_batches_tracked', 'norm.scratch']);
-    assert.deepEqual(net.namedParameters().map(([n]) => n), ['norm.weight', 'head.weight', 'head.bias']);
+    assert.deepEqual(
+      net.namedBuffers().map(([n]) => n),
+      ['norm.running_mean', 'norm.num_batches_tracked', 'norm.scratch'],
+    );
+    assert.deepEqual(
+      net.namedParameters().map(([n]) => n),
+      ['norm.weight', 'head.weight', 'head.bias'],
+    );
     assert.equal(net.parameterCount().total, 2 + 4 + 2);
     assert.equal(net.freeze(), 3);
     assert.equal(net.unfreeze(), 3);
     assert.ok(net.buffers().every((b) => !b.requiresGrad));
-    assert.throws(() => { net.norm.running_mean.requiresGrad = true; }, /a buffer never requires a gradient/);
+    assert.throws(() => {
+      net.norm.running_mean.requiresGrad = true;
+    }, /a buffer never requires a gradient/);
     const x = new Tensor(Float32Array.of(1, 2, 3, 4), [2, 2], { requiresGrad: true });
     net.norm.forward(x).sum().backward();
     assert.equal(net.norm.running_mean.grad, null);
@@ -58,7 +66,12 @@ describe('module buffers', () => {
 
   it('are in the state dict when persistent, with their type, and round-trip through loadStateDict', () => {
     const a = new Net();
-    a.norm.forward(Tensor.from([[1, 2], [3, 4]]));
+    a.norm.forward(
+      Tensor.from([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const state = a.stateDict();
     assert.deepEqual([...state.keys()], ['norm.weight', 'norm.running_mean', 'norm.num_batches_tracked', 'head.weight', 'head.bias']);
     assert.equal(state.get('norm.num_batches_tracked')!.dtype, 'int32');
@@ -70,13 +83,21 @@ describe('module buffers', () => {
     missing.delete('norm.running_mean');
     assert.throws(() => b.loadStateDict(missing, { source: 'm.safetensors' }), /m\.safetensors: missing key 'norm\.running_mean' \(expected shape \[2\]\)/);
     const wrongType = new Map(state).set('norm.num_batches_tracked', Tensor.scalar(1));
-    assert.throws(() => b.loadStateDict(wrongType), (e: Error) => e instanceof FinetuneError && /key 'norm\.num_batches_tracked' holds float32 values, expected int32/.test(e.message));
+    assert.throws(
+      () => b.loadStateDict(wrongType),
+      (e: Error) => e instanceof FinetuneError && /key 'norm\.num_batches_tracked' holds float32 values, expected int32/.test(e.message),
+    );
     assert.throws(() => b.loadStateDict(new Map(state).set('norm.scratch', Tensor.zeros([2]))), /unexpected key 'norm\.scratch'/);
   });
 
   it('change only when the module changes them: train() and eval() leave them, an eval forward reads without updating', () => {
     const net = new Net();
-    net.norm.forward(Tensor.from([[2, 4], [4, 8]]));
+    net.norm.forward(
+      Tensor.from([
+        [2, 4],
+        [4, 8],
+      ]),
+    );
     const after = net.norm.running_mean.toArray();
     net.eval();
     net.train();
@@ -95,7 +116,13 @@ describe('module buffers', () => {
     const net = new Net();
     const ids = net.head.registerBuffer('position_ids', Tensor.arange(4), false);
     assert.ok(ids instanceof ModuleBuffer && !ids.persistent);
-    assert.deepEqual(net.namedBuffers().map(([n]) => n).slice(-1), ['head.position_ids']);
+    assert.deepEqual(
+      net
+        .namedBuffers()
+        .map(([n]) => n)
+        .slice(-1),
+      ['head.position_ids'],
+    );
     assert.ok(!net.stateDict().has('head.position_ids'));
     net.head.registerBuffer('position_ids', Tensor.arange(4));
     assert.deepEqual(net.stateDict().get('head.position_ids')!.toArray(), [0, 1, 2, 3]);
@@ -109,8 +136,14 @@ describe('module buffers', () => {
 describe('tied parameters', () => {
   it('are listed once under the first name unless duplicates are asked for, and counted once', () => {
     const m = new Tied();
-    assert.deepEqual(m.namedParameters().map(([n]) => n), ['wte.weight']);
-    assert.deepEqual(m.namedParameters('', { removeDuplicate: false }).map(([n]) => n), ['wte.weight', 'lm_head.weight']);
+    assert.deepEqual(
+      m.namedParameters().map(([n]) => n),
+      ['wte.weight'],
+    );
+    assert.deepEqual(
+      m.namedParameters('', { removeDuplicate: false }).map(([n]) => n),
+      ['wte.weight', 'lm_head.weight'],
+    );
     assert.equal(m.parameterCount().total, 15);
     assert.equal(m.parameters().length, 1);
   });
@@ -139,8 +172,10 @@ describe('tied parameters', () => {
     assert.deepEqual(c.wte.weight.toArray(), a.wte.weight.toArray());
     const differ = a.wte.weight.clone();
     differ.data[3] = 42;
-    assert.throws(() => new Tied().loadStateDict(new Map(state).set('lm_head.weight', differ), { source: 'x.safetensors' }),
-      /x\.safetensors: keys 'wte\.weight' and 'lm_head\.weight' name one tied tensor but hold different values/);
+    assert.throws(
+      () => new Tied().loadStateDict(new Map(state).set('lm_head.weight', differ), { source: 'x.safetensors' }),
+      /x\.safetensors: keys 'wte\.weight' and 'lm_head\.weight' name one tied tensor but hold different values/,
+    );
     assert.throws(() => new Tied().loadStateDict(new Map()), /missing key 'wte\.weight'/);
   });
 

@@ -23,9 +23,16 @@ describe('Module', () => {
     const names = new Net().namedParameters().map(([n]) => n);
     assert.deepEqual(names, [
       'embeddings.weight',
-      'layer.0.query.weight', 'layer.0.query.bias', 'layer.0.norm.weight', 'layer.0.norm.bias',
-      'layer.1.query.weight', 'layer.1.query.bias', 'layer.1.norm.weight', 'layer.1.norm.bias',
-      'classifier.weight', 'classifier.bias',
+      'layer.0.query.weight',
+      'layer.0.query.bias',
+      'layer.0.norm.weight',
+      'layer.0.norm.bias',
+      'layer.1.query.weight',
+      'layer.1.query.bias',
+      'layer.1.norm.weight',
+      'layer.1.norm.bias',
+      'classifier.weight',
+      'classifier.bias',
     ]);
   });
 
@@ -36,7 +43,10 @@ describe('Module', () => {
     assert.equal(net.unfreeze('classifier'), 2);
     assert.equal(net.unfreeze('layer.*.norm'), 4);
     assert.equal(net.parameterCount().trainable, 2 * 4 + 2 + 4 * 4);
-    assert.equal(net.freeze((n) => n.endsWith('.bias')), 5);
+    assert.equal(
+      net.freeze((n) => n.endsWith('.bias')),
+      5,
+    );
     assert.ok(matchesPattern('layer.1.query.weight', 'layer.1'));
     assert.ok(!matchesPattern('layer.10.query.weight', 'layer.1'));
     assert.ok(matchesPattern('a.b', /b$/));

@@ -59,7 +59,10 @@ export type NamePattern = string | RegExp | ((name: string) => boolean);
 export function matchesPattern(name: string, pattern: NamePattern): boolean {
   if (typeof pattern === 'function') return pattern(name);
   if (pattern instanceof RegExp) return pattern.test(name);
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}(\\..*)?$`).test(name);
 }
 
@@ -125,7 +128,10 @@ export class Module {
 
   /** Every parameter of this module and its descendants, with dotted names; a tied one once unless asked. */
   namedParameters(prefix = '', options: NamedOptions = {}): [string, Parameter][] {
-    return dedupe(this.collect(prefix, (m) => m.ownParameters()), options);
+    return dedupe(
+      this.collect(prefix, (m) => m.ownParameters()),
+      options,
+    );
   }
 
   parameters(): Parameter[] {
@@ -134,7 +140,10 @@ export class Module {
 
   /** Every buffer of this module and its descendants, with dotted names; a shared one once unless asked. */
   namedBuffers(prefix = '', options: NamedOptions = {}): [string, ModuleBuffer][] {
-    return dedupe(this.collect(prefix, (m) => m.ownBuffers()), options);
+    return dedupe(
+      this.collect(prefix, (m) => m.ownBuffers()),
+      options,
+    );
   }
 
   buffers(): ModuleBuffer[] {
@@ -143,7 +152,10 @@ export class Module {
 
   /** Every module below (and including) this one, with dotted names ('' for this one); a shared one once unless asked. */
   namedModules(prefix = '', options: NamedOptions = {}): [string, Module][] {
-    return dedupe(this.collect(prefix, (m): [string, Module][] => [['', m]]), options);
+    return dedupe(
+      this.collect(prefix, (m): [string, Module][] => [['', m]]),
+      options,
+    );
   }
 
   /** `own(module)` (bare names; '' for the module itself) of this module and every descendant, depth first in declaration order. */

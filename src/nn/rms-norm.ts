@@ -7,7 +7,10 @@ export class RMSNorm extends Module {
   readonly weight: Parameter;
 
   /** `eps` defaults to 1e-6, LlamaRMSNorm's default (configs name it rms_norm_eps). */
-  constructor(readonly dim: number, readonly eps = 1e-6) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-6,
+  ) {
     super();
     this.weight = new Parameter(new Float32Array(dim).fill(1), [dim]);
   }

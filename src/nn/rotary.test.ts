@@ -19,7 +19,7 @@ describe('ropeInverseFrequencies', () => {
     const full = ropeInverseFrequencies(base);
     assert.equal(full.rotaryDim, 16);
     assert.equal(full.invFreq[0], 1);
-    assert.equal(full.invFreq[4], Math.fround(1 / Math.fround(Math.pow(10000, 0.5))));
+    assert.equal(full.invFreq[4], Math.fround(1 / Math.fround(10000 ** 0.5)));
     const partial = ropeInverseFrequencies({ ...base, head_dim: 32, partial_rotary_factor: 0.25 });
     assert.equal(partial.rotaryDim, 8);
     assert.equal(partial.invFreq.length, 4);
@@ -27,13 +27,18 @@ describe('ropeInverseFrequencies', () => {
 
   it('refuses rope types it does not implement and missing or bad parameters, naming the key', () => {
     const bad = (config: Parameters<typeof ropeInverseFrequencies>[0], pattern: RegExp): void => {
-      assert.throws(() => ropeInverseFrequencies(config), (e: unknown) => e instanceof FinetuneError && pattern.test(e.message));
+      assert.throws(
+        () => ropeInverseFrequencies(config),
+        (e: unknown) => e instanceof FinetuneError && pattern.test(e.message),
+      );
     };
     bad({ ...base, rope_parameters: { rope_type: 'yarn', factor: 4 } }, /rope_parameters\.rope_type: 'yarn' is not supported/);
     bad({ ...base, rope_parameters: { rope_type: 'linear' } }, /rope_parameters\.factor: rope_type 'linear' needs a number/);
     bad({ ...base, rope_parameters: { rope_type: 'llama3', factor: 8, low_freq_factor: 1 } }, /rope_parameters\.high_freq_factor/);
-    bad({ ...base, rope_parameters: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } },
-      /original_max_position_embeddings: rope_type 'llama3' needs it/);
+    bad(
+      { ...base, rope_parameters: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } },
+      /original_max_position_embeddings: rope_type 'llama3' needs it/,
+    );
     bad({ ...base, rope_theta: -1 }, /rope_theta: -1 must be a positive number/);
     bad({ ...base, partial_rotary_factor: 0.01 }, /head_dim: 16 heads of which 0 rotate/);
   });

@@ -74,7 +74,7 @@ export function ropeInverseFrequencies(config: RopeConfig): RopeFrequencies {
     throw new FinetuneError(`head_dim: ${headDim} heads of which ${dim} rotate (partial_rotary_factor ${partial}) is not a usable rotary size`);
   }
   const inv = new Float32Array(Math.ceil(dim / 2));
-  for (let i = 0; i < inv.length; i++) inv[i] = f(1 / f(Math.pow(f(base), f((2 * i) / dim))));
+  for (let i = 0; i < inv.length; i++) inv[i] = f(1 / f(f(base) ** f((2 * i) / dim)));
   const rotaryDim = 2 * inv.length;
   if (type === 'default') return { invFreq: inv, attentionScaling: 1, rotaryDim };
   if (type === 'linear') {

@@ -12,7 +12,10 @@ const metrics = classificationMetrics([0, 0, 0, 1, 1, 0], [0, 0, 0, 0, 1, 1], ['
 describe('renderReport', () => {
   const html = renderReport({
     title: 'Run & report',
-    summary: [['model', 'bert-tiny'], ['data', 'a "quoted" file.tsv']],
+    summary: [
+      ['model', 'bert-tiny'],
+      ['data', 'a "quoted" file.tsv'],
+    ],
     logHistory: [
       { loss: 0.9, learning_rate: 1e-4, step: 10, epoch: 0.5 },
       { loss: 0.6, learning_rate: 5e-5, step: 20, epoch: 1 },
@@ -22,7 +25,10 @@ describe('renderReport', () => {
     evaluation: { name: 'dev.tsv', count: metrics.count, ...task.report({ loss: 0.65, count: metrics.count, metrics }) },
     curves: task.curves,
     bestStep: 40,
-    classCounts: [{ label: 'neg', count: 30 }, { label: '<pos>', count: 10 }],
+    classCounts: [
+      { label: 'neg', count: 30 },
+      { label: '<pos>', count: 10 },
+    ],
     warnings: ['class imbalance: <b>'],
   });
 
@@ -58,7 +64,21 @@ describe('charts', () => {
   it('picks round ticks and skips non-finite points', () => {
     assert.deepEqual(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
     assert.deepEqual(niceTicks(3, 47), [10, 20, 30, 40]);
-    const svg = lineChart({ title: 't', xLabel: 'x', series: [{ name: 's', color: 'red', points: [[1, 1], [2, NaN], [3, 2]] }] });
+    const svg = lineChart({
+      title: 't',
+      xLabel: 'x',
+      series: [
+        {
+          name: 's',
+          color: 'red',
+          points: [
+            [1, 1],
+            [2, NaN],
+            [3, 2],
+          ],
+        },
+      ],
+    });
     assert.match(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
   });
 });

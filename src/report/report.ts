@@ -88,17 +88,17 @@ export function renderReport(input: ReportInput): string {
   ];
   const metricColors = [COLORS.accuracy, COLORS.f1, COLORS.precision, COLORS.recall, COLORS.lr];
   const metricSeries: ChartSeries[] = (input.curves ?? []).map(([key, name], i) => ({
-    name, color: metricColors[i % metricColors.length]!, points: series(log, `eval_${key}`), dots: true,
+    name,
+    color: metricColors[i % metricColors.length]!,
+    points: series(log, `eval_${key}`),
+    dots: true,
   }));
   const charts = [
     lineChart({ title: 'Loss: training vs validation', xLabel: 'step', series: lossSeries, ...withMarker }),
     lineChart({ title: 'Validation metrics', xLabel: 'step', series: metricSeries, ...withMarker }),
     lineChart({ title: 'Learning rate', xLabel: 'step', series: [{ name: 'learning rate', color: COLORS.lr, points: series(log, 'learning_rate') }] }),
   ];
-  const sections: string[] = [
-    `<h1>${escapeHtml(input.title)}</h1>`,
-    summaryTable(input.summary),
-  ];
+  const sections: string[] = [`<h1>${escapeHtml(input.title)}</h1>`, summaryTable(input.summary)];
   if (input.warnings && input.warnings.length > 0) {
     sections.push('<h2>Notices</h2>', ...input.warnings.map((w) => `<div class="warn">${escapeHtml(w)}</div>`));
   }
@@ -112,12 +112,18 @@ export function renderReport(input: ReportInput): string {
   }
   if (input.classCounts && input.classCounts.length > 0) {
     const total = input.classCounts.reduce((s, c) => s + c.count, 0);
-    const rows = input.classCounts.map((c) => `<tr><td class="name">${escapeHtml(c.label)}</td><td>${c.count}</td><td>${((100 * c.count) / Math.max(1, total)).toFixed(1)}%</td></tr>`);
-    sections.push(`<h2>Training data by ${input.countsOf ?? 'class'}</h2>`,
-      `<table><tr><th class="name">${input.countsOf ?? 'class'}</th><th>${input.countsOf === 'tag' ? 'tokens' : 'examples'}</th><th>share</th></tr>${rows.join('')}</table>`);
+    const rows = input.classCounts.map(
+      (c) => `<tr><td class="name">${escapeHtml(c.label)}</td><td>${c.count}</td><td>${((100 * c.count) / Math.max(1, total)).toFixed(1)}%</td></tr>`,
+    );
+    sections.push(
+      `<h2>Training data by ${input.countsOf ?? 'class'}</h2>`,
+      `<table><tr><th class="name">${input.countsOf ?? 'class'}</th><th>${input.countsOf === 'tag' ? 'tokens' : 'examples'}</th><th>share</th></tr>${rows.join('')}</table>`,
+    );
   }
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>\n${sections.join('\n')}\n</body></html>\n`;
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>\n${sections.join('\n')}\n</body></html>\n`
+  );
 }
 
 /** Writes the page to `path` atomically. */

@@ -50,8 +50,10 @@ export function lineChart(options: ChartOptions): string {
   const all = options.series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const title = `<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeHtml(options.title)}</text>`;
   if (all.length === 0) {
-    return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${title}` +
-      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="muted">no data</text></svg>`;
+    return (
+      `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${title}` +
+      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="muted">no data</text></svg>`
+    );
   }
   let [xMin, xMax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [yMin, yMax] = options.yRange ?? [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
@@ -68,22 +70,28 @@ export function lineChart(options: ChartOptions): string {
   const parts: string[] = [title];
   for (const t of niceTicks(yMin, yMax)) {
     if (t < yMin || t > yMax) continue;
-    parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" class="grid"/>`,
-      `<text x="${pad.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${formatTick(t)}</text>`);
+    parts.push(
+      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" class="grid"/>`,
+      `<text x="${pad.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${formatTick(t)}</text>`,
+    );
   }
   for (const t of niceTicks(xMin, xMax, 6)) {
     if (t < xMin || t > xMax) continue;
     parts.push(`<text x="${sx(t).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle" class="tick">${formatTick(t)}</text>`);
   }
-  parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" class="frame"/>`,
-    `<text x="${pad.left + plotW / 2}" y="${height - pad.bottom + 32}" text-anchor="middle" class="axis-label">${escapeHtml(options.xLabel)}</text>`);
+  parts.push(
+    `<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" class="frame"/>`,
+    `<text x="${pad.left + plotW / 2}" y="${height - pad.bottom + 32}" text-anchor="middle" class="axis-label">${escapeHtml(options.xLabel)}</text>`,
+  );
   if (options.marker && options.marker.x >= xMin && options.marker.x <= xMax) {
     const x = sx(options.marker.x).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${pad.top}" y2="${pad.top + plotH}" class="marker"/>`,
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${pad.top}" y2="${pad.top + plotH}" class="marker"/>`,
       // Labels near the right edge go on the line's left so they stay inside the chart.
       Number(x) > pad.left + plotW * 0.85
         ? `<text x="${(Number(x) - 4).toFixed(1)}" y="${pad.top + 12}" text-anchor="end" class="marker-label">${escapeHtml(options.marker.label)}</text>`
-        : `<text x="${(Number(x) + 4).toFixed(1)}" y="${pad.top + 12}" class="marker-label">${escapeHtml(options.marker.label)}</text>`);
+        : `<text x="${(Number(x) + 4).toFixed(1)}" y="${pad.top + 12}" class="marker-label">${escapeHtml(options.marker.label)}</text>`,
+    );
   }
   let legendX = pad.left;
   options.series.forEach((s) => {
@@ -91,11 +99,14 @@ export function lineChart(options: ChartOptions): string {
     if (pts.length > 0) {
       const path = pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-      if (s.dots || pts.length === 1) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
+      if (s.dots || pts.length === 1)
+        for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     }
     // About 6.5 px per character of the 11 px legend font.
-    parts.push(`<rect x="${legendX}" y="${height - 16}" width="12" height="4" fill="${s.color}"/>`,
-      `<text x="${legendX + 18}" y="${height - 11}" class="legend">${escapeHtml(s.name)}</text>`);
+    parts.push(
+      `<rect x="${legendX}" y="${height - 16}" width="12" height="4" fill="${s.color}"/>`,
+      `<text x="${legendX + 18}" y="${height - 11}" class="legend">${escapeHtml(s.name)}</text>`,
+    );
     legendX += 18 + Math.ceil(s.name.length * 6.5) + 22;
   });
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(options.title)}">${parts.join('')}</svg>`;

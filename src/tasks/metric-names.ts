@@ -2,9 +2,27 @@
 
 /** Every scalar metric some task reports ('loss' is the evaluation loss). */
 export const METRIC_NAMES = [
-  'loss', 'accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'precision_weighted', 'recall_weighted',
-  'f1', 'precision', 'recall', 'f1_micro', 'precision_micro', 'recall_micro', 'subset_accuracy', 'hamming_loss',
-  'mse', 'mae', 'rmse', 'pearson', 'spearman',
+  'loss',
+  'accuracy',
+  'f1_macro',
+  'f1_weighted',
+  'precision_macro',
+  'recall_macro',
+  'precision_weighted',
+  'recall_weighted',
+  'f1',
+  'precision',
+  'recall',
+  'f1_micro',
+  'precision_micro',
+  'recall_micro',
+  'subset_accuracy',
+  'hamming_loss',
+  'mse',
+  'mae',
+  'rmse',
+  'pearson',
+  'spearman',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -13,8 +31,15 @@ const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['loss', 'hamming_loss', 'm
 
 /** Short forms, resolved only when the task has no metric of exactly that name (token classification's 'f1' is its own). */
 const ALIASES: Readonly<Record<string, MetricName>> = {
-  f1: 'f1_macro', macro_f1: 'f1_macro', precision: 'precision_macro', recall: 'recall_macro', acc: 'accuracy',
-  weighted_f1: 'f1_weighted', micro_f1: 'f1_micro', eval_loss: 'loss', exact_match: 'subset_accuracy',
+  f1: 'f1_macro',
+  macro_f1: 'f1_macro',
+  precision: 'precision_macro',
+  recall: 'recall_macro',
+  acc: 'accuracy',
+  weighted_f1: 'f1_weighted',
+  micro_f1: 'f1_micro',
+  eval_loss: 'loss',
+  exact_match: 'subset_accuracy',
 };
 
 /**
@@ -22,7 +47,11 @@ const ALIASES: Readonly<Record<string, MetricName>> = {
  * `available` (default: every task's metrics), or undefined when it is none of them.
  */
 export function normalizeMetricName(name: string, available: readonly string[] = METRIC_NAMES): string | undefined {
-  const plain = name.trim().toLowerCase().replace(/-/g, '_').replace(/^eval_(?!loss$)/, '');
+  const plain = name
+    .trim()
+    .toLowerCase()
+    .replace(/-/g, '_')
+    .replace(/^eval_(?!loss$)/, '');
   if (available.includes(plain)) return plain;
   const alias = ALIASES[plain];
   return alias !== undefined && available.includes(alias) ? alias : undefined;

@@ -72,7 +72,13 @@ function softmax(logits: readonly number[]): number[] {
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** Sequence heads: one row of logits per input. */
-function sequencePredictions(model: TaskModel, names: readonly string[], chunk: readonly PredictInput[], logits: Float32Array, threshold: number): Prediction[] {
+function sequencePredictions(
+  model: TaskModel,
+  names: readonly string[],
+  chunk: readonly PredictInput[],
+  logits: Float32Array,
+  threshold: number,
+): Prediction[] {
   const classes = model.numLabels;
   return chunk.map((input, row) => {
     const rowLogits = Array.from(logits.subarray(row * classes, (row + 1) * classes));
@@ -89,7 +95,13 @@ function sequencePredictions(model: TaskModel, names: readonly string[], chunk: 
 }
 
 /** Token heads: each text split at whitespace, every word tagged by its first sub-token. */
-function tagPredictions(model: TaskModel, tokenizer: TextTokenizer, names: readonly string[], chunk: readonly PredictInput[], maxLength?: number): TagPrediction[] {
+function tagPredictions(
+  model: TaskModel,
+  tokenizer: TextTokenizer,
+  names: readonly string[],
+  chunk: readonly PredictInput[],
+  maxLength?: number,
+): TagPrediction[] {
   const split = chunk.map((input) => splitWordsWithOffsets(input.text));
   const encodings = split.map((s) => tokenizer.encodeWords(s.words, maxLength === undefined ? {} : { maxLength }));
   const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
@@ -99,7 +111,9 @@ function tagPredictions(model: TaskModel, tokenizer: TextTokenizer, names: reado
   return chunk.map((input, row) => {
     const { words, offsets } = split[row]!;
     const firstToken = new Map<number, number>();
-    encodings[row]!.wordIds.forEach((word, pos) => { if (word !== null && !firstToken.has(word)) firstToken.set(word, pos); });
+    encodings[row]!.wordIds.forEach((word, pos) => {
+      if (word !== null && !firstToken.has(word)) firstToken.set(word, pos);
+    });
     const tags: string[] = [];
     const scores: number[] = [];
     const tagged = words.flatMap((word, i) => {
@@ -111,7 +125,15 @@ function tagPredictions(model: TaskModel, tokenizer: TextTokenizer, names: reado
       scores.push(probs[best]!);
       return [{ word, tag: names[best]!, score: probs[best]!, start: offsets[i]![0], end: offsets[i]![1] }];
     });
-    const entities = iob2 ? wordTagsToEntities(tagged.map((w) => w.word), tagged.map((w) => [w.start, w.end] as [number, number]), tags, scores, input.text) : undefined;
+    const entities = iob2
+      ? wordTagsToEntities(
+          tagged.map((w) => w.word),
+          tagged.map((w) => [w.start, w.end] as [number, number]),
+          tags,
+          scores,
+          input.text,
+        )
+      : undefined;
     return { text: input.text, words: tagged, ...(entities ? { entities } : {}) };
   });
 }
@@ -122,8 +144,11 @@ function tagPredictions(model: TaskModel, tokenizer: TextTokenizer, names: reado
  * head: ClassPrediction, LabelSetPrediction (multi-label), ValuePrediction (regression) or TagPrediction.
  */
 export function predictBatches(
-  model: TaskModel, tokenizer: TextTokenizer, inputs: readonly PredictInput[],
-  emit: (predictions: Prediction[]) => void, options: PredictOptions = {},
+  model: TaskModel,
+  tokenizer: TextTokenizer,
+  inputs: readonly PredictInput[],
+  emit: (predictions: Prediction[]) => void,
+  options: PredictOptions = {},
 ): void {
   const batchSize = options.batchSize ?? 32;
   const names = labelList(labelsOf(model));
@@ -135,7 +160,11 @@ export function predictBatches(
       continue;
     }
     const pairs = chunk.some((input) => input.textPair !== undefined) ? chunk.map((input) => input.textPair ?? '') : undefined;
-    const encodings = tokenizer.encodeBatch(chunk.map((input) => input.text), pairs, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+    const encodings = tokenizer.encodeBatch(
+      chunk.map((input) => input.text),
+      pairs,
+      options.maxLength === undefined ? {} : { maxLength: options.maxLength },
+    );
     const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
     emit(sequencePredictions(model, names, chunk, logits.f32(), options.threshold ?? 0.5));
   }

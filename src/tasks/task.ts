@@ -100,4 +100,5 @@ export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown> {
 }
 
 /** Any task, whatever its data and metrics (for code that only passes them through). */
+// biome-ignore lint/suspicious/noExplicitAny: a task of any data and metrics, for code that only hands it on (Task's parameters are in both positions, so unknown does not fit).
 export type AnyTask = Task<any, any>;

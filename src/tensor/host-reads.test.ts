@@ -12,7 +12,10 @@ describe('forbidHostReads', () => {
     const x = Tensor.from([1, 2, 3]);
     const ids = Tensor.from([4], undefined, { dtype: 'int32' });
     forbidHostReads(() => {
-      assert.throws(() => x.data, (e: Error) => e instanceof HostReadError && /Tensor\.data\) from model code at .*host-reads\.test/.test(e.message));
+      assert.throws(
+        () => x.data,
+        (e: Error) => e instanceof HostReadError && /Tensor\.data\) from model code at .*host-reads\.test/.test(e.message),
+      );
       assert.throws(() => x.f32(), /Tensor\.f32\(\)/);
       assert.throws(() => ids.i32(), /Tensor\.i32\(\)/);
       assert.throws(() => ids.item(), /Tensor\.item\(\)/);
@@ -33,10 +36,18 @@ describe('forbidHostReads', () => {
 
   it('restores the plain accessors when the outermost scope ends, even by an exception', () => {
     const x = Tensor.from([7]);
-    assert.throws(() => forbidHostReads(() => forbidHostReads(() => {
-      assert.ok(hostReadsForbidden());
-      throw new Error('stop');
-    }), THIS_FILE), /stop/);
+    assert.throws(
+      () =>
+        forbidHostReads(
+          () =>
+            forbidHostReads(() => {
+              assert.ok(hostReadsForbidden());
+              throw new Error('stop');
+            }),
+          THIS_FILE,
+        ),
+      /stop/,
+    );
     assert.ok(!hostReadsForbidden());
     assert.equal(x.item(), 7);
     assert.equal(x.data[0], 7);

@@ -10,8 +10,10 @@ import { Tensor } from './tensor.js';
 function params(seed: number): Tensor[] {
   const rng = new Random(seed);
   return [
-    Tensor.randn([64, 48], { rng, std: 0.2, requiresGrad: true }), Tensor.randn([64], { rng, std: 0.1, requiresGrad: true }),
-    Tensor.randn([5, 64], { rng, std: 0.2, requiresGrad: true }), Tensor.randn([5], { rng, std: 0.1, requiresGrad: true }),
+    Tensor.randn([64, 48], { rng, std: 0.2, requiresGrad: true }),
+    Tensor.randn([64], { rng, std: 0.1, requiresGrad: true }),
+    Tensor.randn([5, 64], { rng, std: 0.2, requiresGrad: true }),
+    Tensor.randn([5], { rng, std: 0.1, requiresGrad: true }),
   ];
 }
 
@@ -20,7 +22,11 @@ function loss(p: Tensor[], x: Tensor, y: Tensor): Tensor {
 }
 
 const x = Tensor.randn([128, 48], { rng: new Random(1) });
-const y = Tensor.from(Array.from({ length: 128 }, (_, i) => i % 5), [128], { dtype: 'int32' });
+const y = Tensor.from(
+  Array.from({ length: 128 }, (_, i) => i % 5),
+  [128],
+  { dtype: 'int32' },
+);
 
 describe('recycleBuffers', () => {
   it('hands out zeroed fresh arrays outside a scope and reuses buffers inside', () => {

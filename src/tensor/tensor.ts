@@ -103,8 +103,12 @@ export class Tensor {
    * that only the backward reads (recycled once it has run, inside recycleBuffers).
    */
   static fromOp(
-    data: TensorData, shape: Shape, op: string, inputs: readonly Tensor[],
-    backward: (gradOutput: Tensor) => readonly (Tensor | null)[], saved?: Float32Array[],
+    data: TensorData,
+    shape: Shape,
+    op: string,
+    inputs: readonly Tensor[],
+    backward: (gradOutput: Tensor) => readonly (Tensor | null)[],
+    saved?: Float32Array[],
   ): Tensor {
     const out = new Tensor(data, shape);
     if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
@@ -191,38 +195,94 @@ export class Tensor {
 
   // ---- fluent ops (see ./ops for their definitions and gradients) ----
 
-  add(other: Tensor | number): Tensor { return elementwise.add(this, other); }
-  sub(other: Tensor | number): Tensor { return elementwise.sub(this, other); }
-  mul(other: Tensor | number): Tensor { return elementwise.mul(this, other); }
-  div(other: Tensor | number): Tensor { return elementwise.div(this, other); }
-  neg(): Tensor { return elementwise.neg(this); }
-  exp(): Tensor { return elementwise.exp(this); }
-  log(): Tensor { return elementwise.log(this); }
-  sqrt(): Tensor { return elementwise.sqrt(this); }
-  rsqrt(): Tensor { return elementwise.rsqrt(this); }
-  pow(exponent: number): Tensor { return elementwise.pow(this, exponent); }
-  abs(): Tensor { return elementwise.abs(this); }
-  tanh(): Tensor { return elementwise.tanh(this); }
-  sigmoid(): Tensor { return elementwise.sigmoid(this); }
-  relu(): Tensor { return elementwise.relu(this); }
-  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return elementwise.gelu(this, approximate); }
+  add(other: Tensor | number): Tensor {
+    return elementwise.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return elementwise.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return elementwise.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return elementwise.div(this, other);
+  }
+  neg(): Tensor {
+    return elementwise.neg(this);
+  }
+  exp(): Tensor {
+    return elementwise.exp(this);
+  }
+  log(): Tensor {
+    return elementwise.log(this);
+  }
+  sqrt(): Tensor {
+    return elementwise.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return elementwise.rsqrt(this);
+  }
+  pow(exponent: number): Tensor {
+    return elementwise.pow(this, exponent);
+  }
+  abs(): Tensor {
+    return elementwise.abs(this);
+  }
+  tanh(): Tensor {
+    return elementwise.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return elementwise.sigmoid(this);
+  }
+  relu(): Tensor {
+    return elementwise.relu(this);
+  }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
+    return elementwise.gelu(this, approximate);
+  }
 
-  sum(axes?: number | readonly number[], keepDims = false): Tensor { return reduce.sum(this, axes, keepDims); }
-  mean(axes?: number | readonly number[], keepDims = false): Tensor { return reduce.mean(this, axes, keepDims); }
-  max(axis?: number, keepDims = false): Tensor { return reduce.max(this, axis, keepDims); }
-  variance(axes?: number | readonly number[], options: reduce.VarianceOptions = {}): Tensor { return reduce.variance(this, axes, options); }
+  sum(axes?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.sum(this, axes, keepDims);
+  }
+  mean(axes?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.mean(this, axes, keepDims);
+  }
+  max(axis?: number, keepDims = false): Tensor {
+    return reduce.max(this, axis, keepDims);
+  }
+  variance(axes?: number | readonly number[], options: reduce.VarianceOptions = {}): Tensor {
+    return reduce.variance(this, axes, options);
+  }
 
-  matmul(other: Tensor, options: linalg.MatmulOptions = {}): Tensor { return linalg.matmul(this, other, options); }
+  matmul(other: Tensor, options: linalg.MatmulOptions = {}): Tensor {
+    return linalg.matmul(this, other, options);
+  }
 
-  reshape(shape: Shape): Tensor { return layout.reshape(this, shape); }
-  permute(dims: readonly number[]): Tensor { return layout.permute(this, dims); }
-  transpose(dim0 = -2, dim1 = -1): Tensor { return layout.transpose(this, dim0, dim1); }
-  slice(axis: number, start: number, end: number): Tensor { return layout.slice(this, axis, start, end); }
-  expand(shape: Shape): Tensor { return layout.expand(this, shape); }
-  maskedFill(mask: Tensor, value: number): Tensor { return layout.maskedFill(this, mask, value); }
+  reshape(shape: Shape): Tensor {
+    return layout.reshape(this, shape);
+  }
+  permute(dims: readonly number[]): Tensor {
+    return layout.permute(this, dims);
+  }
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    return layout.transpose(this, dim0, dim1);
+  }
+  slice(axis: number, start: number, end: number): Tensor {
+    return layout.slice(this, axis, start, end);
+  }
+  expand(shape: Shape): Tensor {
+    return layout.expand(this, shape);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return layout.maskedFill(this, mask, value);
+  }
 
-  softmax(options: activations.SoftmaxOptions = {}): Tensor { return activations.softmax(this, options); }
-  logSoftmax(options: activations.SoftmaxOptions = {}): Tensor { return activations.logSoftmax(this, options); }
+  softmax(options: activations.SoftmaxOptions = {}): Tensor {
+    return activations.softmax(this, options);
+  }
+  logSoftmax(options: activations.SoftmaxOptions = {}): Tensor {
+    return activations.logSoftmax(this, options);
+  }
 }
 
 export type NestedNumbers = number | readonly NestedNumbers[];

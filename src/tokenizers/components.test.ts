@@ -44,8 +44,20 @@ describe('normalizers', () => {
 
 describe('pre-tokenizers', () => {
   it('Whitespace uses Unicode word characters', () => {
-    assert.deepEqual(preTokenize({ type: 'Whitespace' }, 'café naïve x_y 中文 a1b ½ ² hello,world!! \u00a0z'),
-      ['café', 'naïve', 'x_y', '中文', 'a1b', '½', '²', 'hello', ',', 'world', '!!', 'z']);
+    assert.deepEqual(preTokenize({ type: 'Whitespace' }, 'café naïve x_y 中文 a1b ½ ² hello,world!! \u00a0z'), [
+      'café',
+      'naïve',
+      'x_y',
+      '中文',
+      'a1b',
+      '½',
+      '²',
+      'hello',
+      ',',
+      'world',
+      '!!',
+      'z',
+    ]);
   });
 
   it('WhitespaceSplit and BertPreTokenizer split on the White_Space property only', () => {
@@ -82,8 +94,15 @@ describe('pre-tokenizers', () => {
     assert.deepEqual(split('Removed', { Regex: '\\p{L}+' }, true), ['Hello', 'world', 'ok']);
     assert.deepEqual(split('Removed', { String: ' ' }), ['Hello,', 'world!!', '123', 'ok']);
     const gpt2 = { Regex: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+" };
-    assert.deepEqual(preTokenize({ type: 'Split', pattern: gpt2, behavior: 'Isolated', invert: false }, "I'm   fine, thanks 42"),
-      ['I', "'m", '  ', ' fine', ',', ' thanks', ' 42']);
+    assert.deepEqual(preTokenize({ type: 'Split', pattern: gpt2, behavior: 'Isolated', invert: false }, "I'm   fine, thanks 42"), [
+      'I',
+      "'m",
+      '  ',
+      ' fine',
+      ',',
+      ' thanks',
+      ' 42',
+    ]);
     assert.throws(() => preTokenize({ type: 'Split', pattern: {}, behavior: 'Isolated' }, 'x'), /is neither \{"Regex": \.\.\.\} nor/);
   });
 
@@ -116,7 +135,13 @@ describe('added tokens', () => {
 
   it('finds the leftmost, longest token', () => {
     const matcher = new AddedTokenMatcher([token(1, '<s>'), token(2, '</s>'), token(3, '<s>x')]);
-    assert.deepEqual(matcher.split('a<s>x b</s></s>'), [{ text: 'a' }, { text: '<s>x', id: 3 }, { text: ' b' }, { text: '</s>', id: 2 }, { text: '</s>', id: 2 }]);
+    assert.deepEqual(matcher.split('a<s>x b</s></s>'), [
+      { text: 'a' },
+      { text: '<s>x', id: 3 },
+      { text: ' b' },
+      { text: '</s>', id: 2 },
+      { text: '</s>', id: 2 },
+    ]);
     assert.deepEqual(matcher.split(''), []);
     assert.deepEqual(new AddedTokenMatcher([]).split('abc'), [{ text: 'abc' }]);
   });

@@ -26,8 +26,10 @@ function folder(files: Record<string, string>): string {
 const WORDPIECE_JSON = readFileSync(join(FIXTURES, 'wordpiece', 'tokenizer.json'), 'utf8');
 
 /** The wordpiece fixture's tokenizer.json with `edit` applied. */
-function editedJson(edit: (json: Record<string, any>) => void): string {
-  const json = JSON.parse(WORDPIECE_JSON) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the edits reach into tokenizer.json's nested objects freely.
+type Json = Record<string, any>;
+function editedJson(edit: (json: Json) => void): string {
+  const json = JSON.parse(WORDPIECE_JSON) as Json;
   edit(json);
   return JSON.stringify(json);
 }
@@ -112,7 +114,11 @@ describe('loadTokenizer', () => {
     const saved = join(scratch, 'saved-unigram');
     await (await loadTokenizer(dir)).save(saved);
     assert.deepEqual(JSON.parse(readFileSync(join(saved, 'tokenizer_config.json'), 'utf8')), {
-      tokenizer_class: 'PreTrainedTokenizerFast', unk_token: '<unk>', pad_token: '<pad>', cls_token: '[CLS]', sep_token: '[SEP]',
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      unk_token: '<unk>',
+      pad_token: '<pad>',
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
     });
   });
 
@@ -132,12 +138,21 @@ describe('loadTokenizer', () => {
       [editedJson((j) => (j['model'].unk_token = '<nope>')), /model\.unk_token "<nope>" is not in the vocabulary/],
       [editedJson((j) => delete j['model'].unk_token), /model\.unk_token is missing/],
       [editedJson((j) => (j['normalizer'] = { type: 'Nmt' })), /normalizer type "Nmt" is not supported/],
-      [editedJson((j) => (j['pre_tokenizer'] = { type: 'Sequence', pretokenizers: [{ type: 'UnicodeScripts' }] })), /pre_tokenizer\.pretokenizers\[0\] type "UnicodeScripts" is not supported/],
+      [
+        editedJson((j) => (j['pre_tokenizer'] = { type: 'Sequence', pretokenizers: [{ type: 'UnicodeScripts' }] })),
+        /pre_tokenizer\.pretokenizers\[0\] type "UnicodeScripts" is not supported/,
+      ],
       [editedJson((j) => (j['pre_tokenizer'] = { type: 'Sequence' })), /pre_tokenizer\.pretokenizers is not a list/],
       [editedJson((j) => (j['normalizer'] = 'lowercase')), /normalizer is not an object with a "type"/],
       [editedJson((j) => (j['post_processor'] = { type: 'Unknown' })), /post_processor type "Unknown" is not supported/],
-      [editedJson((j) => delete j['post_processor'].special_tokens['[SEP]']), /post_processor\.single uses special token "\[SEP\]", which special_tokens does not define/],
-      [editedJson((j) => (j['post_processor'] = { type: 'BertProcessing', sep: ['[SEP]', 3], cls: '[CLS]' })), /post_processor\.cls is not a \[token, id\] pair/],
+      [
+        editedJson((j) => delete j['post_processor'].special_tokens['[SEP]']),
+        /post_processor\.single uses special token "\[SEP\]", which special_tokens does not define/,
+      ],
+      [
+        editedJson((j) => (j['post_processor'] = { type: 'BertProcessing', sep: ['[SEP]', 3], cls: '[CLS]' })),
+        /post_processor\.cls is not a \[token, id\] pair/,
+      ],
       [editedJson((j) => (j['added_tokens'] = [{ id: 'x', content: '[X]' }])), /added_tokens\[0\] needs a non-negative integer "id" and a non-empty "content"/],
       [editedJson((j) => (j['added_tokens'] = {})), /added_tokens is not a list/],
       [editedJson((j) => (j['normalizer'] = { type: 'Replace', pattern: { Regex: '(' }, content: '' })), /tokenizer\.json: cannot build the tokenizer \(.*\)/],
@@ -176,8 +191,14 @@ describe('loadTokenizer', () => {
     await rejects(folder(config({ do_lower_case: 'yes' })), /tokenizer_config\.json: do_lower_case is "yes", not true or false/);
     await rejects(folder(config({ mask_token: 5 })), /tokenizer_config\.json: mask_token is neither a string nor an object/);
     await rejects(folder(config({ additional_special_tokens: [7] })), /tokenizer_config\.json: additional_special_tokens is not a list of tokens/);
-    await rejects(folder({ 'vocab.txt': '[UNK]\n', 'special_tokens_map.json': '{"additional_special_tokens": "x"}' }), /special_tokens_map\.json: additional_special_tokens is not a list/);
-    await rejects(folder({ 'tokenizer.json': WORDPIECE_JSON, 'tokenizer_config.json': JSON.stringify({ pad_token: '<pad>' }) }), /the pad token "<pad>" is not in the vocabulary/);
+    await rejects(
+      folder({ 'vocab.txt': '[UNK]\n', 'special_tokens_map.json': '{"additional_special_tokens": "x"}' }),
+      /special_tokens_map\.json: additional_special_tokens is not a list/,
+    );
+    await rejects(
+      folder({ 'tokenizer.json': WORDPIECE_JSON, 'tokenizer_config.json': JSON.stringify({ pad_token: '<pad>' }) }),
+      /the pad token "<pad>" is not in the vocabulary/,
+    );
   });
 
   it('takes added tokens with their ids and flags from added_tokens_decoder, as transformers does', async () => {
@@ -208,7 +229,10 @@ describe('loadTokenizer', () => {
     copyFileSync(join(FIXTURES, 'bpe-vocab', 'merges.txt'), join(dir, 'merges.txt'));
     writeFileSync(join(dir, 'config.json'), '{"model_type": "roberta"}');
     const tokenizer = await loadTokenizer(dir);
-    assert.deepEqual(tokenizer.encode('a film', 'b').typeIds.every((t) => t === 0), true);
+    assert.deepEqual(
+      tokenizer.encode('a film', 'b').typeIds.every((t) => t === 0),
+      true,
+    );
     assert.equal(tokenizer.encode('a film').ids[0], tokenizer.tokenToId('<s>'));
   });
 });

@@ -28,7 +28,11 @@ function bertConfig(config: TokenizerConfigJson): TokenizerConfigJson {
   return {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: config.do_lower_case ?? true,
-    unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]',
+    unk_token: '[UNK]',
+    sep_token: '[SEP]',
+    pad_token: '[PAD]',
+    cls_token: '[CLS]',
+    mask_token: '[MASK]',
     ...config,
   };
 }
@@ -38,7 +42,13 @@ function robertaConfig(config: TokenizerConfigJson): TokenizerConfigJson {
   return {
     tokenizer_class: 'RobertaTokenizer',
     add_prefix_space: config.add_prefix_space ?? false,
-    bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', sep_token: '</s>', pad_token: '<pad>', cls_token: '<s>', mask_token: '<mask>',
+    bos_token: '<s>',
+    eos_token: '</s>',
+    unk_token: '<unk>',
+    sep_token: '</s>',
+    pad_token: '<pad>',
+    cls_token: '<s>',
+    mask_token: '<mask>',
     ...config,
   };
 }

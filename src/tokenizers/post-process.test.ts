@@ -18,10 +18,22 @@ describe('truncateLongestFirst', () => {
     const sizes = [0, 2, 4, 8];
     // [first length, second length] -> kept lengths, from tokenizers' own truncation tests.
     const expected: Record<string, [number, number]> = {
-      '0,0': [0, 0], '0,2': [0, 2], '0,4': [0, 4], '0,8': [0, 7],
-      '2,0': [2, 0], '2,2': [2, 2], '2,4': [2, 4], '2,8': [2, 5],
-      '4,0': [4, 0], '4,2': [4, 2], '4,4': [3, 4], '4,8': [3, 4],
-      '8,0': [7, 0], '8,2': [5, 2], '8,4': [4, 3], '8,8': [3, 4],
+      '0,0': [0, 0],
+      '0,2': [0, 2],
+      '0,4': [0, 4],
+      '0,8': [0, 7],
+      '2,0': [2, 0],
+      '2,2': [2, 2],
+      '2,4': [2, 4],
+      '2,8': [2, 5],
+      '4,0': [4, 0],
+      '4,2': [4, 2],
+      '4,4': [3, 4],
+      '4,8': [3, 4],
+      '8,0': [7, 0],
+      '8,2': [5, 2],
+      '8,4': [4, 3],
+      '8,8': [3, 4],
     };
     for (const a of sizes) {
       for (const b of sizes) {
@@ -32,8 +44,14 @@ describe('truncateLongestFirst', () => {
   });
 
   it('gives the longer side the odd id when both are cut to half, and cuts a single text on the right', () => {
-    assert.deepEqual(truncateLongestFirst(sequence(20), sequence(10), 9).map((s) => s!.ids.length), [5, 4]);
-    assert.deepEqual(truncateLongestFirst(sequence(10), sequence(20), 9).map((s) => s!.ids.length), [4, 5]);
+    assert.deepEqual(
+      truncateLongestFirst(sequence(20), sequence(10), 9).map((s) => s!.ids.length),
+      [5, 4],
+    );
+    assert.deepEqual(
+      truncateLongestFirst(sequence(10), sequence(20), 9).map((s) => s!.ids.length),
+      [4, 5],
+    );
     assert.deepEqual(truncateLongestFirst(sequence(5), undefined, 3)[0].ids, [100, 101, 102]);
   });
 });
@@ -66,17 +84,35 @@ describe('postProcess', () => {
     assert.deepEqual(pair.typeIds, [0, 0, 0, 0, 0, 0]);
     assert.equal(specialTokenCount(ROBERTA, true), 4);
     const bare = postProcess(ROBERTA, sequence(1), sequence(1, 200), { ...options, addSpecialTokens: false });
-    assert.deepEqual([bare.ids, bare.typeIds], [[100, 200], [0, 0]]);
+    assert.deepEqual(
+      [bare.ids, bare.typeIds],
+      [
+        [100, 200],
+        [0, 0],
+      ],
+    );
   });
 
   it('lays out BertProcessing and the last processor of a Sequence; no processor concatenates', () => {
     const bert: PostProcessorJson = { type: 'BertProcessing', cls: ['[CLS]', 2], sep: ['[SEP]', 3] };
     const pair = postProcess(bert, sequence(1), sequence(1, 200), options);
-    assert.deepEqual([pair.ids, pair.typeIds], [[2, 100, 3, 200, 3], [0, 0, 0, 1, 1]]);
+    assert.deepEqual(
+      [pair.ids, pair.typeIds],
+      [
+        [2, 100, 3, 200, 3],
+        [0, 0, 0, 1, 1],
+      ],
+    );
     const chained = postProcess({ type: 'Sequence', processors: [{ type: 'ByteLevel' }, ROBERTA] }, sequence(1), undefined, options);
     assert.deepEqual(chained.ids, [0, 100, 2]);
     const none = postProcess(null, sequence(1), sequence(1, 200), options);
-    assert.deepEqual([none.ids, none.typeIds], [[100, 200], [0, 0]]);
+    assert.deepEqual(
+      [none.ids, none.typeIds],
+      [
+        [100, 200],
+        [0, 0],
+      ],
+    );
   });
 
   it('truncates before adding special tokens, leaving room for them', () => {

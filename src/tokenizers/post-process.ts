@@ -105,12 +105,7 @@ function applyTemplate(
  * adds tokens. Without special tokens a template still sets its segment ids (as tokenizers does),
  * while the other processors and no processor at all leave every segment id 0.
  */
-function applySpecialTokens(
-  processor: PostProcessorJson | null,
-  a: TokenSequence,
-  b: TokenSequence | undefined,
-  addSpecialTokens: boolean,
-): Laid {
+function applySpecialTokens(processor: PostProcessorJson | null, a: TokenSequence, b: TokenSequence | undefined, addSpecialTokens: boolean): Laid {
   const out = emptyLaid();
   switch (processor?.type) {
     case 'TemplateProcessing':
@@ -161,11 +156,7 @@ function truncated(sequence: TokenSequence, length: number): TokenSequence {
  * does: when the shorter one fits beside the longer one's share, only the longer one is cut;
  * otherwise each gets half, the longer one (the second on a tie) taking the odd id.
  */
-export function truncateLongestFirst(
-  a: TokenSequence,
-  b: TokenSequence | undefined,
-  maxLength: number,
-): [TokenSequence, TokenSequence | undefined] {
+export function truncateLongestFirst(a: TokenSequence, b: TokenSequence | undefined, maxLength: number): [TokenSequence, TokenSequence | undefined] {
   const total = a.ids.length + (b?.ids.length ?? 0);
   if (total <= maxLength) return [a, b];
   if (b === undefined) return [truncated(a, maxLength), undefined];
@@ -204,12 +195,7 @@ function layOut(processor: PostProcessorJson | null, a: TokenSequence, b: TokenS
 }
 
 /** Truncates (a, b), adds the special tokens and returns the finished encoding. */
-export function postProcess(
-  processor: PostProcessorJson | null,
-  a: TokenSequence,
-  b: TokenSequence | undefined,
-  options: PostProcessOptions,
-): Encoding {
+export function postProcess(processor: PostProcessorJson | null, a: TokenSequence, b: TokenSequence | undefined, options: PostProcessOptions): Encoding {
   const laid = layOut(processor, a, b, options);
   return { ids: laid.ids, typeIds: laid.typeIds, attentionMask: laid.ids.map(() => 1), tokens: laid.tokens };
 }

@@ -13,9 +13,9 @@ const BERT_PATTERN = new RegExp(`[^\\p{White_Space}${PUNCTUATION}]+|[${PUNCTUATI
 const WHITESPACE_PATTERN = new RegExp(`[${WORD}]+|[^${WORD}\\p{White_Space}]+`, 'gu');
 const WHITESPACE_SPLIT_PATTERN = /\P{White_Space}+/gu;
 /** GPT-2's word pattern, with Oniguruma's `\s` (the White_Space property) in place of JavaScript's. */
-const BYTE_LEVEL_PATTERN =
-  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+const BYTE_LEVEL_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 const PUNCTUATION_CHAR = new RegExp(`^[${PUNCTUATION}]$`, 'u');
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at U+0000 on purpose.
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** How a pre-tokenizer treats the delimiters it splits on (tokenizers' SplitDelimiterBehavior). */

@@ -60,9 +60,7 @@ export class TextPipeline {
           out.push({ id: segment.id, token: segment.text });
           return;
         }
-        const words = this.preTokenize === null
-          ? [segment.text]
-          : this.preTokenize(segment.text, { section_index: opensInput && subIndex === 0 ? 0 : 1 });
+        const words = this.preTokenize === null ? [segment.text] : this.preTokenize(segment.text, { section_index: opensInput && subIndex === 0 ? 0 : 1 });
         for (const word of words) if (word !== '') out.push({ word });
       });
     });

@@ -80,10 +80,30 @@ export interface TokenizerJson {
 }
 
 const NORMALIZERS = new Set([
-  'BertNormalizer', 'Precompiled', 'Sequence', 'Replace', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Strip', 'StripAccents', 'Lowercase', 'Prepend',
+  'BertNormalizer',
+  'Precompiled',
+  'Sequence',
+  'Replace',
+  'NFC',
+  'NFD',
+  'NFKC',
+  'NFKD',
+  'Strip',
+  'StripAccents',
+  'Lowercase',
+  'Prepend',
 ]);
 const PRE_TOKENIZERS = new Set([
-  'BertPreTokenizer', 'Sequence', 'Whitespace', 'WhitespaceSplit', 'Metaspace', 'ByteLevel', 'Split', 'Punctuation', 'Digits', 'Replace',
+  'BertPreTokenizer',
+  'Sequence',
+  'Whitespace',
+  'WhitespaceSplit',
+  'Metaspace',
+  'ByteLevel',
+  'Split',
+  'Punctuation',
+  'Digits',
+  'Replace',
   'FixedLength',
 ]);
 const POST_PROCESSORS = new Set(['TemplateProcessing', 'BertProcessing', 'RobertaProcessing', 'ByteLevel', 'Sequence']);
@@ -132,8 +152,7 @@ function checkModel(file: string, model: Record<string, unknown>, added: readonl
   if (typeof type !== 'string' || !MODELS.includes(type)) {
     throw new FinetuneError(`${file}: model.type ${JSON.stringify(type)} is not supported (supported: ${MODELS.join(', ')})`);
   }
-  const known = (token: string): boolean =>
-    (isObject(model['vocab']) && Object.hasOwn(model['vocab'], token)) || added.some((t) => t.content === token);
+  const known = (token: string): boolean => (isObject(model['vocab']) && Object.hasOwn(model['vocab'], token)) || added.some((t) => t.content === token);
   if (type === 'Unigram') {
     const vocab = model['vocab'];
     if (!Array.isArray(vocab) || vocab.length === 0) throw new FinetuneError(`${file}: model.vocab is not a non-empty list of [piece, score]`);
@@ -192,12 +211,12 @@ function checkPostProcessor(file: string, value: unknown): void {
         template.forEach((piece: unknown, i: number) => {
           // Each piece is {SpecialToken: {id, type_id}} or {Sequence: {id: 'A' | 'B', type_id}}.
           const at = `${file}: ${where}.${key}[${i}]`;
-          const body = isObject(piece) ? piece['SpecialToken'] ?? piece['Sequence'] : undefined;
+          const body = isObject(piece) ? (piece['SpecialToken'] ?? piece['Sequence']) : undefined;
           if (!isObject(body) || !isId(body['type_id'])) throw new FinetuneError(`${at} is not a SpecialToken or Sequence with a type_id`);
           if (isObject(piece) && 'SpecialToken' in piece) {
             const special = body['id'];
             if (typeof special !== 'string') throw new FinetuneError(`${at}: SpecialToken id is not a string`);
-            if (!Object.prototype.hasOwnProperty.call(specials, special) || !isObject(specials[special])) {
+            if (!Object.hasOwn(specials, special) || !isObject(specials[special])) {
               throw new FinetuneError(`${file}: ${where}.${key} uses special token ${JSON.stringify(special)}, which special_tokens does not define`);
             }
           } else if (body['id'] !== 'A' && body['id'] !== 'B') {

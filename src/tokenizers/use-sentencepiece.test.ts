@@ -30,14 +30,119 @@ function mulberry32(seed: number): () => number {
 }
 
 const FRAGMENTS = [
-  'the', 'The', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'Hello', 'world', 'naïve', 'café',
-  'résumé', 'Ångström', 'Straße', 'jalapeño', 'cafe\u0301', 'n\u0303', 'ﬁne', 'ﬂow', 'Ⅻ', '①', '²', '½', 'ｆｕｌｌ',
-  'ＡＢＣ', '１２３', 'ｶﾀｶﾅ', '我喜欢这部电影', '日本語', 'ひらがな', '한국어', 'Привет', 'мир', 'Καλημέρα', 'مرحبا',
-  'שלום', 'नमस्ते', 'ไทย', '😀', '😹😹', '👍🏽', '👨‍👩‍👧', '🇫🇷', '❤️', '🎉', '©', '®', '™', '€', '£', '¥', '°', '±',
-  ':)', ':(', ':-)', '://', '):', ':30', ':00', '”5', '"', "'", '“', '”', '‘', '’', '—', '–', '…', '.', ',', '!',
-  '?', ';', ':', '-', '_', '(', ')', '[', ']', '{', '}', '<s>', '</s>', '<unk>', '@user', '#tag', '$100', '50%',
-  'https://example.com/a?b=c', 'me@example.com', '3.14', '1,000,000', '0123456789', 'don\'t', "it's", 'U.S.A.',
-  '\t', '\n', '\r\n', '\u00a0', '\u3000', '\u2009', '\u200b', '\ufeff', '\ud83d', '\ude00', '\u2581', '\u0000',
+  'the',
+  'The',
+  'quick',
+  'brown',
+  'fox',
+  'jumps',
+  'over',
+  'lazy',
+  'dog',
+  'Hello',
+  'world',
+  'naïve',
+  'café',
+  'résumé',
+  'Ångström',
+  'Straße',
+  'jalapeño',
+  'cafe\u0301',
+  'n\u0303',
+  'ﬁne',
+  'ﬂow',
+  'Ⅻ',
+  '①',
+  '²',
+  '½',
+  'ｆｕｌｌ',
+  'ＡＢＣ',
+  '１２３',
+  'ｶﾀｶﾅ',
+  '我喜欢这部电影',
+  '日本語',
+  'ひらがな',
+  '한국어',
+  'Привет',
+  'мир',
+  'Καλημέρα',
+  'مرحبا',
+  'שלום',
+  'नमस्ते',
+  'ไทย',
+  '😀',
+  '😹😹',
+  '👍🏽',
+  '👨‍👩‍👧',
+  '🇫🇷',
+  '❤️',
+  '🎉',
+  '©',
+  '®',
+  '™',
+  '€',
+  '£',
+  '¥',
+  '°',
+  '±',
+  ':)',
+  ':(',
+  ':-)',
+  '://',
+  '):',
+  ':30',
+  ':00',
+  '”5',
+  '"',
+  "'",
+  '“',
+  '”',
+  '‘',
+  '’',
+  '—',
+  '–',
+  '…',
+  '.',
+  ',',
+  '!',
+  '?',
+  ';',
+  ':',
+  '-',
+  '_',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '<s>',
+  '</s>',
+  '<unk>',
+  '@user',
+  '#tag',
+  '$100',
+  '50%',
+  'https://example.com/a?b=c',
+  'me@example.com',
+  '3.14',
+  '1,000,000',
+  '0123456789',
+  "don't",
+  "it's",
+  'U.S.A.',
+  '\t',
+  '\n',
+  '\r\n',
+  '\u00a0',
+  '\u3000',
+  '\u2009',
+  '\u200b',
+  '\ufeff',
+  '\ud83d',
+  '\ude00',
+  '\u2581',
+  '\u0000',
 ];
 
 function randomText(random: () => number, pieces: readonly string[]): string {
@@ -69,7 +174,7 @@ function randomText(random: () => number, pieces: readonly string[]): string {
   for (let i = 0; i < words; i++) {
     text += pick(FRAGMENTS);
     const gap = random();
-    text += gap < 0.7 ? ' ' : gap < 0.8 ? '' : gap < 0.9 ? pick([',', '.', '!']) + ' ' : pick(['  ', '\t', '\n', '   ']);
+    text += gap < 0.7 ? ' ' : gap < 0.8 ? '' : gap < 0.9 ? `${pick([',', '.', '!'])} ` : pick(['  ', '\t', '\n', '   ']);
   }
   return random() < 0.5 ? text.trimEnd() : text;
 }
@@ -139,7 +244,10 @@ describe('UseSentencePieceTokenizer', () => {
     assert.equal(tokenizer.tokenize(long).length, 300);
     assert.deepEqual(tokenizer.encode(long).ids, tokenizer.tokenize(long).slice(0, 128));
     assert.equal(new UseSentencePieceTokenizer(vocabulary, { modelMaxLength: 5 }).encode(long).ids.length, 5);
-    assert.deepEqual(tokenizer.encodeBatch(['a', 'Hello world.'], ['b', '']).map((e) => e.ids), [[11, ...tokenizer.tokenize('b')], b]);
+    assert.deepEqual(
+      tokenizer.encodeBatch(['a', 'Hello world.'], ['b', '']).map((e) => e.ids),
+      [[11, ...tokenizer.tokenize('b')], b],
+    );
     assert.equal(tokenizer.padId, 1);
     assert.equal(tokenizer.modelMaxLength, 128);
   });
@@ -170,18 +278,28 @@ describe('UseSentencePieceTokenizer', () => {
     ];
     for (const [name, text, message] of cases) {
       const path = write(name, text);
-      assert.throws(() => UseSentencePieceTokenizer.fromFile(path), (error: unknown) => {
-        assert.ok(error instanceof FinetuneError);
-        assert.match(error.message, message);
-        assert.ok(!error.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => UseSentencePieceTokenizer.fromFile(path),
+        (error: unknown) => {
+          assert.ok(error instanceof FinetuneError);
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        },
+      );
     }
     assert.throws(() => UseSentencePieceTokenizer.fromFile(join(temp, 'absent.json')), /absent\.json: cannot read \(no such file\)/);
   });
 
   it('follows the quirks on a tiny vocabulary: last repeated piece wins, null scores 0, unreachable positions score 0', () => {
-    const reserved: [string, number][] = [['?', 0], ['<s>', 0], ['</s>', 0], ['x1', 0], ['x2', 0], ['x3', 0]];
+    const reserved: [string, number][] = [
+      ['?', 0],
+      ['<s>', 0],
+      ['</s>', 0],
+      ['x1', 0],
+      ['x2', 0],
+      ['x3', 0],
+    ];
     const tiny = new UseSentencePieceTokenizer([...reserved, ['\u2581ab', -1], ['\u2581', -2], ['ab', -3], ['ab', -0.5], ['c', null]]);
     // 'b' starts no piece, so position 2 is never reached: its score stays 0 and the unknown edge from it beats '\u2581ab'.
     assert.deepEqual(tiny.tokenize('ab'), [7, 0]);
@@ -194,11 +312,23 @@ describe('UseSentencePieceTokenizer', () => {
     const words = ['Hello', 'world!', '', 'naïve café'];
     const got = tokenizer.encodeWords(words);
     const expected = words.flatMap((word, index) => tokenizer.tokenize(word).map((id) => [id, index] as const));
-    assert.deepEqual(got.ids, expected.map(([id]) => id));
-    assert.deepEqual(got.wordIds, expected.map(([, index]) => index));
+    assert.deepEqual(
+      got.ids,
+      expected.map(([id]) => id),
+    );
+    assert.deepEqual(
+      got.wordIds,
+      expected.map(([, index]) => index),
+    );
     assert.equal(got.wordsKept, 3);
-    assert.deepEqual(got.typeIds, got.ids.map(() => 0));
-    assert.deepEqual(got.tokens, got.ids.map((id) => tokenizer.idToToken(id)));
+    assert.deepEqual(
+      got.typeIds,
+      got.ids.map(() => 0),
+    );
+    assert.deepEqual(
+      got.tokens,
+      got.ids.map((id) => tokenizer.idToToken(id)),
+    );
     // Single words of plain text tokenize as the space-joined text does.
     assert.deepEqual(tokenizer.encodeWords(['the', 'quick', 'fox']).ids, tokenizer.encode('the quick fox').ids);
     const cut = tokenizer.encodeWords(words, { maxLength: 3 });

@@ -10,10 +10,20 @@ import type { AddedTokenJson, TokenizerJson } from './tokenizer-json.js';
 type SpecialDefaults = Partial<Record<(typeof SPECIAL_TOKEN_KEYS)[number], string>>;
 
 const BERT_SPECIALS: SpecialDefaults = {
-  unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]',
+  unk_token: '[UNK]',
+  sep_token: '[SEP]',
+  pad_token: '[PAD]',
+  cls_token: '[CLS]',
+  mask_token: '[MASK]',
 };
 const ROBERTA_SPECIALS: SpecialDefaults = {
-  bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', sep_token: '</s>', pad_token: '<pad>', cls_token: '<s>', mask_token: '<mask>',
+  bos_token: '<s>',
+  eos_token: '</s>',
+  unk_token: '<unk>',
+  sep_token: '</s>',
+  pad_token: '<pad>',
+  cls_token: '<s>',
+  mask_token: '<mask>',
 };
 
 function addedToken(value: SpecialTokenValue, id: number): AddedTokenJson {

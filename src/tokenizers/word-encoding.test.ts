@@ -37,8 +37,14 @@ for (const folder of golden.folders) {
         const show = (list: readonly number[]): string => list.map((id) => tokenizer.idToToken(id)).join(' | ');
         failures.push(`${JSON.stringify(c)}\n  want ${show(ids)} ${JSON.stringify(wordIds)}\n  got  ${show(got.ids)} ${JSON.stringify(got.wordIds)}`);
       }
-      assert.deepEqual(got.typeIds, got.ids.map(() => 0));
-      assert.deepEqual(got.attentionMask, got.ids.map(() => 1));
+      assert.deepEqual(
+        got.typeIds,
+        got.ids.map(() => 0),
+      );
+      assert.deepEqual(
+        got.attentionMask,
+        got.ids.map(() => 1),
+      );
     });
     assert.equal(failures.length, 0, `${failures.length} of ${golden.cases.length} cases differ:\n${failures.slice(0, 6).join('\n')}`);
   });
@@ -72,8 +78,14 @@ test('encodeWords cuts the last word and counts only the words kept', async () =
 
 test('encodeWords rejects a maxLength below the special tokens and words that are not strings', async () => {
   const tokenizer = await loadTokenizer(join(ROOT, 'test/golden/models/bert'));
-  assert.throws(() => tokenizer.encodeWords(['a'], { maxLength: 1 }), (e: unknown) => e instanceof FinetuneError && /maxLength 1 must be an integer of at least 2/.test(e.message));
-  assert.throws(() => tokenizer.encodeWords(['a', null as unknown as string]), (e: unknown) => e instanceof FinetuneError && /word 1 is null, not a string/.test(e.message));
+  assert.throws(
+    () => tokenizer.encodeWords(['a'], { maxLength: 1 }),
+    (e: unknown) => e instanceof FinetuneError && /maxLength 1 must be an integer of at least 2/.test(e.message),
+  );
+  assert.throws(
+    () => tokenizer.encodeWords(['a', null as unknown as string]),
+    (e: unknown) => e instanceof FinetuneError && /word 1 is null, not a string/.test(e.message),
+  );
   assert.throws(() => tokenizer.encodeWords(['a', 3 as unknown as string]), /word 1 is number, not a string/);
 });
 
@@ -86,7 +98,9 @@ test('the word-level tokenizer encodes each word alone and concatenates', () => 
 });
 
 test('Metaspace "first" behind WhitespaceSplit marks only the piece at offset 0, in encode and per word, as tokenizers 0.23 does', async () => {
-  const spec = JSON.parse(readFileSync(join(ROOT, 'test/golden/models/xlm-roberta/tokenizer.json'), 'utf8')) as { pre_tokenizer: { pretokenizers: { prepend_scheme?: string }[] } };
+  const spec = JSON.parse(readFileSync(join(ROOT, 'test/golden/models/xlm-roberta/tokenizer.json'), 'utf8')) as {
+    pre_tokenizer: { pretokenizers: { prepend_scheme?: string }[] };
+  };
   spec.pre_tokenizer.pretokenizers[1]!.prepend_scheme = 'first';
   const tokenizer = new JsonTokenizer(parseTokenizerJson(JSON.stringify(spec), 'first.json'), {}, 'first.json');
   // Expected tokens from tokenizers' Tokenizer.encode on the same tokenizer.json.

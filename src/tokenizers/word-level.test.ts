@@ -60,8 +60,11 @@ describe('buildWordLevelTokenizer', () => {
     assert.throws(() => buildWordLevelTokenizer(['a', 7 as unknown as string]), /text 1 is not a string/);
   });
 
-  it('picks the same vocabulary as tokenizers\' WordLevelTrainer on SST-2', { skip: !existsSync(SST2) && `${SST2} is absent` }, () => {
-    const rows = readFileSync(SST2, 'utf8').split(/\r?\n/).slice(1).filter((row) => row.includes('\t'));
+  it("picks the same vocabulary as tokenizers' WordLevelTrainer on SST-2", { skip: !existsSync(SST2) && `${SST2} is absent` }, () => {
+    const rows = readFileSync(SST2, 'utf8')
+      .split(/\r?\n/)
+      .slice(1)
+      .filter((row) => row.includes('\t'));
     const texts = rows.map((row) => row.slice(row.indexOf('\t') + 1).trim()).slice(0, 20000);
     const expected = JSON.parse(readFileSync(join(FIXTURES, 'wordlevel', 'tokenizer.json'), 'utf8')).model.vocab;
     assert.deepEqual(vocabOf(buildWordLevelTokenizer(texts, { vocabSize: 2000 })), expected);

@@ -71,7 +71,13 @@ export function buildWordLevelTokenizer(texts: readonly string[], options: WordL
     truncation: null,
     padding: null,
     added_tokens: WORD_LEVEL_SPECIALS.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     normalizer: normalizerJson,
     pre_tokenizer: preTokenizerJson,
@@ -82,7 +88,11 @@ export function buildWordLevelTokenizer(texts: readonly string[], options: WordL
   const config: TokenizerConfigJson = {
     tokenizer_class: 'PreTrainedTokenizerFast',
     do_lower_case: lowercase,
-    pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', mask_token: '[MASK]',
+    pad_token: '[PAD]',
+    unk_token: '[UNK]',
+    cls_token: '[CLS]',
+    sep_token: '[SEP]',
+    mask_token: '[MASK]',
   };
   return new JsonTokenizer(spec, config, 'word-level tokenizer');
 }

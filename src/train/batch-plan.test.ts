@@ -8,7 +8,10 @@ describe('batch plans', () => {
   it('covers every example once per epoch, repeats for the same seed and epoch, differs across epochs', () => {
     for (const grouped of [false, true]) {
       const plan = trainBatchPlan(lengths, 8, 3, 0, grouped);
-      assert.deepEqual(plan.flat().sort((a: number, b: number) => a - b), Array.from({ length: 50 }, (_, i) => i));
+      assert.deepEqual(
+        plan.flat().sort((a: number, b: number) => a - b),
+        Array.from({ length: 50 }, (_, i) => i),
+      );
       assert.deepEqual(trainBatchPlan(lengths, 8, 3, 0, grouped), plan);
       assert.notDeepEqual(trainBatchPlan(lengths, 8, 3, 1, grouped), plan);
       assert.notDeepEqual(trainBatchPlan(lengths, 8, 4, 0, grouped), plan);
@@ -16,11 +19,13 @@ describe('batch plans', () => {
   });
 
   it('groups by length to pad less, and sorts evaluation batches longest first', () => {
-    const padded = (plan: number[][]): number =>
-      plan.reduce((s, b) => s + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+    const padded = (plan: number[][]): number => plan.reduce((s, b) => s + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
     assert.ok(padded(trainBatchPlan(lengths, 8, 3, 0, true)) < padded(trainBatchPlan(lengths, 8, 3, 0, false)));
     const plan = evalBatchPlan(lengths, 20);
-    assert.deepEqual(plan.map((b: number[]) => b.length), [20, 20, 10]);
+    assert.deepEqual(
+      plan.map((b: number[]) => b.length),
+      [20, 20, 10],
+    );
     assert.equal(lengths[plan[0]![0]!]!, 7);
   });
 });

@@ -13,9 +13,7 @@ export function epochSeed(seed: number, epoch: number): number {
  */
 export function trainBatchPlan(lengths: readonly number[], batchSize: number, seed: number, epoch: number, groupByLength: boolean): number[][] {
   const s = epochSeed(seed, epoch);
-  return groupByLength
-    ? bucketByLength(lengths, batchSize, s)
-    : batchIndices(lengths.length, batchSize, s, true);
+  return groupByLength ? bucketByLength(lengths, batchSize, s) : batchIndices(lengths.length, batchSize, s, true);
 }
 
 /** Evaluation batches: examples sorted by length (longest first) so padding is minimal; the order does not affect metrics. */

@@ -17,7 +17,9 @@ export function prepareCheckpointFolder(outputDir: string, state: TrainerState, 
   const later = listCheckpoints(outputDir).filter((c) => c.step > state.globalStep);
   for (const checkpoint of later) rmSync(checkpoint.path, { recursive: true, force: true });
   if (later.length > 0) {
-    output.line(`removed ${later.length} checkpoint(s) after step ${state.globalStep} left by an earlier run (${later.map((c) => relative(outputDir, c.path)).join(', ')})`);
+    output.line(
+      `removed ${later.length} checkpoint(s) after step ${state.globalStep} left by an earlier run (${later.map((c) => relative(outputDir, c.path)).join(', ')})`,
+    );
   }
 }
 

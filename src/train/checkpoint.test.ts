@@ -9,9 +9,7 @@ import { Module, ModuleBuffer, type Parameter } from '../nn/module.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import {
-  checkpointPath, listCheckpoints, loadCheckpoint, MODEL_FILE, removeStaleTemporaries, rotateCheckpoints, saveCheckpoint,
-} from './checkpoint.js';
+import { checkpointPath, listCheckpoints, loadCheckpoint, MODEL_FILE, removeStaleTemporaries, rotateCheckpoints, saveCheckpoint } from './checkpoint.js';
 import { prepareCheckpointFolder, restoreBestWeights } from './checkpoint-housekeeping.js';
 import { AdamW } from './optim/adamw.js';
 import { weightDecayGroups } from './param-groups.js';
@@ -100,7 +98,10 @@ describe('checkpoints', () => {
     allOptimizer.step();
     const wider = join(root, 'wider');
     await saveCheckpoint(wider, { model: allTrained, optimizer: allOptimizer, state, schedule });
-    assert.throws(() => loadCheckpoint(wider, net, optimizer), /wider\/optimizer\.safetensors: optimizer state for 'b\.(weight|bias)', which this run does not train/);
+    assert.throws(
+      () => loadCheckpoint(wider, net, optimizer),
+      /wider\/optimizer\.safetensors: optimizer state for 'b\.(weight|bias)', which this run does not train/,
+    );
     rmSync(join(dir, MODEL_FILE));
     assert.throws(() => loadCheckpoint(dir, net, optimizer), /model\.safetensors: missing from the checkpoint/);
     assert.throws(() => loadCheckpoint(join(root, 'nowhere'), net, optimizer), /nowhere: no such checkpoint folder/);
@@ -114,9 +115,15 @@ describe('checkpoints', () => {
     const leftover = join(out, 'checkpoints', '.checkpoint-25.tmp-999999999-abcd1234');
     mkdirSync(leftover);
     writeFileSync(join(leftover, MODEL_FILE), 'half');
-    assert.deepEqual(listCheckpoints(out).map((c) => c.step), [5, 10, 15, 20]);
+    assert.deepEqual(
+      listCheckpoints(out).map((c) => c.step),
+      [5, 10, 15, 20],
+    );
     rotateCheckpoints(out, 2, [checkpointPath(out, 5)]);
-    assert.deepEqual(listCheckpoints(out).map((c) => c.step), [5, 15, 20]);
+    assert.deepEqual(
+      listCheckpoints(out).map((c) => c.step),
+      [5, 15, 20],
+    );
     assert.deepEqual(removeStaleTemporaries(join(out, 'checkpoints')), ['.checkpoint-25.tmp-999999999-abcd1234']);
     assert.ok(!existsSync(leftover));
     const live = join(out, 'checkpoints', `.checkpoint-30.tmp-${process.pid}-abcd1234`);
@@ -134,7 +141,10 @@ describe('checkpoints', () => {
     const output = { line: (t: string) => void lines.push(t), warn: (t: string) => void warnings.push(t) };
     state.globalStep = 5;
     prepareCheckpointFolder(out, state, output);
-    assert.deepEqual(listCheckpoints(out).map((c) => c.step), [5]);
+    assert.deepEqual(
+      listCheckpoints(out).map((c) => c.step),
+      [5],
+    );
     assert.match(lines[0]!, /removed 2 checkpoint\(s\) after step 5 left by an earlier run/);
     Object.assign(state, { globalStep: 20, bestGlobalStep: 10, bestModelCheckpoint: 'checkpoints/checkpoint-10' });
     const before = net.a.weight.toArray();

@@ -86,8 +86,10 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { 
   // A checkpoint is written at its own step, never past its run's end: anything else was damaged or edited.
   const folderStep = /^checkpoint-(\d+)$/.exec(basename(dir))?.[1];
   if ((state.maxSteps > 0 && state.globalStep > state.maxSteps) || (folderStep !== undefined && Number(folderStep) !== state.globalStep)) {
-    throw new FinetuneError(`${statePath}: global_step ${state.globalStep} does not fit the checkpoint ` +
-      `(${folderStep === undefined ? '' : `folder step ${folderStep}, `}max_steps ${state.maxSteps}); the file is damaged or was edited`);
+    throw new FinetuneError(
+      `${statePath}: global_step ${state.globalStep} does not fit the checkpoint ` +
+        `(${folderStep === undefined ? '' : `folder step ${folderStep}, `}max_steps ${state.maxSteps}); the file is damaged or was edited`,
+    );
   }
   const schedulerPath = join(dir, SCHEDULER_FILE);
   const schedule = checkScheduleConfig((readJson(schedulerPath) as { schedule?: unknown }).schedule, schedulerPath);

@@ -1,8 +1,15 @@
 // The train layer: Trainer, TrainingArguments, schedules, callbacks, metrics, checkpoints, batching, and whole runs (train/eval).
 export { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 export {
-  resolveTrainingArguments, TRAINING_DEFAULTS, SCHEDULER_NAMES,
-  type TrainingArguments, type TrainingOptions, type SchedulerName, type EvalEvery, type ClassWeightsOption, type OptionNamer,
+  resolveTrainingArguments,
+  TRAINING_DEFAULTS,
+  SCHEDULER_NAMES,
+  type TrainingArguments,
+  type TrainingOptions,
+  type SchedulerName,
+  type EvalEvery,
+  type ClassWeightsOption,
+  type OptionNamer,
 } from './training-args.js';
 export { TrainerState, type LogEntry, type TrainerStateJson } from './trainer-state.js';
 export { lrAt, warmupStepsFor, type ScheduleConfig } from './schedule.js';
@@ -16,8 +23,15 @@ export { evaluateModel, computeFeatures, gatherFeatures, inEvalMode, type Evalua
 export { evalResultsJson, evalScalars, type EvalResultsJson } from './eval-results.js';
 export { trainBatchPlan, evalBatchPlan, epochSeed } from './batch-plan.js';
 export {
-  saveCheckpoint, loadCheckpoint, loadModelWeights, listCheckpoints, checkpointPath, rotateCheckpoints, removeStaleTemporaries,
-  CHECKPOINTS_FOLDER, type CheckpointParts,
+  saveCheckpoint,
+  loadCheckpoint,
+  loadModelWeights,
+  listCheckpoints,
+  checkpointPath,
+  rotateCheckpoints,
+  removeStaleTemporaries,
+  CHECKPOINTS_FOLDER,
+  type CheckpointParts,
 } from './checkpoint.js';
 export { weightDecayGroups } from './param-groups.js';
 export { AdamW, SGD, Optimizer, clipGradNorm, type AdamWOptions, type AdamWState, type SGDOptions, type ParamGroup } from './optim/index.js';

@@ -24,7 +24,10 @@ describe('weightDecayGroups', () => {
     const net = new Net();
     const groups = weightDecayGroups(net, 0.1);
     assert.deepEqual(trainableNamesInGroupOrder(net, groups), ['wte.weight', 'norm.weight', 'norm.bias', 'lm_head.bias']);
-    assert.deepEqual(groups.map((g) => g.weightDecay), [0.1, 0]);
+    assert.deepEqual(
+      groups.map((g) => g.weightDecay),
+      [0.1, 0],
+    );
     const all = groups.flatMap((g) => g.params);
     assert.equal(all.filter((p) => p === net.wte.weight).length, 1);
     assert.ok(!all.some((p) => (p as unknown) === net.running_mean));

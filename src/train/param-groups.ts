@@ -18,7 +18,10 @@ export function weightDecayGroups(model: Module, weightDecay: number): ParamGrou
     if (name.endsWith('bias') || layerNormParams.has(p) || /(^|\.)(LayerNorm|layer_norm|layernorm)\./.test(name)) noDecay.push(p);
     else decay.push(p);
   }
-  return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }];
+  return [
+    { params: decay, weightDecay },
+    { params: noDecay, weightDecay: 0 },
+  ];
 }
 
 /** The names of the trainable parameters, in the order weightDecayGroups puts them (the optimizer's order). */

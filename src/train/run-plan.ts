@@ -47,5 +47,8 @@ export function classWeightTensor(option: ClassWeightsOption | undefined, trainL
   const counts = new Array<number>(c).fill(0);
   for (const label of trainLabels) counts[label]!++;
   const n = trainLabels.length;
-  return new Tensor(Float32Array.from(counts, (count) => (count === 0 ? 0 : n / (c * count))), [c]);
+  return new Tensor(
+    Float32Array.from(counts, (count) => (count === 0 ? 0 : n / (c * count))),
+    [c],
+  );
 }

@@ -34,8 +34,12 @@ export function warmupStepsFor(totalSteps: number, warmupRatio: number, warmupSt
 export function checkScheduleConfig(value: unknown, source: string): ScheduleConfig {
   const c = value as Partial<ScheduleConfig> | null;
   if (
-    c === null || typeof c !== 'object' || !['linear', 'cosine', 'constant'].includes(c.name as string) ||
-    !(typeof c.baseLr === 'number' && c.baseLr > 0) || !Number.isInteger(c.warmupSteps) || !Number.isInteger(c.totalSteps)
+    c === null ||
+    typeof c !== 'object' ||
+    !['linear', 'cosine', 'constant'].includes(c.name as string) ||
+    !(typeof c.baseLr === 'number' && c.baseLr > 0) ||
+    !Number.isInteger(c.warmupSteps) ||
+    !Number.isInteger(c.totalSteps)
   ) {
     throw new FinetuneError(`${source}: 'schedule' is not a learning-rate schedule`);
   }

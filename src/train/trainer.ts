@@ -88,19 +88,28 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     this.args = { ...this.args, metricForBest: metric };
     const needsEval = this.callbacks.find((c) => c.requiresEvaluation);
     if (needsEval && !this.evalData) {
-      throw new FinetuneError(`${needsEval.name === 'EarlyStopping' ? 'early stopping' : needsEval.name} needs evaluation data: give evaluation data or a validation split`);
+      throw new FinetuneError(
+        `${needsEval.name === 'EarlyStopping' ? 'early stopping' : needsEval.name} needs evaluation data: give evaluation data or a validation split`,
+      );
     }
     this.plan = planRun(this.args, task.size(this.trainData));
     const groups = weightDecayGroups(this.model, this.args.weightDecay);
     if (groups.every((g) => g.params.length === 0)) throw new FinetuneError('nothing to train: every parameter of the model is frozen');
-    this.optimizer = new AdamW(groups, { lr: this.args.learningRate, betas: [...this.args.adamBetas] as [number, number], eps: this.args.adamEpsilon, weightDecay: this.args.weightDecay });
+    this.optimizer = new AdamW(groups, {
+      lr: this.args.learningRate,
+      betas: [...this.args.adamBetas] as [number, number],
+      eps: this.args.adamEpsilon,
+      weightDecay: this.args.weightDecay,
+    });
     // Token heads read [B, T, H] features whose T changes per batch: their base runs every step instead.
     const cacheable = model.head.kind === 'sequence-classification' && this.onlyHeadTrains();
     this.useFeatureCache = this.args.cacheFeatures === 'auto' ? cacheable : this.args.cacheFeatures;
     if (this.useFeatureCache && !cacheable) {
-      throw new FinetuneError(model.head.kind === 'sequence-classification'
-        ? 'cacheFeatures needs a frozen base: parameters outside the head are trainable'
-        : 'cacheFeatures works for sequence heads only; a token head reads every token of the base');
+      throw new FinetuneError(
+        model.head.kind === 'sequence-classification'
+          ? 'cacheFeatures needs a frozen base: parameters outside the head are trainable'
+          : 'cacheFeatures works for sequence heads only; a token head reads every token of the base',
+      );
     }
   }
 
@@ -135,7 +144,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     if (JSON.stringify(schedule) !== JSON.stringify(planned)) {
       this.output.warn(
         `${checkpointDir}: the checkpoint ran with another schedule (${schedule.totalSteps} steps, lr ${schedule.baseLr}); ` +
-        `continuing with this run's (${planned.totalSteps} steps, lr ${planned.baseLr}), so the result will differ from an uninterrupted run`,
+          `continuing with this run's (${planned.totalSteps} steps, lr ${planned.baseLr}), so the result will differ from an uninterrupted run`,
       );
     }
     for (const callback of this.callbacks) {
@@ -153,8 +162,12 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     const fresh = this.state.globalStep === 0 && this.state.logHistory.length === 0;
     if (fresh) {
       Object.assign(this.state, {
-        maxSteps: plan.maxSteps, numTrainEpochs: plan.numTrainEpochs, loggingSteps: plan.loggingSteps,
-        evalSteps: args.evalEvery, trainBatchSize: args.batchSize, metricForBest: args.metricForBest,
+        maxSteps: plan.maxSteps,
+        numTrainEpochs: plan.numTrainEpochs,
+        loggingSteps: plan.loggingSteps,
+        evalSteps: args.evalEvery,
+        trainBatchSize: args.batchSize,
+        metricForBest: args.metricForBest,
       });
       // Dropout draws from its own seeded stream, apart from the one that initialised the weights.
       defaultRandom().setState(new Random((args.seed ^ 0x6a09e667) >>> 0).getState());
@@ -274,7 +287,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     const latest = saved.length > 0 ? `; the checkpoints up to ${relative(this.args.outputDir, saved[saved.length - 1]!.path)} are intact` : '';
     throw new FinetuneError(
       `step ${this.state.globalStep + 1}: the training ${what} is ${value} (learning rate ${learningRate.toExponential(2)}); ` +
-      `training diverged: lower the learning rate or clip gradients (max grad norm)${latest}`,
+        `training diverged: lower the learning rate or clip gradients (max grad norm)${latest}`,
     );
   }
 
@@ -313,9 +326,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
   private async saveCheckpoint(): Promise<void> {
     const { state, args } = this;
     state.rngState = defaultRandom().getState();
-    state.statefulCallbacks = Object.fromEntries(
-      this.callbacks.filter((c) => c.stateDict).map((c) => [c.name, c.stateDict!()]),
-    );
+    state.statefulCallbacks = Object.fromEntries(this.callbacks.filter((c) => c.stateDict).map((c) => [c.name, c.stateDict!()]));
     const dir = checkpointPath(args.outputDir, state.globalStep);
     await saveCheckpoint(dir, { model: this.model, optimizer: this.optimizer, state, schedule: this.plan.schedule });
     const best = state.bestModelCheckpoint ? [join(args.outputDir, state.bestModelCheckpoint)] : [];

@@ -140,7 +140,12 @@ export function resolveTrainingArguments(options: TrainingOptions, nameOf: Optio
   const metric = normalizeMetricName(a.metricForBest);
   check(metric !== undefined, 'metricForBest', a.metricForBest, `is not one of ${METRIC_NAMES.join(', ')}`);
   if (a.classWeights !== undefined && a.classWeights !== 'balanced') {
-    check(Array.isArray(a.classWeights) && a.classWeights.every((w) => isNum(w) && w >= 0), 'classWeights', a.classWeights, "must be 'balanced' or numbers >= 0");
+    check(
+      Array.isArray(a.classWeights) && a.classWeights.every((w) => isNum(w) && w >= 0),
+      'classWeights',
+      a.classWeights,
+      "must be 'balanced' or numbers >= 0",
+    );
   }
   check(isNum(a.labelSmoothing) && a.labelSmoothing >= 0 && a.labelSmoothing < 1, 'labelSmoothing', a.labelSmoothing, 'must be in [0, 1)');
   check(typeof a.groupByLength === 'boolean', 'groupByLength', a.groupByLength, 'must be true or false');

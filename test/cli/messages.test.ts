@@ -33,7 +33,12 @@ describe('messages', () => {
   it('a YAML alias bomb is refused in one line', () => {
     const config = join(root, 'bomb.yaml');
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     writeFileSync(config, `${levels.join('\n')}\n`);
     const run = finetune(['train', '--config', config]);
     assert.equal(run.code, 1);
@@ -53,7 +58,10 @@ describe('data messages', () => {
     const { loadDataset } = await import('../../src/data/load.js');
     const damaged = join(root, 'damaged.parquet');
     writeFileSync(damaged, readFileSync(fileURLToPath(new URL('../../../test/fixtures/fuzz/parquet/case-4.bin', import.meta.url))));
-    await assert.rejects(loadDataset(damaged), { name: 'FinetuneError', message: `${damaged}: cannot read as Parquet (the file is damaged, truncated or not Parquet)` });
+    await assert.rejects(loadDataset(damaged), {
+      name: 'FinetuneError',
+      message: `${damaged}: cannot read as Parquet (the file is damaged, truncated or not Parquet)`,
+    });
   });
 });
 
@@ -88,10 +96,33 @@ describe('model and checkpoint messages', () => {
   it('a checkpoint whose global_step was edited past its run is refused naming the file', () => {
     mkdirSync(join(root, 'tiny'));
     writeFileSync(join(root, 'tiny/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-    writeFileSync(join(root, 'train.tsv'), `sentence\tlabel\n${syntheticExamples(40, 5).map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
+    writeFileSync(
+      join(root, 'train.tsv'),
+      `sentence\tlabel\n${syntheticExamples(40, 5)
+        .map((e) => `${e.text}\t${e.label}`)
+        .join('\n')}\n`,
+    );
     const output = join(root, 'run');
-    const args = ['train', '--model', join(root, 'tiny/config.json'), '--init', 'random', '--data', join(root, 'train.tsv'), '--eval-split', '0',
-      '--max-steps', '2', '--eval-every', '1', '--threads', '1', '--output', output, '--no-progress'];
+    const args = [
+      'train',
+      '--model',
+      join(root, 'tiny/config.json'),
+      '--init',
+      'random',
+      '--data',
+      join(root, 'train.tsv'),
+      '--eval-split',
+      '0',
+      '--max-steps',
+      '2',
+      '--eval-every',
+      '1',
+      '--threads',
+      '1',
+      '--output',
+      output,
+      '--no-progress',
+    ];
     const first = finetune(args);
     assert.equal(first.code, 0, first.stderr);
     const checkpoint = join(output, 'checkpoints', readdirSync(join(output, 'checkpoints')).sort().at(-1)!);
@@ -100,6 +131,11 @@ describe('model and checkpoint messages', () => {
     writeFileSync(statePath, JSON.stringify({ ...state, global_step: 100 }));
     const resumed = finetune([...args, '--resume']);
     assert.equal(resumed.code, 1);
-    assert.match(resumed.stderr, new RegExp(`^finetune: ${statePath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: global_step 100 does not fit the checkpoint \\(folder step \\d+, max_steps 2\\); the file is damaged or was edited\n$`));
+    assert.match(
+      resumed.stderr,
+      new RegExp(
+        `^finetune: ${statePath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: global_step 100 does not fit the checkpoint \\(folder step \\d+, max_steps 2\\); the file is damaged or was edited\n$`,
+      ),
+    );
   });
 });

@@ -101,7 +101,11 @@ for (const b of backendsUnderTest()) {
           }
           assertClose(out.mul(real).data, expected, `${layout} out`, 1e-5, 1e-5);
           backwardWith(out, gradOut);
-          for (const [n, t] of [['q', q], ['k', k], ['v', v]] as const) {
+          for (const [n, t] of [
+            ['q', q],
+            ['k', k],
+            ['v', v],
+          ] as const) {
             assertClose(t.grad!.data, get(`${p}.grad.${n}`).data, `${layout} grad ${n}`, 1e-4, 1e-5);
           }
         }

@@ -34,15 +34,24 @@ function forward(p: Map<string, Tensor>, targets: Tensor): { logits: Tensor; hid
   const ids = get('input.ids');
   const mask = get('input.mask');
   const [b, t] = ids.shape as [number, number];
-  const positions = Tensor.from(Array.from({ length: t }, (_, i) => i), [t], { dtype: 'int32' });
+  const positions = Tensor.from(
+    Array.from({ length: t }, (_, i) => i),
+    [t],
+    { dtype: 'int32' },
+  );
   let x = embedding(w('emb.word'), ids).add(embedding(w('emb.pos'), positions));
   x = layerNorm(x, w('emb.ln.weight'), w('emb.ln.bias'), 1e-12);
-  const additive = new Tensor(Float32Array.from(mask.data, (m) => (1 - m) * -1e9), [b, 1, 1, t]);
+  const additive = new Tensor(
+    Float32Array.from(mask.data, (m) => (1 - m) * -1e9),
+    [b, 1, 1, t],
+  );
   for (let l = 0; l < 2; l++) {
     const q = splitHeads(linear(x, `layers.${l}.q`), 4);
     const k = splitHeads(linear(x, `layers.${l}.k`), 4);
     const v = splitHeads(linear(x, `layers.${l}.v`), 4);
-    const probs = matmul(q, k, { transB: true }).mul(1 / Math.sqrt(8)).softmax({ mask: additive });
+    const probs = matmul(q, k, { transB: true })
+      .mul(1 / Math.sqrt(8))
+      .softmax({ mask: additive });
     const ctx = mergeHeads(matmul(probs, v));
     x = layerNorm(x.add(linear(ctx, `layers.${l}.o`)), w(`layers.${l}.ln1.weight`), w(`layers.${l}.ln1.bias`), 1e-12);
     const h = linear(x, `layers.${l}.ffn1`).gelu();

@@ -36,25 +36,56 @@ function run(op: OpMeta, x: Record<string, Tensor>): { out: Tensor; after?: Tens
   const a = op.args;
   switch (op.kind) {
     case 'conv2d':
-      return { out: conv2d(x.x!, x.weight!, x.bias ?? null, { stride: a.stride as Pair, padding: a.padding as Pair, dilation: a.dilation as Pair, groups: a.groups as number }) };
+      return {
+        out: conv2d(x.x!, x.weight!, x.bias ?? null, {
+          stride: a.stride as Pair,
+          padding: a.padding as Pair,
+          dilation: a.dilation as Pair,
+          groups: a.groups as number,
+        }),
+      };
     case 'batch_norm2d': {
       const counter = Tensor.from([a.numBatchesTracked as number], [1], { dtype: 'int32' });
       const out = batchNorm2d(x.x!, x.weight!, x.bias!, x.running_mean!, x.running_var!, {
-        training: a.training as boolean, momentum: a.momentum as number | null, eps: a.eps as number, numBatchesTracked: counter,
+        training: a.training as boolean,
+        momentum: a.momentum as number | null,
+        eps: a.eps as number,
+        numBatchesTracked: counter,
       });
       return { out, after: [x.running_mean!, x.running_var!, counter] };
     }
     case 'max_pool2d':
-      return { out: maxPool2d(x.x!, { kernel: a.kernel as Pair, stride: a.stride as Pair, padding: a.padding as Pair, dilation: a.dilation as Pair, ceilMode: a.ceilMode as boolean }) };
+      return {
+        out: maxPool2d(x.x!, {
+          kernel: a.kernel as Pair,
+          stride: a.stride as Pair,
+          padding: a.padding as Pair,
+          dilation: a.dilation as Pair,
+          ceilMode: a.ceilMode as boolean,
+        }),
+      };
     case 'avg_pool2d':
-      return { out: avgPool2d(x.x!, { kernel: a.kernel as Pair, stride: a.stride as Pair, padding: a.padding as Pair, ceilMode: a.ceilMode as boolean, countIncludePad: a.countIncludePad as boolean }) };
+      return {
+        out: avgPool2d(x.x!, {
+          kernel: a.kernel as Pair,
+          stride: a.stride as Pair,
+          padding: a.padding as Pair,
+          ceilMode: a.ceilMode as boolean,
+          countIncludePad: a.countIncludePad as boolean,
+        }),
+      };
     case 'adaptive_avg_pool2d':
       return { out: adaptiveAvgPool2d(x.x!, a.outputSize as Pair) };
-    case 'relu6': return { out: relu6(x.x!) };
-    case 'hardswish': return { out: hardswish(x.x!) };
-    case 'hardsigmoid': return { out: hardsigmoid(x.x!) };
-    case 'silu': return { out: silu(x.x!) };
-    default: throw new Error(`vision-ops.json: unknown op kind '${op.kind}'`);
+    case 'relu6':
+      return { out: relu6(x.x!) };
+    case 'hardswish':
+      return { out: hardswish(x.x!) };
+    case 'hardsigmoid':
+      return { out: hardsigmoid(x.x!) };
+    case 'silu':
+      return { out: silu(x.x!) };
+    default:
+      throw new Error(`vision-ops.json: unknown op kind '${op.kind}'`);
   }
 }
 
@@ -85,14 +116,20 @@ for (const backend of backendsUnderTest()) {
         const { out, after } = run(op, leaves);
         const outErr = relativeError(out, get(`${name}.out`));
         assert.ok(outErr <= TOLERANCE, `${name}: output relative error ${outErr}`);
-        out.mul(get(`${name}.grad_out`)).sum().backward();
+        out
+          .mul(get(`${name}.grad_out`))
+          .sum()
+          .backward();
         for (const input of op.grads) {
           const err = relativeError(leaves[input]!.grad!, get(`${name}.grad.${input}`));
           assert.ok(err <= TOLERANCE, `${name}: gradient of ${input}: relative error ${err}`);
         }
         if (after) {
           const [mean, variance, counter] = after as [Tensor, Tensor, Tensor];
-          for (const [label, ours, key] of [['running mean', mean, 'running_mean_after'], ['running variance', variance, 'running_var_after']] as const) {
+          for (const [label, ours, key] of [
+            ['running mean', mean, 'running_mean_after'],
+            ['running variance', variance, 'running_var_after'],
+          ] as const) {
             const err = relativeError(ours, get(`${name}.${key}`));
             assert.ok(err <= TOLERANCE, `${name}: ${label} after the call: relative error ${err}`);
           }

@@ -81,7 +81,10 @@ function regressionInputs(target: FuzzTarget): { names: string[]; inputs: Uint8A
 }
 
 function report(target: FuzzTarget, failures: readonly Failure[], name: (index: number) => string): string {
-  return failures.slice(0, 5).map((f) => `${target.name} ${name(f.index)}: ${f.message}`).join('\n');
+  return failures
+    .slice(0, 5)
+    .map((f) => `${target.name} ${name(f.index)}: ${f.message}`)
+    .join('\n');
 }
 
 describe('fuzz', { concurrency: 2 }, () => {
@@ -90,7 +93,11 @@ describe('fuzz', { concurrency: 2 }, () => {
       const { names, inputs } = regressionInputs(target);
       if (inputs.length > 0) {
         const failures = await runWorker({ target: target.name, first: 0, count: inputs.length, inputs });
-        assert.deepEqual(failures, [], report(target, failures, (i) => `regression input ${names[i]}`));
+        assert.deepEqual(
+          failures,
+          [],
+          report(target, failures, (i) => `regression input ${names[i]}`),
+        );
       }
       const failures = await runWorker({ target: target.name, first: 0, count: RUNS });
       if (failures.length > 0 && process.env.FUZZ_SAVE === '1') {

@@ -29,8 +29,40 @@ export class FuzzRandom {
 const INTERESTING_BYTES = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x22, 0x2c, 0x5b, 0x5d, 0x7b, 0x7d, 0x0a, 0x0d, 0x09, 0x5c, 0x3a, 0x30, 0x39, 0x2d, 0xc3];
 const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const TOKENS = [
-  'null', 'true', '-1', '0', '1e308', '-0', '1.5', '"', '\\u0000', '{}', '[]', '[[[[[[[[', '}}}}', ',', ':', '"__proto__"', '\n', '\r\n', '\t',
-  '""', '\ufeff', '\ud800', 'NaN', '9007199254740993', '\u0085', '€', '---\n', '!!binary ', '&a ', '*a', '? ', '|\n', '>-\n', '%YAML 1.2\n',
+  'null',
+  'true',
+  '-1',
+  '0',
+  '1e308',
+  '-0',
+  '1.5',
+  '"',
+  '\\u0000',
+  '{}',
+  '[]',
+  '[[[[[[[[',
+  '}}}}',
+  ',',
+  ':',
+  '"__proto__"',
+  '\n',
+  '\r\n',
+  '\t',
+  '""',
+  '\ufeff',
+  '\ud800',
+  'NaN',
+  '9007199254740993',
+  '\u0085',
+  '€',
+  '---\n',
+  '!!binary ',
+  '&a ',
+  '*a',
+  '? ',
+  '|\n',
+  '>-\n',
+  '%YAML 1.2\n',
 ];
 
 /** Applies 1 to 4 random byte-level edits to a copy of `input`. */
@@ -40,21 +72,30 @@ export function mutateBytes(input: Uint8Array, rng: FuzzRandom): Uint8Array {
   for (let e = 0; e < edits; e++) {
     const at = bytes.length === 0 ? 0 : rng.below(bytes.length);
     switch (rng.below(9)) {
-      case 0: if (bytes.length) bytes[at] = bytes[at]! ^ (1 << rng.below(8)); break; // flip a bit
-      case 1: if (bytes.length) bytes[at] = rng.pick(INTERESTING_BYTES); break;
-      case 2: if (bytes.length) bytes[at] = rng.below(256); break;
-      case 3: { // overwrite 4 bytes with an interesting little-endian number
+      case 0:
+        if (bytes.length) bytes[at] = bytes[at]! ^ (1 << rng.below(8));
+        break; // flip a bit
+      case 1:
+        if (bytes.length) bytes[at] = rng.pick(INTERESTING_BYTES);
+        break;
+      case 2:
+        if (bytes.length) bytes[at] = rng.below(256);
+        break;
+      case 3: {
+        // overwrite 4 bytes with an interesting little-endian number
         if (bytes.length < 4) break;
         const where = rng.below(bytes.length - 3);
         new DataView(bytes.buffer).setUint32(where, rng.pick(INTERESTING_U32), true);
         break;
       }
-      case 4: { // delete a range
+      case 4: {
+        // delete a range
         const length = 1 + rng.below(Math.min(64, Math.max(1, bytes.length - at)));
         bytes = concat(bytes.subarray(0, at), bytes.subarray(at + length));
         break;
       }
-      case 5: { // duplicate a range
+      case 5: {
+        // duplicate a range
         const length = 1 + rng.below(Math.min(64, Math.max(1, bytes.length - at)));
         bytes = concat(bytes.subarray(0, at + length), bytes.subarray(at, at + length), bytes.subarray(at + length));
         break;
@@ -65,7 +106,8 @@ export function mutateBytes(input: Uint8Array, rng: FuzzRandom): Uint8Array {
       case 7: // truncate
         bytes = bytes.subarray(0, at);
         break;
-      default: { // insert random bytes
+      default: {
+        // insert random bytes
         const extra = new Uint8Array(1 + rng.below(16));
         for (let i = 0; i < extra.length; i++) extra[i] = rng.below(256);
         bytes = concat(bytes.subarray(0, at), extra, bytes.subarray(at));
@@ -86,8 +128,42 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 const INTERESTING_VALUES: unknown[] = [
-  null, true, false, 0, -1, 1, 2, 0.5, -0.5, 1e-300, 1e9, 1e308, -1e308, 2 ** 31, 2 ** 32, 2 ** 53, 100000, 2147483648, 1e12,
-  '', 'x', '__proto__', 'constructor', 'gelu', 'relu', 'none', 'all', '-1', '1e9', [], {}, [1, 2], [-1], [[]], { a: 1 }, { __proto__: null },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  2,
+  0.5,
+  -0.5,
+  1e-300,
+  1e9,
+  1e308,
+  -1e308,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  100000,
+  2147483648,
+  1e12,
+  '',
+  'x',
+  '__proto__',
+  'constructor',
+  'gelu',
+  'relu',
+  'none',
+  'all',
+  '-1',
+  '1e9',
+  [],
+  {},
+  [1, 2],
+  [-1],
+  [[]],
+  { a: 1 },
+  { __proto__: null },
 ];
 
 function mutateValue(value: unknown, rng: FuzzRandom, depth: number): unknown {
@@ -106,7 +182,7 @@ function mutateValue(value: unknown, rng: FuzzRandom, depth: number): unknown {
     const i = rng.below(entries.length);
     const choice = rng.below(8);
     if (choice === 0) entries.splice(i, 1);
-    else if (choice === 1) entries.push([entries[i]![0] + '_', structuredClone(rng.pick(INTERESTING_VALUES))]);
+    else if (choice === 1) entries.push([`${entries[i]![0]}_`, structuredClone(rng.pick(INTERESTING_VALUES))]);
     else entries[i] = [entries[i]![0], mutateValue(entries[i]![1], rng, depth + 1)];
     return Object.fromEntries(entries);
   }

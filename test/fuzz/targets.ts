@@ -23,7 +23,7 @@ import { parseLoraConfig } from '../../src/peft/lora/config.js';
 import { JsonTokenizer } from '../../src/tokenizers/json-tokenizer.js';
 import { parseTokenizerJson } from '../../src/tokenizers/tokenizer-json.js';
 import { bertTokenizerJson } from '../../src/tokenizers/vocab-files.js';
-import { FuzzRandom, mutateBytes, mutateJsonValue } from './mutate.js';
+import { type FuzzRandom, mutateBytes, mutateJsonValue } from './mutate.js';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -108,11 +108,14 @@ const TFJS_MODEL = {
     ],
   },
   weightsManifest: [
-    { paths: ['group1-shard1of1.bin'], weights: [
-      { name: 'w', shape: [2], dtype: 'float32' },
-      { name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
-      { name: 'i', shape: [1], dtype: 'int32' },
-    ] },
+    {
+      paths: ['group1-shard1of1.bin'],
+      weights: [
+        { name: 'w', shape: [2], dtype: 'float32' },
+        { name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
+        { name: 'i', shape: [1], dtype: 'int32' },
+      ],
+    },
   ],
 };
 
@@ -131,8 +134,9 @@ export const TARGETS: readonly FuzzTarget[] = [
   },
   configTarget('config-bert', ['test/golden/models/bert/config.json', 'test/golden/models/bert-legacy/config.json'], (json, f) => parseBertConfig(json, f)),
   configTarget('config-distilbert', ['test/golden/models/distilbert/config.json'], (json, f) => parseDistilBertConfig(json, f)),
-  configTarget('config-roberta', ['test/golden/models/roberta/config.json', 'test/golden/models/xlm-roberta/config.json'],
-    (json, f) => parseRobertaConfig(json, f, json.model_type === 'xlm-roberta' ? 'xlm-roberta' : 'roberta')),
+  configTarget('config-roberta', ['test/golden/models/roberta/config.json', 'test/golden/models/xlm-roberta/config.json'], (json, f) =>
+    parseRobertaConfig(json, f, json.model_type === 'xlm-roberta' ? 'xlm-roberta' : 'roberta'),
+  ),
   configTarget('config-use-lite', ['test/fuzz/seeds/use-lite-config.json'], (json, f) => parseUseLiteConfig(json, f)),
   {
     name: 'tokenizer-json',

@@ -24,7 +24,12 @@ function modelWith(hostile: string): string {
 }
 
 before(() => {
-  writeFileSync(at('train.tsv'), `sentence\tlabel\n${syntheticExamples(20, 1).map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
+  writeFileSync(
+    at('train.tsv'),
+    `sentence\tlabel\n${syntheticExamples(20, 1)
+      .map((e) => `${e.text}\t${e.label}`)
+      .join('\n')}\n`,
+  );
   symlinkSync('/dev/zero', at('zero.csv'));
   symlinkSync('/dev/zero', at('zero.yaml'));
 });
@@ -33,11 +38,27 @@ describe('hostile files given to the CLI', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['--data /dev/zero', () => ['train', '--model', golden, '--data', '/dev/zero'], /^finetune: \/dev\/zero: is a character device, expected a data file$/],
     ['--data as a link to /dev/zero', () => ['train', '--model', golden, '--data', at('zero.csv')], /zero\.csv: is a character device, expected a data file$/],
-    ['config.json linked to /dev/zero', () => ['train', '--model', modelWith('config.json'), '--data', at('train.tsv')], /config\.json: is a character device, expected a config file$/],
-    ['tokenizer.json linked to /dev/zero', () => ['train', '--model', modelWith('tokenizer.json'), '--data', at('train.tsv')], /tokenizer\.json: is a character device, expected a tokenizer file$/],
-    ['model.safetensors linked to /dev/zero', () => ['train', '--model', modelWith('model.safetensors'), '--data', at('train.tsv')], /model\.safetensors: is a character device, expected a weights file$/],
+    [
+      'config.json linked to /dev/zero',
+      () => ['train', '--model', modelWith('config.json'), '--data', at('train.tsv')],
+      /config\.json: is a character device, expected a config file$/,
+    ],
+    [
+      'tokenizer.json linked to /dev/zero',
+      () => ['train', '--model', modelWith('tokenizer.json'), '--data', at('train.tsv')],
+      /tokenizer\.json: is a character device, expected a tokenizer file$/,
+    ],
+    [
+      'model.safetensors linked to /dev/zero',
+      () => ['train', '--model', modelWith('model.safetensors'), '--data', at('train.tsv')],
+      /model\.safetensors: is a character device, expected a weights file$/,
+    ],
     ['--config linked to /dev/zero', () => ['train', '--config', at('zero.yaml')], /zero\.yaml: is a character device, expected a config file$/],
-    ['predict --data /dev/zero', () => ['predict', '--model', golden, '--data', '/dev/zero'], /^finetune: \/dev\/zero: is a character device, expected a data file$/],
+    [
+      'predict --data /dev/zero',
+      () => ['predict', '--model', golden, '--data', '/dev/zero'],
+      /^finetune: \/dev\/zero: is a character device, expected a data file$/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(`${name}: exit 1 within 2 s with one line`, async () => {

@@ -12,13 +12,34 @@ import { syntheticExamples } from '../support/tiny-classifier.js';
 const root = mkdtempSync(join(tmpdir(), 'finetune-output-errors-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
-const train = (output: string): string[] => ['train', '--model', at('model/config.json'), '--init', 'random', '--data', at('train.tsv'),
-  '--eval-split', '0', '--max-steps', '2', '--threads', '1', '--no-progress', '--output', output];
+const train = (output: string): string[] => [
+  'train',
+  '--model',
+  at('model/config.json'),
+  '--init',
+  'random',
+  '--data',
+  at('train.tsv'),
+  '--eval-split',
+  '0',
+  '--max-steps',
+  '2',
+  '--threads',
+  '1',
+  '--no-progress',
+  '--output',
+  output,
+];
 
 before(() => {
   mkdirSync(at('model'));
   writeFileSync(at('model/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-  writeFileSync(at('train.tsv'), `sentence\tlabel\n${syntheticExamples(30, 2).map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
+  writeFileSync(
+    at('train.tsv'),
+    `sentence\tlabel\n${syntheticExamples(30, 2)
+      .map((e) => `${e.text}\t${e.label}`)
+      .join('\n')}\n`,
+  );
   writeFileSync(at('a-file'), 'x');
 });
 
@@ -47,7 +68,10 @@ describe('output folder file-system errors', () => {
     try {
       const run = await runCli(train(at('full')));
       assert.equal(run.code, 1);
-      assert.equal(run.stderr.trimEnd().split('\n').at(-1), `finetune: --output ${at('full')}: cannot write checkpoints/checkpoint-2/model.safetensors (no space left on the device)`);
+      assert.equal(
+        run.stderr.trimEnd().split('\n').at(-1),
+        `finetune: --output ${at('full')}: cannot write checkpoints/checkpoint-2/model.safetensors (no space left on the device)`,
+      );
       assert.equal(existsSync(join(at('full'), LOCK_FILE)), false);
     } finally {
       fs.openSync = openSync;

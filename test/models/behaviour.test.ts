@@ -17,9 +17,16 @@ const bertConfig = (): Record<string, unknown> => JSON.parse(readFileSync(`${gol
 
 function row(inputs: ModelInputs, i: number): ModelInputs {
   const t = inputs.inputIds.shape[1]!;
-  const length = inputs.attentionMask.toArray().slice(i * t, (i + 1) * t).reduce((a, b) => a + b, 0);
+  const length = inputs.attentionMask
+    .toArray()
+    .slice(i * t, (i + 1) * t)
+    .reduce((a, b) => a + b, 0);
   const cut = (x: Tensor): Tensor => new Tensor(x.i32().slice(i * t, i * t + length), [1, length]);
-  return { inputIds: cut(inputs.inputIds), attentionMask: cut(inputs.attentionMask), ...(inputs.tokenTypeIds ? { tokenTypeIds: cut(inputs.tokenTypeIds) } : {}) };
+  return {
+    inputIds: cut(inputs.inputIds),
+    attentionMask: cut(inputs.attentionMask),
+    ...(inputs.tokenTypeIds ? { tokenTypeIds: cut(inputs.tokenTypeIds) } : {}),
+  };
 }
 
 describe('model behaviour', () => {
@@ -51,10 +58,23 @@ describe('model behaviour', () => {
     const model = createTaskModel(config).train();
     const inputs = { inputIds: Tensor.from([[2, 7, 9, 3]], undefined, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 4], { dtype: 'int32' }) };
     assert.equal(maxAbsDiff(model.forward(inputs), model.forward(inputs)), 0);
-    const distil = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0.5 }).train();
+    const distil = createTaskModel({
+      model_type: 'distilbert',
+      vocab_size: 20,
+      dim: 8,
+      n_layers: 1,
+      n_heads: 2,
+      hidden_dim: 10,
+      dropout: 0,
+      attention_dropout: 0,
+      seq_classif_dropout: 0.5,
+    }).train();
     // Eight features at p = 0.5: two masks can agree on the surviving features by chance, so draw a few.
     const first = distil.forward(inputs);
-    assert.ok([0, 1, 2, 3].some(() => maxAbsDiff(distil.forward(inputs), first) > 0), 'seq_classif_dropout applies to the head');
+    assert.ok(
+      [0, 1, 2, 3].some(() => maxAbsDiff(distil.forward(inputs), first) > 0),
+      'seq_classif_dropout applies to the head',
+    );
   });
 
   it('hidden_act is honoured', async () => {
@@ -66,7 +86,15 @@ describe('model behaviour', () => {
     assert.deepEqual(layer.intermediate.forward(x).toArray(), layer.intermediate.dense.forward(x).relu().toArray());
     const inputs = { inputIds: Tensor.from([[2, 40, 41, 3]], undefined, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 4], { dtype: 'int32' }) };
     assert.ok(maxAbsDiff(relu.forward(inputs), gelu.forward(inputs)) > 1e-3);
-    const distil = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 10, activation: 'relu' }) as DistilBertForSequenceClassification;
+    const distil = createTaskModel({
+      model_type: 'distilbert',
+      vocab_size: 20,
+      dim: 8,
+      n_layers: 1,
+      n_heads: 2,
+      hidden_dim: 10,
+      activation: 'relu',
+    }) as DistilBertForSequenceClassification;
     const block = distil.distilbert.transformer.layer[0]!;
     const y = Tensor.randn([1, 2, 8]);
     assert.deepEqual(block.ffn.forward(y).toArray(), block.ffn.lin2.forward(block.ffn.lin1.forward(y).relu()).toArray());
@@ -74,7 +102,10 @@ describe('model behaviour', () => {
 
   it('new weights are drawn as transformers draws them: normal(0, initializer_range), zero biases, unit LayerNorms', () => {
     manualSeed(7);
-    const model = createTaskModel({ ...bertConfig(), hidden_size: 256, num_attention_heads: 4, initializer_range: 0.05 }, { numLabels: 64 }) as BertForSequenceClassification;
+    const model = createTaskModel(
+      { ...bertConfig(), hidden_size: 256, num_attention_heads: 4, initializer_range: 0.05 },
+      { numLabels: 64 },
+    ) as BertForSequenceClassification;
     const w = model.classifier.weight.toArray();
     const mean = w.reduce((a, b) => a + b, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
@@ -86,19 +117,31 @@ describe('model behaviour', () => {
     assert.ok(Math.abs(Math.sqrt(emb.reduce((a, b) => a + b * b, 0) / emb.length) - 0.05) < 0.01);
   });
 
-  it('DistilBERT with sinusoidal_pos_embds starts from transformers\' sinusoid table', () => {
-    const model = createTaskModel({ model_type: 'distilbert', vocab_size: 20, dim: 6, n_layers: 1, n_heads: 2, hidden_dim: 10, max_position_embeddings: 4, sinusoidal_pos_embds: true }) as DistilBertForSequenceClassification;
+  it("DistilBERT with sinusoidal_pos_embds starts from transformers' sinusoid table", () => {
+    const model = createTaskModel({
+      model_type: 'distilbert',
+      vocab_size: 20,
+      dim: 6,
+      n_layers: 1,
+      n_heads: 2,
+      hidden_dim: 10,
+      max_position_embeddings: 4,
+      sinusoidal_pos_embds: true,
+    }) as DistilBertForSequenceClassification;
     const table = model.distilbert.embeddings.position_embeddings.weight.toArray();
     const pos = 3;
     const j = 3;
-    assert.ok(Math.abs(table[pos * 6 + j]! - Math.cos(pos / Math.pow(10000, 2 / 6))) < 1e-6);
-    assert.ok(Math.abs(table[pos * 6 + 4]! - Math.sin(pos / Math.pow(10000, 4 / 6))) < 1e-6);
+    assert.ok(Math.abs(table[pos * 6 + j]! - Math.cos(pos / 10000 ** (2 / 6))) < 1e-6);
+    assert.ok(Math.abs(table[pos * 6 + 4]! - Math.sin(pos / 10000 ** (4 / 6))) < 1e-6);
   });
 
   it('an input longer than the position table fails with one line', async () => {
     const { model } = await loadTaskModel(goldenDir('roberta'));
     const long = { inputIds: Tensor.full([1, 63], 5, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 63], { dtype: 'int32' }) };
-    assert.throws(() => model.forward(long), (e: Error) => e instanceof FinetuneError && /input of 63 tokens is longer than the model takes \(62, from max_position_embeddings 64\)/.test(e.message));
+    assert.throws(
+      () => model.forward(long),
+      (e: Error) => e instanceof FinetuneError && /input of 63 tokens is longer than the model takes \(62, from max_position_embeddings 64\)/.test(e.message),
+    );
     const fits = { inputIds: Tensor.full([1, 62], 5, { dtype: 'int32' }), attentionMask: Tensor.ones([1, 62], { dtype: 'int32' }) };
     assert.deepEqual(model.forward(fits).shape, [1, 3]);
   });
@@ -108,6 +151,9 @@ describe('model behaviour', () => {
     const ids = Tensor.from([[0, 40, 2, 2, 41, 2]], undefined, { dtype: 'int32' });
     const mask = Tensor.ones([1, 6], { dtype: 'int32' });
     const types = Tensor.from([[0, 0, 0, 1, 1, 1]], undefined, { dtype: 'int32' });
-    assert.equal(maxAbsDiff(model.forward({ inputIds: ids, attentionMask: mask, tokenTypeIds: types }), model.forward({ inputIds: ids, attentionMask: mask })), 0);
+    assert.equal(
+      maxAbsDiff(model.forward({ inputIds: ids, attentionMask: mask, tokenTypeIds: types }), model.forward({ inputIds: ids, attentionMask: mask })),
+      0,
+    );
   });
 });

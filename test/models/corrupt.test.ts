@@ -75,14 +75,18 @@ describe('corrupt model folders', () => {
 
   it('a missing key', async () => {
     const bytes = withTensors((t) => t.delete('bert.encoder.layer.1.output.dense.weight'));
-    await expectError(folder({ 'model.safetensors': bytes }),
-      /model\.safetensors: missing key 'bert\.encoder\.layer\.1\.output\.dense\.weight' \(expected shape \[32, 37\]\)/);
+    await expectError(
+      folder({ 'model.safetensors': bytes }),
+      /model\.safetensors: missing key 'bert\.encoder\.layer\.1\.output\.dense\.weight' \(expected shape \[32, 37\]\)/,
+    );
   });
 
   it('a wrong shape', async () => {
     const bytes = withTensors((t) => t.set('bert.encoder.layer.0.intermediate.dense.bias', { dtype: 'float32', shape: [36], data: new Float32Array(36) }));
-    await expectError(folder({ 'model.safetensors': bytes }),
-      /model\.safetensors: key 'bert\.encoder\.layer\.0\.intermediate\.dense\.bias' has shape \[36\], expected \[37\]/);
+    await expectError(
+      folder({ 'model.safetensors': bytes }),
+      /model\.safetensors: key 'bert\.encoder\.layer\.0\.intermediate\.dense\.bias' has shape \[36\], expected \[37\]/,
+    );
   });
 
   it('integer values where weights belong', async () => {
@@ -95,17 +99,33 @@ describe('corrupt model folders', () => {
   });
 
   it('an unknown or absent model_type', async () => {
-    await expectError(folder({ 'model.safetensors': weights }, (c) => (c.model_type = 'gpt2')),
-      /config\.json: unknown model_type 'gpt2' \(supported: .*bert.*distilbert.*roberta.*xlm-roberta/);
-    await expectError(folder({ 'model.safetensors': weights }, (c) => delete c.model_type), /config\.json: no model_type/);
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => (c.model_type = 'gpt2')),
+      /config\.json: unknown model_type 'gpt2' \(supported: .*bert.*distilbert.*roberta.*xlm-roberta/,
+    );
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => delete c.model_type),
+      /config\.json: no model_type/,
+    );
   });
 
   it('bad config values, a config that is not JSON, no weights, no folder', async () => {
-    await expectError(folder({ 'model.safetensors': weights }, (c) => (c.hidden_act = 'gelu_42')), /config\.json: hidden_act 'gelu_42' is not supported/);
-    await expectError(folder({ 'model.safetensors': weights }, (c) => (c.num_attention_heads = 5)),
-      /config\.json: hidden_size 32 is not divisible by num_attention_heads 5/);
-    await expectError(folder({ 'model.safetensors': weights }, (c) => (c.hidden_size = '32')), /config\.json: hidden_size must be a positive integer, got "32"/);
-    await expectError(folder({ 'model.safetensors': weights }, (c) => (c.id2label = { 0: 'a', 2: 'b' })), /config\.json: id2label must map every id 0\.\.1 to a name/);
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => (c.hidden_act = 'gelu_42')),
+      /config\.json: hidden_act 'gelu_42' is not supported/,
+    );
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => (c.num_attention_heads = 5)),
+      /config\.json: hidden_size 32 is not divisible by num_attention_heads 5/,
+    );
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => (c.hidden_size = '32')),
+      /config\.json: hidden_size must be a positive integer, got "32"/,
+    );
+    await expectError(
+      folder({ 'model.safetensors': weights }, (c) => (c.id2label = { 0: 'a', 2: 'b' })),
+      /config\.json: id2label must map every id 0\.\.1 to a name/,
+    );
     const notJson = folder({ 'model.safetensors': weights });
     writeFileSync(join(notJson, 'config.json'), '{"model_type": ');
     await expectError(notJson, /config\.json: not valid JSON/);

@@ -27,10 +27,16 @@ for (const arch of ARCHS) {
     const get = expectedTensors(arch);
     const json = expectedJson(arch) as { param_names: string[]; has_grads: boolean; model_class: string };
 
-    it('has transformers\' parameter names and class', async () => {
+    it("has transformers' parameter names and class", async () => {
       const { model, warnings } = await loadTaskModel(goldenDir(arch));
       // XLMRobertaForSequenceClassification declares its head first; names matter, order does not.
-      assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), [...json.param_names].sort());
+      assert.deepEqual(
+        model
+          .namedParameters()
+          .map(([n]) => n)
+          .sort(),
+        [...json.param_names].sort(),
+      );
       assert.equal((model as EncoderTaskModel).architecture, json.model_class);
       assert.deepEqual(warnings, []);
     });
@@ -43,7 +49,10 @@ for (const arch of ARCHS) {
         const logits = model.forward(inputs);
         assert.ok(maxAbsDiff(logits, get(`${batch}.logits`)!) < 1e-4, `logits differ by ${maxAbsDiff(logits, get(`${batch}.logits`)!)}`);
         const embedded = embeddingOutput(model, inputs);
-        assert.ok(maxAbsDiff(embedded, get(`${batch}.hidden_states.0`)!) < 1e-4, `embedding output differs by ${maxAbsDiff(embedded, get(`${batch}.hidden_states.0`)!)}`);
+        assert.ok(
+          maxAbsDiff(embedded, get(`${batch}.hidden_states.0`)!) < 1e-4,
+          `embedding output differs by ${maxAbsDiff(embedded, get(`${batch}.hidden_states.0`)!)}`,
+        );
         const hidden = encoder.lastHiddenState(inputs);
         const ref = get(`${batch}.last_hidden_state`)!;
         assert.deepEqual(hidden.shape, ref.shape);

@@ -11,7 +11,11 @@ import { loadTaskModel } from '../../src/models/load.js';
 import { expectedTensors, goldenDir, goldenInputs, maxAbsDiff } from './support.js';
 
 const COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
-const files = new Map(readdirSync(goldenDir('bert')).filter((f) => !f.startsWith('expected')).map((f) => [f, readFileSync(join(goldenDir('bert'), f))]));
+const files = new Map(
+  readdirSync(goldenDir('bert'))
+    .filter((f) => !f.startsWith('expected'))
+    .map((f) => [f, readFileSync(join(goldenDir('bert'), f))]),
+);
 const requests: string[] = [];
 let server: Server;
 let endpoint: string;
@@ -25,7 +29,9 @@ before(async () => {
     if (!match) return void response.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end();
     if (!body) return void response.writeHead(404, { 'x-error-code': 'EntryNotFound', 'x-repo-commit': COMMIT }).end();
     response.writeHead(200, {
-      etag: `"${createHash('sha1').update(body).digest('hex')}"`, 'x-repo-commit': COMMIT, 'content-length': String(body.length),
+      etag: `"${createHash('sha1').update(body).digest('hex')}"`,
+      'x-repo-commit': COMMIT,
+      'content-length': String(body.length),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
   });
@@ -47,7 +53,10 @@ describe('loading by Hub id', () => {
     assert.deepEqual(first.warnings, []);
     const get = expectedTensors('bert');
     assert.ok(maxAbsDiff(first.model.forward(goldenInputs(get, 'pair')), get('pair.logits')!) < 1e-4);
-    assert.ok(requests.some((r) => /^GET \/org\/tiny-bert\/resolve\/[^/]+\/model\.safetensors$/.test(r)), requests.join('\n'));
+    assert.ok(
+      requests.some((r) => /^GET \/org\/tiny-bert\/resolve\/[^/]+\/model\.safetensors$/.test(r)),
+      requests.join('\n'),
+    );
 
     requests.length = 0;
     const again = await loadTaskModel('org/tiny-bert', { hub: { endpoint: 'http://127.0.0.1:9', cacheDir, offline: true, env: {} } });

@@ -17,7 +17,11 @@ function checkModel(model: TaskModel, inputs: ModelInputs): void {
   const before = model.forward(inputs).toArray();
   // Token heads give [B, T, C]: their loss runs over every token's row.
   const rows = model.head.kind === 'token-classification' ? inputs.inputIds.size : inputs.inputIds.shape[0]!;
-  const targets = Tensor.from(Array.from({ length: rows }, (_, i) => i % model.numLabels), undefined, { dtype: 'int32' });
+  const targets = Tensor.from(
+    Array.from({ length: rows }, (_, i) => i % model.numLabels),
+    undefined,
+    { dtype: 'int32' },
+  );
   const loss = (out: Tensor): Tensor => crossEntropy(out.reshape([rows, model.numLabels]), targets);
   const logits = forbidHostReads(() => {
     const out = model.forward(inputs);
@@ -51,7 +55,13 @@ describe('no host reads in model code', () => {
 
   it('use-lite with a token head: forward and backward compose ops only', () => {
     const { model } = loadBuiltinUseLite({ head: headSpec(labelsFromNames(['O', 'B-X', 'I-X']), 'token-classification') });
-    checkModel(model, idsBatch([[5, 17, 300, 42], [9, 8]]));
+    checkModel(
+      model,
+      idsBatch([
+        [5, 17, 300, 42],
+        [9, 8],
+      ]),
+    );
   });
 
   it('use-lite: forward and backward compose ops only, an all-padding row included', () => {

@@ -51,7 +51,7 @@ describe('saving a classifier', () => {
   }
 
   it('new labels round-trip through config.json; the trained head and other files survive', async () => {
-    const labels = { id2label: { 0: 'ham', 1: 'spam', 2: 'café' }, label2id: { ham: 0, spam: 1, 'café': 2 } };
+    const labels = { id2label: { 0: 'ham', 1: 'spam', 2: 'café' }, label2id: { ham: 0, spam: 1, café: 2 } };
     const { model, tokenizer } = await loadTaskModel(goldenDir('bert-base-model'), { labels });
     const dir = join(root, 'labels');
     await saveTaskModel(model, tokenizer, dir);
@@ -64,7 +64,7 @@ describe('saving a classifier', () => {
     const config = JSON.parse(text) as Record<string, unknown>;
     assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
     assert.deepEqual(config.id2label, { 0: 'ham', 1: 'spam', 2: 'café' });
-    assert.deepEqual(config.label2id, { ham: 0, spam: 1, 'café': 2 });
+    assert.deepEqual(config.label2id, { ham: 0, spam: 1, café: 2 });
     assert.equal(config.dtype, 'float32');
 
     const reloaded = await loadTaskModel(dir);
@@ -94,29 +94,69 @@ describe('saving a classifier', () => {
     const source = join(root, 'old-config');
     mkdirSync(source);
     copyFileSync(join(goldenDir('bert-legacy'), 'model.safetensors'), join(source, 'model.safetensors'));
-    writeFileSync(join(source, 'config.json'), JSON.stringify({
-      architectures: ['BertForMaskedLM'], attention_probs_dropout_prob: 0.1, gradient_checkpointing: false, hidden_act: 'gelu',
-      hidden_dropout_prob: 0.1, hidden_size: 32, initializer_range: 0.02, intermediate_size: 37, layer_norm_eps: 1e-12,
-      max_position_embeddings: 64, model_type: 'bert', num_attention_heads: 4, num_hidden_layers: 2, pad_token_id: 0,
-      position_embedding_type: 'absolute', transformers_version: '4.6.0.dev0', torch_dtype: 'float16', type_vocab_size: 2,
-      use_cache: true, vocab_size: 500, foo_extra: 7,
-    }));
+    writeFileSync(
+      join(source, 'config.json'),
+      JSON.stringify({
+        architectures: ['BertForMaskedLM'],
+        attention_probs_dropout_prob: 0.1,
+        gradient_checkpointing: false,
+        hidden_act: 'gelu',
+        hidden_dropout_prob: 0.1,
+        hidden_size: 32,
+        initializer_range: 0.02,
+        intermediate_size: 37,
+        layer_norm_eps: 1e-12,
+        max_position_embeddings: 64,
+        model_type: 'bert',
+        num_attention_heads: 4,
+        num_hidden_layers: 2,
+        pad_token_id: 0,
+        position_embedding_type: 'absolute',
+        transformers_version: '4.6.0.dev0',
+        torch_dtype: 'float16',
+        type_vocab_size: 2,
+        use_cache: true,
+        vocab_size: 500,
+        foo_extra: 7,
+      }),
+    );
     const { model } = await loadTaskModel(source, { numLabels: 3 });
     const dir = join(root, 'old-config-saved');
     await saveTaskModel(model, null, dir);
     // What transformers 5.17 save_pretrained wrote for BertForSequenceClassification(num_labels=3) from this config.
     const expected = {
-      add_cross_attention: false, architectures: ['BertForSequenceClassification'], attention_probs_dropout_prob: 0.1,
-      bos_token_id: null, classifier_dropout: null, dtype: 'float32', eos_token_id: null, foo_extra: 7, gradient_checkpointing: false,
-      hidden_act: 'gelu', hidden_dropout_prob: 0.1, hidden_size: 32, id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' },
-      initializer_range: 0.02, intermediate_size: 37, is_decoder: false, label2id: { LABEL_0: 0, LABEL_1: 1, LABEL_2: 2 },
-      layer_norm_eps: 1e-12, max_position_embeddings: 64, model_type: 'bert', num_attention_heads: 4, num_hidden_layers: 2,
-      pad_token_id: 0, position_embedding_type: 'absolute', tie_word_embeddings: true, transformers_version: '4.6.0.dev0',
-      type_vocab_size: 2, use_cache: true, vocab_size: 500,
+      add_cross_attention: false,
+      architectures: ['BertForSequenceClassification'],
+      attention_probs_dropout_prob: 0.1,
+      bos_token_id: null,
+      classifier_dropout: null,
+      dtype: 'float32',
+      eos_token_id: null,
+      foo_extra: 7,
+      gradient_checkpointing: false,
+      hidden_act: 'gelu',
+      hidden_dropout_prob: 0.1,
+      hidden_size: 32,
+      id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' },
+      initializer_range: 0.02,
+      intermediate_size: 37,
+      is_decoder: false,
+      label2id: { LABEL_0: 0, LABEL_1: 1, LABEL_2: 2 },
+      layer_norm_eps: 1e-12,
+      max_position_embeddings: 64,
+      model_type: 'bert',
+      num_attention_heads: 4,
+      num_hidden_layers: 2,
+      pad_token_id: 0,
+      position_embedding_type: 'absolute',
+      tie_word_embeddings: true,
+      transformers_version: '4.6.0.dev0',
+      type_vocab_size: 2,
+      use_cache: true,
+      vocab_size: 500,
     };
     const saved = readJson(join(dir, 'config.json'));
     assert.deepEqual(Object.keys(saved), Object.keys(expected));
     assert.deepEqual(saved, expected);
   });
 });
-

@@ -39,7 +39,10 @@ describe('checkpoint variants', () => {
     assertEncoderMatches(model, 'bert-base-model');
     assert.equal(model.numLabels, 4);
     assert.deepEqual(model.classifier.weight.shape, [4, 32]);
-    assert.ok(model.classifier.bias!.toArray().every((v) => v === 0), 'new head bias is zero');
+    assert.ok(
+      model.classifier.bias!.toArray().every((v) => v === 0),
+      'new head bias is zero',
+    );
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0]!, /model\.safetensors: no classification head in the checkpoint; classifier newly initialised for 4 labels/);
   });
@@ -58,7 +61,10 @@ describe('checkpoint variants', () => {
   });
 
   for (const [name, what] of [
-    ['bert-bin', 'pytorch_model.bin'], ['bert-f16', 'float16 weights'], ['bert-bf16', 'bfloat16 weights'], ['bert-sharded', 'two safetensors shards'],
+    ['bert-bin', 'pytorch_model.bin'],
+    ['bert-f16', 'float16 weights'],
+    ['bert-bf16', 'bfloat16 weights'],
+    ['bert-sharded', 'two safetensors shards'],
   ] as const) {
     it(`${what} load and give transformers' logits`, async () => {
       const { model, warnings } = await load(name);
@@ -84,7 +90,10 @@ describe('checkpoint variants', () => {
     assert.ok(model.classifier.bias!.toArray().every((v) => v === 0));
     const replaced = warnings.filter((w) => w.includes('replaced'));
     assert.equal(replaced.length, 1, warnings.join('\n'));
-    assert.match(replaced[0]!, /head does not fit 3 labels; replaced with a new one \(classifier\.weight \[5, 32\] -> \[3, 32\], classifier\.bias \[5\] -> \[3\]\)/);
+    assert.match(
+      replaced[0]!,
+      /head does not fit 3 labels; replaced with a new one \(classifier\.weight \[5, 32\] -> \[3, 32\], classifier\.bias \[5\] -> \[3\]\)/,
+    );
   });
 
   it('new label names on a head of the same size keep its weights, with a warning', async () => {
@@ -95,13 +104,19 @@ describe('checkpoint variants', () => {
     assert.match(warnings[0]!, /keeping the head trained for labels \[neg, neu, pos\] under the new names \[x, y, z\]/);
   });
 
-  it('numLabels equal to config.json\'s keeps its names; init random ignores the weights', async () => {
+  it("numLabels equal to config.json's keeps its names; init random ignores the weights", async () => {
     const same = await load('bert', { numLabels: 3 });
     assert.deepEqual(labelList(same.model.labels), ['neg', 'neu', 'pos']);
     const random = await load('bert', { init: 'random' });
     const get = expectedTensors('bert');
     assert.ok(maxAbsDiff(random.model.forward(goldenInputs(get, 'single')), get('single.logits')!) > 1e-2);
     const word = random.model.namedParameters().find(([n]) => n === 'bert.embeddings.word_embeddings.weight')![1];
-    assert.ok(word.toArray().slice(0, 32).every((v) => v === 0), 'padding row (pad_token_id 0) starts at zero');
+    assert.ok(
+      word
+        .toArray()
+        .slice(0, 32)
+        .every((v) => v === 0),
+      'padding row (pad_token_id 0) starts at zero',
+    );
   });
 });

@@ -6,7 +6,12 @@ import { familyFor } from '../../src/models/registry.js';
 import { applyLora } from '../../src/peft/lora/apply.js';
 
 const BENCHMARK_BERT = {
-  model_type: 'bert', hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 30522,
+  model_type: 'bert',
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  vocab_size: 30522,
 };
 
 describe('LoRA at the benchmark size', () => {

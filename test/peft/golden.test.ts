@@ -24,8 +24,13 @@ interface Expected {
   readonly base_logits: number[][];
   readonly peft_adapter: { readonly logits: number[][]; readonly merged_logits: number[][]; readonly trainable: number; readonly all_params: number };
   readonly ours_adapter: {
-    readonly options: LoraOptions; readonly logits: number[][]; readonly finetune_logits: number[][];
-    readonly trainable: number; readonly all_params: number; readonly finetune_trainable: number; readonly finetune_total: number;
+    readonly options: LoraOptions;
+    readonly logits: number[][];
+    readonly finetune_logits: number[][];
+    readonly trainable: number;
+    readonly all_params: number;
+    readonly finetune_trainable: number;
+    readonly finetune_total: number;
   };
 }
 
@@ -48,7 +53,10 @@ async function base(arch: string): Promise<TaskModel> {
 
 /** Parameters of the head, which PEFT counts twice (the original module and its trained copy). */
 function headSize(model: TaskModel): number {
-  return model.namedParameters().filter(([n]) => model.headModules.some((h) => n === h || n.startsWith(`${h}.`))).reduce((s, [, p]) => s + p.size, 0);
+  return model
+    .namedParameters()
+    .filter(([n]) => model.headModules.some((h) => n === h || n.startsWith(`${h}.`)))
+    .reduce((s, [, p]) => s + p.size, 0);
 }
 
 for (const arch of ['bert', 'distilbert', 'roberta']) {
@@ -85,7 +93,7 @@ for (const arch of ['bert', 'distilbert', 'roberta']) {
       assert.ok(maxAbsDiff(e.ours_adapter.logits.flat(), e.ours_adapter.finetune_logits.flat()) < 1e-4);
     });
 
-    it("trains the same parameters as PEFT: the adapters and the head", async () => {
+    it('trains the same parameters as PEFT: the adapters and the head', async () => {
       const model = await base(arch);
       const counts = applyLora(model, e.ours_adapter.options);
       assert.equal(counts.trainable, e.ours_adapter.trainable, 'PEFT counted the same trainable parameters');
@@ -96,7 +104,7 @@ for (const arch of ['bert', 'distilbert', 'roberta']) {
       assert.equal(peft.parameterCount().trainable, e.peft_adapter.trainable);
     });
 
-    it("writes adapter_config.json as PEFT does, and saves a loaded adapter back byte for byte", async () => {
+    it('writes adapter_config.json as PEFT does, and saves a loaded adapter back byte for byte', async () => {
       for (const folder of ['peft-adapter', 'ours-adapter']) {
         const dir = join(GOLDEN, arch, folder);
         const text = readFileSync(join(dir, 'adapter_config.json'), 'utf8');

@@ -27,7 +27,14 @@ function dataset(): ClassificationData {
 }
 
 const args = (outputDir: string, maxSteps: number): TrainingOptions => ({
-  outputDir, maxSteps, batchSize: 8, learningRate: 0.01, warmupRatio: 0, evalEvery: 2, seed: 3, saveTotalLimit: 4,
+  outputDir,
+  maxSteps,
+  batchSize: 8,
+  learningRate: 0.01,
+  warmupRatio: 0,
+  evalEvery: 2,
+  seed: 3,
+  saveTotalLimit: 4,
 });
 
 /** A tiny BERT with fixed base weights (the same for every call) and a new LoRA adapter. */
@@ -49,9 +56,15 @@ describe('LoRA training with the Trainer', () => {
     const model = loraModel(baseState);
     const outputDir = join(root, 'full');
     const trainer = new Trainer({ model, args: args(outputDir, 4), trainData: data, task });
-    const trainableNames = model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
+    const trainableNames = model
+      .namedParameters()
+      .filter(([, p]) => p.requiresGrad)
+      .map(([n]) => n);
     const optimized = new Set(trainer.optimizer.allParams());
-    assert.ok(model.parameters().every((p) => optimized.has(p) === p.requiresGrad), 'the optimizer holds the trainable parameters only');
+    assert.ok(
+      model.parameters().every((p) => optimized.has(p) === p.requiresGrad),
+      'the optimizer holds the trainable parameters only',
+    );
     await trainer.train();
     for (const [name, p] of model.namedParameters()) {
       const before = baseState.get(name);
@@ -59,13 +72,22 @@ describe('LoRA training with the Trainer', () => {
       assert.equal(p.grad, null, `${name} has no gradient buffer`);
       assert.ok(before && p.f32().every((v, i) => v === before[i]), `${name} is unchanged`);
     }
-    assert.ok(model.namedParameters().some(([n, p]) => n.endsWith('lora_B.weight') && p.f32().some((v) => v !== 0)), 'B trained');
+    assert.ok(
+      model.namedParameters().some(([n, p]) => n.endsWith('lora_B.weight') && p.f32().some((v) => v !== 0)),
+      'B trained',
+    );
     const state = trainer.optimizer.stateDict();
     assert.equal(state.m.length, trainableNames.length);
     assert.ok(state.m.every((m) => m !== null));
     const moments = [...readSafetensors(join(checkpointPath(outputDir, 4), 'optimizer.safetensors')).tensors.keys()];
-    assert.deepEqual(moments.filter((k) => k.startsWith('exp_avg.')).map((k) => k.slice('exp_avg.'.length)).sort(), [...trainableNames].sort(),
-      'checkpoints hold moments of the trainable parameters only');
+    assert.deepEqual(
+      moments
+        .filter((k) => k.startsWith('exp_avg.'))
+        .map((k) => k.slice('exp_avg.'.length))
+        .sort(),
+      [...trainableNames].sort(),
+      'checkpoints hold moments of the trainable parameters only',
+    );
   });
 
   it('resumes a LoRA run from a checkpoint to the weights of the uninterrupted run', async () => {
@@ -86,6 +108,10 @@ describe('LoRA training with the Trainer', () => {
     trainer.resumeFrom(checkpointPath(outputDir, 2));
     await trainer.train();
     const expected = snapshot(full);
-    for (const [name, p] of resumed.namedParameters()) assert.ok(p.f32().every((v, i) => v === expected.get(name)![i]), name);
+    for (const [name, p] of resumed.namedParameters())
+      assert.ok(
+        p.f32().every((v, i) => v === expected.get(name)![i]),
+        name,
+      );
   });
 });

@@ -41,7 +41,15 @@ export function uniform(n: number, seed: number, lo = -1, hi = 1): number[] {
 }
 
 export function input(shape: readonly number[], seed: number, lo = -1, hi = 1): CaseInput {
-  return { shape, data: uniform(shape.reduce((a, b) => a * b, 1), seed, lo, hi) };
+  return {
+    shape,
+    data: uniform(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+  };
 }
 
 /**

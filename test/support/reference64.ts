@@ -107,8 +107,18 @@ export function permute(a: Arr, dims: readonly number[]): Arr {
 export function matmul(a: Arr, b: Arr, transA = false, transB = false): Arr {
   const ar = a.shape.length;
   const br = b.shape.length;
-  const at = transA ? permute(a, [...a.shape.keys()].map((i) => (i === ar - 2 ? ar - 1 : i === ar - 1 ? ar - 2 : i))) : a;
-  const bt = transB ? permute(b, [...b.shape.keys()].map((i) => (i === br - 2 ? br - 1 : i === br - 1 ? br - 2 : i))) : b;
+  const at = transA
+    ? permute(
+        a,
+        [...a.shape.keys()].map((i) => (i === ar - 2 ? ar - 1 : i === ar - 1 ? ar - 2 : i)),
+      )
+    : a;
+  const bt = transB
+    ? permute(
+        b,
+        [...b.shape.keys()].map((i) => (i === br - 2 ? br - 1 : i === br - 1 ? br - 2 : i)),
+      )
+    : b;
   const [m, k] = at.shape.slice(-2) as [number, number];
   const n = bt.shape[bt.shape.length - 1]!;
   const batchShape = at.shape.length > 2 ? at.shape.slice(0, -2) : bt.shape.slice(0, -2);

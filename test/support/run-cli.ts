@@ -37,7 +37,19 @@ export async function runCli(argv: readonly string[]): Promise<CliRun> {
 
 /** A tiny BERT config.json (hidden 16, 2 layers) for --init random runs. */
 export const TINY_BERT_CONFIG = {
-  model_type: 'bert', architectures: ['BertForSequenceClassification'], hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2,
-  intermediate_size: 32, max_position_embeddings: 64, vocab_size: 100, type_vocab_size: 2, hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1, layer_norm_eps: 1e-12, initializer_range: 0.02, hidden_act: 'gelu', pad_token_id: 0,
+  model_type: 'bert',
+  architectures: ['BertForSequenceClassification'],
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 64,
+  vocab_size: 100,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  layer_norm_eps: 1e-12,
+  initializer_range: 0.02,
+  hidden_act: 'gelu',
+  pad_token_id: 0,
 };

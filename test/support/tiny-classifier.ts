@@ -87,7 +87,10 @@ export class WordTokenizer implements TextTokenizer {
   }
 
   static split(text: string): string[] {
-    return text.toLowerCase().split(/\s+/).filter((w) => w !== '');
+    return text
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w !== '');
   }
 
   get vocabSize(): number {

@@ -24,8 +24,16 @@ function conll(count: number, seed: number): string {
   for (let i = 0; i < count; i++) {
     const person = people[(i + seed) % people.length]!;
     const place = places[(i * 7 + seed) % places.length]!;
-    const words: [string, string][] = [['the', 'O'], ['movie', 'O'], ['by', 'O'], ...person.map((w, j) => [w, j === 0 ? 'B-PER' : 'I-PER'] as [string, string]),
-      ['in', 'O'], ...place.map((w, j) => [w, j === 0 ? 'B-LOC' : 'I-LOC'] as [string, string]), ['was', 'O'], ['good', 'O']];
+    const words: [string, string][] = [
+      ['the', 'O'],
+      ['movie', 'O'],
+      ['by', 'O'],
+      ...person.map((w, j) => [w, j === 0 ? 'B-PER' : 'I-PER'] as [string, string]),
+      ['in', 'O'],
+      ...place.map((w, j) => [w, j === 0 ? 'B-LOC' : 'I-LOC'] as [string, string]),
+      ['was', 'O'],
+      ['good', 'O'],
+    ];
     lines.push(...words.map(([w, t]) => `${w}\t${t}`), '');
   }
   return `${lines.join('\n')}\n`;
@@ -48,7 +56,20 @@ before(() => {
 
 describe('token classification end to end', () => {
   it('trains a BertForTokenClassification, evaluates entities, and predicts entities with character offsets', async () => {
-    const run = await train('--data', at('train.conll'), '--eval-data', at('dev.conll'), '--output', at('ner'), '--max-steps', '6', '--lr', '5e-3', '--batch-size', '8');
+    const run = await train(
+      '--data',
+      at('train.conll'),
+      '--eval-data',
+      at('dev.conll'),
+      '--output',
+      at('ner'),
+      '--max-steps',
+      '6',
+      '--lr',
+      '5e-3',
+      '--batch-size',
+      '8',
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /task: token-classification \(from the data: a CoNLL file\)/);
     const result = lastJson(run.stdout);
@@ -83,7 +104,19 @@ describe('token classification end to end', () => {
   });
 
   it('trains a TOKEN_CLS LoRA adapter that eval and predict load', async () => {
-    const run = await train('--data', at('train.conll'), '--eval-data', at('dev.conll'), '--output', at('ner-lora'), '--max-steps', '3', '--lora', '--lr', '5e-3');
+    const run = await train(
+      '--data',
+      at('train.conll'),
+      '--eval-data',
+      at('dev.conll'),
+      '--output',
+      at('ner-lora'),
+      '--max-steps',
+      '3',
+      '--lora',
+      '--lr',
+      '5e-3',
+    );
     assert.equal(run.code, 0, run.stderr);
     const adapter = json(at('ner-lora/adapter_config.json'));
     assert.equal(adapter.task_type, 'TOKEN_CLS');
@@ -93,10 +126,30 @@ describe('token classification end to end', () => {
   });
 
   it('warns with the count of word labels that truncation to --max-length loses', async () => {
-    const run = await runCli(['train', '--model', goldenBert, '--threads', '1', '--max-length', '8', '--no-progress', '--json',
-      '--data', at('train.conll'), '--eval-split', '0', '--output', at('ner-short'), '--max-steps', '1']);
+    const run = await runCli([
+      'train',
+      '--model',
+      goldenBert,
+      '--threads',
+      '1',
+      '--max-length',
+      '8',
+      '--no-progress',
+      '--json',
+      '--data',
+      at('train.conll'),
+      '--eval-split',
+      '0',
+      '--output',
+      at('ner-short'),
+      '--max-steps',
+      '1',
+    ]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /warning: .*train\.conll: 24 sentences longer than --max-length 8 \(or with words that give no tokens\) lost \d+ word labels to truncation/);
+    assert.match(
+      run.stderr,
+      /warning: .*train\.conll: 24 sentences longer than --max-length 8 \(or with words that give no tokens\) lost \d+ word labels to truncation/,
+    );
   });
 
   it('names the sentence of an evaluation tag the training data lacks', async () => {
@@ -113,7 +166,8 @@ describe('multi-label classification end to end', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /task: multi-label \(from the data: /);
     const result = lastJson(run.stdout);
-    for (const key of ['eval_f1_micro', 'eval_f1_macro', 'eval_subset_accuracy', 'eval_hamming_loss', 'best_threshold']) assert.equal(typeof result[key], 'number', key);
+    for (const key of ['eval_f1_micro', 'eval_f1_macro', 'eval_subset_accuracy', 'eval_hamming_loss', 'best_threshold'])
+      assert.equal(typeof result[key], 'number', key);
     const config = json(at('multi/config.json'));
     assert.equal(config.problem_type, 'multi_label_classification');
     assert.deepEqual(Object.values(config.id2label as object), ['bad', 'funny', 'good', 'sad']);
@@ -122,7 +176,10 @@ describe('multi-label classification end to end', () => {
     const row = JSON.parse(predicted.stdout.trim()) as { labels: string[]; scores: Record<string, number>; threshold: number };
     assert.deepEqual(Object.keys(row.scores), ['bad', 'funny', 'good', 'sad']);
     assert.equal(row.threshold, 0.3);
-    assert.deepEqual(row.labels, Object.keys(row.scores).filter((k) => row.scores[k]! > 0.3));
+    assert.deepEqual(
+      row.labels,
+      Object.keys(row.scores).filter((k) => row.scores[k]! > 0.3),
+    );
   });
 
   it('names the file and line of an evaluation label the model has no output for', async () => {
@@ -147,7 +204,20 @@ describe('regression end to end', () => {
   });
 
   it('trains the head alone on cached features with --freeze base, and a LoRA adapter that eval reloads as a regression head', async () => {
-    const frozen = await train('--data', at('sts.tsv'), '--eval-split', '0.3', '--output', at('sts-frozen'), '--max-steps', '3', '--task', 'regression', '--freeze', 'base');
+    const frozen = await train(
+      '--data',
+      at('sts.tsv'),
+      '--eval-split',
+      '0.3',
+      '--output',
+      at('sts-frozen'),
+      '--max-steps',
+      '3',
+      '--task',
+      'regression',
+      '--freeze',
+      'base',
+    );
     assert.equal(frozen.code, 0, frozen.stderr);
     assert.match(frozen.stderr, /the base is frozen: computing its features once/);
     const lora = await train('--data', at('sts.tsv'), '--eval-split', '0.3', '--output', at('sts-lora'), '--max-steps', '3', '--task', 'regression', '--lora');
@@ -167,7 +237,13 @@ describe('regression end to end', () => {
 
 describe('part-of-speech tags (no B-/I- spans)', () => {
   it('select the best checkpoint on token accuracy and report no entity scores', async () => {
-    writeFileSync(at('pos.conll'), conll(24, 0).replace(/\t[BI]-PER/g, '\tPROPN').replace(/\t[BI]-LOC/g, '\tPROPN').replace(/\tO/g, '\tX'));
+    writeFileSync(
+      at('pos.conll'),
+      conll(24, 0)
+        .replace(/\t[BI]-PER/g, '\tPROPN')
+        .replace(/\t[BI]-LOC/g, '\tPROPN')
+        .replace(/\tO/g, '\tX'),
+    );
     const run = await train('--data', at('pos.conll'), '--eval-split', '0.25', '--output', at('pos'), '--max-steps', '4', '--eval-every', '2', '--lr', '5e-3');
     assert.equal(run.code, 0, run.stderr);
     const state = json(at('pos/trainer_state.json'));

@@ -43,18 +43,24 @@ for (const arch of ARCHS) {
     describe(`${arch}-${task} against transformers`, () => {
       const { get, json, dir } = golden(`${arch}-${task}`);
 
-      it('loads with transformers\' class, problem_type and parameter names, and gives its logits within 1e-4', async () => {
+      it("loads with transformers' class, problem_type and parameter names, and gives its logits within 1e-4", async () => {
         const { model, warnings } = await loadTaskModel(dir);
         assert.equal(model.architecture, json.model_class);
         assert.equal(model.head.problemType, json.problem_type ?? 'single_label_classification');
-        assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), [...(json.param_names as string[])].sort());
+        assert.deepEqual(
+          model
+            .namedParameters()
+            .map(([n]) => n)
+            .sort(),
+          [...(json.param_names as string[])].sort(),
+        );
         assert.deepEqual(warnings, []);
         const logits = model.forward(inputs(get, json));
         assert.deepEqual(logits.shape, get('logits').shape);
         assert.ok(maxAbsDiff(logits, get('logits')) < 1e-4, `logits differ by ${maxAbsDiff(logits, get('logits'))}`);
       });
 
-      it('gives transformers\' loss within 1e-5 and every gradient within 1e-3 relative', async () => {
+      it("gives transformers' loss within 1e-5 and every gradient within 1e-3 relative", async () => {
         const { model } = await loadTaskModel(dir);
         const loss = headLoss(model, model.forward(inputs(get, json)), get('labels'));
         assert.ok(Math.abs(loss.item() - get('loss').item()) < 1e-5, `loss ${loss.item()} vs ${get('loss').item()}`);
@@ -72,7 +78,7 @@ for (const arch of ARCHS) {
       });
 
       if (task === 'token') {
-        it('splits words into sub-words and aligns their labels as transformers\' run_ner does (first sub-token, and all tokens)', async () => {
+        it("splits words into sub-words and aligns their labels as transformers' run_ner does (first sub-token, and all tokens)", async () => {
           const { model, tokenizer } = await loadTaskModel(dir);
           const names = Object.values(json.id2label as Record<string, string>);
           const words = json.words as string[][];
@@ -101,11 +107,16 @@ for (const arch of ARCHS) {
 }
 
 describe('a sequence-classification checkpoint loaded as a token classifier', () => {
-  it('keeps the classifier of the same shape, ignores the pooler, and gives transformers\' logits', async () => {
+  it("keeps the classifier of the same shape, ignores the pooler, and gives transformers' logits", async () => {
     const { get, json } = golden('bert-token-legacy-head');
-    const { model, warnings } = await loadTaskModel(fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url)), { headKind: 'token-classification' });
+    const { model, warnings } = await loadTaskModel(fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url)), {
+      headKind: 'token-classification',
+    });
     assert.equal(model.architecture, 'BertForTokenClassification');
-    assert.ok(warnings.some((w) => /ignored 2 keys that BertForTokenClassification does not use: bert\.pooler\.dense\.bias, bert\.pooler\.dense\.weight/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /ignored 2 keys that BertForTokenClassification does not use: bert\.pooler\.dense\.bias, bert\.pooler\.dense\.weight/.test(w)),
+      warnings.join('\n'),
+    );
     const logits = model.forward(inputs(get, json));
     assert.ok(maxAbsDiff(logits, get('logits')) < 1e-4, `logits differ by ${maxAbsDiff(logits, get('logits'))}`);
   });

@@ -49,7 +49,11 @@ const cases: [string, string[], RegExp][] = [
   ['a misnamed label column', ['--data', at('ok.tsv'), '--label-column', 'rating'], /ok\.tsv: no label column 'rating' \(columns: 'text', 'label'\)$/],
   ['a missing label column', ['--data', at('nolabel.tsv')], /nolabel\.tsv: cannot tell which column holds the labels/],
   ['a row with too few fields', ['--data', at('short.tsv')], /short\.tsv: line 3 .*1 tab-separated fields, expected 2/],
-  ['an evaluation label training never saw', ['--data', at('ok.tsv'), '--eval-data', at('unseen.tsv')], /unseen\.tsv: line 3: label 'maybe' is not one of the 2 training labels \(neg, pos\)$/],
+  [
+    'an evaluation label training never saw',
+    ['--data', at('ok.tsv'), '--eval-data', at('unseen.tsv')],
+    /unseen\.tsv: line 3: label 'maybe' is not one of the 2 training labels \(neg, pos\)$/,
+  ],
   ['a binary file given as data', ['--data', at('binary.tsv')], /binary\.tsv: binary data .*not TSV text$/],
   ['a data file that does not exist', ['--data', at('missing.tsv')], /missing\.tsv: no such file$/],
   ['a model folder without weights', ['--data', at('ok.tsv'), '--model', at('noweights'), '--init', 'pretrained'], /noweights: no weights file/],
@@ -78,12 +82,29 @@ describe('finetune train with bad inputs', () => {
     const before = snapshot(at('previous'));
     const busy = await runCli(['train', '--model', at('model'), '--init', 'random', '--data', at('ok.tsv'), '--output', at('previous')]);
     assert.equal(busy.code, 1);
-    assert.match(busy.stderr, /^finetune: --output .*previous: the folder is not empty \(a previous run\?\); choose another folder, or pass --resume to continue it\n$/);
+    assert.match(
+      busy.stderr,
+      /^finetune: --output .*previous: the folder is not empty \(a previous run\?\); choose another folder, or pass --resume to continue it\n$/,
+    );
     assert.deepEqual(snapshot(at('previous')), before);
   });
 
   it('early stopping without evaluation data, and a missing --model', async () => {
-    const run = await runCli(['train', '--model', at('model'), '--init', 'random', '--data', at('ok.tsv'), '--eval-split', '0', '--early-stopping', '2', '--output', at('new')]);
+    const run = await runCli([
+      'train',
+      '--model',
+      at('model'),
+      '--init',
+      'random',
+      '--data',
+      at('ok.tsv'),
+      '--eval-split',
+      '0',
+      '--early-stopping',
+      '2',
+      '--output',
+      at('new'),
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^finetune: --early-stopping needs evaluation data: give --eval-data or an --eval-split above 0\n$/);
     const usage = await runCli(['train', '--data', at('ok.tsv')]);

@@ -25,7 +25,20 @@ before(() => {
 
 describe('finetune train', () => {
   it('leaves the Hugging Face folder, logs, report and checkpoints, and prints the final metrics as JSON', async () => {
-    const run = await runCli([...base(), '--data', at('train.tsv'), '--eval-data', at('dev.tsv'), '--output', at('out'), '--epochs', '2', '--lr', '3e-3', '--json']);
+    const run = await runCli([
+      ...base(),
+      '--data',
+      at('train.tsv'),
+      '--eval-data',
+      at('dev.tsv'),
+      '--output',
+      at('out'),
+      '--epochs',
+      '2',
+      '--lr',
+      '3e-3',
+      '--json',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const result = lastJson(run.stdout);
     assert.equal(run.stdout.trimEnd().split('\n').length, 1, 'under --json, stdout holds only the result');
@@ -35,7 +48,17 @@ describe('finetune train', () => {
     assert.equal(result.eval_samples, 60);
     assert.match(run.stderr, /eval step 13 \(epoch 1\.00\): train loss [\d.]+ \| val loss [\d.]+ \| accuracy/);
     const files = readdirSync(at('out')).sort();
-    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training_args.json', 'trainer_state.json', 'eval_results.json', 'report.html', 'checkpoints']) {
+    for (const f of [
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'training_args.json',
+      'trainer_state.json',
+      'eval_results.json',
+      'report.html',
+      'checkpoints',
+    ]) {
       assert.ok(files.includes(f), `${f} missing from ${files}`);
     }
     const config = JSON.parse(readFileSync(at('out/config.json'), 'utf8'));
@@ -44,7 +67,9 @@ describe('finetune train', () => {
     assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
     const state = JSON.parse(readFileSync(at('out/trainer_state.json'), 'utf8'));
     assert.equal(state.global_step, 26);
-    assert.ok(state.log_history.some((e: Record<string, unknown>) => 'loss' in e) && state.log_history.some((e: Record<string, unknown>) => 'eval_f1_macro' in e));
+    assert.ok(
+      state.log_history.some((e: Record<string, unknown>) => 'loss' in e) && state.log_history.some((e: Record<string, unknown>) => 'eval_f1_macro' in e),
+    );
     assert.deepEqual(JSON.parse(readFileSync(at('out/eval_results.json'), 'utf8')).eval_accuracy, result.eval_accuracy);
     assert.match(readFileSync(at('out/report.html'), 'utf8'), /Confusion matrix/);
 
@@ -70,8 +95,26 @@ describe('finetune train', () => {
 
   it('stops an overfitting run early and trainer_state.json shows the restored best checkpoint', async () => {
     const run = await runCli([
-      ...base(), '--data', at('train.tsv'), '--eval-data', at('dev.tsv'), '--output', at('early'), '--epochs', '40', '--lr', '1e-2',
-      '--warmup-ratio', '0', '--scheduler', 'constant', '--early-stopping', '2', '--metric-for-best', 'loss', '--json',
+      ...base(),
+      '--data',
+      at('train.tsv'),
+      '--eval-data',
+      at('dev.tsv'),
+      '--output',
+      at('early'),
+      '--epochs',
+      '40',
+      '--lr',
+      '1e-2',
+      '--warmup-ratio',
+      '0',
+      '--scheduler',
+      'constant',
+      '--early-stopping',
+      '2',
+      '--metric-for-best',
+      'loss',
+      '--json',
     ]);
     assert.equal(run.code, 0, run.stderr);
     const result = lastJson(run.stdout);
@@ -93,12 +136,41 @@ describe('finetune train', () => {
   });
 
   it('fine-tunes pretrained weights, or a LoRA adapter saved as a PEFT folder that eval loads', async () => {
-    const full = await runCli(['train', '--model', goldenBert, '--data', at('train.tsv'), '--output', at('pretrained'), '--max-steps', '3', '--threads', '1', '--json']);
+    const full = await runCli([
+      'train',
+      '--model',
+      goldenBert,
+      '--data',
+      at('train.tsv'),
+      '--output',
+      at('pretrained'),
+      '--max-steps',
+      '3',
+      '--threads',
+      '1',
+      '--json',
+    ]);
     assert.equal(full.code, 0, full.stderr);
     assert.match(full.stderr, /the checkpoint's head does not fit 2 labels; replaced with a new one/);
     assert.ok(existsSync(at('pretrained/model.safetensors')) && existsSync(at('pretrained/tokenizer.json')));
 
-    const lora = await runCli(['train', '--model', goldenBert, '--data', at('train.tsv'), '--output', at('lora'), '--max-steps', '3', '--threads', '1', '--lora', '--lora-r', '4', '--json']);
+    const lora = await runCli([
+      'train',
+      '--model',
+      goldenBert,
+      '--data',
+      at('train.tsv'),
+      '--output',
+      at('lora'),
+      '--max-steps',
+      '3',
+      '--threads',
+      '1',
+      '--lora',
+      '--lora-r',
+      '4',
+      '--json',
+    ]);
     assert.equal(lora.code, 0, lora.stderr);
     assert.match(lora.stderr, /trained \(\d+\.\d+%, LoRA\)/);
     const files = readdirSync(at('lora'));

@@ -24,8 +24,11 @@ describe('early stopping', () => {
     const trainer = new Trainer({
       model: s.model,
       args: { outputDir, epochs: 100, batchSize: 50, learningRate: 0.02, warmupRatio: 0, scheduler: 'constant', metricForBest: 'loss', seed: 1 },
-      trainData: s.train, evalData: s.evaluation, task: s.task,
-      callbacks: [stopper, new OverfittingMonitor(output)], output,
+      trainData: s.train,
+      evalData: s.evaluation,
+      task: s.task,
+      callbacks: [stopper, new OverfittingMonitor(output)],
+      output,
     });
     const result = await trainer.train();
     assert.ok(result.stoppedEarly, `ran all ${result.globalStep} steps`);
@@ -44,7 +47,10 @@ describe('early stopping', () => {
     loadModelWeights(join(outputDir, state.best_model_checkpoint), s.model);
     assert.deepEqual(weightsOf(s.model), restored);
     assert.ok(Math.abs(trainer.evaluate().loss - best) < 1e-6);
-    assert.ok(warnings.some((w) => /validation loss rose .* while training loss fell .*overfit/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /validation loss rose .* while training loss fell .*overfit/.test(w)),
+      warnings.join('\n'),
+    );
   });
 
   it('checks its options', () => {

@@ -19,9 +19,32 @@ const MAX_STEPS = 30;
 
 function trainArgs(output: string): string[] {
   return [
-    bin, 'train', '--model', join(root, 'model'), '--init', 'random', '--data', join(root, 'train.tsv'), '--output', output,
-    '--max-steps', String(MAX_STEPS), '--batch-size', '8', '--lr', '3e-3', '--eval-every', '5', '--logging-steps', '1',
-    '--seed', '5', '--threads', '1', '--max-length', '24',
+    bin,
+    'train',
+    '--model',
+    join(root, 'model'),
+    '--init',
+    'random',
+    '--data',
+    join(root, 'train.tsv'),
+    '--output',
+    output,
+    '--max-steps',
+    String(MAX_STEPS),
+    '--batch-size',
+    '8',
+    '--lr',
+    '3e-3',
+    '--eval-every',
+    '5',
+    '--logging-steps',
+    '1',
+    '--seed',
+    '5',
+    '--threads',
+    '1',
+    '--max-length',
+    '24',
   ];
 }
 
@@ -87,10 +110,14 @@ describe('kill and resume', () => {
     const checkpoints = readdirSync(join(output, 'checkpoints')).filter((n) => n.startsWith('checkpoint-'));
     const resumedFrom = Math.max(0, ...checkpoints.map((n) => Number(n.slice('checkpoint-'.length))));
     const midWrite = spawnSync(process.execPath, ['--import', killSwitch, ...trainArgs(output), '--resume'], {
-      encoding: 'utf8', env: { ...process.env, FINETUNE_TEST_KILL_IN_CHECKPOINT: String(resumedFrom + 5) },
+      encoding: 'utf8',
+      env: { ...process.env, FINETUNE_TEST_KILL_IN_CHECKPOINT: String(resumedFrom + 5) },
     });
     assert.equal(midWrite.signal, 'SIGKILL', `not killed mid-checkpoint (killed at ${reached}, resumed from ${resumedFrom}): ${midWrite.stderr}`);
-    assert.ok(leftovers(output).some((p) => p.includes(`.checkpoint-${resumedFrom + 5}.tmp-`)), 'a half-written checkpoint is left before resuming');
+    assert.ok(
+      leftovers(output).some((p) => p.includes(`.checkpoint-${resumedFrom + 5}.tmp-`)),
+      'a half-written checkpoint is left before resuming',
+    );
     assert.ok(!readdirSync(join(output, 'checkpoints')).includes(`checkpoint-${resumedFrom + 5}`));
 
     const log = runToEnd(output, ['--resume']);

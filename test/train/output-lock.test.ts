@@ -15,8 +15,24 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
 const cliAt = fileURLToPath(new URL('../support/cli-at.js', import.meta.url));
 const trainArgs = (output: string): string[] => [
-  'train', '--model', at('model'), '--init', 'random', '--data', at('train.tsv'), '--eval-split', '0', '--max-steps', '2',
-  '--threads', '1', '--max-length', '16', '--no-progress', '--output', output,
+  'train',
+  '--model',
+  at('model'),
+  '--init',
+  'random',
+  '--data',
+  at('train.tsv'),
+  '--eval-split',
+  '0',
+  '--max-steps',
+  '2',
+  '--threads',
+  '1',
+  '--max-length',
+  '16',
+  '--no-progress',
+  '--output',
+  output,
 ];
 
 interface Exit {
@@ -28,16 +44,19 @@ interface Exit {
 async function startTogether(runs: readonly (readonly string[])[]): Promise<Exit[]> {
   const children = runs.map((args) => spawn(process.execPath, [cliAt, ...args], { stdio: ['pipe', 'ignore', 'pipe'] }));
   const stderr = children.map(() => '');
-  const ready = children.map((child, i) => new Promise<void>((resolve) => {
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      if (stderr[i] === '' && text.startsWith('ready\n')) {
-        stderr[i] = ' ';
-        text = text.slice('ready\n'.length);
-        resolve();
-      }
-      stderr[i] += text;
-    });
-  }));
+  const ready = children.map(
+    (child, i) =>
+      new Promise<void>((resolve) => {
+        child.stderr.setEncoding('utf8').on('data', (text: string) => {
+          if (stderr[i] === '' && text.startsWith('ready\n')) {
+            stderr[i] = ' ';
+            text = text.slice('ready\n'.length);
+            resolve();
+          }
+          stderr[i] += text;
+        });
+      }),
+  );
   const exits = children.map((child, i) => new Promise<Exit>((resolve) => child.on('close', (code) => resolve({ code, stderr: stderr[i]!.slice(1) }))));
   await Promise.all(ready);
   for (const child of children) child.stdin.end('go\n');
@@ -54,7 +73,12 @@ function stateWithoutTimings(folder: string): unknown {
 before(() => {
   mkdirSync(at('model'));
   writeFileSync(at('model/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-  writeFileSync(at('train.tsv'), `sentence\tlabel\n${syntheticExamples(40, 3).map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
+  writeFileSync(
+    at('train.tsv'),
+    `sentence\tlabel\n${syntheticExamples(40, 3)
+      .map((e) => `${e.text}\t${e.label}`)
+      .join('\n')}\n`,
+  );
 });
 
 describe('one writer per output folder', () => {

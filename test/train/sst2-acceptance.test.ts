@@ -12,9 +12,12 @@ import { runCli } from '../support/run-cli.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const data = join(repo, '..', 'shared', 'data');
-const skip = process.env.FINETUNE_ACCEPTANCE !== '1'
-  ? 'set FINETUNE_ACCEPTANCE=1 to run (about 30 minutes)'
-  : !existsSync(join(data, 'sst2_train.tsv')) ? `${data}/sst2_train.tsv is absent` : false;
+const skip =
+  process.env.FINETUNE_ACCEPTANCE !== '1'
+    ? 'set FINETUNE_ACCEPTANCE=1 to run (about 30 minutes)'
+    : !existsSync(join(data, 'sst2_train.tsv'))
+      ? `${data}/sst2_train.tsv is absent`
+      : false;
 const root = mkdtempSync(join(tmpdir(), 'finetune-sst2-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -23,10 +26,36 @@ describe('SST-2 from a random start', { skip }, () => {
     const output = join(root, 'run');
     const started = performance.now();
     const trained = await runCli([
-      'train', '--model', join(repo, 'bench', 'configs', 'bert-small.json'), '--init', 'random',
-      '--data', join(data, 'sst2_train.tsv'), '--eval-split', '0.05', '--output', output, '--epochs', '1', '--batch-size', '32',
-      '--lr', '2e-4', '--max-length', '64', '--seed', '0', '--threads', '2', '--eval-every', '500', '--early-stopping', '3',
-      '--metric-for-best', 'accuracy', '--no-progress',
+      'train',
+      '--model',
+      join(repo, 'bench', 'configs', 'bert-small.json'),
+      '--init',
+      'random',
+      '--data',
+      join(data, 'sst2_train.tsv'),
+      '--eval-split',
+      '0.05',
+      '--output',
+      output,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--lr',
+      '2e-4',
+      '--max-length',
+      '64',
+      '--seed',
+      '0',
+      '--threads',
+      '2',
+      '--eval-every',
+      '500',
+      '--early-stopping',
+      '3',
+      '--metric-for-best',
+      'accuracy',
+      '--no-progress',
     ]);
     assert.equal(trained.code, 0, trained.stderr);
     const minutes = (performance.now() - started) / 60000;

@@ -17,7 +17,14 @@ let runs = 0;
 const freshDir = (): string => join(root, `run-${runs++}`);
 
 const baseArgs = (outputDir: string): TrainingOptions => ({
-  outputDir, epochs: 4, batchSize: 16, learningRate: 0.05, warmupRatio: 0.1, evalEvery: 5, seed: 7, saveTotalLimit: 2,
+  outputDir,
+  epochs: 4,
+  batchSize: 16,
+  learningRate: 0.05,
+  warmupRatio: 0.1,
+  evalEvery: 5,
+  seed: 7,
+  saveTotalLimit: 2,
 });
 
 /** A callback that crashes the run after `step`, as a kill would. */
@@ -51,11 +58,24 @@ describe('Trainer', () => {
 
   it('resumes after a crash to bit-identical weights', async () => {
     const reference = tinySetup();
-    await new Trainer({ model: reference.model, args: baseArgs(freshDir()), trainData: reference.train, evalData: reference.evaluation, task: reference.task }).train();
+    await new Trainer({
+      model: reference.model,
+      args: baseArgs(freshDir()),
+      trainData: reference.train,
+      evalData: reference.evaluation,
+      task: reference.task,
+    }).train();
 
     const outputDir = freshDir();
     const crashed = tinySetup();
-    const first = new Trainer({ model: crashed.model, args: baseArgs(outputDir), trainData: crashed.train, evalData: crashed.evaluation, task: crashed.task, callbacks: [new CrashAt(23)] });
+    const first = new Trainer({
+      model: crashed.model,
+      args: baseArgs(outputDir),
+      trainData: crashed.train,
+      evalData: crashed.evaluation,
+      task: crashed.task,
+      callbacks: [new CrashAt(23)],
+    });
     await assert.rejects(first.train(), /crash at 23/);
     const latest = listCheckpoints(outputDir).at(-1)!;
     assert.equal(latest.step, 20);
@@ -99,7 +119,13 @@ describe('Trainer', () => {
     s.model.freeze();
     s.model.unfreeze('classifier');
     const base = s.model.hidden.weight.toArray();
-    const trainer = new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), learningRate: 0.1 }, trainData: s.train, evalData: s.evaluation, task: s.task });
+    const trainer = new Trainer({
+      model: s.model,
+      args: { ...baseArgs(freshDir()), learningRate: 0.1 },
+      trainData: s.train,
+      evalData: s.evaluation,
+      task: s.task,
+    });
     assert.equal(trainer.cachesFeatures, true);
     const before = trainer.evaluate().loss;
     await trainer.train();
@@ -124,15 +150,20 @@ describe('Trainer', () => {
       assert.ok(!error.message.includes('\n'));
       return true;
     });
-    assert.deepEqual(listCheckpoints(outputDir).map((c) => c.step), [5, 10]);
+    assert.deepEqual(
+      listCheckpoints(outputDir).map((c) => c.step),
+      [5, 10],
+    );
     assert.deepEqual(readdirSync(join(outputDir, 'checkpoints')).sort(), ['checkpoint-10', 'checkpoint-5']);
   });
 
   it('refuses early stopping without evaluation data and training with everything frozen', () => {
     const s = tinySetup();
     const stopper: TrainerCallback = { name: 'EarlyStopping', requiresEvaluation: true };
-    assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, task: s.task, callbacks: [stopper] }),
-      /early stopping needs evaluation data/);
+    assert.throws(
+      () => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, task: s.task, callbacks: [stopper] }),
+      /early stopping needs evaluation data/,
+    );
     s.model.freeze();
     assert.throws(() => new Trainer({ model: s.model, args: baseArgs(freshDir()), trainData: s.train, task: s.task }), /nothing to train/);
     assert.ok(!existsSync(join(root, 'never')));

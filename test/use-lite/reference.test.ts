@@ -40,7 +40,10 @@ describe('USE-lite float64 reference', () => {
     }
     requireWeight(model, K.layers[0].residualKernel!, [256, 512]);
     const scalars = [K.maxLength, K.layerNormEpsilon, K.maskBias, K.heads, K.l2Epsilon].map((k) => requireWeight(model, k, []).data[0]);
-    assert.deepEqual(scalars.map((v) => Math.fround(v!)), [128, Math.fround(1e-6), -1e9, 4, Math.fround(1e-12)]);
+    assert.deepEqual(
+      scalars.map((v) => Math.fround(v!)),
+      [128, Math.fround(1e-6), -1e9, 4, Math.fround(1e-12)],
+    );
     // Trained values: every float tensor but the scalars and the fixed timing frequencies.
     let trained = 0;
     for (const [key, t] of model.weights) if (t.dtype === 'float32' && t.shape.length > 0 && key !== K.timingFrequencies) trained += t.data.length;
@@ -53,12 +56,21 @@ describe('USE-lite float64 reference', () => {
     assert.equal(requireAttr(model, conv, 'padding', 'string').value, 'VALID');
     assert.deepEqual(requireAttr(model, conv, 'strides', 'ints').value, [1, 1, 1, 1]);
     const concat = requireNode(model, `${A}Layer_0/AddTimingSignal/TimingSignal/concat`, 'ConcatV2');
-    assert.deepEqual(concat.inputs.slice(0, 2).map((i) => i.split('/').pop()), ['Sin', 'Cos']);
+    assert.deepEqual(
+      concat.inputs.slice(0, 2).map((i) => i.split('/').pop()),
+      ['Sin', 'Cos'],
+    );
   });
 
   it('tokenizes the golden sentences exactly as the package tokenizer did', () => {
-    assert.deepEqual(golden.ids.map((s) => s.length), [4, 1, 20, 0, 23, 25, 21, 162]);
-    assert.deepEqual(golden.sentences.map((s) => tokenizer.tokenize(s)), golden.ids);
+    assert.deepEqual(
+      golden.ids.map((s) => s.length),
+      [4, 1, 20, 0, 23, 25, 21, 162],
+    );
+    assert.deepEqual(
+      golden.sentences.map((s) => tokenizer.tokenize(s)),
+      golden.ids,
+    );
   });
 
   // One sentence at a time is checked on our model (model.test.ts); float64 JavaScript is slow enough to run this once.
@@ -75,7 +87,10 @@ describe('USE-lite float64 reference', () => {
     weights.delete(USE_LITE_KEYS.tanhBias);
     assert.throws(() => useLiteForward(weights, [[11]]), /missing 'module\/Encoder_en\/hidden_layers\/tanh_layer_0\/bias'/);
     weights.set(USE_LITE_KEYS.tanhBias, { dtype: 'float32', shape: [511], data: new Float32Array(511) });
-    assert.throws(() => useLiteForward(weights, [[11]]), (e: unknown) => e instanceof FinetuneError && /has shape \[511\], expected \[512\]/.test(e.message));
+    assert.throws(
+      () => useLiteForward(weights, [[11]]),
+      (e: unknown) => e instanceof FinetuneError && /has shape \[511\], expected \[512\]/.test(e.message),
+    );
     assert.throws(() => useLiteForward(model.weights, [[11], [8002]]), /sentence 1 position 0: token id 8002 outside 0\.\.8001/);
   });
 });

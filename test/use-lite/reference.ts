@@ -167,24 +167,50 @@ function affine(x: Float64Array, inDim: number, rows: readonly number[], w: Floa
   const last = rows.length - 1;
   for (let n = 0; n <= last; n += 4) {
     // A short last block (or an odd last column) repeats its final index; repeats rewrite the same values.
-    const r0 = rows[n]!, r1 = rows[Math.min(n + 1, last)]!, r2 = rows[Math.min(n + 2, last)]!, r3 = rows[Math.min(n + 3, last)]!;
-    const x0 = r0 * inDim, x1 = r1 * inDim, x2 = r2 * inDim, x3 = r3 * inDim;
+    const r0 = rows[n]!,
+      r1 = rows[Math.min(n + 1, last)]!,
+      r2 = rows[Math.min(n + 2, last)]!,
+      r3 = rows[Math.min(n + 3, last)]!;
+    const x0 = r0 * inDim,
+      x1 = r1 * inDim,
+      x2 = r2 * inDim,
+      x3 = r3 * inDim;
     for (let j = 0; j < outDim; j += 2) {
       const k = Math.min(j + 1, outDim - 1);
-      const wj = j * inDim, wk = k * inDim;
-      let s0j = 0, s0k = 0, s1j = 0, s1k = 0, s2j = 0, s2k = 0, s3j = 0, s3k = 0;
+      const wj = j * inDim,
+        wk = k * inDim;
+      let s0j = 0,
+        s0k = 0,
+        s1j = 0,
+        s1k = 0,
+        s2j = 0,
+        s2k = 0,
+        s3j = 0,
+        s3k = 0;
       for (let i = 0; i < inDim; i++) {
-        const a = wt[wj + i]!, c = wt[wk + i]!;
-        const v0 = x[x0 + i]!, v1 = x[x1 + i]!, v2 = x[x2 + i]!, v3 = x[x3 + i]!;
-        s0j += v0 * a; s0k += v0 * c;
-        s1j += v1 * a; s1k += v1 * c;
-        s2j += v2 * a; s2k += v2 * c;
-        s3j += v3 * a; s3k += v3 * c;
+        const a = wt[wj + i]!,
+          c = wt[wk + i]!;
+        const v0 = x[x0 + i]!,
+          v1 = x[x1 + i]!,
+          v2 = x[x2 + i]!,
+          v3 = x[x3 + i]!;
+        s0j += v0 * a;
+        s0k += v0 * c;
+        s1j += v1 * a;
+        s1k += v1 * c;
+        s2j += v2 * a;
+        s2k += v2 * c;
+        s3j += v3 * a;
+        s3k += v3 * c;
       }
-      y[r0 * outDim + j] = s0j + b[j]!; y[r0 * outDim + k] = s0k + b[k]!;
-      y[r1 * outDim + j] = s1j + b[j]!; y[r1 * outDim + k] = s1k + b[k]!;
-      y[r2 * outDim + j] = s2j + b[j]!; y[r2 * outDim + k] = s2k + b[k]!;
-      y[r3 * outDim + j] = s3j + b[j]!; y[r3 * outDim + k] = s3k + b[k]!;
+      y[r0 * outDim + j] = s0j + b[j]!;
+      y[r0 * outDim + k] = s0k + b[k]!;
+      y[r1 * outDim + j] = s1j + b[j]!;
+      y[r1 * outDim + k] = s1k + b[k]!;
+      y[r2 * outDim + j] = s2j + b[j]!;
+      y[r2 * outDim + k] = s2k + b[k]!;
+      y[r3 * outDim + j] = s3j + b[j]!;
+      y[r3 * outDim + k] = s3k + b[k]!;
     }
   }
   return y;
@@ -248,7 +274,8 @@ export function useLiteForward(weights: Weights, sentences: readonly (readonly n
     const split = raw(weights, keys.qkvSplit, [3]).data;
     const dm = split[0]!;
     const headSize = scalar(weights, keys.headSize);
-    if (split[1] !== dm || split[2] !== dm || headSize * heads !== dm) throw new FinetuneError(`USE-lite weights: '${keys.qkvSplit}' does not match ${heads} heads of ${headSize}`);
+    if (split[1] !== dm || split[2] !== dm || headSize * heads !== dm)
+      throw new FinetuneError(`USE-lite weights: '${keys.qkvSplit}' does not match ${heads} heads of ${headSize}`);
     const qkv = affine(u, inDim, rows, tensor(weights, keys.qkvKernel, [1, 1, inDim, 3 * dm]), tensor(weights, keys.qkvBias, [3 * dm]), 3 * dm);
     const scale = scalar(weights, keys.queryScale);
     const o = new Float64Array(B * T * dm);
@@ -310,7 +337,14 @@ export function useLiteForward(weights: Weights, sentences: readonly (readonly n
     const count = Math.max(len[b]!, 1);
     for (let i = 0; i < D; i++) pooled[i] /= count;
     const y = affine(pooled, D, [0], Wt, bt, D).map(Math.tanh);
-    const norm = 1 / Math.sqrt(Math.max(y.reduce((s, v) => s + v * v, 0), l2Epsilon));
+    const norm =
+      1 /
+      Math.sqrt(
+        Math.max(
+          y.reduce((s, v) => s + v * v, 0),
+          l2Epsilon,
+        ),
+      );
     return y.map((v) => v * norm);
   });
 }

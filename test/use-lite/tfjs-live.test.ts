@@ -36,7 +36,7 @@ async function loadGraph(tf: Tf): Promise<(batch: readonly (readonly number[])[]
 }
 
 describe('USE-lite against a live TF.js run', () => {
-  it('gives the graph\'s embeddings within 1e-4 (ours) and 1e-5 (reference) on a batch of mixed lengths, and shows its trailing-empty quirk', async (t) => {
+  it("gives the graph's embeddings within 1e-4 (ours) and 1e-5 (reference) on a batch of mixed lengths, and shows its trailing-empty quirk", async (t) => {
     const tf = require('@tensorflow/tfjs') as Tf;
     tf.enableProdMode();
     await tf.setBackend('cpu');
@@ -52,7 +52,9 @@ describe('USE-lite against a live TF.js run', () => {
     const ours = noGrad(() => rowsOf(model.features(idsBatch(ids))));
     const oursDiff = maxDiff(ours, live);
     const referenceDiff = maxDiff(useLiteForward(readTfjsGraphModel(MODEL_DIR).weights, ids), live);
-    t.diagnostic(`TF.js load ${loadMs.toFixed(0)} ms, run ${runMs.toFixed(0)} ms; max |ours - TF.js| ${oursDiff.toExponential(2)}, |reference - TF.js| ${referenceDiff.toExponential(2)}`);
+    t.diagnostic(
+      `TF.js load ${loadMs.toFixed(0)} ms, run ${runMs.toFixed(0)} ms; max |ours - TF.js| ${oursDiff.toExponential(2)}, |reference - TF.js| ${referenceDiff.toExponential(2)}`,
+    );
     assert.ok(oursDiff < 1e-4, `ours: ${oursDiff}`);
     assert.ok(referenceDiff < 1e-5, `reference: ${referenceDiff}`);
     // TF.js sizes the batch from the largest sentence index present, so a trailing empty sentence vanishes; we keep its row.

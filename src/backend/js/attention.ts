@@ -14,16 +14,42 @@ function checkRate(name: string, dropout: number, seed: number): void {
 
 /** C [m, n] = alpha op(A) op(B) on views that start at the given offsets. */
 function mm(
-  ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number,
-  a: F32, aAt: number, lda: number, b: F32, bAt: number, ldb: number, c: F32, cAt: number, ldc: number,
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: F32,
+  aAt: number,
+  lda: number,
+  b: F32,
+  bAt: number,
+  ldb: number,
+  c: F32,
+  cAt: number,
+  ldc: number,
 ): void {
   gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, 0, c.subarray(cAt), 0, ldc);
 }
 
 /** C [m, n] += alpha op(A) op(B), as mm. */
 function mmAcc(
-  ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number,
-  a: F32, aAt: number, lda: number, b: F32, bAt: number, ldb: number, c: F32, cAt: number, ldc: number,
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: F32,
+  aAt: number,
+  lda: number,
+  b: F32,
+  bAt: number,
+  ldb: number,
+  c: F32,
+  cAt: number,
+  ldc: number,
 ): void {
   gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, 1, c.subarray(cAt), 0, ldc);
 }
@@ -48,8 +74,22 @@ export function visibleKeys(causal: boolean, r: number, tq: number, tk: number):
 
 /** See Backend.attention. */
 export function attention(
-  q: F32, k: F32, v: F32, mask: F32 | null, batch: number, heads: number, kvHeads: number, tq: number, tk: number,
-  headDim: number, causal: boolean, scale: number, dropout: number, seed: number, probs: F32, out: F32,
+  q: F32,
+  k: F32,
+  v: F32,
+  mask: F32 | null,
+  batch: number,
+  heads: number,
+  kvHeads: number,
+  tq: number,
+  tk: number,
+  headDim: number,
+  causal: boolean,
+  scale: number,
+  dropout: number,
+  seed: number,
+  probs: F32,
+  out: F32,
 ): void {
   const width = heads * headDim;
   const kvWidth = kvHeads * headDim;
@@ -112,9 +152,24 @@ function softmaxRow(row: F32, at: number, cols: number, mask: F32 | null, maskAt
 
 /** See Backend.attentionGrad. Causal rows need no special case here: their masked probabilities are 0. */
 export function attentionGrad(
-  q: F32, k: F32, v: F32, probs: F32, dOut: F32, batch: number, heads: number, kvHeads: number, tq: number,
-  tk: number, headDim: number, causal: boolean, scale: number, dropout: number, seed: number,
-  dq: F32, dk: F32, dv: F32,
+  q: F32,
+  k: F32,
+  v: F32,
+  probs: F32,
+  dOut: F32,
+  batch: number,
+  heads: number,
+  kvHeads: number,
+  tq: number,
+  tk: number,
+  headDim: number,
+  causal: boolean,
+  scale: number,
+  dropout: number,
+  seed: number,
+  dq: F32,
+  dk: F32,
+  dv: F32,
 ): void {
   void causal;
   const width = heads * headDim;
@@ -123,9 +178,17 @@ export function attentionGrad(
   checkRate('attentionGrad', dropout, seed);
   const qSize = batch * tq * width;
   const kvSize = batch * tk * kvWidth;
-  for (const [what, need, have] of [['q', qSize, q.length], ['k', kvSize, k.length], ['v', kvSize, v.length],
-    ['probs', batch * heads * tq * tk, probs.length], ['dOut', qSize, dOut.length], ['dq', qSize, dq.length],
-    ['dk', kvSize, dk.length], ['dv', kvSize, dv.length]] as const) check('attentionGrad', what, need, have);
+  for (const [what, need, have] of [
+    ['q', qSize, q.length],
+    ['k', kvSize, k.length],
+    ['v', kvSize, v.length],
+    ['probs', batch * heads * tq * tk, probs.length],
+    ['dOut', qSize, dOut.length],
+    ['dq', qSize, dq.length],
+    ['dk', kvSize, dk.length],
+    ['dv', kvSize, dv.length],
+  ] as const)
+    check('attentionGrad', what, need, have);
   dk.fill(0, 0, kvSize);
   dv.fill(0, 0, kvSize);
   if (tq === 0 || tk === 0) {

@@ -22,12 +22,25 @@ export function batchNormStats(x: F32, batch: number, channels: number, spatial:
 }
 
 export function batchNorm(
-  x: F32, mean: F32, variance: F32, weight: F32 | null, bias: F32 | null, batch: number, channels: number,
-  spatial: number, eps: number, out: F32,
+  x: F32,
+  mean: F32,
+  variance: F32,
+  weight: F32 | null,
+  bias: F32 | null,
+  batch: number,
+  channels: number,
+  spatial: number,
+  eps: number,
+  out: F32,
 ): void {
   checkLength('batchNorm', 'x', x, batch * channels * spatial);
   checkLength('batchNorm', 'out', out, batch * channels * spatial);
-  for (const [what, a] of [['mean', mean], ['variance', variance], ['weight', weight], ['bias', bias]] as const) {
+  for (const [what, a] of [
+    ['mean', mean],
+    ['variance', variance],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     if (a) checkLength('batchNorm', what, a, channels);
   }
   for (let c = 0; c < channels; c++) {
@@ -42,14 +55,31 @@ export function batchNorm(
 }
 
 export function batchNormGrad(
-  x: F32, dy: F32, mean: F32, variance: F32, weight: F32 | null, batch: number, channels: number,
-  spatial: number, eps: number, batchStats: boolean, dx: F32, dweight: F32, dbias: F32,
+  x: F32,
+  dy: F32,
+  mean: F32,
+  variance: F32,
+  weight: F32 | null,
+  batch: number,
+  channels: number,
+  spatial: number,
+  eps: number,
+  batchStats: boolean,
+  dx: F32,
+  dweight: F32,
+  dbias: F32,
 ): void {
   const n = batch * channels * spatial;
   checkLength('batchNormGrad', 'x', x, n);
   checkLength('batchNormGrad', 'dy', dy, n);
   checkLength('batchNormGrad', 'dx', dx, n);
-  for (const [what, a] of [['mean', mean], ['variance', variance], ['weight', weight], ['dweight', dweight], ['dbias', dbias]] as const) {
+  for (const [what, a] of [
+    ['mean', mean],
+    ['variance', variance],
+    ['weight', weight],
+    ['dweight', dweight],
+    ['dbias', dbias],
+  ] as const) {
     if (a) checkLength('batchNormGrad', what, a, channels);
   }
   const count = batch * spatial;

@@ -12,21 +12,35 @@ export function binary(op: Binary, shape: I32, a: F32, aStrides: I32, b: F32, bS
     let bi = offsets[1]!;
     const end = o + count;
     switch (op) {
-      case Binary.Add: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] + b[bi]; return;
-      case Binary.Sub: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] - b[bi]; return;
-      case Binary.Mul: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] * b[bi]; return;
-      case Binary.Div: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] / b[bi]; return;
-      case Binary.Equal: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] === b[bi] ? 1 : 0; return;
-      case Binary.Greater: for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] > b[bi] ? 1 : 0; return;
+      case Binary.Add:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] + b[bi];
+        return;
+      case Binary.Sub:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] - b[bi];
+        return;
+      case Binary.Mul:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] * b[bi];
+        return;
+      case Binary.Div:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] / b[bi];
+        return;
+      case Binary.Equal:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] === b[bi] ? 1 : 0;
+        return;
+      case Binary.Greater:
+        for (let i = o; i < end; i++, ai += aStep, bi += bStep) out[i] = a[ai] > b[bi] ? 1 : 0;
+        return;
       case Binary.Maximum:
         // NaN in either operand propagates, as in torch.maximum.
         for (let i = o; i < end; i++, ai += aStep, bi += bStep) {
           const x = a[ai];
           const y = b[bi];
+          // biome-ignore lint/suspicious/noSelfCompare: x !== x is the NaN test (PyTorch's maximum propagates NaN), kept inline in this loop.
           out[i] = x > y || x !== x ? x : y;
         }
         return;
-      default: throw new RangeError(`binary: unknown op ${String(op)}`);
+      default:
+        throw new RangeError(`binary: unknown op ${String(op)}`);
     }
   });
 }
@@ -47,9 +61,7 @@ export function where(shape: I32, cond: F32, cStrides: I32, a: F32, aStrides: I3
 }
 
 /** See Backend.copyStrided: copies through int32 views so float bit patterns (NaN payloads) survive. */
-export function copyStrided(
-  shape: I32, src: F32 | I32, srcOffset: number, srcStrides: I32, dst: F32 | I32, dstOffset: number,
-): void {
+export function copyStrided(shape: I32, src: F32 | I32, srcOffset: number, srcStrides: I32, dst: F32 | I32, dstOffset: number): void {
   const from = src instanceof Int32Array ? src : new Int32Array(src.buffer, src.byteOffset, src.length);
   const to = dst instanceof Int32Array ? dst : new Int32Array(dst.buffer, dst.byteOffset, dst.length);
   const loop = coalesce(shape, [srcStrides]);

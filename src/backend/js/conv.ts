@@ -6,9 +6,24 @@ import { ConvGeometry as G } from '../vision-kernels.js';
 function unpack(g: I32) {
   const groups = g[G.Groups]!;
   return {
-    n: g[G.N]!, c: g[G.C]!, h: g[G.H]!, w: g[G.W]!, o: g[G.O]!, oh: g[G.OH]!, ow: g[G.OW]!,
-    kh: g[G.KH]!, kw: g[G.KW]!, sh: g[G.SH]!, sw: g[G.SW]!, ph: g[G.PH]!, pw: g[G.PW]!,
-    dh: g[G.DH]!, dw: g[G.DW]!, groups, cg: g[G.C]! / groups, og: g[G.O]! / groups,
+    n: g[G.N]!,
+    c: g[G.C]!,
+    h: g[G.H]!,
+    w: g[G.W]!,
+    o: g[G.O]!,
+    oh: g[G.OH]!,
+    ow: g[G.OW]!,
+    kh: g[G.KH]!,
+    kw: g[G.KW]!,
+    sh: g[G.SH]!,
+    sw: g[G.SW]!,
+    ph: g[G.PH]!,
+    pw: g[G.PW]!,
+    dh: g[G.DH]!,
+    dw: g[G.DW]!,
+    groups,
+    cg: g[G.C]! / groups,
+    og: g[G.O]! / groups,
   };
 }
 

@@ -7,8 +7,13 @@ function check(name: string, what: string, need: number, have: number): void {
 
 /** See Backend.rmsNorm. The mean square is taken in float64. */
 export function rmsNorm(x: F32, weight: F32, rows: number, cols: number, eps: number, out: F32, rstd: F32): void {
-  for (const [what, need, have] of [['x', rows * cols, x.length], ['weight', cols, weight.length],
-    ['out', rows * cols, out.length], ['rstd', rows, rstd.length]] as const) check('rmsNorm', what, need, have);
+  for (const [what, need, have] of [
+    ['x', rows * cols, x.length],
+    ['weight', cols, weight.length],
+    ['out', rows * cols, out.length],
+    ['rstd', rows, rstd.length],
+  ] as const)
+    check('rmsNorm', what, need, have);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let squares = 0;
@@ -21,8 +26,14 @@ export function rmsNorm(x: F32, weight: F32, rows: number, cols: number, eps: nu
 
 /** See Backend.rmsNormGrad. */
 export function rmsNormGrad(x: F32, weight: F32, rstd: F32, dy: F32, rows: number, cols: number, dx: F32, dweight: F32): void {
-  for (const [what, need, have] of [['x', rows * cols, x.length], ['weight', cols, weight.length], ['rstd', rows, rstd.length],
-    ['dy', rows * cols, dy.length], ['dx', rows * cols, dx.length], ['dweight', cols, dweight.length]] as const) {
+  for (const [what, need, have] of [
+    ['x', rows * cols, x.length],
+    ['weight', cols, weight.length],
+    ['rstd', rows, rstd.length],
+    ['dy', rows * cols, dy.length],
+    ['dx', rows * cols, dx.length],
+    ['dweight', cols, dweight.length],
+  ] as const) {
     check('rmsNormGrad', what, need, have);
   }
   const sums = new Float64Array(cols);
@@ -44,17 +55,33 @@ export function rmsNormGrad(x: F32, weight: F32, rstd: F32, dy: F32, rows: numbe
 
 /** See Backend.rotary. */
 export function rotary(
-  x: F32, cos: F32, sin: F32, tablePositions: number, rotaryDim: number, positions: I32, sharedPositions: boolean,
-  batch: number, tokens: number, heads: number, headDim: number, inverse: boolean, out: F32,
+  x: F32,
+  cos: F32,
+  sin: F32,
+  tablePositions: number,
+  rotaryDim: number,
+  positions: I32,
+  sharedPositions: boolean,
+  batch: number,
+  tokens: number,
+  heads: number,
+  headDim: number,
+  inverse: boolean,
+  out: F32,
 ): number {
   if (!(rotaryDim % 2 === 0 && rotaryDim >= 0 && rotaryDim <= headDim)) {
     throw new RangeError(`rotary: rotaryDim ${rotaryDim} must be even and at most headDim ${headDim}`);
   }
   const half = rotaryDim / 2;
   const rows = batch * tokens;
-  for (const [what, need, have] of [['x', rows * heads * headDim, x.length], ['out', rows * heads * headDim, out.length],
-    ['cos', tablePositions * half, cos.length], ['sin', tablePositions * half, sin.length],
-    ['positions', sharedPositions ? tokens : rows, positions.length]] as const) check('rotary', what, need, have);
+  for (const [what, need, have] of [
+    ['x', rows * heads * headDim, x.length],
+    ['out', rows * heads * headDim, out.length],
+    ['cos', tablePositions * half, cos.length],
+    ['sin', tablePositions * half, sin.length],
+    ['positions', sharedPositions ? tokens : rows, positions.length],
+  ] as const)
+    check('rotary', what, need, have);
   const count = sharedPositions ? tokens : rows;
   for (let i = 0; i < count; i++) {
     const p = positions[i]!;
@@ -99,7 +126,12 @@ export function swiglu(gate: F32, up: F32 | null, out: F32): void {
 export function swigluGrad(gate: F32, up: F32 | null, dy: F32, dgate: F32, dup: F32 | null): void {
   const n = gate.length;
   if ((up === null) !== (dup === null)) throw new RangeError('swigluGrad: up and dup must both be given or both be null');
-  for (const [what, have] of [['up', up?.length ?? n], ['dy', dy.length], ['dgate', dgate.length], ['dup', dup?.length ?? n]] as const) {
+  for (const [what, have] of [
+    ['up', up?.length ?? n],
+    ['dy', dy.length],
+    ['dgate', dgate.length],
+    ['dup', dup?.length ?? n],
+  ] as const) {
     check('swigluGrad', what, n, have);
   }
   for (let i = 0; i < n; i++) {

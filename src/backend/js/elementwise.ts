@@ -11,17 +11,38 @@ const GELU_TANH_K = 0.044715;
 export function unary(op: Unary, x: F32, out: F32, alpha: number): void {
   const n = x.length;
   switch (op) {
-    case Unary.Neg: for (let i = 0; i < n; i++) out[i] = -x[i]; return;
-    case Unary.Exp: for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
-    case Unary.Log: for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
-    case Unary.Sqrt: for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
-    case Unary.Rsqrt: for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]); return;
-    case Unary.Abs: for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
-    case Unary.Tanh: for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
-    case Unary.Sigmoid: for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]); return;
-    case Unary.Relu: for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0; return;
+    case Unary.Neg:
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case Unary.Exp:
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case Unary.Log:
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case Unary.Sqrt:
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case Unary.Rsqrt:
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+      return;
+    case Unary.Abs:
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case Unary.Tanh:
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case Unary.Sigmoid:
+      for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
+      return;
+    case Unary.Relu:
+      for (let i = 0; i < n; i++) out[i] = Math.max(x[i], 0);
+      return;
     case Unary.GeluErf:
-      for (let i = 0; i < n; i++) { const v = x[i]; out[i] = 0.5 * v * (1 + erf(v * SQRT_HALF)); }
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = 0.5 * v * (1 + erf(v * SQRT_HALF));
+      }
       return;
     case Unary.GeluTanh:
       for (let i = 0; i < n; i++) {
@@ -29,10 +50,17 @@ export function unary(op: Unary, x: F32, out: F32, alpha: number): void {
         out[i] = 0.5 * v * (1 + Math.tanh(GELU_TANH_C * (v + GELU_TANH_K * v * v * v)));
       }
       return;
-    case Unary.Pow: for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], alpha); return;
-    case Unary.Scale: for (let i = 0; i < n; i++) out[i] = x[i] * alpha; return;
-    case Unary.AddScalar: for (let i = 0; i < n; i++) out[i] = x[i] + alpha; return;
-    default: throw new RangeError(`unary: unknown op ${String(op)}`);
+    case Unary.Pow:
+      for (let i = 0; i < n; i++) out[i] = x[i] ** alpha;
+      return;
+    case Unary.Scale:
+      for (let i = 0; i < n; i++) out[i] = x[i] * alpha;
+      return;
+    case Unary.AddScalar:
+      for (let i = 0; i < n; i++) out[i] = x[i] + alpha;
+      return;
+    default:
+      throw new RangeError(`unary: unknown op ${String(op)}`);
   }
 }
 
@@ -40,15 +68,42 @@ export function unary(op: Unary, x: F32, out: F32, alpha: number): void {
 export function unaryGrad(op: Unary, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void {
   const n = dy.length;
   switch (op) {
-    case Unary.Neg: for (let i = 0; i < n; i++) dx[i] = -dy[i]; return;
-    case Unary.Exp: for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i]; return;
-    case Unary.Log: for (let i = 0; i < n; i++) dx[i] = dy[i] / x[i]; return;
-    case Unary.Sqrt: for (let i = 0; i < n; i++) dx[i] = (0.5 * dy[i]) / y[i]; return;
-    case Unary.Rsqrt: for (let i = 0; i < n; i++) { const r = y[i]; dx[i] = -0.5 * dy[i] * r * r * r; } return;
-    case Unary.Abs: for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0; return;
-    case Unary.Tanh: for (let i = 0; i < n; i++) { const t = y[i]; dx[i] = dy[i] * (1 - t * t); } return;
-    case Unary.Sigmoid: for (let i = 0; i < n; i++) { const s = y[i]; dx[i] = dy[i] * s * (1 - s); } return;
-    case Unary.Relu: for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0; return;
+    case Unary.Neg:
+      for (let i = 0; i < n; i++) dx[i] = -dy[i];
+      return;
+    case Unary.Exp:
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i];
+      return;
+    case Unary.Log:
+      for (let i = 0; i < n; i++) dx[i] = dy[i] / x[i];
+      return;
+    case Unary.Sqrt:
+      for (let i = 0; i < n; i++) dx[i] = (0.5 * dy[i]) / y[i];
+      return;
+    case Unary.Rsqrt:
+      for (let i = 0; i < n; i++) {
+        const r = y[i];
+        dx[i] = -0.5 * dy[i] * r * r * r;
+      }
+      return;
+    case Unary.Abs:
+      for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0;
+      return;
+    case Unary.Tanh:
+      for (let i = 0; i < n; i++) {
+        const t = y[i];
+        dx[i] = dy[i] * (1 - t * t);
+      }
+      return;
+    case Unary.Sigmoid:
+      for (let i = 0; i < n; i++) {
+        const s = y[i];
+        dx[i] = dy[i] * s * (1 - s);
+      }
+      return;
+    case Unary.Relu:
+      for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+      return;
     case Unary.GeluErf:
       for (let i = 0; i < n; i++) {
         const v = x[i];
@@ -64,10 +119,17 @@ export function unaryGrad(op: Unary, x: F32, y: F32, dy: F32, dx: F32, alpha: nu
         dx[i] = dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
       }
       return;
-    case Unary.Pow: for (let i = 0; i < n; i++) dx[i] = dy[i] * alpha * Math.pow(x[i], alpha - 1); return;
-    case Unary.Scale: for (let i = 0; i < n; i++) dx[i] = dy[i] * alpha; return;
-    case Unary.AddScalar: if (dx !== dy) dx.set(dy); return;
-    default: throw new RangeError(`unaryGrad: unknown op ${String(op)}`);
+    case Unary.Pow:
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * alpha * x[i] ** (alpha - 1);
+      return;
+    case Unary.Scale:
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * alpha;
+      return;
+    case Unary.AddScalar:
+      if (dx !== dy) dx.set(dy);
+      return;
+    default:
+      throw new RangeError(`unaryGrad: unknown op ${String(op)}`);
   }
 }
 

@@ -30,6 +30,6 @@ export function erf(x: number): number {
 /** erfc(x) for x >= 2.5: e^(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail. */
 function erfcContinuedFraction(x: number): number {
   let tail = x;
-  for (let n = 60; n >= 1; n--) tail = x + (n / 2) / tail;
+  for (let n = 60; n >= 1; n--) tail = x + n / 2 / tail;
   return (ONE_OVER_SQRT_PI * Math.exp(-x * x)) / tail;
 }

@@ -3,8 +3,16 @@ import type { F32, I32 } from '../backend.js';
 
 /** See Backend.crossEntropy. Targets are checked first, so a bad target leaves every output untouched. */
 export function crossEntropy(
-  logits: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
-  smoothing: number, probs: F32, rowLoss: F32, rowWeight: F32,
+  logits: F32,
+  targets: I32,
+  rows: number,
+  cols: number,
+  classWeights: F32 | null,
+  ignoreIndex: number,
+  smoothing: number,
+  probs: F32,
+  rowLoss: F32,
+  rowWeight: F32,
 ): number {
   for (let r = 0; r < rows; r++) {
     const t = targets[r];
@@ -39,8 +47,15 @@ export function crossEntropy(
 
 /** See Backend.crossEntropyGrad. Rows with an out-of-range target are treated as ignored (zero gradient). */
 export function crossEntropyGrad(
-  probs: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null, ignoreIndex: number,
-  smoothing: number, scale: number, dlogits: F32,
+  probs: F32,
+  targets: I32,
+  rows: number,
+  cols: number,
+  classWeights: F32 | null,
+  ignoreIndex: number,
+  smoothing: number,
+  scale: number,
+  dlogits: F32,
 ): void {
   let weightSum = cols;
   if (classWeights) {

@@ -51,9 +51,7 @@ export function softmaxGrad(y: F32, dy: F32, rows: number, cols: number, log: bo
 }
 
 /** See Backend.layerNorm. Mean and variance are taken in two passes in float64. */
-export function layerNorm(
-  x: F32, gamma: F32, beta: F32, rows: number, cols: number, eps: number, out: F32, mean: F32, rstd: F32,
-): void {
+export function layerNorm(x: F32, gamma: F32, beta: F32, rows: number, cols: number, eps: number, out: F32, mean: F32, rstd: F32): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let sum = 0;
@@ -72,10 +70,7 @@ export function layerNorm(
 }
 
 /** See Backend.layerNormGrad: dx = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy * gamma. */
-export function layerNormGrad(
-  x: F32, gamma: F32, mean: F32, rstd: F32, dy: F32, rows: number, cols: number,
-  dx: F32, dgamma: F32, dbeta: F32,
-): void {
+export function layerNormGrad(x: F32, gamma: F32, mean: F32, rstd: F32, dy: F32, rows: number, cols: number, dx: F32, dgamma: F32, dbeta: F32): void {
   const dgammaSum = new Float64Array(cols);
   const dbetaSum = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {

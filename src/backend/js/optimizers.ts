@@ -3,11 +3,19 @@ import type { F32 } from '../backend.js';
 
 /** See Backend.adamw. */
 export function adamw(
-  params: readonly F32[], grads: readonly F32[], m: readonly F32[], v: readonly F32[], weightDecay: F32,
-  lr: number, beta1: number, beta2: number, eps: number, step: number,
+  params: readonly F32[],
+  grads: readonly F32[],
+  m: readonly F32[],
+  v: readonly F32[],
+  weightDecay: F32,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  step: number,
 ): void {
-  const correction1 = 1 - Math.pow(beta1, step);
-  const sqrtCorrection2 = Math.sqrt(1 - Math.pow(beta2, step));
+  const correction1 = 1 - beta1 ** step;
+  const sqrtCorrection2 = Math.sqrt(1 - beta2 ** step);
   const stepSize = lr / correction1;
   for (let t = 0; t < params.length; t++) {
     const p = params[t]!;
@@ -28,8 +36,15 @@ export function adamw(
 
 /** See Backend.sgd. The gradients are read, never modified. */
 export function sgd(
-  params: readonly F32[], grads: readonly F32[], momentumBuffers: readonly F32[], lr: number, momentum: number,
-  dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
+  params: readonly F32[],
+  grads: readonly F32[],
+  momentumBuffers: readonly F32[],
+  lr: number,
+  momentum: number,
+  dampening: number,
+  weightDecay: number,
+  nesterov: boolean,
+  firstStep: boolean,
 ): void {
   for (let t = 0; t < params.length; t++) {
     const p = params[t]!;

@@ -5,8 +5,19 @@ import { PoolGeometry as G } from '../vision-kernels.js';
 function unpack(name: string, g: I32) {
   if (g.length !== G.Length) throw new RangeError(`${name}: geometry has ${g.length} entries, expected ${G.Length}`);
   return {
-    p: g[G.P]!, h: g[G.H]!, w: g[G.W]!, oh: g[G.OH]!, ow: g[G.OW]!, kh: g[G.KH]!, kw: g[G.KW]!,
-    sh: g[G.SH]!, sw: g[G.SW]!, ph: g[G.PH]!, pw: g[G.PW]!, dh: g[G.DH]!, dw: g[G.DW]!,
+    p: g[G.P]!,
+    h: g[G.H]!,
+    w: g[G.W]!,
+    oh: g[G.OH]!,
+    ow: g[G.OW]!,
+    kh: g[G.KH]!,
+    kw: g[G.KW]!,
+    sh: g[G.SH]!,
+    sw: g[G.SW]!,
+    ph: g[G.PH]!,
+    pw: g[G.PW]!,
+    dh: g[G.DH]!,
+    dw: g[G.DW]!,
   };
 }
 

@@ -20,6 +20,7 @@ export function reduce(op: Reduce, x: F32, outer: number, size: number, inner: n
         let bestAt = 0;
         for (let s = 1; s < size; s++) {
           const v = x[base + s * inner + i];
+          // biome-ignore lint/suspicious/noSelfCompare: v !== v is the NaN test (the first NaN wins, as PyTorch's max), kept inline in this loop.
           if (v > best || (v !== v && best === best)) {
             best = v;
             bestAt = s;

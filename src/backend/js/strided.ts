@@ -48,7 +48,8 @@ export function coalesce(shape: I32, operandStrides: readonly I32[]): CoalescedL
  * where offsets[o] is operand o's element offset at the start of the run (plus its base offset).
  */
 export function forEachRow(
-  loop: CoalescedLoop, baseOffsets: readonly number[],
+  loop: CoalescedLoop,
+  baseOffsets: readonly number[],
   row: (outStart: number, offsets: Int32Array | Float64Array, count: number) => void,
 ): void {
   if (loop.total === 0) return;

@@ -4,17 +4,23 @@ import { Activation } from '../vision-kernels.js';
 
 function value(op: Activation, x: number): number {
   switch (op) {
-    case Activation.Relu6: return Math.min(Math.max(x, 0), 6);
-    case Activation.Hardswish: return x <= -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6;
-    case Activation.Hardsigmoid: return x <= -3 ? 0 : x >= 3 ? 1 : x / 6 + 0.5;
+    case Activation.Relu6:
+      return Math.min(Math.max(x, 0), 6);
+    case Activation.Hardswish:
+      return x <= -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6;
+    case Activation.Hardsigmoid:
+      return x <= -3 ? 0 : x >= 3 ? 1 : x / 6 + 0.5;
   }
 }
 
 function slope(op: Activation, x: number): number {
   switch (op) {
-    case Activation.Relu6: return x > 0 && x < 6 ? 1 : 0;
-    case Activation.Hardswish: return x <= -3 ? 0 : x < 3 ? x / 3 + 0.5 : 1;
-    case Activation.Hardsigmoid: return x > -3 && x < 3 ? 1 / 6 : 0;
+    case Activation.Relu6:
+      return x > 0 && x < 6 ? 1 : 0;
+    case Activation.Hardswish:
+      return x <= -3 ? 0 : x < 3 ? x / 3 + 0.5 : 1;
+    case Activation.Hardsigmoid:
+      return x > -3 && x < 3 ? 1 / 6 : 0;
   }
 }
 

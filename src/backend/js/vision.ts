@@ -6,7 +6,18 @@ import { adaptiveAvgPool2d, adaptiveAvgPool2dGrad, avgPool2d, avgPool2dGrad, max
 import { activation, activationGrad } from './vision-activations.js';
 
 export const visionKernels: VisionKernels = {
-  conv2d, conv2dGradInput, conv2dGradWeight, batchNormStats, batchNorm, batchNormGrad,
-  maxPool2d, maxPool2dGrad, avgPool2d, avgPool2dGrad, adaptiveAvgPool2d, adaptiveAvgPool2dGrad,
-  activation, activationGrad,
+  conv2d,
+  conv2dGradInput,
+  conv2dGradWeight,
+  batchNormStats,
+  batchNorm,
+  batchNormGrad,
+  maxPool2d,
+  maxPool2dGrad,
+  avgPool2d,
+  avgPool2dGrad,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dGrad,
+  activation,
+  activationGrad,
 };

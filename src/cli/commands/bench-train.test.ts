@@ -16,7 +16,23 @@ const dir = mkdtempSync(join(tmpdir(), 'finetune-bench-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const configFile = join(dir, 'config.json');
 writeFileSync(configFile, JSON.stringify(TINY_BERT_CONFIG));
-const base = ['bench', 'train', '--model-config', configFile, '--batch-size', '3', '--seq-len', '5', '--warmup', '1', '--steps', '2', '--threads', '2', '--json'];
+const base = [
+  'bench',
+  'train',
+  '--model-config',
+  configFile,
+  '--batch-size',
+  '3',
+  '--seq-len',
+  '5',
+  '--warmup',
+  '1',
+  '--steps',
+  '2',
+  '--threads',
+  '2',
+  '--json',
+];
 
 interface Result {
   msPerStep: number;
@@ -57,23 +73,30 @@ describe('bench train', () => {
     assert.match(human.stdout, /layer norm\s+[\d.]+ ms/);
   });
 
-  it('starts from saved weights and a saved batch: with dropout 0 the first loss is the model\'s own', async () => {
+  it("starts from saved weights and a saved batch: with dropout 0 the first loss is the model's own", async () => {
     const model = createTaskModel(TINY_BERT_CONFIG, { numLabels: 2 });
     const weights = new Map<string, RawTensor>([...model.stateDict()].map(([k, t]) => [k, { dtype: 'float32', shape: [...t.shape], data: t.f32() }]));
     writeSafetensors(join(dir, 'init.safetensors'), weights);
     writeSafetensors(join(dir, 'batch.safetensors'), {
-      input_ids: ints(batchIds, [3, 5]), attention_mask: ints([...Array(14).fill(1), 0], [3, 5]),
-      token_type_ids: ints(Array(15).fill(0), [3, 5]), labels: ints([0, 1, 1], [3]),
+      input_ids: ints(batchIds, [3, 5]),
+      attention_mask: ints([...Array(14).fill(1), 0], [3, 5]),
+      token_type_ids: ints(Array(15).fill(0), [3, 5]),
+      labels: ints([0, 1, 1], [3]),
     });
     const files = ['--weights', join(dir, 'init.safetensors'), '--batch', join(dir, 'batch.safetensors'), '--dropout', '0'];
     const a = await bench([...files, '--seed', '1']);
     const b = await bench([...files, '--seed', '2']);
     assert.deepEqual(a.losses, b.losses);
-    const expected = noGrad(() => crossEntropy(model.forward({
-      inputIds: new Tensor(Int32Array.from(batchIds), [3, 5]),
-      attentionMask: new Tensor(Int32Array.from([...Array(14).fill(1), 0]), [3, 5]),
-      tokenTypeIds: Tensor.zeros([3, 5], { dtype: 'int32' }),
-    }), new Tensor(Int32Array.of(0, 1, 1), [3])).item());
+    const expected = noGrad(() =>
+      crossEntropy(
+        model.forward({
+          inputIds: new Tensor(Int32Array.from(batchIds), [3, 5]),
+          attentionMask: new Tensor(Int32Array.from([...Array(14).fill(1), 0]), [3, 5]),
+          tokenTypeIds: Tensor.zeros([3, 5], { dtype: 'int32' }),
+        }),
+        new Tensor(Int32Array.of(0, 1, 1), [3]),
+      ).item(),
+    );
     assert.ok(Math.abs(a.losses[0]! - expected) < 1e-6, `${a.losses[0]} vs ${expected}`);
   });
 

@@ -34,10 +34,14 @@ function readModelConfig(path: string | undefined): { config: Record<string, unk
 
 function report(r: BenchTrainResult, log: (line: string) => void): void {
   const kind = r.lora ? 'LoRA' : 'full fine-tuning';
-  log(`bench train: batch ${r.batchSize} x ${r.seqLen}, ${kind}, ${r.parameters.trainable.toLocaleString('en-US')} of ${r.parameters.total.toLocaleString('en-US')} parameters trained; ` +
-    `${r.backend} (${r.library}), ${r.threads} threads`);
-  log(`  ${r.msPerStep.toFixed(1)} ms per step (median of ${r.stepMs.length}, after ${r.warmup} warm-up), ` +
-    `${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+  log(
+    `bench train: batch ${r.batchSize} x ${r.seqLen}, ${kind}, ${r.parameters.trainable.toLocaleString('en-US')} of ${r.parameters.total.toLocaleString('en-US')} parameters trained; ` +
+      `${r.backend} (${r.library}), ${r.threads} threads`,
+  );
+  log(
+    `  ${r.msPerStep.toFixed(1)} ms per step (median of ${r.stepMs.length}, after ${r.warmup} warm-up), ` +
+      `${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+  );
   log(`  losses: ${r.losses.map((l) => l.toFixed(6)).join(' ')}`);
   if (r.profile) for (const line of formatProfile(r.profile)) log(line);
 }

@@ -8,24 +8,33 @@ async function matmul({ flags, log }: CommandContext): Promise<unknown> {
   const m = flags.number('m') ?? 2048;
   const k = flags.number('k') ?? 768;
   const n = flags.number('n') ?? 3072;
-  for (const [name, v] of [['m', m], ['k', k], ['n', n]] as const) {
+  for (const [name, v] of [
+    ['m', m],
+    ['k', k],
+    ['n', n],
+  ] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new UsageError(`--${name} must be a positive integer`);
   }
   const result = benchMatmul({
-    m, k, n,
+    m,
+    k,
+    n,
     transA: flags.boolean('trans-a'),
     transB: flags.boolean('trans-b'),
     ...(flags.number('repeats') !== undefined ? { repeats: flags.number('repeats')! } : {}),
   });
-  log(`matmul ${m}x${k}x${n}${flags.boolean('trans-a') ? ' transA' : ''}${flags.boolean('trans-b') ? ' transB' : ''}: ` +
-    `${result.gflops.toFixed(1)} GFLOP/s (${result.msPerCall.toFixed(2)} ms per call, ${result.backend}, ${result.threads} threads)`);
+  log(
+    `matmul ${m}x${k}x${n}${flags.boolean('trans-a') ? ' transA' : ''}${flags.boolean('trans-b') ? ' transB' : ''}: ` +
+      `${result.gflops.toFixed(1)} GFLOP/s (${result.msPerCall.toFixed(2)} ms per call, ${result.backend}, ${result.threads} threads)`,
+  );
   return result;
 }
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure kernel and training-step speed',
-  usage: 'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
+  usage:
+    'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
     '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--profile] [--threads N] [--json]',
   flags: {
     m: { type: 'int', help: 'rows of op(A) and C', default: 2048 },

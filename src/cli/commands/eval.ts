@@ -27,7 +27,8 @@ export const evalCommand: Command = {
     if (data === undefined) throw new UsageError('eval: --data is required');
     const opt = (name: string): string | undefined => flags.string(name);
     const { result, task } = await evalClassifier({
-      model, data,
+      model,
+      data,
       ...(opt('adapter') === undefined ? {} : { adapter: opt('adapter')! }),
       ...(opt('text-column') === undefined ? {} : { textColumn: opt('text-column')! }),
       ...(opt('text-pair-column') === undefined ? {} : { textPairColumn: opt('text-pair-column')! }),

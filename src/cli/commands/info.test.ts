@@ -8,7 +8,16 @@ import { infoCommand, runInfo } from './info.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/golden/models/', import.meta.url));
 
-interface Info { architecture: string; modelType: string; layers: number; hiddenSize: number; labels: string[]; parameters: number; trainable: number; warnings: string[] }
+interface Info {
+  architecture: string;
+  modelType: string;
+  layers: number;
+  hiddenSize: number;
+  labels: string[];
+  parameters: number;
+  trainable: number;
+  warnings: string[];
+}
 
 async function info(argv: string[]): Promise<{ result: Info; lines: string[]; warnings: string[] }> {
   const { flags, positional } = parseFlags(argv, infoCommand.flags);
@@ -42,7 +51,10 @@ describe('finetune info', () => {
     assert.equal((await info(['--model', `${GOLDEN}bert`, '--freeze', 'base'])).result.trainable, HEAD);
     assert.equal((await info(['--model', `${GOLDEN}bert`, '--freeze', 'embeddings'])).result.trainable, total - EMBEDDINGS);
     assert.equal((await info(['--model', `${GOLDEN}bert`, '--freeze', '1'])).result.trainable, total - EMBEDDINGS - LAYER);
-    await assert.rejects(info(['--model', `${GOLDEN}bert`, '--freeze', '3']), (e: Error) => e instanceof FinetuneError && /the model has 2 layers/.test(e.message));
+    await assert.rejects(
+      info(['--model', `${GOLDEN}bert`, '--freeze', '3']),
+      (e: Error) => e instanceof FinetuneError && /the model has 2 layers/.test(e.message),
+    );
     await assert.rejects(info(['--model', `${GOLDEN}bert`, '--freeze', 'most']), /--freeze: 'most' is not none, base, embeddings or a number of layers/);
   });
 

@@ -40,19 +40,24 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
   };
   for (const warning of loaded.warnings) warn(`warning: ${warning}`);
   log(`model: ${name}${loaded.source !== name ? ` (${loaded.source})` : ''}`);
-  log(`architecture: ${result.architecture} (model_type ${model.modelType}), ${result.layers} layers${encoder.hiddenSize ? `, hidden size ${encoder.hiddenSize}` : ''}`);
+  log(
+    `architecture: ${result.architecture} (model_type ${model.modelType}), ${result.layers} layers${encoder.hiddenSize ? `, hidden size ${encoder.hiddenSize}` : ''}`,
+  );
   log(`labels: ${labels.length} (${labels.join(', ')})`);
   log(`parameters: ${count(counts.total)}`);
   const how = loaded.adapter ? `with the adapter ${loaded.adapterDir}` : lora ? 'with a new LoRA adapter' : `--freeze ${freeze}`;
   log(`trainable: ${count(counts.trainable)} (${((100 * counts.trainable) / Math.max(counts.total, 1)).toFixed(2)}%, ${how})`);
-  if (loaded.tokenizer) log(`tokenizer: ${count(loaded.tokenizer.vocabSize)} tokens${loaded.tokenizer.modelMaxLength ? `, at most ${loaded.tokenizer.modelMaxLength} per input` : ''}`);
+  if (loaded.tokenizer)
+    log(
+      `tokenizer: ${count(loaded.tokenizer.vocabSize)} tokens${loaded.tokenizer.modelMaxLength ? `, at most ${loaded.tokenizer.modelMaxLength} per input` : ''}`,
+    );
   else log('tokenizer: none');
   return result;
 }
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'show a model\'s architecture, labels and parameter counts',
+  summary: "show a model's architecture, labels and parameter counts",
   usage: 'Usage: finetune info --model <dir or hub id> [--freeze none|base|embeddings|N] [--lora [--lora-r 8 ...]] [--json]',
   flags: {
     model: { type: 'string', help: 'model folder or Hugging Face Hub id' },

@@ -70,11 +70,15 @@ describe('finetune merge', () => {
   it('refuses incomplete command lines, a model without an adapter, and an output folder that holds a model', async () => {
     await assert.rejects(merge(['--output', out]), (e: unknown) => e instanceof UsageError && /--model is required/.test(e.message));
     await assert.rejects(merge(['--model', 'x']), (e: unknown) => e instanceof UsageError && /--output is required/.test(e.message));
-    await assert.rejects(merge(['--model', join(GOLDEN, 'bert', 'base'), '--output', join(out, 'm')]),
-      /a plain model with no adapter to merge; give the adapter folder with --adapter/);
+    await assert.rejects(
+      merge(['--model', join(GOLDEN, 'bert', 'base'), '--output', join(out, 'm')]),
+      /a plain model with no adapter to merge; give the adapter folder with --adapter/,
+    );
     writeFileSync(join(out, 'config.json'), '{}');
-    await assert.rejects(merge(['--model', join(GOLDEN, 'bert', 'ours-adapter'), '--output', out]),
-      /--output .*: already holds config.json; choose a new folder for the merged model/);
+    await assert.rejects(
+      merge(['--model', join(GOLDEN, 'bert', 'ours-adapter'), '--output', out]),
+      /--output .*: already holds config.json; choose a new folder for the merged model/,
+    );
   });
 
   it('is a command of the CLI, with exit code 2 for a missing flag', async () => {

@@ -47,7 +47,8 @@ async function mergeInto(model: string, output: string, flags: CommandContext['f
 export const mergeCommand: Command = {
   name: 'merge',
   summary: 'merge a LoRA adapter into its base and save a plain model folder',
-  usage: 'Usage: finetune merge --model <base dir or hub id> --adapter <dir> --output <dir> [--json]\n' +
+  usage:
+    'Usage: finetune merge --model <base dir or hub id> --adapter <dir> --output <dir> [--json]\n' +
     '       finetune merge --model <adapter dir> --output <dir>    (the base named by its adapter_config.json)',
   flags: {
     model: { type: 'string', help: 'the base model (folder or Hub id), or an adapter folder whose base_model_name_or_path resolves' },

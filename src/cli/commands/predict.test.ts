@@ -15,14 +15,28 @@ const BIN = fileURLToPath(new URL('../../../../bin/finetune.js', import.meta.url
 const root = mkdtempSync(join(tmpdir(), 'finetune-predict-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-interface Row { text: string; text_pair?: string; label: string; score: number; probs: number[]; logits: number[] }
+interface Row {
+  text: string;
+  text_pair?: string;
+  label: string;
+  score: number;
+  probs: number[];
+  logits: number[];
+}
 
 async function predict(argv: string[]): Promise<{ rows: Row[]; err: string; result: unknown }> {
   const { flags, positional } = parseFlags(argv, predictCommand.flags);
   let out = '';
   let err = '';
   const result = await runPredict({ flags: new Flags(flags), positional, log: () => {} }, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { rows: out.trim().split('\n').map((line) => JSON.parse(line) as Row), err, result };
+  return {
+    rows: out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Row),
+    err,
+    result,
+  };
 }
 
 describe('finetune predict', () => {
@@ -41,7 +55,7 @@ describe('finetune predict', () => {
     assert.deepEqual((result as { predictions: number }).predictions, 2);
   });
 
-  it('gives transformers\' logits for the golden texts, and pairs from --text-pair', async () => {
+  it("gives transformers' logits for the golden texts, and pairs from --text-pair", async () => {
     const golden = (await import(`${GOLDEN}bert/expected.json`, { with: { type: 'json' } })).default as {
       batches: Record<string, { texts: string[]; text_pairs?: string[]; logits: number[][] }>;
     };
@@ -61,20 +75,32 @@ describe('finetune predict', () => {
     const txt = join(root, 'texts.txt');
     writeFileSync(txt, 'great fun\n\nawful, just awful\n');
     const fromTxt = await predict(['--model', `${GOLDEN}distilbert`, '--data', txt, '--batch-size', '1']);
-    assert.deepEqual(fromTxt.rows.map((r) => r.text), ['great fun', 'awful, just awful']);
+    assert.deepEqual(
+      fromTxt.rows.map((r) => r.text),
+      ['great fun', 'awful, just awful'],
+    );
     const csv = join(root, 'texts.csv');
     writeFileSync(csv, 'id,review\n1,"great fun"\n2,"awful, just awful"\n');
     const fromCsv = await predict(['--model', `${GOLDEN}distilbert`, '--data', csv]);
-    assert.deepEqual(fromCsv.rows.map((r) => r.text), ['great fun', 'awful, just awful']);
+    assert.deepEqual(
+      fromCsv.rows.map((r) => r.text),
+      ['great fun', 'awful, just awful'],
+    );
     fromCsv.rows.forEach((row, i) => row.logits.forEach((v, j) => assert.ok(Math.abs(v - fromTxt.rows[i]!.logits[j]!) < 1e-5, 'batched like one by one')));
-    await assert.rejects(predict(['--model', `${GOLDEN}bert`, '--data', csv, '--text-column', 'body']), /texts\.csv: no text column 'body' \(columns: 'id', 'review'\)/);
+    await assert.rejects(
+      predict(['--model', `${GOLDEN}bert`, '--data', csv, '--text-column', 'body']),
+      /texts\.csv: no text column 'body' \(columns: 'id', 'review'\)/,
+    );
   });
 
   it('rejects incomplete command lines and models without a tokenizer', async () => {
     await assert.rejects(predict(['--text', 'x']), (e: Error) => e instanceof UsageError && /--model is required/.test(e.message));
     await assert.rejects(predict(['--model', `${GOLDEN}bert`]), (e: Error) => e instanceof UsageError);
     await assert.rejects(predict(['--model', `${GOLDEN}bert`, '--text', 'a', '--text', 'b', '--text-pair', 'c']), /2 --text but 1 --text-pair/);
-    await assert.rejects(predict(['--model', `${GOLDEN}bert-bin`, '--text', 'a']), (e: Error) => e instanceof FinetuneError && /no tokenizer files/.test(e.message));
+    await assert.rejects(
+      predict(['--model', `${GOLDEN}bert-bin`, '--text', 'a']),
+      (e: Error) => e instanceof FinetuneError && /no tokenizer files/.test(e.message),
+    );
   });
 
   it('runs as a command: JSONL on stdout, exit code 1 with one line for a bad model', () => {

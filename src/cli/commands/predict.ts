@@ -35,7 +35,9 @@ function textColumns(table: RawTable, file: string, textName?: string, pairName?
   for (const name of TEXT_COLUMN_NAMES) if (text < 0) text = find(name);
   if (text < 0 && table.columns.length === 1) text = 0;
   if (text < 0) {
-    throw new FinetuneError(`${file}: cannot tell which column holds the text (columns: ${table.columns.map((c) => `'${c}'`).join(', ')}); name it with --text-column`);
+    throw new FinetuneError(
+      `${file}: cannot tell which column holds the text (columns: ${table.columns.map((c) => `'${c}'`).join(', ')}); name it with --text-column`,
+    );
   }
   return { text, pair: pair < 0 ? null : pair };
 }
@@ -52,7 +54,10 @@ async function readInputs(file: string, textName?: string, pairName?: string): P
       if (error instanceof FinetuneError) throw error;
       throw new FinetuneError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    return text.split(/\r?\n/).filter((line) => line.trim() !== '').map((line) => ({ text: line }));
+    return text
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '')
+      .map((line) => ({ text: line }));
   }
   const { table } = await readTable(file);
   const { text, pair } = textColumns(table, file, textName, pairName);
@@ -89,17 +94,25 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new FinetuneError(`--threshold ${threshold}: must be between 0 and 1`);
   if (maxLength !== undefined && maxLength < 2) throw new FinetuneError(`--max-length ${maxLength}: must be at least 2`);
 
-  const inputs = data !== undefined
-    ? await readInputs(data, flags.string('text-column'), flags.string('text-pair-column'))
-    : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
+  const inputs =
+    data !== undefined
+      ? await readInputs(data, flags.string('text-column'), flags.string('text-pair-column'))
+      : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
   const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
   for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
-  if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
+  if (!loaded.tokenizer)
+    throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
   const counts = new Map<string, number>();
-  predictBatches(loaded.model, loaded.tokenizer, inputs, (batch) => {
-    for (const p of batch) for (const key of predictionKeys(p)) counts.set(key, (counts.get(key) ?? 0) + 1);
-    streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
-  }, { batchSize, ...(maxLength === undefined ? {} : { maxLength }), ...(threshold === undefined ? {} : { threshold }) });
+  predictBatches(
+    loaded.model,
+    loaded.tokenizer,
+    inputs,
+    (batch) => {
+      for (const p of batch) for (const key of predictionKeys(p)) counts.set(key, (counts.get(key) ?? 0) + 1);
+      streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
+    },
+    { batchSize, ...(maxLength === undefined ? {} : { maxLength }), ...(threshold === undefined ? {} : { threshold }) },
+  );
   // stdout carries only the JSONL; the summary goes to stderr.
   const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
   streams.err(`predicted ${inputs.length} input${inputs.length === 1 ? '' : 's'}${summary ? `: ${summary}` : ''}\n`);
@@ -121,7 +134,7 @@ export const predictCommand: Command = {
     'text-column': { type: 'string', help: 'column of the text in --data (detected when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'batch-size': { type: 'int', help: 'inputs per batch', default: 32 },
-    'max-length': { type: 'int', help: 'tokens per input (default: the tokenizer\'s limit)' },
+    'max-length': { type: 'int', help: "tokens per input (default: the tokenizer's limit)" },
     threshold: { type: 'number', help: 'multi-label models: probability above which a label is given', default: 0.5 },
   },
   run: (context) => runPredict(context),

@@ -12,11 +12,26 @@ import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
-  epochs: 'epochs', maxSteps: 'max-steps', batchSize: 'batch-size', evalBatchSize: 'eval-batch-size', learningRate: 'lr',
-  weightDecay: 'weight-decay', warmupRatio: 'warmup-ratio', warmupSteps: 'warmup-steps', scheduler: 'scheduler',
-  maxGradNorm: 'max-grad-norm', gradAccumSteps: 'grad-accum', seed: 'seed', evalEvery: 'eval-every', loggingSteps: 'logging-steps',
-  saveTotalLimit: 'save-total-limit', earlyStoppingMinDelta: 'min-delta', metricForBest: 'metric-for-best',
-  classWeights: 'class-weights', labelSmoothing: 'label-smoothing', groupByLength: 'group-by-length',
+  epochs: 'epochs',
+  maxSteps: 'max-steps',
+  batchSize: 'batch-size',
+  evalBatchSize: 'eval-batch-size',
+  learningRate: 'lr',
+  weightDecay: 'weight-decay',
+  warmupRatio: 'warmup-ratio',
+  warmupSteps: 'warmup-steps',
+  scheduler: 'scheduler',
+  maxGradNorm: 'max-grad-norm',
+  gradAccumSteps: 'grad-accum',
+  seed: 'seed',
+  evalEvery: 'eval-every',
+  loggingSteps: 'logging-steps',
+  saveTotalLimit: 'save-total-limit',
+  earlyStoppingMinDelta: 'min-delta',
+  metricForBest: 'metric-for-best',
+  classWeights: 'class-weights',
+  labelSmoothing: 'label-smoothing',
+  groupByLength: 'group-by-length',
 };
 
 function parseEvalEvery(value: string | undefined): EvalEvery | undefined {
@@ -56,19 +71,35 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
   const maxSteps = num('max-steps');
   if (maxSteps !== undefined && maxSteps < 1) throw new FinetuneError(`--max-steps ${maxSteps}: must be >= 1 (leave it out to train for --epochs)`);
   const training: Partial<Record<keyof TrainingArguments, unknown>> = {
-    epochs: num('epochs'), maxSteps: num('max-steps'), batchSize: num('batch-size'), evalBatchSize: num('eval-batch-size'),
-    learningRate: num('lr'), weightDecay: num('weight-decay'), warmupRatio: num('warmup-ratio'), warmupSteps: num('warmup-steps'),
-    scheduler: str('scheduler'), maxGradNorm: num('max-grad-norm'), gradAccumSteps: num('grad-accum'), seed: num('seed'),
-    evalEvery: parseEvalEvery(str('eval-every')), loggingSteps: num('logging-steps'), saveTotalLimit: num('save-total-limit'),
-    earlyStoppingMinDelta: num('min-delta'), metricForBest: str('metric-for-best'), classWeights: parseClassWeights(str('class-weights')),
-    labelSmoothing: num('label-smoothing'), ...(flags.has('group-by-length') ? { groupByLength: flags.boolean('group-by-length') } : {}),
+    epochs: num('epochs'),
+    maxSteps: num('max-steps'),
+    batchSize: num('batch-size'),
+    evalBatchSize: num('eval-batch-size'),
+    learningRate: num('lr'),
+    weightDecay: num('weight-decay'),
+    warmupRatio: num('warmup-ratio'),
+    warmupSteps: num('warmup-steps'),
+    scheduler: str('scheduler'),
+    maxGradNorm: num('max-grad-norm'),
+    gradAccumSteps: num('grad-accum'),
+    seed: num('seed'),
+    evalEvery: parseEvalEvery(str('eval-every')),
+    loggingSteps: num('logging-steps'),
+    saveTotalLimit: num('save-total-limit'),
+    earlyStoppingMinDelta: num('min-delta'),
+    metricForBest: str('metric-for-best'),
+    classWeights: parseClassWeights(str('class-weights')),
+    labelSmoothing: num('label-smoothing'),
+    ...(flags.has('group-by-length') ? { groupByLength: flags.boolean('group-by-length') } : {}),
   };
   const defined = Object.fromEntries(Object.entries(training).filter(([, v]) => v !== undefined)) as TrainRunOptions['training'];
   const resume = flags.values.resume;
   const early = num('early-stopping');
   const lora = loraFromFlags(flags);
   return {
-    model, data, init: parseInit(str('init')),
+    model,
+    data,
+    init: parseInit(str('init')),
     ...(str('eval-data') === undefined ? {} : { evalData: str('eval-data')! }),
     ...(num('eval-split') === undefined ? {} : { evalSplit: num('eval-split')! }),
     ...(str('text-column') === undefined ? {} : { textColumn: str('text-column')! }),
@@ -94,7 +125,8 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'fine-tune a model on labelled text (evaluation, early stopping, checkpoints, resume)',
-  usage: 'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]\n' +
+  usage:
+    'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]\n' +
     `Without --model and --data: the built-in default, ${defaultRunFlags()} (flags given override it)`,
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
@@ -107,7 +139,7 @@ export const trainCommand: Command = {
     task: { type: 'string', help: "classification | token-classification | multi-label | regression (default: the model's, else detected from the data)" },
     'tokens-column': { type: 'string', help: 'token classification: the word column of CoNLL-U or JSON Lines data (detected when omitted)' },
     'label-all-tokens': { type: 'boolean', help: 'token classification: label every sub-token of a word, not only the first' },
-    'label-separator': { type: 'string', help: "multi-label: the separator of labels in a text cell", default: '|' },
+    'label-separator': { type: 'string', help: 'multi-label: the separator of labels in a text cell', default: '|' },
     threshold: { type: 'number', help: 'multi-label: probability above which a label is predicted (0.05 .. 0.95)', default: 0.5 },
     output: { type: 'string', help: 'output folder (default runs/<timestamp>; never overwrites a previous run)' },
     overwrite: { type: 'boolean', help: 'allow a non-empty --output folder (its old checkpoints are removed)' },
@@ -130,12 +162,15 @@ export const trainCommand: Command = {
     ...LORA_FLAGS,
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
-    'metric-for-best': { type: 'string', help: "the task's: classification f1_macro (default), accuracy, loss, ...; token-classification f1 (entity, default), accuracy; multi-label f1_micro (default), f1_macro, subset_accuracy; regression spearman (default), pearson, mse" },
+    'metric-for-best': {
+      type: 'string',
+      help: "the task's: classification f1_macro (default), accuracy, loss, ...; token-classification f1 (entity, default), accuracy; multi-label f1_micro (default), f1_macro, subset_accuracy; regression spearman (default), pearson, mse",
+    },
     'eval-every': { type: 'string', help: "evaluate and checkpoint every N steps or 'epoch'", default: 'epoch' },
     'logging-steps': { type: 'int', help: 'log the training loss every N steps (default: about 50 times per run)' },
     'save-total-limit': { type: 'int', help: 'recent checkpoints kept besides the best', default: 2 },
     resume: { type: 'boolean', optionalValue: true, help: "continue --output's latest checkpoint, or the given checkpoint or run folder" },
-    'class-weights': { type: 'string', help: "balanced, or one weight per class: 1,3.5" },
+    'class-weights': { type: 'string', help: 'balanced, or one weight per class: 1,3.5' },
     'label-smoothing': { type: 'number', help: 'label smoothing of the loss', default: 0 },
     'group-by-length': { type: 'boolean', help: 'batch texts of similar length together (--no-group-by-length to turn off)', default: true },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },

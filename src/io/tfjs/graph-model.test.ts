@@ -82,12 +82,15 @@ function writeModel(dir: string, edit?: (json: Record<string, unknown>, shards: 
 }
 
 function expectError(dir: string, pattern: RegExp): void {
-  assert.throws(() => readTfjsGraphModel(dir), (error: unknown) => {
-    assert.ok(error instanceof FinetuneError, String(error));
-    assert.match(error.message, pattern);
-    assert.ok(!error.message.includes('\n'));
-    return true;
-  });
+  assert.throws(
+    () => readTfjsGraphModel(dir),
+    (error: unknown) => {
+      assert.ok(error instanceof FinetuneError, String(error));
+      assert.match(error.message, pattern);
+      assert.ok(!error.message.includes('\n'));
+      return true;
+    },
+  );
 }
 
 describe('readTfjsGraphModel', () => {
@@ -115,7 +118,10 @@ describe('readTfjsGraphModel', () => {
 
   it('exposes nodes with inputs and decoded attributes', () => {
     const model = readTfjsGraphModel(join(fresh(), 'model.json'));
-    assert.deepEqual(model.nodes.map((n) => n.op), ['Placeholder', 'Const', 'MatMul', 'SplitV', 'Conv2D']);
+    assert.deepEqual(
+      model.nodes.map((n) => n.op),
+      ['Placeholder', 'Const', 'MatMul', 'SplitV', 'Conv2D'],
+    );
     const x = requireNode(model, 'x', 'Placeholder');
     assert.deepEqual(x.attrs['shape'], { kind: 'shape', dims: [-1, 3] });
     assert.deepEqual(x.attrs['dtype'], { kind: 'type', value: 'float32' });
@@ -144,7 +150,10 @@ describe('readTfjsGraphModel', () => {
   });
 
   it('names the shard that is missing, truncated, or the group whose byte count is off', () => {
-    expectError(fresh((_, shards) => shards.delete('group1-shard3of5')), /group1-shard3of5: missing weight shard \(listed in .*model\.json weightsManifest\[0\]\)/);
+    expectError(
+      fresh((_, shards) => shards.delete('group1-shard3of5')),
+      /group1-shard3of5: missing weight shard \(listed in .*model\.json weightsManifest\[0\]\)/,
+    );
     expectError(
       fresh((_, shards) => shards.set('group1-shard2of5', shards.get('group1-shard2of5')!.subarray(0, 5))),
       /group1-shard2of5: truncated weight shard \(the shards hold 35 bytes, the weights listed in .*weightsManifest\[0\] need 38\)/,
@@ -165,20 +174,33 @@ describe('readTfjsGraphModel', () => {
       [(j) => (j['format'] = 'layers-model'), /a TF.js layers model, not a graph model/],
       [(j) => (j['modelTopology'] = { class_name: 'Sequential', config: {} }), /a TF.js layers model, not a graph model \(modelTopology has no node list\)/],
       [(j) => (j['modelTopology'] = { node: [{ name: 'a' }] }), /node 'a' has no op/],
-      [(j) => (j['modelTopology'] = { node: [{ name: 'a', op: 'X' }, { name: 'a', op: 'Y' }] }), /node 'a' is defined twice/],
+      [
+        (j) =>
+          (j['modelTopology'] = {
+            node: [
+              { name: 'a', op: 'X' },
+              { name: 'a', op: 'Y' },
+            ],
+          }),
+        /node 'a' is defined twice/,
+      ],
       [(j) => (j['modelTopology'] = { node: [{ name: 'a', op: 'X', attr: { t: { type: 99 } } }] }), /node 'a' attr 't': unknown data type 99/],
       [(j) => (j['modelTopology'] = { node: [{ name: 'a', op: 'X', attr: { n: { i: 'x' } } }] }), /node 'a' attr 'n': "x" is not an integer/],
       [(j) => (j['weightsManifest'] = {}), /weightsManifest must be a list of groups/],
-      [(j) => manifest(j)[0]!.weights[0]!.dtype = 'string', /weightsManifest\[0\]: weight 'w': dtype string is not supported/],
-      [(j) => manifest(j)[0]!.weights[0]!.dtype = 'float64', /weight 'w': unknown dtype "float64"/],
-      [(j) => manifest(j)[0]!.weights[0]!.shape = [2, -3], /weight 'w': shape must be a list of non-negative integers/],
-      [(j) => manifest(j)[1]!.weights[0]!.name = 'w', /weightsManifest\[1\]: weight 'w' is listed twice/],
+      [(j) => (manifest(j)[0]!.weights[0]!.dtype = 'string'), /weightsManifest\[0\]: weight 'w': dtype string is not supported/],
+      [(j) => (manifest(j)[0]!.weights[0]!.dtype = 'float64'), /weight 'w': unknown dtype "float64"/],
+      [(j) => (manifest(j)[0]!.weights[0]!.shape = [2, -3]), /weight 'w': shape must be a list of non-negative integers/],
+      [(j) => (manifest(j)[1]!.weights[0]!.name = 'w'), /weightsManifest\[1\]: weight 'w' is listed twice/],
       [(j) => (manifest(j)[1]!.weights[0]!.quantization = { dtype: 'uint8' }), /weight 'q8': uint8 quantization needs numeric scale and min/],
       [(j) => (manifest(j)[1]!.weights[0]!.quantization = { dtype: 'int4' }), /weight 'q8': unknown quantization dtype "int4"/],
       [(j) => (manifest(j)[1]!.weights[1]!.quantization = { dtype: 'float16' }), /weight 'q16': float16 quantization needs a float32 weight, not int32/],
       [(j) => (manifest(j)[1]!.paths = []), /weightsManifest\[1\]: no shard files listed, but the weights need 15 bytes/],
     ];
-    for (const [edit, pattern] of cases) expectError(fresh((json) => edit(json)), pattern);
+    for (const [edit, pattern] of cases)
+      expectError(
+        fresh((json) => edit(json)),
+        pattern,
+      );
     const broken = fresh();
     writeFileSync(join(broken, 'model.json'), '{"modelTopology": ');
     expectError(broken, /model\.json: not valid JSON/);

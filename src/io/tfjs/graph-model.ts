@@ -65,12 +65,7 @@ export function requireWeight(model: TfjsGraphModel, name: string, shape?: reado
 }
 
 /** The attribute `key` of `node`, checked to be of `kind`. */
-export function requireAttr<K extends GraphAttr['kind']>(
-  model: TfjsGraphModel,
-  node: GraphNode,
-  key: string,
-  kind: K,
-): Extract<GraphAttr, { kind: K }> {
+export function requireAttr<K extends GraphAttr['kind']>(model: TfjsGraphModel, node: GraphNode, key: string, kind: K): Extract<GraphAttr, { kind: K }> {
   const attr = node.attrs[key];
   if (!attr) throw new FinetuneError(`${model.file}: node '${node.name}' has no attribute '${key}'`);
   if (attr.kind !== kind) throw new FinetuneError(`${model.file}: node '${node.name}' attribute '${key}' is ${attr.kind}, expected ${kind}`);

@@ -35,9 +35,7 @@ function checkShardSizes(paths: readonly string[], sizes: readonly number[], exp
   const fullSize = Math.max(...sizes.slice(0, -1), 0);
   const short = sizes.findIndex((size, i) => i < sizes.length - 1 && size < fullSize);
   const culprit = paths[short >= 0 ? short : paths.length - 1]!;
-  throw new FinetuneError(
-    `${culprit}: truncated weight shard (the shards hold ${total} bytes, the weights listed in ${where} need ${expected})`,
-  );
+  throw new FinetuneError(`${culprit}: truncated weight shard (the shards hold ${total} bytes, the weights listed in ${where} need ${expected})`);
 }
 
 /**

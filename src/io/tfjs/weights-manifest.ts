@@ -135,12 +135,7 @@ function dequantize(bytes: Uint8Array, spec: TfjsWeightSpec, q: TfjsQuantization
  * Decodes the weights of `group` from `stream` (its shards concatenated) into `into`.
  * `where` names the group's files in errors. The stream length must equal the group's byte count exactly.
  */
-export function decodeWeightGroup(
-  stream: Uint8Array,
-  group: TfjsWeightGroup,
-  where: string,
-  into: Map<string, RawTensor>,
-): void {
+export function decodeWeightGroup(stream: Uint8Array, group: TfjsWeightGroup, where: string, into: Map<string, RawTensor>): void {
   const expected = groupByteLength(group);
   if (stream.byteLength !== expected) {
     throw new FinetuneError(`${where}: ${stream.byteLength} bytes, but the manifest's weights need ${expected}`);

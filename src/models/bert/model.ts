@@ -1,6 +1,6 @@
 // BertModel and BertForSequenceClassification (the token head is the shared EncoderForTokenClassification), with transformers' module names (parameter names are checkpoint keys).
 import { additiveMask } from '../../nn/attention.js';
-import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -29,7 +29,9 @@ export function layerShapeOf(config: BertConfig, where: string): BertLayerShape 
 /** Fails with one line when a batch is longer than the position table allows. */
 export function checkLength(length: number, limit: number, config: BertConfig): void {
   if (length > limit) {
-    throw new FinetuneError(`input of ${length} tokens is longer than the model takes (${limit}, from max_position_embeddings ${config.maxPositionEmbeddings}); use a smaller --max-length`);
+    throw new FinetuneError(
+      `input of ${length} tokens is longer than the model takes (${limit}, from max_position_embeddings ${config.maxPositionEmbeddings}); use a smaller --max-length`,
+    );
   }
 }
 
@@ -81,7 +83,11 @@ export class BertModel extends Module {
   /** Absent under token classification, as transformers builds BertModel(add_pooling_layer=False). */
   pooler: BertPooler | null;
 
-  constructor(readonly config: BertConfig, where: string, options: { readonly pooler: boolean } = { pooler: true }) {
+  constructor(
+    readonly config: BertConfig,
+    where: string,
+    options: { readonly pooler: boolean } = { pooler: true },
+  ) {
     super();
     this.embeddings = new BertEmbeddings(config);
     this.encoder = new BertEncoder(layerShapeOf(config, where), config.numHiddenLayers);
@@ -105,7 +111,11 @@ export class BertForSequenceClassification extends EncoderClassifierBase {
   classifier: Linear;
   readonly headModules = ['classifier'] as const;
 
-  constructor(readonly config: BertConfig, identity: ClassifierIdentity, where: string) {
+  constructor(
+    readonly config: BertConfig,
+    identity: ClassifierIdentity,
+    where: string,
+  ) {
     super(identity, bertBaseInfo(config));
     this.bert = new BertModel(config, where);
     this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);

@@ -11,7 +11,10 @@ import type { CheckpointLayout } from '../encoder/checkpoint.js';
 export const BERT_LAYOUT: CheckpointLayout = {
   basePrefix: 'bert.',
   baseRoots: ['embeddings.', 'encoder.', 'pooler.'],
-  legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
+  legacySuffixes: [
+    ['.gamma', '.weight'],
+    ['.beta', '.bias'],
+  ],
   optional: ['bert.pooler'],
 };
 

@@ -15,7 +15,11 @@ export const distilbertFamily: ModelFamily = encoderFamily<DistilBertModel>({
   create(config, file, head) {
     const parsed = parseDistilBertConfig(config, file);
     const identity = {
-      source: config, defaults: DISTILBERT_CONFIG_DEFAULTS, modelType: 'distilbert', architecture: architectureName('DistilBert', head.kind), head,
+      source: config,
+      defaults: DISTILBERT_CONFIG_DEFAULTS,
+      modelType: 'distilbert',
+      architecture: architectureName('DistilBert', head.kind),
+      head,
     };
     if (head.kind === 'sequence-classification') return new DistilBertForSequenceClassification(parsed, identity, file);
     return new EncoderForTokenClassification(new DistilBertModel(parsed, file), distilBertBaseInfo(parsed), identity, parsed.dropout);

@@ -1,6 +1,6 @@
 // DistilBertModel and DistilBertForSequenceClassification (the token head is the shared EncoderForTokenClassification) with transformers' module names (parameter names are checkpoint keys).
 import { additiveMask } from '../../nn/attention.js';
-import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -31,7 +31,9 @@ export class DistilBertEmbeddings extends Module {
   forward(inputs: ModelInputs): Tensor {
     const t = inputs.inputIds.shape[1]!;
     if (t > this.config.maxPositionEmbeddings) {
-      throw new FinetuneError(`input of ${t} tokens is longer than the model takes (max_position_embeddings ${this.config.maxPositionEmbeddings}); use a smaller --max-length`);
+      throw new FinetuneError(
+        `input of ${t} tokens is longer than the model takes (max_position_embeddings ${this.config.maxPositionEmbeddings}); use a smaller --max-length`,
+      );
     }
     const words = paddedEmbedding(this.word_embeddings.weight, inputs.inputIds, this.config.padTokenId);
     const positions = this.position_embeddings.forward(absolutePositions(t));
@@ -55,7 +57,10 @@ class DistilBertSelfAttention extends Module {
 
   forward(x: Tensor, mask: Tensor): Tensor {
     const context = selfAttention(x, this.q_lin, this.k_lin, this.v_lin, {
-      heads: this.config.nHeads, mask, dropout: this.config.attentionDropout, training: this.training,
+      heads: this.config.nHeads,
+      mask,
+      dropout: this.config.attentionDropout,
+      training: this.training,
     });
     return this.out_lin.forward(context);
   }
@@ -66,7 +71,10 @@ class FFN extends Module {
   lin2: Linear;
   dropout: Dropout;
 
-  constructor(config: DistilBertConfig, private readonly activation: Activation) {
+  constructor(
+    config: DistilBertConfig,
+    private readonly activation: Activation,
+  ) {
     super();
     this.lin1 = placeholderLinear(config.dim, config.hiddenDim);
     this.lin2 = placeholderLinear(config.hiddenDim, config.dim);
@@ -118,7 +126,10 @@ export class DistilBertModel extends Module {
   embeddings: DistilBertEmbeddings;
   transformer: Transformer;
 
-  constructor(readonly config: DistilBertConfig, where: string) {
+  constructor(
+    readonly config: DistilBertConfig,
+    where: string,
+  ) {
     super();
     this.embeddings = new DistilBertEmbeddings(config);
     this.transformer = new Transformer(config, activationByName(config.activation, `${where}: activation`));
@@ -142,7 +153,11 @@ export class DistilBertForSequenceClassification extends EncoderClassifierBase {
   dropout: Dropout;
   readonly headModules = ['pre_classifier', 'classifier'] as const;
 
-  constructor(readonly config: DistilBertConfig, identity: ClassifierIdentity, where: string) {
+  constructor(
+    readonly config: DistilBertConfig,
+    identity: ClassifierIdentity,
+    where: string,
+  ) {
     super(identity, distilBertBaseInfo(config));
     this.distilbert = new DistilBertModel(config, where);
     this.pre_classifier = placeholderLinear(config.dim, config.dim);
@@ -169,7 +184,7 @@ export function sinusoidalTable(positions: number, dim: number): Float32Array {
   const out = new Float32Array(positions * dim);
   for (let pos = 0; pos < positions; pos++) {
     for (let j = 0; j < dim; j++) {
-      const angle = pos / Math.pow(10000, (2 * Math.floor(j / 2)) / dim);
+      const angle = pos / 10000 ** ((2 * Math.floor(j / 2)) / dim);
       out[pos * dim + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
     }
   }

@@ -11,7 +11,10 @@ import type { CheckpointLayout } from '../encoder/checkpoint.js';
 export const DISTILBERT_LAYOUT: CheckpointLayout = {
   basePrefix: 'distilbert.',
   baseRoots: ['embeddings.', 'transformer.'],
-  legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
+  legacySuffixes: [
+    ['.gamma', '.weight'],
+    ['.beta', '.bias'],
+  ],
   optional: [],
 };
 

@@ -1,5 +1,5 @@
 // The BERT encoder stack (shared by BERT and RoBERTa), with transformers' module names so parameter names are checkpoint keys.
-import { Dropout, LayerNorm, Linear } from '../../nn/layers.js';
+import { Dropout, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Activation } from './activation.js';
@@ -31,7 +31,10 @@ class BertSelfAttention extends Module {
 
   forward(x: Tensor, mask: Tensor): Tensor {
     return selfAttention(x, this.query, this.key, this.value, {
-      heads: this.shape.heads, mask, dropout: this.shape.attentionDropout, training: this.training,
+      heads: this.shape.heads,
+      mask,
+      dropout: this.shape.attentionDropout,
+      training: this.training,
     });
   }
 }

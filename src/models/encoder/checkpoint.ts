@@ -119,7 +119,10 @@ function entryFor(name: string, aliases: readonly string[], entries: ReadonlyMap
  * they are, for the caller to initialise. Keys no parameter uses are reported in `ignored`.
  */
 export function loadCheckpoint(
-  model: Module & { readonly headModules: readonly string[] }, tensors: ReadonlyMap<string, RawTensor>, layout: CheckpointLayout, file: string,
+  model: Module & { readonly headModules: readonly string[] },
+  tensors: ReadonlyMap<string, RawTensor>,
+  layout: CheckpointLayout,
+  file: string,
 ): CheckpointReport {
   const head = model.headModules;
   const entries = byCanonicalName(tensors, layout, file);

@@ -9,7 +9,15 @@ import { FinetuneError } from '../../errors.js';
 import { loadTaskModel } from '../load.js';
 import { checkConfigBudget } from './config-budget.js';
 
-const BERT_BASE = { model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, intermediate_size: 3072, max_position_embeddings: 512, type_vocab_size: 2 };
+const BERT_BASE = {
+  model_type: 'bert',
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  intermediate_size: 3072,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+};
 const GB = 1024 ** 3;
 
 function fails(run: () => unknown, message: RegExp): void {
@@ -30,16 +38,26 @@ describe('checkConfigBudget', () => {
   });
 
   it('names the absurd field and the file', () => {
-    fails(() => checkConfigBudget({ ...BERT_BASE, num_hidden_layers: 100000 }, 'm/config.json', { memoryBytes: 16 * GB }),
-      /^m\/config\.json: num_hidden_layers 100000 is more layers than any model has \(at most 1024\)$/);
-    fails(() => checkConfigBudget({ ...BERT_BASE, intermediate_size: 2147483648 }, 'm/config.json', { memoryBytes: 16 * GB }),
-      /^m\/config\.json: intermediate_size 2147483648 makes a model of [\d.]+ billion parameters \([\d.]+ TB as float32\), more than this machine's 16 GB of memory$/);
-    fails(() => checkConfigBudget({ ...BERT_BASE, vocab_size: 1e9 }, 'm/config.json', { memoryBytes: 16 * GB }),
-      /^m\/config\.json: vocab_size 1000000000 makes a model of 768 billion parameters/);
-    fails(() => checkConfigBudget({ model_type: 'distilbert', dim: 1e6, n_layers: 6, hidden_dim: 3072, vocab_size: 30522 }, 'd.json', { memoryBytes: 16 * GB }),
-      /^d\.json: dim 1000000 makes a model of/);
-    fails(() => checkConfigBudget({ model_type: 'use-lite', embedding_size: 2 ** 30, vocab_size: 8002 }, 'u.json', { memoryBytes: 16 * GB }),
-      /^u\.json: embedding_size 1073741824 makes a model of/);
+    fails(
+      () => checkConfigBudget({ ...BERT_BASE, num_hidden_layers: 100000 }, 'm/config.json', { memoryBytes: 16 * GB }),
+      /^m\/config\.json: num_hidden_layers 100000 is more layers than any model has \(at most 1024\)$/,
+    );
+    fails(
+      () => checkConfigBudget({ ...BERT_BASE, intermediate_size: 2147483648 }, 'm/config.json', { memoryBytes: 16 * GB }),
+      /^m\/config\.json: intermediate_size 2147483648 makes a model of [\d.]+ billion parameters \([\d.]+ TB as float32\), more than this machine's 16 GB of memory$/,
+    );
+    fails(
+      () => checkConfigBudget({ ...BERT_BASE, vocab_size: 1e9 }, 'm/config.json', { memoryBytes: 16 * GB }),
+      /^m\/config\.json: vocab_size 1000000000 makes a model of 768 billion parameters/,
+    );
+    fails(
+      () => checkConfigBudget({ model_type: 'distilbert', dim: 1e6, n_layers: 6, hidden_dim: 3072, vocab_size: 30522 }, 'd.json', { memoryBytes: 16 * GB }),
+      /^d\.json: dim 1000000 makes a model of/,
+    );
+    fails(
+      () => checkConfigBudget({ model_type: 'use-lite', embedding_size: 2 ** 30, vocab_size: 8002 }, 'u.json', { memoryBytes: 16 * GB }),
+      /^u\.json: embedding_size 1073741824 makes a model of/,
+    );
   });
 
   it('leaves fields that are not positive numbers to the family check', () => {
@@ -47,8 +65,10 @@ describe('checkConfigBudget', () => {
   });
 
   it('refuses weights too small for the config: they belong to another model', () => {
-    fails(() => checkConfigBudget(BERT_BASE, 'config.json', { memoryBytes: 16 * GB, weightsBytes: 1_000_000, weightsFile: 'model.safetensors' }),
-      /^config\.json: (\w+) \d+ makes a model of [\d.]+ million parameters, but model\.safetensors holds only 976\.6 KB \(at least [\d.]+ MB expected\): the config does not belong to these weights$/);
+    fails(
+      () => checkConfigBudget(BERT_BASE, 'config.json', { memoryBytes: 16 * GB, weightsBytes: 1_000_000, weightsFile: 'model.safetensors' }),
+      /^config\.json: (\w+) \d+ makes a model of [\d.]+ million parameters, but model\.safetensors holds only 976\.6 KB \(at least [\d.]+ MB expected\): the config does not belong to these weights$/,
+    );
   });
 
   it('is checked by the loader before the model is built', async () => {
@@ -57,8 +77,14 @@ describe('checkConfigBudget', () => {
     try {
       cpSync(golden, folder, { recursive: true });
       const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
-      writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, hidden_size: 4096, num_attention_heads: 4, intermediate_size: 16384, num_hidden_layers: 8 }));
-      await assert.rejects(loadTaskModel(folder), /config\.json: hidden_size 4096 makes a model of [\d.]+ billion parameters, but .*model\.safetensors holds only 132\.8 KB/);
+      writeFileSync(
+        join(folder, 'config.json'),
+        JSON.stringify({ ...config, hidden_size: 4096, num_attention_heads: 4, intermediate_size: 16384, num_hidden_layers: 8 }),
+      );
+      await assert.rejects(
+        loadTaskModel(folder),
+        /config\.json: hidden_size 4096 makes a model of [\d.]+ billion parameters, but .*model\.safetensors holds only 132\.8 KB/,
+      );
       writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 100000 }));
       await assert.rejects(loadTaskModel(folder, { init: 'random' }), /num_hidden_layers 100000 is more layers than any model has/);
     } finally {

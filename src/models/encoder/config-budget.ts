@@ -25,20 +25,34 @@ interface SizeFields {
 }
 
 const BERT_FIELDS: SizeFields = {
-  vocab: 'vocab_size', hidden: 'hidden_size', layers: 'num_hidden_layers', intermediate: 'intermediate_size',
-  positions: 'max_position_embeddings', types: 'type_vocab_size',
+  vocab: 'vocab_size',
+  hidden: 'hidden_size',
+  layers: 'num_hidden_layers',
+  intermediate: 'intermediate_size',
+  positions: 'max_position_embeddings',
+  types: 'type_vocab_size',
 };
 const FIELDS: Readonly<Record<string, SizeFields>> = {
   distilbert: { vocab: 'vocab_size', hidden: 'dim', layers: 'n_layers', intermediate: 'hidden_dim', positions: 'max_position_embeddings' },
   'use-lite': {
-    vocab: 'vocab_size', hidden: 'hidden_size', layers: 'num_hidden_layers', intermediate: 'intermediate_size',
-    positions: 'max_position_embeddings', embedding: 'embedding_size',
+    vocab: 'vocab_size',
+    hidden: 'hidden_size',
+    layers: 'num_hidden_layers',
+    intermediate: 'intermediate_size',
+    positions: 'max_position_embeddings',
+    embedding: 'embedding_size',
   },
 };
 
 /** bert-base's sizes: what a field is compared with to find the one that makes a config absurd. */
 const TYPICAL: Readonly<Record<keyof SizeFields, number>> = {
-  vocab: 30522, hidden: 768, layers: 12, intermediate: 3072, positions: 512, types: 2, embedding: 768,
+  vocab: 30522,
+  hidden: 768,
+  layers: 12,
+  intermediate: 3072,
+  positions: 512,
+  types: 2,
+  embedding: 768,
 };
 
 type Sizes = Record<keyof SizeFields, number>;
@@ -109,13 +123,17 @@ export function checkConfigBudget(config: ConfigJson, file: string, options: Con
     n >= 1e9 ? `${Number((n / 1e9).toPrecision(3))} billion` : n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))} million` : n.toLocaleString('en-US');
   const memory = options.memoryBytes ?? totalmem();
   if (parameters * 4 > memory) {
-    throw new FinetuneError(`${file}: ${culprit()} makes a model of ${count(parameters)} parameters (${formatBytes(parameters * 4)} as float32), more than this machine's ${formatBytes(memory)} of memory`);
+    throw new FinetuneError(
+      `${file}: ${culprit()} makes a model of ${count(parameters)} parameters (${formatBytes(parameters * 4)} as float32), more than this machine's ${formatBytes(memory)} of memory`,
+    );
   }
   // Only where building the model would cost real memory: for a small model the weights reader's
   // own message (a truncated file, a missing key) says more.
   if (options.weightsBytes !== undefined && parameters * 2 > options.weightsBytes && parameters * 4 > WEIGHTS_CHECK_BYTES) {
     const weights = options.weightsFile ?? 'the weights file';
-    throw new FinetuneError(`${file}: ${culprit()} makes a model of ${count(parameters)} parameters, but ${weights} holds only ${formatBytes(options.weightsBytes)} (at least ${formatBytes(parameters * 2)} expected): the config does not belong to these weights`);
+    throw new FinetuneError(
+      `${file}: ${culprit()} makes a model of ${count(parameters)} parameters, but ${weights} holds only ${formatBytes(options.weightsBytes)} (at least ${formatBytes(parameters * 2)} expected): the config does not belong to these weights`,
+    );
   }
   return { parameters };
 }

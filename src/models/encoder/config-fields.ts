@@ -6,7 +6,10 @@ export type ConfigJson = Readonly<Record<string, unknown>>;
 
 /** Reads fields of one config.json, checking each type; `file` names the file in errors. */
 export class ConfigReader {
-  constructor(readonly json: ConfigJson, readonly file: string) {}
+  constructor(
+    readonly json: ConfigJson,
+    readonly file: string,
+  ) {}
 
   private fail(key: string, expected: string): never {
     throw new FinetuneError(`${this.file}: ${key} must be ${expected}, got ${JSON.stringify(this.json[key])}`);

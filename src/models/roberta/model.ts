@@ -1,6 +1,6 @@
 // RobertaForSequenceClassification (and XLM-RoBERTa, the same network): BERT's encoder, fairseq positions, a tanh head.
 import { additiveMask } from '../../nn/attention.js';
-import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import { Dropout, type Embedding, LayerNorm, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkLength, layerShapeOf } from '../bert/model.js';
@@ -50,7 +50,10 @@ export class RobertaModel extends Module {
   embeddings: RobertaEmbeddings;
   encoder: BertEncoder;
 
-  constructor(readonly config: RobertaConfig, where: string) {
+  constructor(
+    readonly config: RobertaConfig,
+    where: string,
+  ) {
     super();
     this.embeddings = new RobertaEmbeddings(config);
     this.encoder = new BertEncoder(layerShapeOf(config, where), config.numHiddenLayers);
@@ -90,7 +93,11 @@ export class RobertaForSequenceClassification extends EncoderClassifierBase {
   classifier: RobertaClassificationHead;
   readonly headModules = ['classifier'] as const;
 
-  constructor(readonly config: RobertaConfig, identity: ClassifierIdentity, where: string) {
+  constructor(
+    readonly config: RobertaConfig,
+    identity: ClassifierIdentity,
+    where: string,
+  ) {
     super(identity, robertaBaseInfo(config));
     this.roberta = new RobertaModel(config, where);
     this.classifier = new RobertaClassificationHead(config, this.numLabels);

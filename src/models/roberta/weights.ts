@@ -10,7 +10,10 @@ import type { CheckpointLayout } from '../encoder/checkpoint.js';
 export const ROBERTA_LAYOUT: CheckpointLayout = {
   basePrefix: 'roberta.',
   baseRoots: ['embeddings.', 'encoder.', 'pooler.'],
-  legacySuffixes: [['.gamma', '.weight'], ['.beta', '.bias']],
+  legacySuffixes: [
+    ['.gamma', '.weight'],
+    ['.beta', '.bias'],
+  ],
   optional: [],
 };
 

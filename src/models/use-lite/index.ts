@@ -7,14 +7,31 @@ import { createUseLite, type UseLiteTaskModel } from './model.js';
 import { USE_LITE_LAYOUT } from './weights.js';
 
 export {
-  parseUseLiteConfig, useLiteConfigJson, USE_LITE_ARCHITECTURE, USE_LITE_CONFIG_DEFAULTS, USE_LITE_MODEL_TYPE, type UseLiteConfig,
+  parseUseLiteConfig,
+  useLiteConfigJson,
+  USE_LITE_ARCHITECTURE,
+  USE_LITE_CONFIG_DEFAULTS,
+  USE_LITE_MODEL_TYPE,
+  type UseLiteConfig,
 } from './config.js';
 export {
-  createUseLite, timingSignal, UseLiteAttention, UseLiteEncoder, UseLiteFeedForward, UseLiteForSequenceClassification, UseLiteLayer, type UseLiteTaskModel,
+  createUseLite,
+  timingSignal,
+  UseLiteAttention,
+  UseLiteEncoder,
+  UseLiteFeedForward,
+  UseLiteForSequenceClassification,
+  UseLiteLayer,
+  type UseLiteTaskModel,
 } from './model.js';
 export { USE_LITE_LAYOUT, USE_LITE_LORA_TARGETS, USE_LITE_TFJS_WEIGHTS, type TfjsWeightSource } from './weights.js';
 export {
-  findUseLitePackage, loadBuiltinUseLite, loadTfjsWeights, USE_LITE_BUILTIN_NAME, USE_LITE_PACKAGE, type BuiltinLoadOptions,
+  findUseLitePackage,
+  loadBuiltinUseLite,
+  loadTfjsWeights,
+  USE_LITE_BUILTIN_NAME,
+  USE_LITE_PACKAGE,
+  type BuiltinLoadOptions,
 } from './pretrained.js';
 
 /** Initialises the whole model (`--init random`) or the named modules (a new head) of a use-lite classifier. */

@@ -43,7 +43,12 @@ export class UseLiteAttention extends Module {
   qkv_transform: Linear;
   output_transform: Linear;
 
-  constructor(readonly inSize: number, outSize: number, readonly heads: number, readonly dropout: number) {
+  constructor(
+    readonly inSize: number,
+    outSize: number,
+    readonly heads: number,
+    readonly dropout: number,
+  ) {
     super();
     this.qkv_transform = placeholderLinear(inSize, 3 * inSize);
     this.output_transform = placeholderLinear(inSize, outSize);
@@ -120,7 +125,10 @@ export class UseLiteEncoder extends Module {
   tanh_layer: Linear | null;
   private readonly signals = new Map<number, Tensor>();
 
-  constructor(readonly config: UseLiteConfig, options: { readonly pooling: boolean } = { pooling: true }) {
+  constructor(
+    readonly config: UseLiteConfig,
+    options: { readonly pooling: boolean } = { pooling: true },
+  ) {
     super();
     this.embeddings = placeholderEmbedding(config.vocabSize, config.embeddingSize);
     this.layer = Array.from({ length: config.numHiddenLayers }, (_, i) => new UseLiteLayer(i === 0 ? config.embeddingSize : config.hiddenSize, config));
@@ -140,7 +148,9 @@ export class UseLiteEncoder extends Module {
       throw new FinetuneError(`use-lite: input ids [${inputs.inputIds.shape.join(', ')}] and attention mask [${mask.join(', ')}] must both be [batch, tokens]`);
     }
     if (t > this.config.maxPositionEmbeddings) {
-      throw new FinetuneError(`input of ${t} tokens is longer than the model takes (${this.config.maxPositionEmbeddings}, from max_position_embeddings); use a smaller --max-length`);
+      throw new FinetuneError(
+        `input of ${t} tokens is longer than the model takes (${this.config.maxPositionEmbeddings}, from max_position_embeddings); use a smaller --max-length`,
+      );
     }
   }
 
@@ -189,7 +199,10 @@ export class UseLiteForSequenceClassification extends EncoderClassifierBase {
   classifier: Linear;
   readonly headModules = ['classifier'] as const;
 
-  constructor(readonly config: UseLiteConfig, head: HeadSpec) {
+  constructor(
+    readonly config: UseLiteConfig,
+    head: HeadSpec,
+  ) {
     super(useLiteIdentity(config, head), useLiteBaseInfo(config));
     this.encoder = new UseLiteEncoder(config);
     this.dropout = new Dropout(config.classifierDropout);
@@ -216,5 +229,10 @@ export type UseLiteTaskModel = EncoderClassifierBase & { readonly encoder: UseLi
 /** Builds use-lite with the head `head` asks for. */
 export function createUseLite(config: UseLiteConfig, head: HeadSpec): UseLiteTaskModel {
   if (head.kind === 'sequence-classification') return new UseLiteForSequenceClassification(config, head);
-  return new EncoderForTokenClassification(new UseLiteEncoder(config, { pooling: false }), useLiteBaseInfo(config), useLiteIdentity(config, head), config.classifierDropout) as unknown as UseLiteTaskModel;
+  return new EncoderForTokenClassification(
+    new UseLiteEncoder(config, { pooling: false }),
+    useLiteBaseInfo(config),
+    useLiteIdentity(config, head),
+    config.classifierDropout,
+  ) as unknown as UseLiteTaskModel;
 }

@@ -42,7 +42,9 @@ function checkConstants(weights: ReadonlyMap<string, RawTensor>, file: string): 
     if (!t) throw new FinetuneError(`${file}: no constant '${constant.key}' (${constant.meaning}) in weightsManifest`);
     const value = t.data[0];
     if (t.data.length !== 1 || value === undefined || Math.abs(value - constant.value) > constant.tolerance * Math.abs(constant.value)) {
-      throw new FinetuneError(`${file}: constant '${constant.key}' (${constant.meaning}) is ${t.data.length === 1 ? value : formatShape(t.shape)}, the model assumes ${constant.value}`);
+      throw new FinetuneError(
+        `${file}: constant '${constant.key}' (${constant.meaning}) is ${t.data.length === 1 ? value : formatShape(t.shape)}, the model assumes ${constant.value}`,
+      );
     }
   }
   const timing = weights.get(USE_LITE_TFJS_TIMING_KEY);
@@ -71,15 +73,18 @@ export function loadTfjsWeights(model: UseLiteTaskModel, weights: ReadonlyMap<st
     if (!param) throw new FinetuneError(`${file}: the model has no parameter '${name}' for '${source.key}' (config.json differs from the pre-trained model)`);
     const t = weights.get(source.key);
     if (!t) throw new FinetuneError(`${file}: missing weight '${source.key}' (expected shape ${formatShape(source.shape)})`);
-    if (!sameShape(t.shape, source.shape)) throw new FinetuneError(`${file}: weight '${source.key}' has shape ${formatShape(t.shape)}, expected ${formatShape(source.shape)}`);
+    if (!sameShape(t.shape, source.shape))
+      throw new FinetuneError(`${file}: weight '${source.key}' has shape ${formatShape(t.shape)}, expected ${formatShape(source.shape)}`);
     if (!(t.data instanceof Float32Array)) throw new FinetuneError(`${file}: weight '${source.key}' is ${t.dtype}, expected float32`);
     const target = param.f32();
     if (source.layout === 'copy') {
-      if (target.length !== t.data.length) throw new FinetuneError(`${file}: weight '${source.key}' has ${t.data.length} values, '${name}' takes ${target.length}`);
+      if (target.length !== t.data.length)
+        throw new FinetuneError(`${file}: weight '${source.key}' has ${t.data.length} values, '${name}' takes ${target.length}`);
       target.set(t.data);
     } else {
       const [out, inSize] = param.shape as [number, number];
-      if (out * inSize !== t.data.length) throw new FinetuneError(`${file}: weight '${source.key}' has ${t.data.length} values, '${name}' takes ${out * inSize}`);
+      if (out * inSize !== t.data.length)
+        throw new FinetuneError(`${file}: weight '${source.key}' has ${t.data.length} values, '${name}' takes ${out * inSize}`);
       // [in, out] -> [out, in].
       for (let i = 0; i < inSize; i++) for (let o = 0; o < out; o++) target[o * inSize + i] = t.data[i * out + o]!;
     }

@@ -84,10 +84,15 @@ export const USE_LITE_TFJS_CONSTANTS: readonly TfjsConstant[] = [
   { key: folded(1, 'FFN/layer_prepostprocess/layer_norm/Cast/x'), value: 1e-6, tolerance: 1e-6, meaning: 'the layer-norm epsilon' },
   { key: folded(1, 'MultiheadAttention/DotProductAttention/attention_bias_ignore_padding/mul/y'), value: -1e9, tolerance: 1e-6, meaning: 'the padding bias' },
   { key: folded(1, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2'), value: 4, tolerance: 0, meaning: 'the number of heads' },
-  { key: folded(0, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3'), value: E / 4, tolerance: 0, meaning: 'the first layer\'s head size' },
-  { key: folded(1, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3'), value: H / 4, tolerance: 0, meaning: 'the second layer\'s head size' },
-  { key: folded(0, 'MultiheadAttention/mul/y'), value: 1 / Math.sqrt(E / 4), tolerance: 1e-6, meaning: 'the first layer\'s query scale' },
-  { key: folded(1, 'MultiheadAttention/mul/y'), value: 1 / Math.sqrt(H / 4), tolerance: 1e-6, meaning: 'the second layer\'s query scale' },
+  { key: folded(0, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3'), value: E / 4, tolerance: 0, meaning: "the first layer's head size" },
+  {
+    key: folded(1, 'MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3'),
+    value: H / 4,
+    tolerance: 0,
+    meaning: "the second layer's head size",
+  },
+  { key: folded(0, 'MultiheadAttention/mul/y'), value: 1 / Math.sqrt(E / 4), tolerance: 1e-6, meaning: "the first layer's query scale" },
+  { key: folded(1, 'MultiheadAttention/mul/y'), value: 1 / Math.sqrt(H / 4), tolerance: 1e-6, meaning: "the second layer's query scale" },
   { key: 'module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y', value: 1e-12, tolerance: 1e-6, meaning: 'the L2-normalisation floor' },
 ];
 

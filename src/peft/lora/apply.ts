@@ -45,7 +45,8 @@ export const LORA_DEFAULTS = { r: 8, alpha: 16, dropout: 0.1 } as const;
 /** Every Linear layer outside the head, by full name (what PEFT writes for 'all-linear'). */
 function allLinearNames(model: TaskModel, modulesToSave: readonly string[]): string[] {
   const saved = modulesToSaveIn(model, modulesToSave);
-  return model.namedModules()
+  return model
+    .namedModules()
     .filter(([name, m]) => m instanceof Linear && !saved.some((s) => name === s || name.startsWith(`${s}.`)))
     .map(([name]) => name);
 }
@@ -60,9 +61,9 @@ export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): L
   if (!(dropout >= 0 && dropout < 1)) throw new FinetuneError(`--lora-dropout: must be in [0, 1), got ${dropout}`);
   const bias = options.bias ?? 'none';
   if (!LORA_BIAS_VALUES.includes(bias)) throw new FinetuneError(`LoRA bias: must be one of ${LORA_BIAS_VALUES.join(', ')}, got '${String(bias)}'`);
-  const modulesToSave = withHeadNames([...new Set([...(options.modulesToSave ?? []), ...model.headModules])].filter(
-    (h) => !['classifier', 'score'].some((n) => h.endsWith(n)),
-  ));
+  const modulesToSave = withHeadNames(
+    [...new Set([...(options.modulesToSave ?? []), ...model.headModules])].filter((h) => !['classifier', 'score'].some((n) => h.endsWith(n))),
+  );
   let targets: ModuleSelector = options.targets ?? [...model.defaultLoraTargets];
   if (typeof targets !== 'string' && targets.length === 0) throw new FinetuneError('--lora-targets: give at least one module name');
   if (targets === ALL_LINEAR || (typeof targets !== 'string' && targets.length === 1 && targets[0] === ALL_LINEAR)) {

@@ -12,25 +12,57 @@ describe('LoRA adapter_config.json', () => {
   it("reads PEFT's defaults when fields are absent", () => {
     const c = parseLoraConfig(minimal, 'a.json');
     assert.deepEqual(c, {
-      r: 8, loraAlpha: 8, loraDropout: 0, targetModules: ['query'], excludeModules: null, modulesToSave: [], bias: 'none',
-      useRslora: false, rankPattern: {}, alphaPattern: {}, layersToTransform: null, layersPattern: null, taskType: null,
-      baseModelNameOrPath: null, revision: null,
+      r: 8,
+      loraAlpha: 8,
+      loraDropout: 0,
+      targetModules: ['query'],
+      excludeModules: null,
+      modulesToSave: [],
+      bias: 'none',
+      useRslora: false,
+      rankPattern: {},
+      alphaPattern: {},
+      layersToTransform: null,
+      layersPattern: null,
+      taskType: null,
+      baseModelNameOrPath: null,
+      revision: null,
     });
   });
 
   it('adds the head names classifier and score for SEQ_CLS, as PEFT does on load', () => {
     assert.deepEqual(parseLoraConfig({ ...minimal, task_type: 'SEQ_CLS' }, 'a.json').modulesToSave, ['classifier', 'score']);
-    assert.deepEqual(parseLoraConfig({ ...minimal, task_type: 'SEQ_CLS', modules_to_save: ['pooler', 'classifier'] }, 'a.json').modulesToSave,
-      ['pooler', 'classifier', 'score']);
+    assert.deepEqual(parseLoraConfig({ ...minimal, task_type: 'SEQ_CLS', modules_to_save: ['pooler', 'classifier'] }, 'a.json').modulesToSave, [
+      'pooler',
+      'classifier',
+      'score',
+    ]);
   });
 
   it('reads every supported field', () => {
-    const c = parseLoraConfig({
-      ...minimal, r: 4, lora_alpha: 32, lora_dropout: 0.05, target_modules: '.*query', exclude_modules: ['x'], bias: 'lora_only',
-      use_rslora: true, rank_pattern: { value: 2 }, alpha_pattern: { value: 3.5 }, layers_to_transform: 1, layers_pattern: 'layer',
-      base_model_name_or_path: 'bert-base-uncased', revision: 'v1', init_lora_weights: 'gaussian', use_dora: false, loftq_config: {},
-      some_future_field: 3,
-    }, 'a.json');
+    const c = parseLoraConfig(
+      {
+        ...minimal,
+        r: 4,
+        lora_alpha: 32,
+        lora_dropout: 0.05,
+        target_modules: '.*query',
+        exclude_modules: ['x'],
+        bias: 'lora_only',
+        use_rslora: true,
+        rank_pattern: { value: 2 },
+        alpha_pattern: { value: 3.5 },
+        layers_to_transform: 1,
+        layers_pattern: 'layer',
+        base_model_name_or_path: 'bert-base-uncased',
+        revision: 'v1',
+        init_lora_weights: 'gaussian',
+        use_dora: false,
+        loftq_config: {},
+        some_future_field: 3,
+      },
+      'a.json',
+    );
     assert.equal(c.targetModules, '.*query');
     assert.deepEqual([c.r, c.loraAlpha, c.loraDropout, c.bias, c.useRslora], [4, 32, 0.05, 'lora_only', true]);
     assert.deepEqual([c.layersToTransform, c.layersPattern], [[1], ['layer']]);
@@ -81,7 +113,7 @@ describe('LoRA adapter_config.json', () => {
     }
   });
 
-  it("writes every field PEFT 0.21 writes, sorted, and reads its own text back", () => {
+  it('writes every field PEFT 0.21 writes, sorted, and reads its own text back', () => {
     const c = parseLoraConfig({ ...minimal, task_type: 'SEQ_CLS', rank_pattern: { z: 2, a: 3 }, base_model_name_or_path: 'bert-base-uncased' }, 'a.json');
     const json = loraConfigJson(c);
     assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort());

@@ -156,7 +156,11 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     if (key in json && !harmless(json[key])) fail(file, key, `is ${JSON.stringify(json[key])}: ${why}`);
   }
   if ('init_lora_weights' in json && !PLAIN_INITS.includes(json.init_lora_weights)) {
-    fail(file, 'init_lora_weights', `is ${JSON.stringify(json.init_lora_weights)}: adapters initialised this way need a modified base model, which is not supported`);
+    fail(
+      file,
+      'init_lora_weights',
+      `is ${JSON.stringify(json.init_lora_weights)}: adapters initialised this way need a modified base model, which is not supported`,
+    );
   }
   const taskType = optionalString(json, 'task_type', file);
   if (taskType !== null && !CLASSIFIER_TASK_TYPES.includes(taskType)) {

@@ -1,8 +1,16 @@
 // LoRA: adapters on Linear layers, applied by PEFT's name rules, trained, merged, and exchanged with PEFT's file format.
 export {
-  ADAPTER_CONFIG_FILE, LORA_BIAS_VALUES, PEFT_FORMAT_VERSION, SEQ_CLS_HEAD_NAMES,
-  loraConfigJson, loraConfigText, parseLoraConfig, readLoraConfig,
-  type LoraBias, type LoraConfig, type ModuleSelector,
+  ADAPTER_CONFIG_FILE,
+  LORA_BIAS_VALUES,
+  PEFT_FORMAT_VERSION,
+  SEQ_CLS_HEAD_NAMES,
+  loraConfigJson,
+  loraConfigText,
+  parseLoraConfig,
+  readLoraConfig,
+  type LoraBias,
+  type LoraConfig,
+  type ModuleSelector,
 } from './config.js';
 export { LoraLinear, type LoraLinearOptions } from './layer.js';
 export { isModuleToSave, isTargetModule, patternValue, rankAndScale } from './patterns.js';

@@ -4,7 +4,7 @@ import type { TaskModel } from '../../models/types.js';
 import { Linear } from '../../nn/layers.js';
 import { Module, type Parameter } from '../../nn/module.js';
 import type { Random } from '../../tensor/random.js';
-import { type LoraConfig } from './config.js';
+import type { LoraConfig } from './config.js';
 import { LoraLinear } from './layer.js';
 import { checkPatterns, isModuleToSave, isTargetModule, rankAndScale } from './patterns.js';
 
@@ -48,7 +48,10 @@ export function removeLora(model: Module): LoraState | null {
 
 /** Every name under which `module` sits in `root` (a shared module has several), `first` included. */
 function namesOf(root: Module, module: Module, first: string): string[] {
-  const names = root.namedModules('', { removeDuplicate: false }).filter(([, m]) => m === module).map(([n]) => n);
+  const names = root
+    .namedModules('', { removeDuplicate: false })
+    .filter(([, m]) => m === module)
+    .map(([n]) => n);
   return names.length > 0 ? names : [first];
 }
 
@@ -130,7 +133,9 @@ export function injectLora(model: TaskModel, config: LoraConfig, options: Inject
   const savedModules = modulesToSaveIn(model, config.modulesToSave);
   const uncovered = model.headModules.filter((h) => !savedModules.some((s) => under(h, s)));
   if (uncovered.length > 0) {
-    throw new FinetuneError(`${options.source}: modules_to_save (${config.modulesToSave.join(', ')}) does not cover the head module '${uncovered[0]}', which must train and be saved`);
+    throw new FinetuneError(
+      `${options.source}: modules_to_save (${config.modulesToSave.join(', ')}) does not cover the head module '${uncovered[0]}', which must train and be saved`,
+    );
   }
   const names = targetModuleNames(model, config, options.source);
   checkTiedTargets(model, names, options.source);
@@ -144,13 +149,18 @@ export function injectLora(model: TaskModel, config: LoraConfig, options: Inject
     const base = modules.get(name) as Linear;
     const limit = Math.min(base.inFeatures, base.outFeatures);
     if (r > limit) {
-      throw new FinetuneError(`${options.source}: rank ${r} is larger than layer '${name}' [${base.outFeatures}, ${base.inFeatures}] allows (at most ${limit})`);
+      throw new FinetuneError(
+        `${options.source}: rank ${r} is larger than layer '${name}' [${base.outFeatures}, ${base.inFeatures}] allows (at most ${limit})`,
+      );
     }
   }
   for (const name of names) {
     const { r, scale } = rankAndScale(name, config);
     const layer = new LoraLinear(modules.get(name) as Linear, {
-      r, scale, dropout: config.loraDropout, ...(options.rng ? { rng: options.rng } : {}),
+      r,
+      scale,
+      dropout: config.loraDropout,
+      ...(options.rng ? { rng: options.rng } : {}),
     });
     // A layer shared under several names gets one adapter, put at each of them.
     for (const alias of namesOf(model, modules.get(name)!, name)) replaceModule(model, alias, layer);

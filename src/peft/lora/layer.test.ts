@@ -47,7 +47,10 @@ describe('LoraLinear', () => {
     assert.ok(layer.lora_A.weight.toArray().every((v) => Math.abs(v) <= bound));
     assert.ok(layer.lora_A.weight.toArray().some((v) => v !== 0));
     assert.ok(layer.lora_B.weight.toArray().every((v) => v === 0));
-    assert.deepEqual(layer.namedParameters().map(([n]) => n), ['weight', 'bias', 'lora_A.weight', 'lora_B.weight']);
+    assert.deepEqual(
+      layer.namedParameters().map(([n]) => n),
+      ['weight', 'bias', 'lora_A.weight', 'lora_B.weight'],
+    );
   });
 
   it('changes nothing until B trains, then computes base(x) + B(A(x)) * scale', () => {

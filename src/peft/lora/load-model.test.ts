@@ -74,7 +74,10 @@ describe('loadClassifierWithAdapter', () => {
     const loaded = await loadClassifierWithAdapter(base, { adapter });
     assert.equal(loaded.model.numLabels, 2);
     assert.ok(maxAbsDiff(logitsOf(loaded.model, inputs), expected) < 1e-6);
-    assert.ok(loaded.warnings.some((w) => w.includes('no tokenizer files')), 'the base has none and the adapter brings none');
+    assert.ok(
+      loaded.warnings.some((w) => w.includes('no tokenizer files')),
+      'the base has none and the adapter brings none',
+    );
   });
 
   it('loads a plain model folder as it is, without an adapter', async () => {
@@ -97,7 +100,10 @@ describe('loadClassifierWithAdapter', () => {
     const { model } = await baseAndModel(['a', 'b']);
     const adapter = join(root, 'adapter');
     saveAdapter(model, adapter, null);
-    await assert.rejects(loadClassifierWithAdapter(adapter), /adapter_config.json: base_model_name_or_path is null; give the base model with --model and this folder with --adapter/);
+    await assert.rejects(
+      loadClassifierWithAdapter(adapter),
+      /adapter_config.json: base_model_name_or_path is null; give the base model with --model and this folder with --adapter/,
+    );
     await assert.rejects(loadClassifierWithAdapter(join(root, 'base'), { adapter: join(root, 'nothing') }), /nothing: no such adapter folder/);
     await assert.rejects(loadClassifierWithAdapter(join(root, 'base'), { adapter: join(root, 'base') }), /base: no adapter_config.json/);
   });

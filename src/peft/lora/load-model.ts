@@ -105,7 +105,9 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
     adapterDir = nameOrDir;
     const recorded = readLoraConfig(nameOrDir).baseModelNameOrPath;
     if (recorded === null) {
-      throw new FinetuneError(`${join(nameOrDir, ADAPTER_CONFIG_FILE)}: base_model_name_or_path is null; give the base model with --model and this folder with --adapter`);
+      throw new FinetuneError(
+        `${join(nameOrDir, ADAPTER_CONFIG_FILE)}: base_model_name_or_path is null; give the base model with --model and this folder with --adapter`,
+      );
     }
     base = resolveRecordedBase(recorded, nameOrDir);
   } else {

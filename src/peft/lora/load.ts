@@ -94,7 +94,10 @@ export function loadAdapter(model: TaskModel, dir: string): LoraConfig {
 
 /** Wraps the layers `config` names and copies the adapter's tensors; on a bad tensor the model is left as it was. */
 export function attachAdapter(
-  model: TaskModel, config: LoraConfig, tensors: ReadonlyMap<string, RawTensor>, files: { readonly config: string; readonly weights: string },
+  model: TaskModel,
+  config: LoraConfig,
+  tensors: ReadonlyMap<string, RawTensor>,
+  files: { readonly config: string; readonly weights: string },
 ): void {
   injectLora(model, config, { source: files.config });
   try {

@@ -19,14 +19,23 @@ describe('LoRA merging', () => {
       randomizeAdapters(model, 3, 0.5);
       const inputs = tinyBatch(4, 9);
       const unmerged = logitsOf(model, inputs);
-      const weights = model.namedParameters().filter(([n]) => !n.includes('lora_')).map(([, p]) => p.f32().slice());
+      const weights = model
+        .namedParameters()
+        .filter(([n]) => !n.includes('lora_'))
+        .map(([, p]) => p.f32().slice());
       assert.equal(mergeAdapters(model), family === 'bert' ? 13 : 12);
       const merged = logitsOf(model, inputs);
       const diff = maxAbsDiff(merged, unmerged);
       assert.ok(diff < 1e-5, `max difference ${diff}`);
       unmergeAdapters(model);
-      const restored = model.namedParameters().filter(([n]) => !n.includes('lora_')).map(([, p]) => p.f32());
-      assert.ok(restored.every((w, i) => maxAbsDiff(w, weights[i]!) < 1e-6), 'unmerge restores the base weights');
+      const restored = model
+        .namedParameters()
+        .filter(([n]) => !n.includes('lora_'))
+        .map(([, p]) => p.f32());
+      assert.ok(
+        restored.every((w, i) => maxAbsDiff(w, weights[i]!) < 1e-6),
+        'unmerge restores the base weights',
+      );
       assert.ok(maxAbsDiff(logitsOf(model, inputs), unmerged) < 1e-6);
     });
   }
@@ -44,7 +53,10 @@ describe('LoRA merging', () => {
       assert.equal(merged.length, 4);
       assert.equal(loraState(model), null);
       assert.deepEqual([...model.checkpointState().keys()], keys, 'no lora_ keys are left');
-      assert.ok(model.parameters().every((p) => p.requiresGrad), 'parameters train as before the adapter');
+      assert.ok(
+        model.parameters().every((p) => p.requiresGrad),
+        'parameters train as before the adapter',
+      );
       assert.ok(maxAbsDiff(logitsOf(model, inputs), expected) < 1e-5);
       await saveTaskModel(model, null, dir);
       const reloaded = await loadTaskModel(dir);

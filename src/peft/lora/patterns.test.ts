@@ -6,9 +6,22 @@ import { checkPatterns, isModuleToSave, isTargetModule, rankAndScale } from './p
 
 function config(overrides: Partial<LoraConfig>): LoraConfig {
   return {
-    r: 4, loraAlpha: 8, loraDropout: 0, targetModules: ['query', 'value'], excludeModules: null, modulesToSave: ['classifier', 'score'],
-    bias: 'none', useRslora: false, rankPattern: {}, alphaPattern: {}, layersToTransform: null, layersPattern: null,
-    taskType: 'SEQ_CLS', baseModelNameOrPath: null, revision: null, ...overrides,
+    r: 4,
+    loraAlpha: 8,
+    loraDropout: 0,
+    targetModules: ['query', 'value'],
+    excludeModules: null,
+    modulesToSave: ['classifier', 'score'],
+    bias: 'none',
+    useRslora: false,
+    rankPattern: {},
+    alphaPattern: {},
+    layersToTransform: null,
+    layersPattern: null,
+    taskType: 'SEQ_CLS',
+    baseModelNameOrPath: null,
+    revision: null,
+    ...overrides,
   };
 }
 
@@ -64,8 +77,12 @@ describe('LoRA target matching (PEFT check_target_module_exists)', () => {
 describe('LoRA rank and alpha patterns (PEFT get_pattern_key)', () => {
   it('gives the ranks and rsLoRA scales PEFT 0.21 computed for the same config', () => {
     const c = config({
-      r: 4, loraAlpha: 8, useRslora: true, targetModules: ['query', 'value', 'output.dense'],
-      rankPattern: { 'layer.1.attention.self.query': 2, '^bert.encoder.layer.0.attention.self.value$': 3 }, alphaPattern: { value: 5 },
+      r: 4,
+      loraAlpha: 8,
+      useRslora: true,
+      targetModules: ['query', 'value', 'output.dense'],
+      rankPattern: { 'layer.1.attention.self.query': 2, '^bert.encoder.layer.0.attention.self.value$': 3 },
+      alphaPattern: { value: 5 },
     });
     const peft: [string, number, number, number][] = [
       [layer(0, 'attention.self.query'), 4, 8, 4.0],
@@ -90,8 +107,10 @@ describe('LoRA rank and alpha patterns (PEFT get_pattern_key)', () => {
   });
 
   it('refuses, naming the file and key, a pattern in a syntax JavaScript reads differently', () => {
-    assert.throws(() => checkPatterns(config({ rankPattern: { '(?P<q>query)': 2 } }), 'adapter_config.json'),
-      /adapter_config.json: rank_pattern key: '\(\?P<q>query\)' is not a regular expression finetune can read/);
+    assert.throws(
+      () => checkPatterns(config({ rankPattern: { '(?P<q>query)': 2 } }), 'adapter_config.json'),
+      /adapter_config.json: rank_pattern key: '\(\?P<q>query\)' is not a regular expression finetune can read/,
+    );
     assert.throws(() => checkPatterns(config({ alphaPattern: { 'value\\Z': 2 } }), 'a.json'), /a.json: alpha_pattern key: 'value\\Z'/);
     assert.throws(() => checkPatterns(config({ targetModules: '(query' }), 'a.json'), /a.json: target_modules: '\(query'/);
     assert.throws(() => checkPatterns(config({ excludeModules: '[x' }), 'a.json'), /a.json: exclude_modules/);

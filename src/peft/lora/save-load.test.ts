@@ -37,7 +37,7 @@ function rewrite(change: (tensors: Map<string, RawTensor>) => void): void {
 }
 
 describe('LoRA adapter files', () => {
-  it("names tensors as PEFT saves them for SEQ_CLS, with format=pt metadata", () => {
+  it('names tensors as PEFT saves them for SEQ_CLS, with format=pt metadata', () => {
     saveAdapter(trainedBert(), dir, 'bert-base-uncased');
     const { tensors, metadata } = readSafetensors(join(dir, 'adapter_model.safetensors'));
     assert.deepEqual(metadata, { format: 'pt' });
@@ -90,14 +90,23 @@ describe('LoRA adapter files', () => {
       const config = loadAdapter(base, dir);
       assert.equal(config.r, 3);
       assert.ok(maxAbsDiff(logitsOf(base, inputs), expected) < 1e-6);
-      assert.deepEqual(base.namedParameters().map(([n, p]) => [n, p.requiresGrad]), model.namedParameters().map(([n, p]) => [n, p.requiresGrad]));
+      assert.deepEqual(
+        base.namedParameters().map(([n, p]) => [n, p.requiresGrad]),
+        model.namedParameters().map(([n, p]) => [n, p.requiresGrad]),
+      );
       assert.ok(readFileSync(join(dir, 'config.json'), 'utf8').includes('"neu"'));
     });
   }
 
   it('maps the key forms PEFT versions write to parameter names', () => {
-    assert.equal(parameterNameOfKey('base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight'), 'bert.encoder.layer.0.attention.self.query.lora_A.weight');
-    assert.equal(parameterNameOfKey('base_model.model.bert.encoder.layer.0.attention.self.query.base_layer.bias'), 'bert.encoder.layer.0.attention.self.query.bias');
+    assert.equal(
+      parameterNameOfKey('base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight'),
+      'bert.encoder.layer.0.attention.self.query.lora_A.weight',
+    );
+    assert.equal(
+      parameterNameOfKey('base_model.model.bert.encoder.layer.0.attention.self.query.base_layer.bias'),
+      'bert.encoder.layer.0.attention.self.query.bias',
+    );
     assert.equal(parameterNameOfKey('base_model.model.classifier.modules_to_save.bias'), 'classifier.bias');
     assert.equal(parameterNameOfKey('base_model.model.classifier.original_module.bias'), null);
     assert.equal(parameterNameOfKey('classifier.weight'), 'classifier.weight');
@@ -117,7 +126,10 @@ describe('LoRA adapter files', () => {
       const bias = t.get('base_model.model.classifier.bias')!;
       t.set('base_model.model.classifier.modules_to_save.bias', { ...bias, data: bias.data.map((v) => v + 1) });
     });
-    assert.throws(() => loadAdapter(tinyModel('bert'), dir), /keys '.*classifier.bias' and '.*classifier.modules_to_save.bias' both hold 'classifier.bias' with different values/);
+    assert.throws(
+      () => loadAdapter(tinyModel('bert'), dir),
+      /keys '.*classifier.bias' and '.*classifier.modules_to_save.bias' both hold 'classifier.bias' with different values/,
+    );
   });
 
   it('refuses bad adapter files with one line naming the file and key, leaving the model as it was', () => {
@@ -133,18 +145,29 @@ describe('LoRA adapter files', () => {
       const names = model.namedParameters().map(([n]) => n);
       assert.throws(() => loadAdapter(model, dir), message);
       assert.equal(loraState(model), null);
-      assert.deepEqual(model.namedParameters().map(([n]) => n), names);
+      assert.deepEqual(
+        model.namedParameters().map(([n]) => n),
+        names,
+      );
       assert.equal(maxAbsDiff(logitsOf(model, inputs), before), 0);
     };
-    check((t) => t.delete('base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight'),
-      /adapter_model.safetensors: missing key 'base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight' \(expected shape \[16, 8\]\)/);
+    check(
+      (t) => t.delete('base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight'),
+      /adapter_model.safetensors: missing key 'base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight' \(expected shape \[16, 8\]\)/,
+    );
     check((t) => t.delete('base_model.model.classifier.weight'), /missing key 'base_model.model.classifier.weight'/);
-    check((t) => t.set('base_model.model.classifier.weight', { dtype: 'float32', shape: [2, 16], data: new Float32Array(32) }),
-      /key 'base_model.model.classifier.weight' has shape \[2, 16\], expected \[3, 16\]/);
-    check((t) => t.set('base_model.model.bert.encoder.layer.0.attention.self.key.lora_A.weight', { dtype: 'float32', shape: [8, 16], data: new Float32Array(128) }),
-      /key 'base_model.model.bert.encoder.layer.0.attention.self.key.lora_A.weight' names no parameter of the model/);
-    check((t) => t.set('base_model.model.classifier.bias', { dtype: 'int32', shape: [3], data: new Int32Array(3) }),
-      /key 'base_model.model.classifier.bias' holds integers/);
+    check(
+      (t) => t.set('base_model.model.classifier.weight', { dtype: 'float32', shape: [2, 16], data: new Float32Array(32) }),
+      /key 'base_model.model.classifier.weight' has shape \[2, 16\], expected \[3, 16\]/,
+    );
+    check(
+      (t) => t.set('base_model.model.bert.encoder.layer.0.attention.self.key.lora_A.weight', { dtype: 'float32', shape: [8, 16], data: new Float32Array(128) }),
+      /key 'base_model.model.bert.encoder.layer.0.attention.self.key.lora_A.weight' names no parameter of the model/,
+    );
+    check(
+      (t) => t.set('base_model.model.classifier.bias', { dtype: 'int32', shape: [3], data: new Int32Array(3) }),
+      /key 'base_model.model.classifier.bias' holds integers/,
+    );
     writeFileSync(file, good);
     const config = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...config, r: 4 }));

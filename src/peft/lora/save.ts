@@ -87,9 +87,7 @@ export function saveAdapter(model: TaskModel, dir: string, baseModelNameOrPath: 
  * config.json (the base's configuration with this model's labels and architecture, so the folder
  * names its classes) and the tokenizer files.
  */
-export async function saveAdapterModel(
-  model: TaskModel, tokenizer: TextTokenizer | null, dir: string, baseModelNameOrPath: string | null,
-): Promise<void> {
+export async function saveAdapterModel(model: TaskModel, tokenizer: TextTokenizer | null, dir: string, baseModelNameOrPath: string | null): Promise<void> {
   saveAdapter(model, dir, baseModelReference(baseModelNameOrPath));
   writeFileAtomic(join(dir, 'config.json'), configJsonText(model.configJson()));
   if (tokenizer) await tokenizer.save(dir);

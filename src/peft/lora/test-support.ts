@@ -16,8 +16,15 @@ export function tinyConfig(family: TinyFamily): Record<string, unknown> {
     return { model_type: 'distilbert', vocab_size: 50, dim: 16, n_layers: 2, n_heads: 2, hidden_dim: 24, max_position_embeddings: 32, ...LABELS };
   }
   return {
-    model_type: family, vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24,
-    max_position_embeddings: 40, pad_token_id: family === 'roberta' ? 1 : 0, ...LABELS,
+    model_type: family,
+    vocab_size: 50,
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 24,
+    max_position_embeddings: 40,
+    pad_token_id: family === 'roberta' ? 1 : 0,
+    ...LABELS,
   };
 }
 
@@ -44,7 +51,9 @@ export function tinyBatch(rows = 3, length = 7, seed = 1): ModelInputs {
 /** Evaluation-mode logits without recording gradients. */
 export function logitsOf(model: TaskModel, inputs: ModelInputs): Float32Array {
   model.eval();
-  return noGrad(() => model.forward(inputs)).f32().slice();
+  return noGrad(() => model.forward(inputs))
+    .f32()
+    .slice();
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

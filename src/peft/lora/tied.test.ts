@@ -61,8 +61,10 @@ describe('LoRA with shared layers and tied weights', () => {
     const model = tinyModel('bert');
     const q0 = moduleAt(model, `${self(0)}.query`) as Linear;
     (moduleAt(model, `${self(1)}.query`) as unknown as { weight: Parameter }).weight = q0.weight;
-    assert.throws(() => applyLora(model),
-      /LoRA options: target modules 'bert\.encoder\.layer\.0\.attention\.self\.query' and 'bert\.encoder\.layer\.1\.attention\.self\.query' share one \(tied\) weight; LoRA can wrap only one of them/);
+    assert.throws(
+      () => applyLora(model),
+      /LoRA options: target modules 'bert\.encoder\.layer\.0\.attention\.self\.query' and 'bert\.encoder\.layer\.1\.attention\.self\.query' share one \(tied\) weight; LoRA can wrap only one of them/,
+    );
     assert.equal(loraState(model), null);
     assert.ok(moduleAt(model, `${self(0)}.query`) instanceof Linear && !(moduleAt(model, `${self(0)}.query`) instanceof LoraLinear));
   });
@@ -79,7 +81,9 @@ describe('LoRA with shared layers and tied weights', () => {
     const saved = adapterTensors(model);
     assert.deepEqual(saved.get(`${self(0)}.key.bias`)?.key, `base_model.model.${self(0)}.value.bias`);
     assert.equal([...saved.values()].filter((e) => e.tensor.data === key.bias!.data).length, 1);
-    const file = new Map([...saved.values()].map(({ key: k, tensor }) => [k, { ...tensor, data: Float32Array.from(tensor.data as Float32Array, (v) => v + 1) }]));
+    const file = new Map(
+      [...saved.values()].map(({ key: k, tensor }) => [k, { ...tensor, data: Float32Array.from(tensor.data as Float32Array, (v) => v + 1) }]),
+    );
     copyAdapterTensors(model, file, 'adapter_model.safetensors');
     assert.deepEqual(key.bias!.toArray(), Array.from(file.get(`base_model.model.${self(0)}.value.bias`)!.data));
   });

@@ -18,8 +18,12 @@ const tokenizer: TextTokenizer = {
     const firstLength = words(text).length + 2;
     return { ids, typeIds: ids.map((_, i) => (i < firstLength ? 0 : 1)), attentionMask: ids.map(() => 1) };
   },
-  encodeBatch() { throw new Error('unused'); },
-  encodeWords() { throw new Error('unused'); },
+  encodeBatch() {
+    throw new Error('unused');
+  },
+  encodeWords() {
+    throw new Error('unused');
+  },
   tokenToId: () => undefined,
   idToToken: () => undefined,
   save: async () => {},
@@ -52,15 +56,20 @@ describe('classification data and batches', () => {
   });
 
   it('carries segment ids for pairs and names the example with an unseen label', () => {
-    const pairs: Example[] = [{ text: 'a', textPair: 'bb', label: 'x' }, { text: 'ccc', label: 'y' }];
+    const pairs: Example[] = [
+      { text: 'a', textPair: 'bb', label: 'x' },
+      { text: 'ccc', label: 'y' },
+    ];
     const data = encodeClassification(pairs, tokenizer, LabelMap.fromExamples(pairs), { maxLength: 16 });
     assert.deepEqual([...collate(data, [0, 1]).inputs.tokenTypeIds!.data], [0, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
     const other = LabelMap.fromLabels(['pos']);
-    assert.throws(() => encodeClassification(examples, tokenizer, other, { maxLength: 8 }), /d\.tsv: line 3: label 'neg' is not one of the 1 training labels \(pos\)/);
+    assert.throws(
+      () => encodeClassification(examples, tokenizer, other, { maxLength: 8 }),
+      /d\.tsv: line 3: label 'neg' is not one of the 1 training labels \(pos\)/,
+    );
     assert.throws(() => encodeClassification(examples, tokenizer, other, { maxLength: 1 }), /max length 1 must be an integer >= 2/);
   });
 });
-
 
 describe('classification task', () => {
   it('streams the confusion matrix and reports the loss as the mean over examples', () => {
@@ -70,7 +79,10 @@ describe('classification task', () => {
     const stream = task.metrics();
     stream.add(logits, batch);
     const m = stream.result();
-    assert.deepEqual(m.confusion, [[1, 0], [1, 1]]);
+    assert.deepEqual(m.confusion, [
+      [1, 0],
+      [1, 1],
+    ]);
     assert.equal(task.scalars(m).accuracy, 2 / 3);
     const [sum, weight] = task.evalLoss(logits, batch);
     assert.ok(Math.abs(sum / weight - task.loss(logits, batch).item()) < 1e-6);

@@ -17,9 +17,7 @@ export interface ClassificationData extends EncodedInputs {
 }
 
 /** Tokenizes every example once and maps its label through `labels` (an unseen label fails, naming the example). */
-export function encodeClassification(
-  examples: readonly Example[], tokenizer: TextTokenizer, labels: LabelMap, options: EncodeTextOptions,
-): ClassificationData {
+export function encodeClassification(examples: readonly Example[], tokenizer: TextTokenizer, labels: LabelMap, options: EncodeTextOptions): ClassificationData {
   checkMaxLength(options.maxLength);
   const labelIds = labels.encode(examples);
   return { ...encodeTexts(examples, tokenizer, options), labels: labelIds };
@@ -40,7 +38,10 @@ export function formatClassification(m: ClassificationMetrics, loss: number): st
     `macro:    precision ${m.precision_macro.toFixed(4)}  recall ${m.recall_macro.toFixed(4)}  F1 ${m.f1_macro.toFixed(4)}`,
     `weighted: precision ${m.precision_weighted.toFixed(4)}  recall ${m.recall_weighted.toFixed(4)}  F1 ${m.f1_weighted.toFixed(4)}`,
     `${'class'.padEnd(width)}  precision  recall      F1  support`,
-    ...m.perClass.map((c) => `${c.label.padEnd(width)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`),
+    ...m.perClass.map(
+      (c) =>
+        `${c.label.padEnd(width)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
+    ),
     'confusion matrix (rows: true, columns: predicted):',
     `${''.padEnd(width)}  ${m.labels.map((l) => l.padStart(Math.max(6, l.length))).join(' ')}`,
     ...m.confusion.map((row, t) => `${m.labels[t]!.padEnd(width)}  ${row.map((v, p) => String(v).padStart(Math.max(6, m.labels[p]!.length))).join(' ')}`),
@@ -85,18 +86,38 @@ export function classificationTask(options: ClassificationTaskOptions): Task<Cla
       };
     },
     scalars: classificationScalars,
-    curves: [['accuracy', 'accuracy'], ['f1_macro', 'F1 (macro)'], ['precision_macro', 'precision (macro)'], ['recall_macro', 'recall (macro)']],
-    headline: ({ loss, metrics: m }) => `loss ${loss.toFixed(4)}, accuracy ${m.accuracy.toFixed(4)}, ` +
+    curves: [
+      ['accuracy', 'accuracy'],
+      ['f1_macro', 'F1 (macro)'],
+      ['precision_macro', 'precision (macro)'],
+      ['recall_macro', 'recall (macro)'],
+    ],
+    headline: ({ loss, metrics: m }) =>
+      `loss ${loss.toFixed(4)}, accuracy ${m.accuracy.toFixed(4)}, ` +
       `F1 macro ${m.f1_macro.toFixed(4)}, precision ${m.precision_macro.toFixed(4)}, recall ${m.recall_macro.toFixed(4)}`,
     report: ({ loss, metrics: m }) => ({
       scores: [
-        ['loss', loss], ['accuracy', m.accuracy],
-        ['precision (macro)', m.precision_macro], ['recall (macro)', m.recall_macro], ['F1 (macro)', m.f1_macro],
-        ['precision (weighted)', m.precision_weighted], ['recall (weighted)', m.recall_weighted], ['F1 (weighted)', m.f1_weighted],
+        ['loss', loss],
+        ['accuracy', m.accuracy],
+        ['precision (macro)', m.precision_macro],
+        ['recall (macro)', m.recall_macro],
+        ['F1 (macro)', m.f1_macro],
+        ['precision (weighted)', m.precision_weighted],
+        ['recall (weighted)', m.recall_weighted],
+        ['F1 (weighted)', m.f1_weighted],
       ],
       tables: [
-        { title: 'Per class', columns: ['class', 'precision', 'recall', 'F1', 'support'], rows: m.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, String(c.support)]) },
-        { title: 'Confusion matrix', columns: ['true \\ predicted', ...m.labels], rows: m.confusion.map((row, t) => [m.labels[t]!, ...row.map(String)]), confusion: true },
+        {
+          title: 'Per class',
+          columns: ['class', 'precision', 'recall', 'F1', 'support'],
+          rows: m.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, String(c.support)]),
+        },
+        {
+          title: 'Confusion matrix',
+          columns: ['true \\ predicted', ...m.labels],
+          rows: m.confusion.map((row, t) => [m.labels[t]!, ...row.map(String)]),
+          confusion: true,
+        },
       ],
     }),
     describe: (evaluation: TaskEvaluation<ClassificationMetrics>) => formatClassification(evaluation.metrics, evaluation.loss),

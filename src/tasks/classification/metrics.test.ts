@@ -11,11 +11,20 @@ describe('classificationMetrics', () => {
     const actual = [0, 0, 0, 1, 1, 2, 2, 2, 2, 0];
     const predicted = [0, 1, 0, 1, 2, 2, 2, 0, 2, 0];
     const m = classificationMetrics(predicted, actual, ['a', 'b', 'c']);
-    assert.deepEqual(m.confusion, [[3, 1, 0], [0, 1, 1], [1, 0, 3]]);
-    close(m.accuracy, 0.7);
-    assert.deepEqual(m.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support]), [
-      ['a', 0.75, 0.75, 0.75, 4], ['b', 0.5, 0.5, 0.5, 2], ['c', 0.75, 0.75, 0.75, 4],
+    assert.deepEqual(m.confusion, [
+      [3, 1, 0],
+      [0, 1, 1],
+      [1, 0, 3],
     ]);
+    close(m.accuracy, 0.7);
+    assert.deepEqual(
+      m.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support]),
+      [
+        ['a', 0.75, 0.75, 0.75, 4],
+        ['b', 0.5, 0.5, 0.5, 2],
+        ['c', 0.75, 0.75, 0.75, 4],
+      ],
+    );
     close(m.f1_macro, 2 / 3);
     close(m.f1_weighted, 0.7);
     close(m.precision_macro, 2 / 3);
@@ -34,7 +43,13 @@ describe('classificationMetrics', () => {
   it('names scalar metrics as HF logs them and knows their direction', () => {
     const m = classificationMetrics([0, 1], [0, 1], ['x', 'y']);
     assert.deepEqual(Object.keys(classificationScalars(m)), [
-      'accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'precision_weighted', 'recall_weighted',
+      'accuracy',
+      'f1_macro',
+      'f1_weighted',
+      'precision_macro',
+      'recall_macro',
+      'precision_weighted',
+      'recall_weighted',
     ]);
     assert.equal(normalizeMetricName('eval_f1', ['loss', ...CLASSIFICATION_METRICS]), 'f1_macro');
     assert.equal(normalizeMetricName('F1-Weighted'), 'f1_weighted');

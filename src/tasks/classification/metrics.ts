@@ -29,7 +29,13 @@ export interface ClassificationMetrics {
 
 /** The scalar metrics of a classification, in the order logs and eval_results.json list them. */
 export const CLASSIFICATION_METRICS = [
-  'accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'precision_weighted', 'recall_weighted',
+  'accuracy',
+  'f1_macro',
+  'f1_weighted',
+  'precision_macro',
+  'recall_macro',
+  'precision_weighted',
+  'recall_weighted',
 ] as const;
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -79,8 +85,16 @@ export class ConfusionMatrix {
       const recall = ratio(tp, support);
       return { label, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
     });
-    const macro = (key: 'precision' | 'recall' | 'f1'): number => ratio(perClass.reduce((s, c) => s + c[key], 0), k);
-    const weighted = (key: 'precision' | 'recall' | 'f1'): number => ratio(perClass.reduce((s, c) => s + c[key] * c.support, 0), n);
+    const macro = (key: 'precision' | 'recall' | 'f1'): number =>
+      ratio(
+        perClass.reduce((s, c) => s + c[key], 0),
+        k,
+      );
+    const weighted = (key: 'precision' | 'recall' | 'f1'): number =>
+      ratio(
+        perClass.reduce((s, c) => s + c[key] * c.support, 0),
+        n,
+      );
     return {
       accuracy: ratio(correct, n),
       precision_macro: macro('precision'),

@@ -17,7 +17,11 @@ export interface MultiLabelData extends EncodedInputs {
 
 /** Tokenizes the texts; `targets` is the multi-hot [N, L] the data layer made (LabelMap.encodeMultiHot). */
 export function encodeMultiLabel(
-  items: readonly TextItem[], targets: Float32Array, numLabels: number, tokenizer: TextTokenizer, options: EncodeTextOptions,
+  items: readonly TextItem[],
+  targets: Float32Array,
+  numLabels: number,
+  tokenizer: TextTokenizer,
+  options: EncodeTextOptions,
 ): MultiLabelData {
   checkMaxLength(options.maxLength);
   return { ...encodeTexts(items, tokenizer, options), targets, numLabels };
@@ -71,11 +75,23 @@ export function multiLabelTask(options: MultiLabelTaskOptions): Task<MultiLabelD
       };
     },
     scalars: (m) => ({
-      f1_micro: m.f1_micro, f1_macro: m.f1_macro, precision_micro: m.precision_micro, recall_micro: m.recall_micro,
-      precision_macro: m.precision_macro, recall_macro: m.recall_macro, subset_accuracy: m.subset_accuracy, hamming_loss: m.hamming_loss,
+      f1_micro: m.f1_micro,
+      f1_macro: m.f1_macro,
+      precision_micro: m.precision_micro,
+      recall_micro: m.recall_micro,
+      precision_macro: m.precision_macro,
+      recall_macro: m.recall_macro,
+      subset_accuracy: m.subset_accuracy,
+      hamming_loss: m.hamming_loss,
     }),
-    curves: [['f1_micro', 'F1 (micro)'], ['f1_macro', 'F1 (macro)'], ['subset_accuracy', 'exact match'], ['hamming_loss', 'Hamming loss']],
-    headline: ({ loss, metrics: m }) => `loss ${loss.toFixed(4)}, F1 micro ${m.f1_micro.toFixed(4)}, F1 macro ${m.f1_macro.toFixed(4)}, ` +
+    curves: [
+      ['f1_micro', 'F1 (micro)'],
+      ['f1_macro', 'F1 (macro)'],
+      ['subset_accuracy', 'exact match'],
+      ['hamming_loss', 'Hamming loss'],
+    ],
+    headline: ({ loss, metrics: m }) =>
+      `loss ${loss.toFixed(4)}, F1 micro ${m.f1_micro.toFixed(4)}, F1 macro ${m.f1_macro.toFixed(4)}, ` +
       `exact match ${m.subset_accuracy.toFixed(4)} (threshold ${m.threshold}; best ${m.best.threshold} gives F1 micro ${m.best.f1_micro.toFixed(4)})`,
     describe(evaluation: TaskEvaluation<MultiLabelEvaluation>) {
       const m = evaluation.metrics;
@@ -86,20 +102,32 @@ export function multiLabelTask(options: MultiLabelTaskOptions): Task<MultiLabelD
         `macro: precision ${m.precision_macro.toFixed(4)}  recall ${m.recall_macro.toFixed(4)}  F1 ${m.f1_macro.toFixed(4)}`,
         `best threshold on this data: ${m.best.threshold} (F1 micro ${m.best.f1_micro.toFixed(4)})`,
         `${'label'.padEnd(width)}  precision  recall      F1  support`,
-        ...m.perLabel.map((c) => `${c.label.padEnd(width)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`),
+        ...m.perLabel.map(
+          (c) =>
+            `${c.label.padEnd(width)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
+        ),
       ];
     },
     details: (m) => ({ threshold: m.threshold, best_threshold: m.best.threshold, best_threshold_f1_micro: m.best.f1_micro, per_label: m.perLabel, labels }),
     report: ({ loss, metrics: m }) => ({
       scores: [
-        ['loss', loss], ['F1 (micro)', m.f1_micro], ['F1 (macro)', m.f1_macro], ['precision (micro)', m.precision_micro],
-        ['recall (micro)', m.recall_micro], ['exact match', m.subset_accuracy], ['Hamming loss', m.hamming_loss],
-        ['decision threshold', m.threshold], ['best threshold (F1 micro)', m.best.threshold],
+        ['loss', loss],
+        ['F1 (micro)', m.f1_micro],
+        ['F1 (macro)', m.f1_macro],
+        ['precision (micro)', m.precision_micro],
+        ['recall (micro)', m.recall_micro],
+        ['exact match', m.subset_accuracy],
+        ['Hamming loss', m.hamming_loss],
+        ['decision threshold', m.threshold],
+        ['best threshold (F1 micro)', m.best.threshold],
       ],
-      tables: [{
-        title: `Per label (threshold ${m.threshold})`, columns: ['label', 'precision', 'recall', 'F1', 'support'],
-        rows: m.perLabel.map((c) => [c.label, c.precision, c.recall, c.f1, String(c.support)]),
-      }],
+      tables: [
+        {
+          title: `Per label (threshold ${m.threshold})`,
+          columns: ['label', 'precision', 'recall', 'F1', 'support'],
+          rows: m.perLabel.map((c) => [c.label, c.precision, c.recall, c.f1, String(c.support)]),
+        },
+      ],
     }),
   };
 }

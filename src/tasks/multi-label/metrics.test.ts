@@ -21,7 +21,14 @@ const { labels, rows, results } = golden.multiLabel;
 const probabilities = Float32Array.from(golden.multiLabel.probabilities);
 const targets = Uint8Array.from(golden.multiLabel.targets);
 const SCALARS: readonly MultiLabelMetricName[] = [
-  'f1_micro', 'precision_micro', 'recall_micro', 'f1_macro', 'precision_macro', 'recall_macro', 'subset_accuracy', 'hamming_loss',
+  'f1_micro',
+  'precision_micro',
+  'recall_micro',
+  'f1_macro',
+  'precision_macro',
+  'recall_macro',
+  'subset_accuracy',
+  'hamming_loss',
 ];
 
 /** Feeds the golden rows in batches of the given sizes (cycled). */
@@ -41,7 +48,11 @@ const close = (got: number, want: number, what: string): void => assert.ok(Math.
 
 describe('MultiLabelMetricsAccumulator', () => {
   it('matches scikit-learn at every grid threshold, whatever the batch sizes', () => {
-    for (const [sizes, asFloat] of [[[rows], false], [[1, 7, 32], true], [[0, 50], false]] as const) {
+    for (const [sizes, asFloat] of [
+      [[rows], false],
+      [[1, 7, 32], true],
+      [[0, 50], false],
+    ] as const) {
       const metrics = accumulate(sizes, asFloat);
       for (const want of results) {
         const got = metrics.result(want.threshold);

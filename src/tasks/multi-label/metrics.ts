@@ -36,10 +36,24 @@ export interface MultiLabelMetrics {
 
 /** Scalar metrics bestThreshold can maximise (hamming_loss it minimises). */
 export type MultiLabelMetricName =
-  | 'f1_micro' | 'precision_micro' | 'recall_micro' | 'f1_macro' | 'precision_macro' | 'recall_macro' | 'subset_accuracy' | 'hamming_loss';
+  | 'f1_micro'
+  | 'precision_micro'
+  | 'recall_micro'
+  | 'f1_macro'
+  | 'precision_macro'
+  | 'recall_macro'
+  | 'subset_accuracy'
+  | 'hamming_loss';
 
 const METRIC_NAMES: readonly MultiLabelMetricName[] = [
-  'f1_micro', 'precision_micro', 'recall_micro', 'f1_macro', 'precision_macro', 'recall_macro', 'subset_accuracy', 'hamming_loss',
+  'f1_micro',
+  'precision_micro',
+  'recall_micro',
+  'f1_macro',
+  'precision_macro',
+  'recall_macro',
+  'subset_accuracy',
+  'hamming_loss',
 ];
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -72,7 +86,9 @@ export class MultiLabelMetricsAccumulator {
     const k = this.k;
     if (!Number.isInteger(rows) || rows < 0) throw new FinetuneError(`multi-label metrics: rows ${rows} is not a count`);
     if (probabilities.length !== rows * k || targets.length !== rows * k) {
-      throw new FinetuneError(`multi-label metrics: ${rows} rows of ${k} labels need ${rows * k} values; got ${probabilities.length} probabilities and ${targets.length} targets`);
+      throw new FinetuneError(
+        `multi-label metrics: ${rows} rows of ${k} labels need ${rows * k} values; got ${probabilities.length} probabilities and ${targets.length} targets`,
+      );
     }
     const buckets = THRESHOLD_GRID.length + 1;
     const grid = THRESHOLD_GRID.length;
@@ -166,8 +182,8 @@ export class MultiLabelMetricsAccumulator {
     let best: { threshold: number; value: number } | null = null;
     for (const threshold of THRESHOLD_GRID) {
       const value = this.result(threshold)[metric];
-      const better = best === null || sign * value > sign * best.value
-        || (value === best.value && Math.abs(threshold - 0.5) < Math.abs(best.threshold - 0.5) - 1e-9);
+      const better =
+        best === null || sign * value > sign * best.value || (value === best.value && Math.abs(threshold - 0.5) < Math.abs(best.threshold - 0.5) - 1e-9);
       if (better) best = { threshold, value };
     }
     return best!;

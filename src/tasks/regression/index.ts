@@ -46,7 +46,11 @@ export function regressionTask(options: { readonly labels?: readonly string[] } 
       };
     },
     scalars: (m) => ({ mse: m.mse, mae: m.mae, rmse: m.rmse, pearson: m.pearson, spearman: m.spearman }),
-    curves: [['pearson', 'Pearson'], ['spearman', 'Spearman'], ['mae', 'MAE']],
+    curves: [
+      ['pearson', 'Pearson'],
+      ['spearman', 'Spearman'],
+      ['mae', 'MAE'],
+    ],
     headline: ({ loss, metrics: m }) => `loss (MSE) ${fmt(loss)}, MAE ${fmt(m.mae)}, Pearson ${fmt(m.pearson)}, Spearman ${fmt(m.spearman)}`,
     describe: ({ loss, metrics: m }: TaskEvaluation<RegressionMetrics>) => [
       `loss (MSE) ${fmt(loss)}  RMSE ${fmt(m.rmse)}  MAE ${fmt(m.mae)}  (${m.count} examples)`,
@@ -54,7 +58,13 @@ export function regressionTask(options: { readonly labels?: readonly string[] } 
     ],
     details: () => ({}),
     report: ({ loss, metrics: m }) => ({
-      scores: [['MSE (loss)', loss], ['RMSE', m.rmse], ['MAE', m.mae], ['Pearson', m.pearson], ['Spearman', m.spearman]],
+      scores: [
+        ['MSE (loss)', loss],
+        ['RMSE', m.rmse],
+        ['MAE', m.mae],
+        ['Pearson', m.pearson],
+        ['Spearman', m.spearman],
+      ],
       tables: [],
     }),
   };

@@ -79,7 +79,10 @@ describe('RegressionMetricsAccumulator', () => {
   it('rejects mismatched lengths and non-finite targets, naming the example', () => {
     const metrics = new RegressionMetricsAccumulator();
     metrics.add(Float32Array.from([1, 2]), Float32Array.from([1, 2]));
-    assert.throws(() => metrics.add(new Float32Array(2), new Float32Array(3)), (e: unknown) => e instanceof FinetuneError && /2 predictions for 3 targets/.test(e.message));
+    assert.throws(
+      () => metrics.add(new Float32Array(2), new Float32Array(3)),
+      (e: unknown) => e instanceof FinetuneError && /2 predictions for 3 targets/.test(e.message),
+    );
     assert.throws(() => metrics.add(new Float32Array(2), Float32Array.from([0, NaN])), /target 3 is NaN, not a finite number/);
     assert.equal(metrics.result().count, 2);
   });

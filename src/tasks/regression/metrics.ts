@@ -20,7 +20,7 @@ export function averageRanks(values: Float32Array): Float64Array {
   const n = values.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n;) {
+  for (let i = 0; i < n; ) {
     let j = i + 1;
     while (j < n && values[order[j]!] === values[order[i]!]) j++;
     // Positions i..j-1 hold equal values: ranks i+1..j, mean (i + 1 + j) / 2.

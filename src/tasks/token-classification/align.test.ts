@@ -46,8 +46,23 @@ describe('bToIMap', () => {
 
 describe('splitWordsWithOffsets', () => {
   it('splits at whitespace with UTF-16 offsets', () => {
-    assert.deepEqual(splitWordsWithOffsets('  Hi  there\tworld\n'), { words: ['Hi', 'there', 'world'], offsets: [[2, 4], [6, 11], [12, 17]] });
-    assert.deepEqual(splitWordsWithOffsets('😀 ok\u00a0Zürich\u3000x'), { words: ['😀', 'ok', 'Zürich', 'x'], offsets: [[0, 2], [3, 5], [6, 12], [13, 14]] });
+    assert.deepEqual(splitWordsWithOffsets('  Hi  there\tworld\n'), {
+      words: ['Hi', 'there', 'world'],
+      offsets: [
+        [2, 4],
+        [6, 11],
+        [12, 17],
+      ],
+    });
+    assert.deepEqual(splitWordsWithOffsets('😀 ok\u00a0Zürich\u3000x'), {
+      words: ['😀', 'ok', 'Zürich', 'x'],
+      offsets: [
+        [0, 2],
+        [3, 5],
+        [6, 12],
+        [13, 14],
+      ],
+    });
     assert.deepEqual(splitWordsWithOffsets(' \n '), { words: [], offsets: [] });
   });
 });
@@ -68,7 +83,13 @@ describe('wordTagsToEntities', () => {
     const text = 'a b c d';
     const { words, offsets } = splitWordsWithOffsets(text);
     const entities = wordTagsToEntities(words, offsets, ['I-PER', 'B-PER', 'I-LOC', 'B-LOC'], [1, 0.5, 1, 0.25], text);
-    assert.deepEqual(entities.map((e) => [e.entity_group, e.word, e.score]), [['PER', 'b', 0.5], ['LOC', 'd', 0.25]]);
+    assert.deepEqual(
+      entities.map((e) => [e.entity_group, e.word, e.score]),
+      [
+        ['PER', 'b', 0.5],
+        ['LOC', 'd', 0.25],
+      ],
+    );
   });
 
   it('rejects lists of different lengths and offsets outside the text', () => {

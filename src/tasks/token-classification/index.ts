@@ -159,8 +159,16 @@ export function tokenClassificationTask(options: TokenClassificationTaskOptions)
       if (m.f1 !== null) Object.assign(out, { precision: m.precision, recall: m.recall, f1: m.f1, f1_macro: m.f1_macro });
       return out;
     },
-    curves: entities ? [['accuracy', 'token accuracy'], ['f1', 'entity F1'], ['precision', 'entity precision'], ['recall', 'entity recall']] : [['accuracy', 'token accuracy']],
-    headline: ({ loss: l, metrics: m }) => `loss ${l.toFixed(4)}, token accuracy ${m.accuracy.toFixed(4)}` +
+    curves: entities
+      ? [
+          ['accuracy', 'token accuracy'],
+          ['f1', 'entity F1'],
+          ['precision', 'entity precision'],
+          ['recall', 'entity recall'],
+        ]
+      : [['accuracy', 'token accuracy']],
+    headline: ({ loss: l, metrics: m }) =>
+      `loss ${l.toFixed(4)}, token accuracy ${m.accuracy.toFixed(4)}` +
       (m.f1 === null ? '' : `, entity F1 ${fmt(m.f1)}, precision ${fmt(m.precision)}, recall ${fmt(m.recall)}`),
     describe(evaluation: TaskEvaluation<EntityMetrics>) {
       const m = evaluation.metrics;
@@ -170,18 +178,30 @@ export function tokenClassificationTask(options: TokenClassificationTaskOptions)
       lines.push(
         `entities (strict IOB2): precision ${fmt(m.precision)}  recall ${fmt(m.recall)}  F1 ${fmt(m.f1)}  (macro F1 ${fmt(m.f1_macro)})`,
         `${'type'.padEnd(width)}  precision  recall      F1  support`,
-        ...m.perType.map((t) => `${t.type.padEnd(width)}  ${t.precision.toFixed(4).padStart(9)}  ${t.recall.toFixed(4).padStart(6)}  ${t.f1.toFixed(4).padStart(6)}  ${String(t.support).padStart(7)}`),
+        ...m.perType.map(
+          (t) =>
+            `${t.type.padEnd(width)}  ${t.precision.toFixed(4).padStart(9)}  ${t.recall.toFixed(4).padStart(6)}  ${t.f1.toFixed(4).padStart(6)}  ${String(t.support).padStart(7)}`,
+        ),
       );
       return lines;
     },
     details: (m) => ({ scheme: m.scheme, per_type: m.perType, sentences: m.sentences, words: m.tokens, labels }),
     report({ loss: l, metrics: m }) {
-      const scores: [string, number][] = [['loss', l], ['token accuracy', m.accuracy]];
+      const scores: [string, number][] = [
+        ['loss', l],
+        ['token accuracy', m.accuracy],
+      ];
       if (m.f1 !== null) scores.push(['entity precision', m.precision!], ['entity recall', m.recall!], ['entity F1', m.f1], ['entity F1 (macro)', m.f1_macro!]);
-      const tables = m.perType === null ? [] : [{
-        title: 'Per entity type (strict IOB2)', columns: ['type', 'precision', 'recall', 'F1', 'support'],
-        rows: m.perType.map((t) => [t.type, t.precision, t.recall, t.f1, String(t.support)]),
-      }];
+      const tables =
+        m.perType === null
+          ? []
+          : [
+              {
+                title: 'Per entity type (strict IOB2)',
+                columns: ['type', 'precision', 'recall', 'F1', 'support'],
+                rows: m.perType.map((t) => [t.type, t.precision, t.recall, t.f1, String(t.support)]),
+              },
+            ];
       return { scores, tables };
     },
   };

@@ -21,9 +21,12 @@ function seqevalEntities(tags: readonly string[]): string[] {
   const isStart = (cur: Tok): boolean => cur.prefix === 'B';
   const isInside = (prev: Tok, cur: Tok): boolean => (prev.prefix === 'B' || prev.prefix === 'I') && cur.prefix === 'I' && prev.tag === cur.tag;
   const isEnd = (prev: Tok, cur: Tok): boolean =>
-    (prev.prefix === 'I' && cur.prefix === 'O') || (prev.prefix === 'I' && cur.prefix === 'I' && prev.tag !== cur.tag)
-    || (prev.prefix === 'I' && cur.prefix === 'B') || (prev.prefix === 'B' && cur.prefix === 'O')
-    || (prev.prefix === 'B' && cur.prefix === 'I' && prev.tag !== cur.tag) || (prev.prefix === 'B' && cur.prefix === 'B');
+    (prev.prefix === 'I' && cur.prefix === 'O') ||
+    (prev.prefix === 'I' && cur.prefix === 'I' && prev.tag !== cur.tag) ||
+    (prev.prefix === 'I' && cur.prefix === 'B') ||
+    (prev.prefix === 'B' && cur.prefix === 'O') ||
+    (prev.prefix === 'B' && cur.prefix === 'I' && prev.tag !== cur.tag) ||
+    (prev.prefix === 'B' && cur.prefix === 'B');
   const out: string[] = [];
   let i = 0;
   while (i < tokens.length) {
@@ -60,7 +63,11 @@ describe('iob2Entities', () => {
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let n = 0; n < 3000; n++) {
       const tags = Array.from({ length: Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]!);
-      assert.deepEqual(iob2Entities(tags).map((e) => `${e.type}:${e.start}:${e.end}`), seqevalEntities(tags), tags.join(' '));
+      assert.deepEqual(
+        iob2Entities(tags).map((e) => `${e.type}:${e.start}:${e.end}`),
+        seqevalEntities(tags),
+        tags.join(' '),
+      );
     }
   });
 
@@ -76,8 +83,14 @@ describe('iob2Entities', () => {
 describe('EntityMetricsAccumulator', () => {
   it('reproduces the classification_report example of seqeval v1 (strict, IOB2)', () => {
     const m = metricsOf(
-      [['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']],
-      [['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']],
+      [
+        ['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'],
+        ['B-PER', 'I-PER', 'O'],
+      ],
+      [
+        ['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'],
+        ['B-PER', 'I-PER', 'O'],
+      ],
     );
     assert.equal(m.scheme, 'IOB2');
     assert.deepEqual(m.perType, [
@@ -95,13 +108,22 @@ describe('EntityMetricsAccumulator', () => {
     const m = metricsOf([['B-NP', 'I-NP', 'O']], [['I-NP', 'I-NP', 'O']]);
     assert.deepEqual(m.perType, [{ type: 'NP', precision: 0, recall: 0, f1: 0, support: 1 }]);
     assert.deepEqual([m.precision, m.recall, m.f1], [0, 0, 0]);
-    assert.deepEqual(m.warnings, ['precision of NP is ill-defined (no predicted entities) and set to 0', 'precision is ill-defined (no predicted entities) and set to 0']);
+    assert.deepEqual(m.warnings, [
+      'precision of NP is ill-defined (no predicted entities) and set to 0',
+      'precision is ill-defined (no predicted entities) and set to 0',
+    ]);
   });
 
   it('scores partial and mistyped spans as wrong, and types found only in predictions in the macro mean', () => {
     const m = metricsOf(
-      [['B-PER', 'I-PER', 'O', 'B-LOC'], ['O', 'O']],
-      [['B-PER', 'I-LOC', 'O', 'B-LOC'], ['B-ORG', 'O']],
+      [
+        ['B-PER', 'I-PER', 'O', 'B-LOC'],
+        ['O', 'O'],
+      ],
+      [
+        ['B-PER', 'I-LOC', 'O', 'B-LOC'],
+        ['B-ORG', 'O'],
+      ],
     );
     // PER: predicted (0,1) against true (0,2); LOC right; ORG predicted with no support.
     assert.deepEqual(m.perType, [
@@ -116,17 +138,43 @@ describe('EntityMetricsAccumulator', () => {
   });
 
   it('never joins entities across sentences and streams to the same result in any batching', () => {
-    const m = metricsOf([['O', 'B-PER'], ['I-PER', 'O']], [['O', 'B-PER'], ['I-PER', 'O']]);
+    const m = metricsOf(
+      [
+        ['O', 'B-PER'],
+        ['I-PER', 'O'],
+      ],
+      [
+        ['O', 'B-PER'],
+        ['I-PER', 'O'],
+      ],
+    );
     assert.deepEqual(m.perType, [{ type: 'PER', precision: 1, recall: 1, f1: 1, support: 1 }]);
-    const truth = [['B-A', 'I-A', 'O'], ['O', 'B-B'], ['B-A', 'B-A']];
-    const predicted = [['B-A', 'O', 'O'], ['O', 'B-B'], ['B-A', 'I-A']];
+    const truth = [
+      ['B-A', 'I-A', 'O'],
+      ['O', 'B-B'],
+      ['B-A', 'B-A'],
+    ];
+    const predicted = [
+      ['B-A', 'O', 'O'],
+      ['O', 'B-B'],
+      ['B-A', 'I-A'],
+    ];
     const forward = metricsOf(truth, predicted);
     const backward = metricsOf([...truth].reverse(), [...predicted].reverse());
     assert.deepEqual(forward, backward);
   });
 
   it('reports only token accuracy for a plain tag set (part of speech)', () => {
-    const m = metricsOf([['DET', 'NOUN', 'VERB'], ['PRON', 'VERB']], [['DET', 'VERB', 'VERB'], ['PRON', 'VERB']]);
+    const m = metricsOf(
+      [
+        ['DET', 'NOUN', 'VERB'],
+        ['PRON', 'VERB'],
+      ],
+      [
+        ['DET', 'VERB', 'VERB'],
+        ['PRON', 'VERB'],
+      ],
+    );
     assert.equal(m.scheme, 'plain');
     assert.equal(m.accuracy, 4 / 5);
     assert.deepEqual([m.precision, m.recall, m.f1, m.f1_macro, m.perType], [null, null, null, null, null]);

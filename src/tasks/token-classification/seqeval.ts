@@ -126,7 +126,10 @@ export class EntityMetricsAccumulator {
     if (trueTags.length !== predictedTags.length) {
       throw new FinetuneError(`entity metrics: sentence ${sentence}: ${trueTags.length} true tags but ${predictedTags.length} predicted`);
     }
-    for (const [kind, tags] of [['true', trueTags], ['predicted', predictedTags]] as const) {
+    for (const [kind, tags] of [
+      ['true', trueTags],
+      ['predicted', predictedTags],
+    ] as const) {
       for (let i = 0; i < tags.length; i++) {
         const tag = tags[i];
         if (typeof tag !== 'string') throw new FinetuneError(`entity metrics: sentence ${sentence}: ${kind} tag ${i} is not a string`);
@@ -162,7 +165,18 @@ export class EntityMetricsAccumulator {
     const accuracy = ratio(this.correctTokens, this.tokens);
     const base = { accuracy, tokens: this.tokens, sentences: this.sentences };
     if (!isIob2TagSet(this.labels ?? this.seen)) {
-      return { ...base, scheme: 'plain', precision: null, recall: null, f1: null, precision_macro: null, recall_macro: null, f1_macro: null, perType: null, warnings: [] };
+      return {
+        ...base,
+        scheme: 'plain',
+        precision: null,
+        recall: null,
+        f1: null,
+        precision_macro: null,
+        recall_macro: null,
+        f1_macro: null,
+        perType: null,
+        warnings: [],
+      };
     }
     const warnings: string[] = [];
     const types = [...this.counts.keys()].sort();
@@ -186,7 +200,11 @@ export class EntityMetricsAccumulator {
     if (actual === 0) warnings.push('recall is ill-defined (no true entities) and set to 0');
     const precision = ratio(tp, predicted);
     const recall = ratio(tp, actual);
-    const mean = (key: 'precision' | 'recall' | 'f1'): number => ratio(perType.reduce((s, t) => s + t[key], 0), perType.length);
+    const mean = (key: 'precision' | 'recall' | 'f1'): number =>
+      ratio(
+        perType.reduce((s, t) => s + t[key], 0),
+        perType.length,
+      );
     return {
       ...base,
       scheme: 'IOB2',

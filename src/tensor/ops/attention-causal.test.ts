@@ -43,7 +43,7 @@ function attentionRef(q: Arr, k: Arr, v: Arr, o: RefOptions): Arr {
           max = Math.max(max, scores[j]!);
         }
         let sum = 0;
-        for (let j = 0; j < seen; j++) sum += (scores[j] = max === -Infinity ? 0 : Math.exp(scores[j]! - max));
+        for (let j = 0; j < seen; j++) sum += scores[j] = max === -Infinity ? 0 : Math.exp(scores[j]! - max);
         for (let j = 0; j < seen; j++) {
           let w = sum === 0 ? 0 : scores[j]! / sum;
           if (p > 0) w = dropoutKeep(o.seed!, ((bi * o.heads + h) * tq + i) * tk + j, threshold) ? w / (1 - p) : 0;
@@ -62,14 +62,20 @@ function paddingMask(tk: number, spans: readonly (readonly [number, number])[]):
 
 /** 1 at real query positions, 0 at padding: the loss ignores padded positions, so the checks do too. */
 function realRows(tq: number, width: number, spans: readonly (readonly [number, number])[], tk: number): number[] {
-  return spans.flatMap(([start, end]) => Array.from({ length: tq * width }, (_, x) => {
-    const pos = Math.floor(x / width) + tk - tq;
-    return pos >= start && pos < end ? 1 : 0;
-  }));
+  return spans.flatMap(([start, end]) =>
+    Array.from({ length: tq * width }, (_, x) => {
+      const pos = Math.floor(x / width) + tk - tq;
+      return pos >= start && pos < end ? 1 : 0;
+    }),
+  );
 }
 
-function maskedCase(name: string, shapes: { b: number; tq: number; tk: number; heads: number; kvHeads: number; d: number },
-  spans: readonly (readonly [number, number])[], seed: number): OpCase {
+function maskedCase(
+  name: string,
+  shapes: { b: number; tq: number; tk: number; heads: number; kvHeads: number; d: number },
+  spans: readonly (readonly [number, number])[],
+  seed: number,
+): OpCase {
   const { b, tq, tk, heads, kvHeads, d } = shapes;
   const values = paddingMask(tk, spans);
   const mask = new Tensor(Float32Array.from(values), [b, 1, 1, tk]);
@@ -81,13 +87,21 @@ function maskedCase(name: string, shapes: { b: number; tq: number; tk: number; h
     ours: ([q, k, v]) => multiHeadAttention(q!, k!, v!, { heads, kvHeads, causal: true, mask }).mul(keepT),
     reference: ([q, k, v]) => {
       const out = attentionRef(q!, k!, v!, { heads, kvHeads, causal: true, mask: values });
-      return arr(out.shape, out.data.map((x, i) => x * keep[i]!));
+      return arr(
+        out.shape,
+        out.data.map((x, i) => x * keep[i]!),
+      );
     },
   };
 }
 
 const cases: OpCase[] = [];
-for (const [tq, tk] of [[5, 5], [2, 6], [1, 7], [5, 3]] as const) {
+for (const [tq, tk] of [
+  [5, 5],
+  [2, 6],
+  [1, 7],
+  [5, 3],
+] as const) {
   cases.push({
     name: `causal, Tq ${tq}, Tk ${tk}, 2 heads`,
     inputs: [input([2, tq, 6], 21 + tq, -2, 2), input([2, tk, 6], 22 + tk, -2, 2), input([2, tk, 6], 23)],
@@ -95,10 +109,41 @@ for (const [tq, tk] of [[5, 5], [2, 6], [1, 7], [5, 3]] as const) {
     reference: ([q, k, v]) => attentionRef(q!, k!, v!, { heads: 2, kvHeads: 2, causal: true, mask: null }),
   });
 }
-cases.push(maskedCase('causal + left padding (float32-minimum mask; pad rows see only pad keys)',
-  { b: 3, tq: 6, tk: 6, heads: 2, kvHeads: 2, d: 3 }, [[0, 6], [2, 6], [5, 6]], 31));
-cases.push(maskedCase('causal + right padding', { b: 3, tq: 6, tk: 6, heads: 2, kvHeads: 2, d: 3 }, [[0, 6], [0, 4], [0, 1]], 34));
-cases.push(maskedCase('causal + left padding, Tq 2 < Tk 7 (a cached prefix)', { b: 2, tq: 2, tk: 7, heads: 4, kvHeads: 2, d: 2 }, [[0, 7], [3, 7]], 37));
+cases.push(
+  maskedCase(
+    'causal + left padding (float32-minimum mask; pad rows see only pad keys)',
+    { b: 3, tq: 6, tk: 6, heads: 2, kvHeads: 2, d: 3 },
+    [
+      [0, 6],
+      [2, 6],
+      [5, 6],
+    ],
+    31,
+  ),
+);
+cases.push(
+  maskedCase(
+    'causal + right padding',
+    { b: 3, tq: 6, tk: 6, heads: 2, kvHeads: 2, d: 3 },
+    [
+      [0, 6],
+      [0, 4],
+      [0, 1],
+    ],
+    34,
+  ),
+);
+cases.push(
+  maskedCase(
+    'causal + left padding, Tq 2 < Tk 7 (a cached prefix)',
+    { b: 2, tq: 2, tk: 7, heads: 4, kvHeads: 2, d: 2 },
+    [
+      [0, 7],
+      [3, 7],
+    ],
+    37,
+  ),
+);
 const minusInf = [0, 0, 0, -Infinity, -Infinity, -Infinity, -Infinity, 0, 0, 0];
 cases.push({
   name: 'causal + a -Infinity mask: rows that see no key give zeros',
@@ -116,7 +161,17 @@ for (const kvHeads of [1, 2]) {
     });
   }
 }
-cases.push(maskedCase('grouped-query (1 of 4) + causal + left padding', { b: 2, tq: 5, tk: 5, heads: 4, kvHeads: 1, d: 2 }, [[0, 5], [2, 5]], 61));
+cases.push(
+  maskedCase(
+    'grouped-query (1 of 4) + causal + left padding',
+    { b: 2, tq: 5, tk: 5, heads: 4, kvHeads: 1, d: 2 },
+    [
+      [0, 5],
+      [2, 5],
+    ],
+    61,
+  ),
+);
 cases.push({
   name: 'grouped-query (2 of 4) + causal + dropout 0.2 replays its mask',
   inputs: [input([2, 6, 8], 71, -2, 2), input([2, 6, 4], 72, -2, 2), input([2, 6, 4], 73)],
@@ -143,10 +198,14 @@ runOnEveryBackend('fused attention: causal, padding, grouped-query', cases);
 describe('fused attention option errors', () => {
   it('names key/value heads that do not divide the heads or do not match k', () => {
     const q = Tensor.zeros([1, 2, 8]);
-    assert.throws(() => multiHeadAttention(q, Tensor.zeros([1, 2, 6]), Tensor.zeros([1, 2, 6]), { heads: 4, kvHeads: 3 }),
-      /3 key\/value heads do not divide 4 heads/);
-    assert.throws(() => multiHeadAttention(q, Tensor.zeros([1, 2, 6]), Tensor.zeros([1, 2, 6]), { heads: 4, kvHeads: 2 }),
-      /k \[1, 2, 6\] must hold 2 key\/value heads of 2/);
+    assert.throws(
+      () => multiHeadAttention(q, Tensor.zeros([1, 2, 6]), Tensor.zeros([1, 2, 6]), { heads: 4, kvHeads: 3 }),
+      /3 key\/value heads do not divide 4 heads/,
+    );
+    assert.throws(
+      () => multiHeadAttention(q, Tensor.zeros([1, 2, 6]), Tensor.zeros([1, 2, 6]), { heads: 4, kvHeads: 2 }),
+      /k \[1, 2, 6\] must hold 2 key\/value heads of 2/,
+    );
     assert.throws(() => multiHeadAttention(q, Tensor.zeros([1, 2, 4]), Tensor.zeros([1, 3, 4]), { heads: 4, kvHeads: 2 }), /must be \[B, Tq, H\]/);
   });
   it('gives exactly zero probability to future keys (no gradient reaches them from earlier queries)', () => {

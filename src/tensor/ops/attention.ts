@@ -48,9 +48,18 @@ export function isBatchKeyMask(mask: Tensor, batch: number, tk: number): boolean
 export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpOptions): Tensor {
   const { heads } = options;
   const kvHeads = options.kvHeads ?? heads;
-  if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || k.shape[0] !== q.shape[0] || v.shape[0] !== q.shape[0] ||
-    k.shape[1] !== v.shape[1] || k.shape[2] !== v.shape[2]) {
-    throw new Error(`attention: q ${formatShape(q.shape)}, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} must be [B, Tq, H], [B, Tk, Hkv], [B, Tk, Hkv]`);
+  if (
+    q.rank !== 3 ||
+    k.rank !== 3 ||
+    v.rank !== 3 ||
+    k.shape[0] !== q.shape[0] ||
+    v.shape[0] !== q.shape[0] ||
+    k.shape[1] !== v.shape[1] ||
+    k.shape[2] !== v.shape[2]
+  ) {
+    throw new Error(
+      `attention: q ${formatShape(q.shape)}, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} must be [B, Tq, H], [B, Tk, Hkv], [B, Tk, Hkv]`,
+    );
   }
   const [batch, tq, width] = q.shape as [number, number, number];
   const tk = k.shape[1]!;
@@ -75,14 +84,19 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
   const scale = options.scale ?? 1 / Math.sqrt(headDim);
   const probs = allocF32(batch * heads * tq * tk);
   const out = allocF32(batch * tq * width);
-  getBackend().attention(q.f32(), k.f32(), v.f32(), mask?.f32() ?? null, batch, heads, kvHeads, tq, tk, headDim, causal,
-    scale, p, seed, probs, out);
-  return Tensor.fromOp(out, [batch, tq, width], 'attention', [q, k, v], (g) => {
-    const dq = allocF32(q.size);
-    const dk = allocF32(k.size);
-    const dv = allocF32(v.size);
-    getBackend().attentionGrad(q.f32(), k.f32(), v.f32(), probs, g.f32(), batch, heads, kvHeads, tq, tk, headDim, causal,
-      scale, p, seed, dq, dk, dv);
-    return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
-  }, [probs]);
+  getBackend().attention(q.f32(), k.f32(), v.f32(), mask?.f32() ?? null, batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, probs, out);
+  return Tensor.fromOp(
+    out,
+    [batch, tq, width],
+    'attention',
+    [q, k, v],
+    (g) => {
+      const dq = allocF32(q.size);
+      const dk = allocF32(k.size);
+      const dv = allocF32(v.size);
+      getBackend().attentionGrad(q.f32(), k.f32(), v.f32(), probs, g.f32(), batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, dq, dk, dv);
+      return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
+    },
+    [probs],
+  );
 }

@@ -9,7 +9,11 @@ import { Tensor } from '../tensor.js';
 import { batchNorm2d } from './batch-norm.js';
 
 const cases: OpCase[] = [];
-for (const [name, shape, probes] of [['', [3, 4, 5, 6], 40], [' (large, threaded)', [16, 24, 14, 14], 6], [' (1x1 planes)', [5, 3, 1, 1], 40]] as const) {
+for (const [name, shape, probes] of [
+  ['', [3, 4, 5, 6], 40],
+  [' (large, threaded)', [16, 24, 14, 14], 6],
+  [' (1x1 planes)', [5, 3, 1, 1], 40],
+] as const) {
   const c = shape[1];
   cases.push({
     name: `batchNorm2d training${name}`,
@@ -20,7 +24,13 @@ for (const [name, shape, probes] of [['', [3, 4, 5, 6], 40], [' (large, threaded
   });
   cases.push({
     name: `batchNorm2d evaluation${name}`,
-    inputs: [input(shape, 903, -2, 3), input([c], 904, 0.5, 1.5), input([c], 905), { ...input([c], 906, -0.5, 0.5), noGrad: true }, { ...input([c], 907, 0.5, 2), noGrad: true }],
+    inputs: [
+      input(shape, 903, -2, 3),
+      input([c], 904, 0.5, 1.5),
+      input([c], 905),
+      { ...input([c], 906, -0.5, 0.5), noGrad: true },
+      { ...input([c], 907, 0.5, 2), noGrad: true },
+    ],
     ours: ([x, w, b, m, v]) => batchNorm2d(x!, w!, b!, m!, v!, { training: false, eps: 1e-3 }),
     reference: ([x, w, b, m, v]) => V.batchNorm2d(x!, w!, b!, [m!, v!], 1e-3),
     probes,

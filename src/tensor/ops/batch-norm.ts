@@ -34,7 +34,11 @@ function checkChannels(what: string, t: Tensor | null, channels: number, x: Tens
  * through the batch statistics when they were used, else dy weight / sqrt(var + eps).
  */
 export function batchNorm2d(
-  x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null, runningVar: Tensor | null,
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
   options: BatchNorm2dOptions,
 ): Tensor {
   if (x.rank !== 4) throw new Error(`batchNorm2d: input ${formatShape(x.shape)} must be [N, C, H, W]`);

@@ -37,12 +37,36 @@ const specs: Spec[] = [
   { name: 'frozen input (weight and bias only)', x: [2, 3, 8, 8], weight: [4, 3, 3, 3], bias: true, stride: [2, 2], padding: [1, 1], frozenInput: true },
   { name: '3x3 (large, threaded)', x: [4, 16, 20, 20], weight: [32, 16, 3, 3], bias: true, padding: [1, 1], probes: 4 },
   { name: 'depthwise (large, threaded)', x: [8, 64, 32, 32], weight: [64, 1, 3, 3], bias: true, groups: 64, padding: [1, 1], probes: 4 },
-  { name: 'depthwise stride 2, multiplier 2 (large, threaded)', x: [8, 32, 48, 48], weight: [64, 1, 3, 3], groups: 32, stride: [2, 2], padding: [1, 1], probes: 4 },
+  {
+    name: 'depthwise stride 2, multiplier 2 (large, threaded)',
+    x: [8, 32, 48, 48],
+    weight: [64, 1, 3, 3],
+    groups: 32,
+    stride: [2, 2],
+    padding: [1, 1],
+    probes: 4,
+  },
   { name: 'stem 7x7 stride 2 (large, threaded)', x: [3, 3, 32, 32], weight: [16, 3, 7, 7], stride: [2, 2], padding: [3, 3], probes: 4 },
-  { name: 'one sample, threaded inside (im2col, GEMM, col2im)', x: [1, 16, 40, 40], weight: [32, 16, 3, 3], bias: true, stride: [1, 2], padding: [1, 1], probes: 4 },
+  {
+    name: 'one sample, threaded inside (im2col, GEMM, col2im)',
+    x: [1, 16, 40, 40],
+    weight: [32, 16, 3, 3],
+    bias: true,
+    stride: [1, 2],
+    padding: [1, 1],
+    probes: 4,
+  },
   // Batch split across threads with column matrices past one band of output rows (BAND_FLOATS in native/src/conv.c).
   { name: 'banded columns, 3x3 padding 1 (large, threaded)', x: [2, 32, 24, 24], weight: [16, 32, 3, 3], bias: true, padding: [1, 1], probes: 4 },
-  { name: 'banded columns, 5x5 stride 2 dilation 2 padding 3 (large, threaded)', x: [2, 40, 26, 26], weight: [6, 40, 5, 5], stride: [2, 2], dilation: [2, 2], padding: [3, 3], probes: 4 },
+  {
+    name: 'banded columns, 5x5 stride 2 dilation 2 padding 3 (large, threaded)',
+    x: [2, 40, 26, 26],
+    weight: [6, 40, 5, 5],
+    stride: [2, 2],
+    dilation: [2, 2],
+    padding: [3, 3],
+    probes: 4,
+  },
   { name: 'banded columns, groups 2 (large, threaded)', x: [2, 64, 24, 24], weight: [16, 32, 3, 3], groups: 2, padding: [1, 1], probes: 4 },
   { name: 'groups 4 (large, threaded)', x: [8, 16, 12, 12], weight: [16, 4, 3, 3], groups: 4, padding: [1, 1], probes: 4 },
 ];
@@ -76,7 +100,10 @@ describe('conv2d bad input', () => {
     assert.throws(() => conv2d(x, Tensor.zeros([2, 3, 3, 3]), null), /weight \[2, 3, 3, 3\] needs 4 input channels per group/);
   });
   it('rejects groups that do not divide the channels', () => {
-    assert.throws(() => conv2d(x, Tensor.zeros([3, 2, 3, 3]), null, { groups: 2 }), /groups 2 must be a positive integer dividing input channels 4 and output channels 3/);
+    assert.throws(
+      () => conv2d(x, Tensor.zeros([3, 2, 3, 3]), null, { groups: 2 }),
+      /groups 2 must be a positive integer dividing input channels 4 and output channels 3/,
+    );
   });
   it('rejects a kernel larger than the padded input', () => {
     assert.throws(() => conv2d(x, Tensor.zeros([2, 4, 7, 7]), null), /kernel 7x7 .* larger than the padded input 5x5/);

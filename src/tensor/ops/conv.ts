@@ -37,7 +37,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
     throw new Error(`conv2d: groups ${groups} must be a positive integer dividing input channels ${c} and output channels ${o}`);
   }
   if (cg !== c / groups) {
-    throw new Error(`conv2d: weight ${formatShape(weight.shape)} needs ${c / groups} input channels per group for input ${formatShape(x.shape)} and groups ${groups}`);
+    throw new Error(
+      `conv2d: weight ${formatShape(weight.shape)} needs ${c / groups} input channels per group for input ${formatShape(x.shape)} and groups ${groups}`,
+    );
   }
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== o)) {
     throw new Error(`conv2d: bias ${formatShape(bias.shape)} does not match ${o} output channels`);
@@ -63,7 +65,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
     }
     let dW: Tensor | null = null;
     let db: Tensor | null = null;
-    const wantBias = bias !== null && bias.requiresGrad;
+    const wantBias = bias?.requiresGrad;
     if (weight.requiresGrad || wantBias) {
       // One pass gives both; the weight gradient is dropped when only the bias needs one.
       const dwData = allocF32(weight.size);

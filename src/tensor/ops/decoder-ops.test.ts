@@ -72,20 +72,32 @@ const cases: OpCase[] = [
     name: 'silu',
     inputs: [input([4, 9], 7, -8, 8)],
     ours: ([x]) => silu(x!),
-    reference: ([x]) => arr(x!.shape, x!.data.map((g) => g * sig(g))),
+    reference: ([x]) =>
+      arr(
+        x!.shape,
+        x!.data.map((g) => g * sig(g)),
+      ),
   },
   {
     name: 'swiglu (threaded: 70000 elements)',
     inputs: [input([70000], 8, -6, 6), input([70000], 9, -2, 2)],
     ours: ([g, u]) => swiglu(g!, u!),
-    reference: ([g, u]) => arr(g!.shape, g!.data.map((x, i) => x * sig(x) * u!.data[i]!)),
+    reference: ([g, u]) =>
+      arr(
+        g!.shape,
+        g!.data.map((x, i) => x * sig(x) * u!.data[i]!),
+      ),
     probes: 12,
   },
   {
     name: 'swiglu [B, T, F] with a constant up',
     inputs: [input([2, 3, 5], 10, -4, 4), { ...input([2, 3, 5], 11), noGrad: true }],
     ours: ([g, u]) => swiglu(g!, u!),
-    reference: ([g, u]) => arr(g!.shape, g!.data.map((x, i) => x * sig(x) * u!.data[i]!)),
+    reference: ([g, u]) =>
+      arr(
+        g!.shape,
+        g!.data.map((x, i) => x * sig(x) * u!.data[i]!),
+      ),
   },
 ];
 
@@ -132,7 +144,10 @@ describe('decoder op errors', () => {
     assert.throws(() => rotaryEmbedding(x, Tensor.from([-1, 0], [1, 2], { dtype: 'int32' }), rot), /position -1 at index 0/);
     assert.throws(() => rotaryEmbedding(x, Tensor.from([0, 1, 2], [3], { dtype: 'int32' }), rot), /positions \[3\] \(int32\) must be int32 \[1, 2\] or \[2\]/);
     assert.throws(() => rotaryEmbedding(x, Tensor.from([0, 1], [2]), rot), /must be int32/);
-    assert.throws(() => rotaryEmbedding(Tensor.zeros([1, 2, 1, 6]), Tensor.from([0, 1], [2], { dtype: 'int32' }), rot), /rotate 8 features, more than the head size 6/);
+    assert.throws(
+      () => rotaryEmbedding(Tensor.zeros([1, 2, 1, 6]), Tensor.from([0, 1], [2], { dtype: 'int32' }), rot),
+      /rotate 8 features, more than the head size 6/,
+    );
     assert.throws(() => rotaryEmbedding(Tensor.zeros([2, 8]), Tensor.from([0, 1], [2], { dtype: 'int32' }), rot), /must be \[B, T, heads, D\]/);
   });
   it('swiglu names gate and up shapes that differ', () => {

@@ -35,7 +35,11 @@ unary.forEach(([name, ours, f, lo, hi], i) => {
   cases.push({ name: `${name} (large)`, inputs: [make([70, 1000], 50 + i)], ours: ([x]) => ours(x!), reference: ([x]) => R.map(x!, f), probes: 6 });
 });
 
-const binary: [string, (a: import('../tensor.js').Tensor, b: import('../tensor.js').Tensor) => import('../tensor.js').Tensor, (x: number, y: number) => number][] = [
+const binary: [
+  string,
+  (a: import('../tensor.js').Tensor, b: import('../tensor.js').Tensor) => import('../tensor.js').Tensor,
+  (x: number, y: number) => number,
+][] = [
   ['add', (a, b) => a.add(b), (x, y) => x + y],
   ['sub', (a, b) => a.sub(b), (x, y) => x - y],
   ['mul', (a, b) => a.mul(b), (x, y) => x * y],
@@ -43,12 +47,24 @@ const binary: [string, (a: import('../tensor.js').Tensor, b: import('../tensor.j
   ['maximum', (a, b) => maximum(a, b), (x, y) => Math.max(x, y)],
 ];
 const shapes: [number[], number[]][] = [
-  [[4, 3], [4, 3]],
+  [
+    [4, 3],
+    [4, 3],
+  ],
   [[2, 4, 3], [3]],
-  [[2, 1, 3], [4, 1]],
-  [[5, 1], [1, 6]],
+  [
+    [2, 1, 3],
+    [4, 1],
+  ],
+  [
+    [5, 1],
+    [1, 6],
+  ],
   [[], [2, 3]],
-  [[32, 64, 16], [64, 1]],
+  [
+    [32, 64, 16],
+    [64, 1],
+  ],
 ];
 binary.forEach(([name, ours, f], i) => {
   shapes.forEach(([sa, sb], j) => {

@@ -40,19 +40,13 @@ function unaryOp(name: string, op: Unary, x: Tensor, alpha = 0): Tensor {
 export function add(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === 'number') return unaryOp('add', Unary.AddScalar, a, b);
   const { data, shape } = binaryRaw(Binary.Add, a, b, 'add');
-  return Tensor.fromOp(data, shape, 'add', [a, b], (g) => [
-    a.requiresGrad ? sumTo(g, a.shape) : null,
-    b.requiresGrad ? sumTo(g, b.shape) : null,
-  ]);
+  return Tensor.fromOp(data, shape, 'add', [a, b], (g) => [a.requiresGrad ? sumTo(g, a.shape) : null, b.requiresGrad ? sumTo(g, b.shape) : null]);
 }
 
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === 'number') return unaryOp('sub', Unary.AddScalar, a, -b);
   const { data, shape } = binaryRaw(Binary.Sub, a, b, 'sub');
-  return Tensor.fromOp(data, shape, 'sub', [a, b], (g) => [
-    a.requiresGrad ? sumTo(g, a.shape) : null,
-    b.requiresGrad ? sumTo(neg(g), b.shape) : null,
-  ]);
+  return Tensor.fromOp(data, shape, 'sub', [a, b], (g) => [a.requiresGrad ? sumTo(g, a.shape) : null, b.requiresGrad ? sumTo(neg(g), b.shape) : null]);
 }
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
@@ -83,10 +77,7 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
   return Tensor.fromOp(data, shape, 'maximum', [a, b], (g) => {
     const takeB = new Tensor(binaryRaw(Binary.Greater, b, a, 'maximum').data, shape);
     const zeros = Tensor.zeros([]);
-    return [
-      a.requiresGrad ? sumTo(where(takeB, zeros, g), a.shape) : null,
-      b.requiresGrad ? sumTo(where(takeB, g, zeros), b.shape) : null,
-    ];
+    return [a.requiresGrad ? sumTo(where(takeB, zeros, g), a.shape) : null, b.requiresGrad ? sumTo(where(takeB, g, zeros), b.shape) : null];
   });
 }
 
@@ -110,28 +101,51 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, 'where'), tb.shape, 'where');
   const out = allocF32(sizeOf(shape));
   getBackend().where(
-    Int32Array.from(shape), cond.f32(), broadcastStrides(cond.shape, shape),
-    ta.f32(), broadcastStrides(ta.shape, shape), tb.f32(), broadcastStrides(tb.shape, shape), out,
+    Int32Array.from(shape),
+    cond.f32(),
+    broadcastStrides(cond.shape, shape),
+    ta.f32(),
+    broadcastStrides(ta.shape, shape),
+    tb.f32(),
+    broadcastStrides(tb.shape, shape),
+    out,
   );
   return Tensor.fromOp(out, shape, 'where', [ta, tb], (g) => {
     const zeros = Tensor.zeros([]);
-    return [
-      ta.requiresGrad ? sumTo(where(cond, g, zeros), ta.shape) : null,
-      tb.requiresGrad ? sumTo(where(cond, zeros, g), tb.shape) : null,
-    ];
+    return [ta.requiresGrad ? sumTo(where(cond, g, zeros), ta.shape) : null, tb.requiresGrad ? sumTo(where(cond, zeros, g), tb.shape) : null];
   });
 }
 
-export function neg(x: Tensor): Tensor { return unaryOp('neg', Unary.Neg, x); }
-export function exp(x: Tensor): Tensor { return unaryOp('exp', Unary.Exp, x); }
-export function log(x: Tensor): Tensor { return unaryOp('log', Unary.Log, x); }
-export function sqrt(x: Tensor): Tensor { return unaryOp('sqrt', Unary.Sqrt, x); }
-export function rsqrt(x: Tensor): Tensor { return unaryOp('rsqrt', Unary.Rsqrt, x); }
-export function abs(x: Tensor): Tensor { return unaryOp('abs', Unary.Abs, x); }
-export function tanh(x: Tensor): Tensor { return unaryOp('tanh', Unary.Tanh, x); }
-export function sigmoid(x: Tensor): Tensor { return unaryOp('sigmoid', Unary.Sigmoid, x); }
-export function relu(x: Tensor): Tensor { return unaryOp('relu', Unary.Relu, x); }
-export function pow(x: Tensor, exponent: number): Tensor { return unaryOp('pow', Unary.Pow, x, exponent); }
+export function neg(x: Tensor): Tensor {
+  return unaryOp('neg', Unary.Neg, x);
+}
+export function exp(x: Tensor): Tensor {
+  return unaryOp('exp', Unary.Exp, x);
+}
+export function log(x: Tensor): Tensor {
+  return unaryOp('log', Unary.Log, x);
+}
+export function sqrt(x: Tensor): Tensor {
+  return unaryOp('sqrt', Unary.Sqrt, x);
+}
+export function rsqrt(x: Tensor): Tensor {
+  return unaryOp('rsqrt', Unary.Rsqrt, x);
+}
+export function abs(x: Tensor): Tensor {
+  return unaryOp('abs', Unary.Abs, x);
+}
+export function tanh(x: Tensor): Tensor {
+  return unaryOp('tanh', Unary.Tanh, x);
+}
+export function sigmoid(x: Tensor): Tensor {
+  return unaryOp('sigmoid', Unary.Sigmoid, x);
+}
+export function relu(x: Tensor): Tensor {
+  return unaryOp('relu', Unary.Relu, x);
+}
+export function pow(x: Tensor, exponent: number): Tensor {
+  return unaryOp('pow', Unary.Pow, x, exponent);
+}
 
 /** GELU: the exact erf form (default, as BERT uses) or the tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {

@@ -52,7 +52,7 @@ function attentionRef(q: Arr, k: Arr, v: Arr, o: AttentionRefOptions): Arr {
           max = Math.max(max, scores[j]!);
         }
         let sum = 0;
-        for (let j = 0; j < tk; j++) sum += (scores[j] = max === -Infinity ? 0 : Math.exp(scores[j]! - max));
+        for (let j = 0; j < tk; j++) sum += scores[j] = max === -Infinity ? 0 : Math.exp(scores[j]! - max);
         for (let j = 0; j < tk; j++) {
           let p = sum === 0 ? 0 : scores[j]! / sum;
           const flat = ((bi * o.heads + h) * tq + i) * tk + j;

@@ -137,5 +137,8 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 export function squeeze(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, x.rank, 'squeeze');
   if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${axis} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }

@@ -13,7 +13,9 @@ import { Tensor } from '../tensor.js';
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const inFeatures = x.shape[x.rank - 1];
   if (x.rank < 1 || weight.rank !== 2 || weight.shape[1] !== inFeatures || (bias !== null && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]))) {
-    throw new Error(`linear: input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)} and bias ${bias ? formatShape(bias.shape) : 'none'} do not fit [..., in], [out, in], [out]`);
+    throw new Error(
+      `linear: input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)} and bias ${bias ? formatShape(bias.shape) : 'none'} do not fit [..., in], [out, in], [out]`,
+    );
   }
   const [outFeatures, k] = weight.shape as [number, number];
   const rows = sizeOf(x.shape.slice(0, -1));
@@ -42,7 +44,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       dw = new Tensor(data, weight.shape);
     }
     let db: Tensor | null = null;
-    if (bias !== null && bias.requiresGrad) {
+    if (bias?.requiresGrad) {
       const data = allocF32(outFeatures);
       be.reduce(Reduce.Sum, gd, 1, rows, outFeatures, data, null);
       db = new Tensor(data, bias.shape);

@@ -59,18 +59,29 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     backend.gemm(false, transB, 1, batch * m, n, k, 1, A.data, 0, A.cols, B.data, 0, B.cols, 0, out, 0, n);
   } else {
     backend.gemm(
-      transA, transB, batch, m, n, k, 1,
-      A.data, batchA === 1 && A.batchShape.length === 0 ? 0 : A.rows * A.cols, A.cols,
-      B.data, batchB === 1 && B.batchShape.length === 0 ? 0 : B.rows * B.cols, B.cols,
-      0, out, m * n, n,
+      transA,
+      transB,
+      batch,
+      m,
+      n,
+      k,
+      1,
+      A.data,
+      batchA === 1 && A.batchShape.length === 0 ? 0 : A.rows * A.cols,
+      A.cols,
+      B.data,
+      batchB === 1 && B.batchShape.length === 0 ? 0 : B.rows * B.cols,
+      B.cols,
+      0,
+      out,
+      m * n,
+      n,
     );
   }
   const shape = [...batchShape, m, n];
   return Tensor.fromOp(out, shape, 'matmul', [a, b], (g) => {
     // With C = op(A) op(B): d op(A) = dC op(B)^T and d op(B) = op(A)^T dC; transposed operands take the transpose.
-    const ga = a.requiresGrad
-      ? (transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }))
-      : null;
+    const ga = a.requiresGrad ? (transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB })) : null;
     let gb: Tensor | null = null;
     if (b.requiresGrad && B.batchShape.length === 0 && batch > 1 && !transA) {
       // A matrix shared by a batch of row blocks: its gradient is one GEMM over all rows, not a batch then a sum.

@@ -24,19 +24,34 @@ for (const log of [false, true]) {
     name: `${name} with fused attention mask`,
     inputs: [input([2, 3, 4, 5], 2, -3, 3), { shape: [2, 1, 1, 5], data: maskData, noGrad: true }],
     ours: ([x, m]) => op(x!, { mask: m! }),
-    reference: ([x, m]) => R.rows(R.zip(x!, m!, (a, b) => a + b), (r) => R.softmaxRow(r, log)),
+    reference: ([x, m]) =>
+      R.rows(
+        R.zip(x!, m!, (a, b) => a + b),
+        (r) => R.softmaxRow(r, log),
+      ),
   });
   cases.push({
     name: `${name} with a general mask`,
     inputs: [input([2, 4, 5], 3, -3, 3), { shape: [5], data: [0, -1e4, 0, 0, -1e4], noGrad: true }],
     ours: ([x, m]) => op(x!, { mask: m! }),
-    reference: ([x, m]) => R.rows(R.zip(x!, m!, (a, b) => a + b), (r) => R.softmaxRow(r, log)),
+    reference: ([x, m]) =>
+      R.rows(
+        R.zip(x!, m!, (a, b) => a + b),
+        (r) => R.softmaxRow(r, log),
+      ),
   });
   cases.push({
     name: `${name} (large, threaded)`,
-    inputs: [input([16, 4, 32, 33], 4, -4, 4), { shape: [16, 1, 1, 33], data: Array.from({ length: 16 * 33 }, (_, i) => (i % 33 > 30 - (i % 7) ? -1e4 : 0)), noGrad: true }],
+    inputs: [
+      input([16, 4, 32, 33], 4, -4, 4),
+      { shape: [16, 1, 1, 33], data: Array.from({ length: 16 * 33 }, (_, i) => (i % 33 > 30 - (i % 7) ? -1e4 : 0)), noGrad: true },
+    ],
     ours: ([x, m]) => op(x!, { mask: m! }),
-    reference: ([x, m]) => R.rows(R.zip(x!, m!, (a, b) => a + b), (r) => R.softmaxRow(r, log)),
+    reference: ([x, m]) =>
+      R.rows(
+        R.zip(x!, m!, (a, b) => a + b),
+        (r) => R.softmaxRow(r, log),
+      ),
     probes: 6,
   });
 }
@@ -81,7 +96,12 @@ cases.push({
   probes: 4,
 });
 
-interface CeSpec { weights?: number[]; smoothing?: number; ignore?: boolean; reduction?: 'mean' | 'sum' }
+interface CeSpec {
+  weights?: number[];
+  smoothing?: number;
+  ignore?: boolean;
+  reduction?: 'mean' | 'sum';
+}
 const ceRef = (logits: R.Arr, targets: number[], s: CeSpec): R.Arr => {
   const [n, c] = logits.shape as [number, number];
   let total = 0;
@@ -112,11 +132,12 @@ for (const [name, spec] of ceSpecs) {
   cases.push({
     name: `crossEntropy ${name}`,
     inputs: [input([6, 4], 30, -3, 3), { shape: [6], data: targets, int: true }],
-    ours: ([x, t]) => crossEntropy(x!, t!, {
-      ...(spec.weights ? { classWeights: Tensor.from(spec.weights) } : {}),
-      ...(spec.smoothing ? { labelSmoothing: spec.smoothing } : {}),
-      ...(spec.reduction ? { reduction: spec.reduction } : {}),
-    }),
+    ours: ([x, t]) =>
+      crossEntropy(x!, t!, {
+        ...(spec.weights ? { classWeights: Tensor.from(spec.weights) } : {}),
+        ...(spec.smoothing ? { labelSmoothing: spec.smoothing } : {}),
+        ...(spec.reduction ? { reduction: spec.reduction } : {}),
+      }),
     reference: ([x]) => ceRef(x!, targets, spec),
   });
 }
@@ -138,7 +159,9 @@ for (const reduction of ['mean', 'sum'] as const) {
     ours: ([x, t]) => binaryCrossEntropyWithLogits(x!, t!, reduction),
     reference: ([x]) => {
       let total = 0;
-      x!.data.forEach((v, i) => { total += Math.max(v, 0) - v * multiHot[i]! + Math.log1p(Math.exp(-Math.abs(v))); });
+      x!.data.forEach((v, i) => {
+        total += Math.max(v, 0) - v * multiHot[i]! + Math.log1p(Math.exp(-Math.abs(v)));
+      });
       return R.arr([], [reduction === 'mean' ? total / x!.data.length : total]);
     },
   });
@@ -148,7 +171,9 @@ for (const reduction of ['mean', 'sum'] as const) {
     ours: ([x, t]) => mseLoss(x!, t!, reduction),
     reference: ([x, t]) => {
       let total = 0;
-      x!.data.forEach((v, i) => { total += (v - t!.data[i]!) ** 2; });
+      x!.data.forEach((v, i) => {
+        total += (v - t!.data[i]!) ** 2;
+      });
       return R.arr([], [reduction === 'mean' ? total / x!.data.length : total]);
     },
   });
@@ -187,7 +212,9 @@ describe('nn op errors and edge cases', () => {
   it('dropout is the identity in evaluation and keeps about 1 - p in training', () => {
     const x = Tensor.ones([10000]);
     assert.equal(dropout(x, { p: 0.5, training: false }), x);
-    const kept = dropout(x, { p: 0.25, training: true, rng: new Random(1) }).toArray().filter((v) => v !== 0);
+    const kept = dropout(x, { p: 0.25, training: true, rng: new Random(1) })
+      .toArray()
+      .filter((v) => v !== 0);
     assert.ok(Math.abs(kept.length / 10000 - 0.75) < 0.02);
     assert.ok(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6));
   });

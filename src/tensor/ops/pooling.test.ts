@@ -29,7 +29,13 @@ const specs: Spec[] = [
 
 const cases: OpCase[] = [];
 specs.forEach((s, index) => {
-  const spec: V.PoolSpec = { kernel: s.kernel, stride: s.stride ?? s.kernel, padding: s.padding ?? [0, 0], dilation: s.dilation ?? [1, 1], ceil: s.ceil ?? false };
+  const spec: V.PoolSpec = {
+    kernel: s.kernel,
+    stride: s.stride ?? s.kernel,
+    padding: s.padding ?? [0, 0],
+    dilation: s.dilation ?? [1, 1],
+    ceil: s.ceil ?? false,
+  };
   const options = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding, ceilMode: spec.ceil };
   const probes = s.probes ? { probes: s.probes } : {};
   // Distinct values keep the maximum away from ties, where finite differences are undefined.
@@ -46,7 +52,10 @@ specs.forEach((s, index) => {
     });
   }
 });
-for (const [name, x, dilation] of [['dilation 2', [2, 2, 9, 9], [2, 2]], ['dilation [2, 1], padding 1', [1, 3, 8, 6], [2, 1]]] as const) {
+for (const [name, x, dilation] of [
+  ['dilation 2', [2, 2, 9, 9], [2, 2]],
+  ['dilation [2, 1], padding 1', [1, 3, 8, 6], [2, 1]],
+] as const) {
   const spec: V.PoolSpec = { kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [dilation[0], dilation[1]], ceil: true };
   const n = (x as readonly number[]).reduce((a, b) => a * b, 1);
   cases.push({

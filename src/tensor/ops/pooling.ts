@@ -47,7 +47,13 @@ function planesOf(op: string, x: Tensor): Planes {
 }
 
 function windowGeometry(
-  op: string, x: Tensor, kernel: Pair, stride: Pair | undefined, padding: Pair, dilation: Pair, ceil: boolean,
+  op: string,
+  x: Tensor,
+  kernel: Pair,
+  stride: Pair | undefined,
+  padding: Pair,
+  dilation: Pair,
+  ceil: boolean,
 ): { geometry: Int32Array; shape: number[]; p: Planes } {
   const p = planesOf(op, x);
   const [kh, kw] = pair(op, 'kernel', kernel, 1);
@@ -65,7 +71,15 @@ function windowGeometry(
 
 /** Maximum over each window; backward routes each gradient to its window's first maximum (as PyTorch). */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
-  const { geometry, shape } = windowGeometry('maxPool2d', x, options.kernel, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
+  const { geometry, shape } = windowGeometry(
+    'maxPool2d',
+    x,
+    options.kernel,
+    options.stride,
+    options.padding ?? 0,
+    options.dilation ?? 1,
+    options.ceilMode ?? false,
+  );
   const size = shape.reduce((a, b) => a * b, 1);
   const out = allocF32(size);
   const argmax = new Int32Array(size);

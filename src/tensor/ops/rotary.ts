@@ -26,7 +26,10 @@ export function rotaryEmbedding(x: Tensor, positions: Tensor, tables: RotaryTabl
   const [tablePositions, half] = cos.shape as [number, number];
   if (2 * half > dim) throw new Error(`rotaryEmbedding: tables rotate ${2 * half} features, more than the head size ${dim}`);
   const shared = positions.rank === 1;
-  if (positions.dtype !== 'int32' || !(shared ? positions.shape[0] === tokens : positions.rank === 2 && positions.shape[0] === batch && positions.shape[1] === tokens)) {
+  if (
+    positions.dtype !== 'int32' ||
+    !(shared ? positions.shape[0] === tokens : positions.rank === 2 && positions.shape[0] === batch && positions.shape[1] === tokens)
+  ) {
     throw new Error(`rotaryEmbedding: positions ${formatShape(positions.shape)} (${positions.dtype}) must be int32 [${batch}, ${tokens}] or [${tokens}]`);
   }
   const ids = positions.i32();

@@ -8,7 +8,12 @@ const cases: OpCase[] = [];
 const sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
 
 // Reductions.
-for (const [axes, keep] of [[[1], false], [[0, 2], true], [[-1], false], [undefined, false]] as const) {
+for (const [axes, keep] of [
+  [[1], false],
+  [[0, 2], true],
+  [[-1], false],
+  [undefined, false],
+] as const) {
   const list = axes === undefined ? [0, 1, 2] : axes.map((a) => (a < 0 ? a + 3 : a));
   cases.push({
     name: `sum over ${axes ?? 'all'}${keep ? ' keepDims' : ''}`,
@@ -28,13 +33,19 @@ for (const unbiased of [true, false]) {
     name: `variance over last axis (unbiased ${unbiased})`,
     inputs: [input([6, 7], 3)],
     ours: ([x]) => x!.variance(-1, { unbiased }),
-    reference: ([x]) => R.reduceAxes(x!, [1], (v) => {
-      const m = sum(v) / v.length;
-      return sum(v.map((a) => (a - m) ** 2)) / (v.length - (unbiased ? 1 : 0));
-    }),
+    reference: ([x]) =>
+      R.reduceAxes(x!, [1], (v) => {
+        const m = sum(v) / v.length;
+        return sum(v.map((a) => (a - m) ** 2)) / (v.length - (unbiased ? 1 : 0));
+      }),
   });
 }
-cases.push({ name: 'max over axis 1', inputs: [input([4, 6, 3], 4)], ours: ([x]) => x!.max(1), reference: ([x]) => R.reduceAxes(x!, [1], (v) => Math.max(...v)) });
+cases.push({
+  name: 'max over axis 1',
+  inputs: [input([4, 6, 3], 4)],
+  ours: ([x]) => x!.max(1),
+  reference: ([x]) => R.reduceAxes(x!, [1], (v) => Math.max(...v)),
+});
 cases.push({ name: 'max over all', inputs: [input([5, 5], 5)], ours: ([x]) => x!.max(), reference: ([x]) => R.reduceAxes(x!, [0, 1], (v) => Math.max(...v)) });
 cases.push({
   name: 'sum over rows (large)',
@@ -47,7 +58,12 @@ cases.push({
 // Layout.
 cases.push({ name: 'reshape', inputs: [input([2, 3, 4], 10)], ours: ([x]) => x!.reshape([4, -1]), reference: ([x]) => R.arr([4, 6], x!.data) });
 cases.push({ name: 'transpose', inputs: [input([2, 3, 4], 11)], ours: ([x]) => x!.transpose(0, 2), reference: ([x]) => R.permute(x!, [2, 1, 0]) });
-cases.push({ name: 'permute (attention heads)', inputs: [input([2, 5, 3, 4], 12)], ours: ([x]) => x!.permute([0, 2, 1, 3]), reference: ([x]) => R.permute(x!, [0, 2, 1, 3]) });
+cases.push({
+  name: 'permute (attention heads)',
+  inputs: [input([2, 5, 3, 4], 12)],
+  ours: ([x]) => x!.permute([0, 2, 1, 3]),
+  reference: ([x]) => R.permute(x!, [0, 2, 1, 3]),
+});
 cases.push({
   name: 'permute (large)',
   inputs: [input([16, 64, 4, 32], 13)],
@@ -57,7 +73,7 @@ cases.push({
 });
 const sliceRef = (x: R.Arr, axis: number, start: number, end: number): R.Arr => {
   const shape = x.shape.map((d, i) => (i === axis ? end - start : d));
-  const perm = R.permute(x, [axis, ...x.shape.keys()].filter((v, i, all) => i === 0 || v !== axis) as number[]);
+  const perm = R.permute(x, [axis, ...x.shape.keys()].filter((v, i, _all) => i === 0 || v !== axis) as number[]);
   const inner = perm.data.length / x.shape[axis]!;
   const picked = R.arr([end - start, ...perm.shape.slice(1)], perm.data.subarray(start * inner, end * inner));
   const back = [...x.shape.keys()].map((i) => (i === axis ? 0 : i < axis ? i + 1 : i));
@@ -95,7 +111,11 @@ cases.push({
 });
 
 // Matrix products: every transpose combination, batched, broadcast, and sizes that take the threaded paths.
-const T = (x: R.Arr): R.Arr => R.permute(x, [...x.shape.keys()].map((i, _, all) => (i === all.length - 2 ? all.length - 1 : i === all.length - 1 ? all.length - 2 : i)));
+const T = (x: R.Arr): R.Arr =>
+  R.permute(
+    x,
+    [...x.shape.keys()].map((i, _, all) => (i === all.length - 2 ? all.length - 1 : i === all.length - 1 ? all.length - 2 : i)),
+  );
 for (const transA of [false, true]) {
   for (const transB of [false, true]) {
     const sa = transA ? [5, 4] : [4, 5];

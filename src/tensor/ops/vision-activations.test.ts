@@ -20,7 +20,13 @@ const spread = { shape: [7, 9], data: Array.from({ length: 63 }, (_, i) => -8 + 
 const cases: OpCase[] = [];
 for (const [name, op, f] of activations) {
   cases.push({ name, inputs: [spread], ours: ([x]) => op(x!), reference: ([x]) => R.map(x!, f) });
-  cases.push({ name: `${name} (large, threaded)`, inputs: [input([256, 300], 50, -8, 8)], ours: ([x]) => op(x!), reference: ([x]) => R.map(x!, f), probes: 20 });
+  cases.push({
+    name: `${name} (large, threaded)`,
+    inputs: [input([256, 300], 50, -8, 8)],
+    ours: ([x]) => op(x!),
+    reference: ([x]) => R.map(x!, f),
+    probes: 20,
+  });
 }
 runOnEveryBackend('vision activations', cases);
 
@@ -45,7 +51,11 @@ for (const b of backendsUnderTest()) {
   describe(`dropout2d [${b.name}]`, { skip: b.skip ?? false }, () => {
     beforeEach(() => void setBackend(b.name as BackendName));
     it('zeroes whole channels, scales the rest by 1 / (1 - p), and backward uses the same mask', () => {
-      const x = new Tensor(Float32Array.from({ length: 8 * 16 * 3 * 2 }, (_, i) => 1 + (i % 5)), [8, 16, 3, 2], { requiresGrad: true });
+      const x = new Tensor(
+        Float32Array.from({ length: 8 * 16 * 3 * 2 }, (_, i) => 1 + (i % 5)),
+        [8, 16, 3, 2],
+        { requiresGrad: true },
+      );
       const y = dropout2d(x, { p: 0.4, training: true, rng: new Random(7) });
       y.sum().backward();
       let dropped = 0;

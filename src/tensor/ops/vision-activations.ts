@@ -19,11 +19,17 @@ function activationOp(name: string, op: Activation, x: Tensor): Tensor {
 }
 
 /** min(max(x, 0), 6). */
-export function relu6(x: Tensor): Tensor { return activationOp('relu6', Activation.Relu6, x); }
+export function relu6(x: Tensor): Tensor {
+  return activationOp('relu6', Activation.Relu6, x);
+}
 /** x * relu6(x + 3) / 6 (MobileNetV3). */
-export function hardswish(x: Tensor): Tensor { return activationOp('hardswish', Activation.Hardswish, x); }
+export function hardswish(x: Tensor): Tensor {
+  return activationOp('hardswish', Activation.Hardswish, x);
+}
 /** relu6(x + 3) / 6. */
-export function hardsigmoid(x: Tensor): Tensor { return activationOp('hardsigmoid', Activation.Hardsigmoid, x); }
+export function hardsigmoid(x: Tensor): Tensor {
+  return activationOp('hardsigmoid', Activation.Hardsigmoid, x);
+}
 
 export interface Dropout2dOptions {
   /** Probability of zeroing a whole channel. */

@@ -27,8 +27,7 @@ export function profileSummary(profile: KernelProfile, stepMs: readonly number[]
 
 /** The profile as aligned text lines: kind, ms per step, share of the step. */
 export function formatProfile(p: StepProfile): string[] {
-  const row = (name: string, ms: number): string =>
-    `  ${name.padEnd(22)}${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / p.stepMs).toFixed(1).padStart(6)} %`;
+  const row = (name: string, ms: number): string => `  ${name.padEnd(22)}${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / p.stepMs).toFixed(1).padStart(6)} %`;
   const lines = [`profile (mean of ${p.steps} steps, ${p.stepMs.toFixed(1)} ms each):`];
   for (const kind of PROFILE_KINDS) lines.push(row(kind, p.byKind[kind]));
   lines.push(row('outside kernels', p.outsideKernelsMs));

@@ -74,8 +74,12 @@ function withDropout(config: ConfigJson, p: number | undefined): ConfigJson {
   if (!(p >= 0 && p < 1)) throw new FinetuneError(`--dropout must be in [0, 1), got ${p}`);
   return {
     ...config,
-    hidden_dropout_prob: p, attention_probs_dropout_prob: p, classifier_dropout: p,
-    dropout: p, attention_dropout: p, seq_classif_dropout: p,
+    hidden_dropout_prob: p,
+    attention_probs_dropout_prob: p,
+    classifier_dropout: p,
+    dropout: p,
+    attention_dropout: p,
+    seq_classif_dropout: p,
   };
 }
 
@@ -121,9 +125,10 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
   const config = withDropout(o.config, o.dropout);
   const model = buildModel(o, config);
   const vocab = typeof config.vocab_size === 'number' ? config.vocab_size : 30522;
-  const batch = o.batchFile !== undefined
-    ? readBatchFile(o.batchFile, [o.batchSize, o.seqLen])
-    : syntheticBatch(o.batchSize, o.seqLen, vocab, model.numLabels, o.seed ?? 0);
+  const batch =
+    o.batchFile !== undefined
+      ? readBatchFile(o.batchFile, [o.batchSize, o.seqLen])
+      : syntheticBatch(o.batchSize, o.seqLen, vocab, model.numLabels, o.seed ?? 0);
   // Every parameter in one group: the same dense update PyTorch's AdamW(model.parameters()) makes.
   const trainable = model.parameters().filter((p) => p.requiresGrad);
   const optimizer = new AdamW(trainable, { lr: o.lr ?? 1e-4, weightDecay: o.weightDecay ?? 0.01 });

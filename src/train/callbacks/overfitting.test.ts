@@ -10,7 +10,12 @@ describe('OverfittingMonitor', () => {
     const warnings: string[] = [];
     const monitor = new OverfittingMonitor({ line() {}, warn: (w) => void warnings.push(w) });
     const state = new TrainerState();
-    const context = { args: resolveTrainingArguments({ outputDir: 'x' }), state, control: { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false }, hasEvalData: true };
+    const context = {
+      args: resolveTrainingArguments({ outputDir: 'x' }),
+      state,
+      control: { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false },
+      hasEvalData: true,
+    };
     const evaluate = (step: number, trainLoss: number, evalLoss: number): void => {
       state.globalStep = step;
       monitor.onEvaluate(context, { metrics: { eval_loss: evalLoss }, details: null, shown: [], trainLoss });
@@ -25,7 +30,10 @@ describe('OverfittingMonitor', () => {
     state.globalStep = 40;
     resumed.onEvaluate(context, { metrics: { eval_loss: 0.6 }, details: null, shown: [], trainLoss: 0.3 });
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^step 40: validation loss rose \(0\.5200 -> 0\.6000\) while training loss fell \(0\.5500 -> 0\.3000\): the model is starting to overfit$/);
+    assert.match(
+      warnings[0]!,
+      /^step 40: validation loss rose \(0\.5200 -> 0\.6000\) while training loss fell \(0\.5500 -> 0\.3000\): the model is starting to overfit$/,
+    );
     assert.deepEqual(resumed.warnedAt, [40]);
   });
 });

@@ -22,7 +22,7 @@ export class OverfittingMonitor implements TrainerCallback {
       this.warnedAt.push(context.state.globalStep);
       this.output.warn(
         `step ${context.state.globalStep}: validation loss rose (${prevEval.toFixed(4)} -> ${evalLoss.toFixed(4)}) while training loss fell ` +
-        `(${prevTrain.toFixed(4)} -> ${trainLoss.toFixed(4)}): the model is starting to overfit`,
+          `(${prevTrain.toFixed(4)} -> ${trainLoss.toFixed(4)}): the model is starting to overfit`,
       );
     }
     this.previous = { trainLoss: Number.isFinite(trainLoss) ? trainLoss : null, evalLoss: Number.isFinite(evalLoss) ? evalLoss : null };

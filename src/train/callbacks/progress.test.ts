@@ -9,7 +9,12 @@ import { formatDuration, ProgressCallback } from './progress.js';
 function context(): CallbackContext {
   const state = new TrainerState();
   Object.assign(state, { maxSteps: 100, numTrainEpochs: 2 });
-  return { args: resolveTrainingArguments({ outputDir: 'x' }), state, control: { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false }, hasEvalData: true };
+  return {
+    args: resolveTrainingArguments({ outputDir: 'x' }),
+    state,
+    control: { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false },
+    hasEvalData: true,
+  };
 }
 
 describe('ProgressCallback', () => {
@@ -26,7 +31,17 @@ describe('ProgressCallback', () => {
     }
     ctx.state.epoch = 0.2;
     progress.onLog(ctx, { loss: 0.5, learning_rate: 2e-5, grad_norm: 1.5, step: 10, epoch: 0.2 });
-    progress.onEvaluate(ctx, { metrics: { eval_loss: 0.4, eval_accuracy: 0.8, eval_f1_macro: 0.79, eval_precision_macro: 0.8, eval_recall_macro: 0.78 }, details: null, shown: [['accuracy', 'accuracy'], ['f1_macro', 'F1 (macro)'], ['precision_macro', 'precision (macro)'], ['recall_macro', 'recall (macro)']], trainLoss: 0.45 });
+    progress.onEvaluate(ctx, {
+      metrics: { eval_loss: 0.4, eval_accuracy: 0.8, eval_f1_macro: 0.79, eval_precision_macro: 0.8, eval_recall_macro: 0.78 },
+      details: null,
+      shown: [
+        ['accuracy', 'accuracy'],
+        ['f1_macro', 'F1 (macro)'],
+        ['precision_macro', 'precision (macro)'],
+        ['recall_macro', 'recall (macro)'],
+      ],
+      trainLoss: 0.45,
+    });
     assert.deepEqual(lines, [
       'step 10/100 (epoch 0.20): loss 0.5000, lr 2.00e-5, grad norm 1.500, 2000 tokens/s, 45s left',
       'eval step 10 (epoch 0.20): train loss 0.4500 | val loss 0.4000 | accuracy 0.8000 | F1 (macro) 0.7900 | precision (macro) 0.8000 | recall (macro) 0.7800',

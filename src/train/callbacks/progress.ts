@@ -64,9 +64,11 @@ export class ProgressCallback implements TrainerCallback {
     const filled = Math.round((this.barWidth * state.globalStep) / Math.max(1, state.maxSteps));
     const bar = '#'.repeat(filled) + '-'.repeat(Math.max(0, this.barWidth - filled));
     const epochs = Math.ceil(state.numTrainEpochs);
-    redraw.call(this.output,
+    redraw.call(
+      this.output,
       `epoch ${Math.min(epochs, state.epochIndex + 1)}/${epochs} |${bar}| ${state.globalStep}/${state.maxSteps} ` +
-      `loss ${fmtLoss(step.loss)} lr ${fmtLr(step.learningRate)} ${Math.round(tokensPerSecond)} tok/s ${formatDuration(secondsLeft)} left`);
+        `loss ${fmtLoss(step.loss)} lr ${fmtLr(step.learningRate)} ${Math.round(tokensPerSecond)} tok/s ${formatDuration(secondsLeft)} left`,
+    );
   }
 
   onLog(context: CallbackContext, entry: LogEntry): void {
@@ -76,7 +78,7 @@ export class ProgressCallback implements TrainerCallback {
     const gradNorm = typeof entry.grad_norm === 'number' ? `, grad norm ${entry.grad_norm.toFixed(3)}` : '';
     this.output.line(
       `step ${entry.step}/${context.state.maxSteps} (epoch ${entry.epoch.toFixed(2)}): loss ${fmtLoss(entry.loss)}, ` +
-      `lr ${fmtLr(Number(entry.learning_rate))}${gradNorm}, ${Math.round(tokensPerSecond)} tokens/s, ${formatDuration(secondsLeft)} left`,
+        `lr ${fmtLr(Number(entry.learning_rate))}${gradNorm}, ${Math.round(tokensPerSecond)} tokens/s, ${formatDuration(secondsLeft)} left`,
     );
   }
 
@@ -85,7 +87,7 @@ export class ProgressCallback implements TrainerCallback {
     const train = Number.isFinite(evaluation.trainLoss) ? evaluation.trainLoss.toFixed(4) : '-';
     this.output.line(
       `eval step ${context.state.globalStep} (epoch ${context.state.epoch.toFixed(2)}): train loss ${train} | ` +
-      `val loss ${fmtLoss(m.eval_loss)}${evaluation.shown.map(([key, label]) => ` | ${label} ${fmtLoss(m[`eval_${key}`])}`).join('')}`,
+        `val loss ${fmtLoss(m.eval_loss)}${evaluation.shown.map(([key, label]) => ` | ${label} ${fmtLoss(m[`eval_${key}`])}`).join('')}`,
     );
   }
 

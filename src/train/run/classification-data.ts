@@ -3,12 +3,13 @@ import { classificationTask, classificationMetrics, encodeClassification, type C
 import { headSpec } from '../../models/labels.js';
 import { classWeightTensor } from '../run-plan.js';
 import type { TrainingArguments } from '../training-args.js';
-import { prepareData, type DataOptions } from './prepare-data.js';
+import { prepareData, tableDataSummary, type DataOptions } from './prepare-data.js';
 import type { RunData } from './run-data.js';
 
 /** Reads, splits and checks classification data; the task carries the loss options of `args`. */
 export async function classificationRunData(
-  options: DataOptions, args: Pick<TrainingArguments, 'classWeights' | 'labelSmoothing'>,
+  options: DataOptions,
+  args: Pick<TrainingArguments, 'classWeights' | 'labelSmoothing'>,
 ): Promise<RunData<ClassificationData>> {
   const data = await prepareData(options);
   const names = data.labels.labels;
@@ -17,13 +18,7 @@ export async function classificationRunData(
   return {
     task,
     head: headSpec(data.labels.toConfig()),
-    description: data.description,
-    warnings: data.warnings,
-    evaluationName: data.evaluationName,
-    trainCount: data.train.length,
-    evalCount: data.evaluation?.length ?? 0,
-    classCounts: data.trainClasses,
-    trainTexts: () => data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
+    ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
       const train = encodeClassification(data.train, tokenizer, data.labels, { maxLength, source: options.data });
       const evaluation = data.evaluation ? encodeClassification(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
@@ -34,8 +29,10 @@ export async function classificationRunData(
       const majority = data.trainClasses.reduce((a, b) => (b.count > a.count ? b : a));
       const actual = evaluation.labels;
       const base = classificationMetrics(new Int32Array(actual.length).fill(data.labels.id(majority.label)), actual, names);
-      return `majority-class baseline (always '${majority.label}'): accuracy ${base.accuracy.toFixed(4)}, ` +
-        `F1 macro ${base.f1_macro.toFixed(4)}, precision ${base.precision_macro.toFixed(4)}, recall ${base.recall_macro.toFixed(4)}`;
+      return (
+        `majority-class baseline (always '${majority.label}'): accuracy ${base.accuracy.toFixed(4)}, ` +
+        `F1 macro ${base.f1_macro.toFixed(4)}, precision ${base.precision_macro.toFixed(4)}, recall ${base.recall_macro.toFixed(4)}`
+      );
     },
   };
 }

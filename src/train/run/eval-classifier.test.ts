@@ -34,7 +34,10 @@ describe('trainedMaxLength', () => {
 
   it('names the file when max_length is not a usable length', () => {
     const bad = folder('bad', { max_length: 'long' });
-    assert.throws(() => trainedMaxLength([bad]), (e: Error) => e.message === `${join(bad, 'training_args.json')}: max_length "long" is not an integer >= 2`);
+    assert.throws(
+      () => trainedMaxLength([bad]),
+      (e: Error) => e.message === `${join(bad, 'training_args.json')}: max_length "long" is not an integer >= 2`,
+    );
     const broken = folder('broken');
     writeFileSync(join(broken, 'training_args.json'), '{"max_length": 6');
     assert.throws(() => trainedMaxLength([broken]), /training_args\.json: not valid JSON/);

@@ -86,7 +86,10 @@ export function trainedMaxLength(folders: readonly (string | undefined)[]): numb
 
 /** Encoded evaluation data for the model's task, read with the model's own labels (an unknown one fails, naming its row). */
 async function evaluationData(
-  model: TaskModel, tokenizer: TextTokenizer, options: EvalRunOptions, maxLength: number,
+  model: TaskModel,
+  tokenizer: TextTokenizer,
+  options: EvalRunOptions,
+  maxLength: number,
 ): Promise<{ task: AnyTask; data: EncodedInputs; examples: number }> {
   const names = classNames(model);
   const labels = LabelMap.fromConfig({ id2label: Object.fromEntries(names.map((n, i) => [String(i), n])) }, 'the model config.json');
@@ -107,11 +110,20 @@ async function evaluationData(
   if (model.head.problemType === 'multi_label_classification') {
     const { examples } = await loadDataset(source, { ...columns, labelKind: 'multi' });
     const data = encodeMultiLabel(examples, labels.encodeMultiHot(examples), names.length, tokenizer, { maxLength, source });
-    return { task: multiLabelTask({ labels: names, ...(options.threshold === undefined ? {} : { threshold: options.threshold }) }), data, examples: examples.length };
+    return {
+      task: multiLabelTask({ labels: names, ...(options.threshold === undefined ? {} : { threshold: options.threshold }) }),
+      data,
+      examples: examples.length,
+    };
   }
   if (model.head.problemType === 'regression') {
     const { examples } = await loadDataset(source, { ...columns, labelKind: 'number' });
-    const data = encodeRegression(examples, Float32Array.from(examples, (e) => e.target!), tokenizer, { maxLength, source });
+    const data = encodeRegression(
+      examples,
+      Float32Array.from(examples, (e) => e.target!),
+      tokenizer,
+      { maxLength, source },
+    );
     return { task: regressionTask({ labels: names }), data, examples: examples.length };
   }
   const loaded = namesBuiltinDataset(source) ? { examples: (await loadBuiltinDataset(source)).test } : await loadDataset(source, columns);
@@ -125,9 +137,10 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
-  if (!loaded.tokenizer) throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
-  const maxLength = options.maxLength ?? trainedMaxLength([options.adapter, options.model])
-    ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
+  if (!loaded.tokenizer)
+    throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
+  const maxLength =
+    options.maxLength ?? trainedMaxLength([options.adapter, options.model]) ?? Math.min(DEFAULT_MAX_LENGTH, loaded.tokenizer.modelMaxLength ?? Infinity);
   const { task, data, examples } = await evaluationData(loaded.model, loaded.tokenizer, options, maxLength);
   const result = evaluateModel(loaded.model, task, data, { batchSize });
   return { result, task, model: loaded.model, examples };

@@ -3,11 +3,8 @@ import { headSpec, labelsFromNames } from '../../models/labels.js';
 import { encodeMultiLabel, multiLabelTask, type MultiLabelData } from '../../tasks/multi-label/index.js';
 import { encodeRegression, regressionTask, type RegressionData } from '../../tasks/regression/index.js';
 import { RegressionMetricsAccumulator } from '../../tasks/regression/metrics.js';
-import { prepareData, type DataOptions } from './prepare-data.js';
+import { prepareData, tableDataSummary, type DataOptions } from './prepare-data.js';
 import type { RunData } from './run-data.js';
-
-const texts = (examples: readonly { text: string; textPair?: string }[]): string[] =>
-  examples.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair]));
 
 /** Multi-label data (a list or separated labels per row); `threshold` is the decision threshold the metrics use. */
 export async function multiLabelRunData(options: DataOptions, threshold?: number): Promise<RunData<MultiLabelData>> {
@@ -17,13 +14,7 @@ export async function multiLabelRunData(options: DataOptions, threshold?: number
   return {
     task,
     head: headSpec(data.labels.toConfig(), 'sequence-classification', 'multi_label_classification'),
-    description: data.description,
-    warnings: data.warnings,
-    evaluationName: data.evaluationName,
-    trainCount: data.train.length,
-    evalCount: data.evaluation?.length ?? 0,
-    classCounts: data.trainClasses,
-    trainTexts: () => texts(data.train),
+    ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
       const size = names.length;
       const train = encodeMultiLabel(data.train, data.labels.encodeMultiHot(data.train), size, tokenizer, { maxLength, source: options.data });
@@ -50,13 +41,7 @@ export async function regressionRunData(options: DataOptions): Promise<RunData<R
   return {
     task: regressionTask(),
     head: headSpec(labelsFromNames(['LABEL_0']), 'sequence-classification', 'regression'),
-    description: data.description,
-    warnings: data.warnings,
-    evaluationName: data.evaluationName,
-    trainCount: data.train.length,
-    evalCount: data.evaluation?.length ?? 0,
-    classCounts: [],
-    trainTexts: () => texts(data.train),
+    ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
       const train = encodeRegression(data.train, targetsOf(data.train), tokenizer, { maxLength, source: options.data });
       const evaluation = data.evaluation ? encodeRegression(data.evaluation, targetsOf(data.evaluation), tokenizer, { maxLength }) : undefined;

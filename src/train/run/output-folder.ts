@@ -35,10 +35,11 @@ const TRAINING_ARGS_FILE = 'training_args.json';
 function leftovers(folder: string): string[] {
   const entries = readdirSync(folder);
   const checkpoints = join(folder, CHECKPOINTS_FOLDER);
-  const emptyCheckpoints = entries.includes(CHECKPOINTS_FOLDER) && statSync(checkpoints).isDirectory()
-    && readdirSync(checkpoints).every((entry) => isDeadTemporary(entry));
-  return entries.filter((entry) => !entry.startsWith(LOCK_FILE) && !isDeadTemporary(entry)
-    && !(emptyCheckpoints && (entry === CHECKPOINTS_FOLDER || entry === TRAINING_ARGS_FILE)));
+  const emptyCheckpoints =
+    entries.includes(CHECKPOINTS_FOLDER) && statSync(checkpoints).isDirectory() && readdirSync(checkpoints).every((entry) => isDeadTemporary(entry));
+  return entries.filter(
+    (entry) => !entry.startsWith(LOCK_FILE) && !isDeadTemporary(entry) && !(emptyCheckpoints && (entry === CHECKPOINTS_FOLDER || entry === TRAINING_ARGS_FILE)),
+  );
 }
 
 /** `.<name>.tmp-<pid>-<hex>` of atomic-write whose writer is gone. */

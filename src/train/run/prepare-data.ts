@@ -50,8 +50,10 @@ function describeReport(report: DataReport): string {
     report.emptyDropped > 0 ? `${report.emptyDropped} empty` : '',
     report.duplicatesDropped > 0 ? `${report.duplicatesDropped} duplicate` : '',
   ].filter((s) => s !== '');
-  return `${report.source}: ${report.rowsRead.toLocaleString('en-US')} rows read, ${report.examples.toLocaleString('en-US')} kept` +
-    (dropped.length > 0 ? ` (${dropped.join(', ')} dropped)` : '');
+  return (
+    `${report.source}: ${report.rowsRead.toLocaleString('en-US')} rows read, ${report.examples.toLocaleString('en-US')} kept` +
+    (dropped.length > 0 ? ` (${dropped.join(', ')} dropped)` : '')
+  );
 }
 
 /** `neg 120 (40.0%), pos 180 (60.0%)`. */
@@ -114,7 +116,9 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
   if (evaluation) for (const example of evaluation) labels.id(example.label, example.origin ?? evaluationName);
   description.push(`training: ${train.length.toLocaleString('en-US')} examples, ${trainClasses.length} classes: ${describeClasses(trainClasses)}`);
   if (evaluation && evaluationName) {
-    description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(classDistribution(evaluation))}`);
+    description.push(
+      `evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(classDistribution(evaluation))}`,
+    );
     const leak = leakageWarning(findLeakage(train, evaluation), evaluation.length, evaluationName);
     if (leak !== undefined) warnings.push(leak);
   }
@@ -123,7 +127,10 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
 
 /** Per-label counts of multi-label examples (an example counts once for each of its labels). */
 function labelDistribution(examples: readonly Example[]): ClassCount[] {
-  return labelCounts(examples.flatMap((e) => e.labels ?? []), examples.length);
+  return labelCounts(
+    examples.flatMap((e) => e.labels ?? []),
+    examples.length,
+  );
 }
 
 /** `min 0, max 5, mean 2.61` of numeric targets. */
@@ -135,13 +142,18 @@ function describeTargets(examples: readonly Example[]): string {
 
 /** The end of prepareData for multi-label sets and numeric targets: labels, descriptions, the evaluation check. */
 function finishOther(
-  kind: 'multi' | 'number', train: Example[], evaluation: Example[] | undefined, evaluationName: string | undefined,
-  description: string[], warnings: string[],
+  kind: 'multi' | 'number',
+  train: Example[],
+  evaluation: Example[] | undefined,
+  evaluationName: string | undefined,
+  description: string[],
+  warnings: string[],
 ): PreparedData {
   const noun = `${train.length.toLocaleString('en-US')} examples`;
   if (kind === 'number') {
     description.push(`training: ${noun}, ${describeTargets(train)}`);
-    if (evaluation && evaluationName) description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}, ${describeTargets(evaluation)}`);
+    if (evaluation && evaluationName)
+      description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}, ${describeTargets(evaluation)}`);
     // A regression head has one output, which transformers names LABEL_0.
     return { train, evaluation, evaluationName, labels: LabelMap.fromLabels(['LABEL_0']), trainClasses: [], description, warnings };
   }
@@ -151,7 +163,30 @@ function finishOther(
   const trainClasses = labelDistribution(train);
   description.push(`training: ${noun}, ${trainClasses.length} labels: ${describeClasses(trainClasses)}`);
   if (evaluation && evaluationName) {
-    description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(labelDistribution(evaluation))}`);
+    description.push(
+      `evaluation: ${evaluation.length.toLocaleString('en-US')} examples from ${evaluationName}: ${describeClasses(labelDistribution(evaluation))}`,
+    );
   }
   return { train, evaluation, evaluationName, labels, trainClasses, description, warnings };
+}
+
+/** What every table-based run says about its data: the notices, the counts, and the texts (pairs included). */
+export function tableDataSummary(data: PreparedData): {
+  readonly description: readonly string[];
+  readonly warnings: readonly string[];
+  readonly evaluationName: string | undefined;
+  readonly trainCount: number;
+  readonly evalCount: number;
+  readonly classCounts: readonly ClassCount[];
+  trainTexts(): string[];
+} {
+  return {
+    description: data.description,
+    warnings: data.warnings,
+    evaluationName: data.evaluationName,
+    trainCount: data.train.length,
+    evalCount: data.evaluation?.length ?? 0,
+    classCounts: data.trainClasses,
+    trainTexts: () => data.train.flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
+  };
 }

@@ -73,7 +73,9 @@ async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; t
   } else {
     tokenizer = buildWordLevelTokenizer(options.trainTexts);
     overrides = { vocab_size: tokenizer.vocabSize, pad_token_id: tokenizer.padId };
-    warnings.push(`${file}: no tokenizer beside it; built a word-level vocabulary of ${tokenizer.vocabSize.toLocaleString('en-US')} tokens from the training data`);
+    warnings.push(
+      `${file}: no tokenizer beside it; built a word-level vocabulary of ${tokenizer.vocabSize.toLocaleString('en-US')} tokens from the training data`,
+    );
   }
   const model = createTaskModel({ ...config, ...overrides }, headOptions(options.head), file);
   return { model, tokenizer, source: path, warnings };
@@ -101,7 +103,8 @@ export async function prepareModel(options: ModelOptions): Promise<PreparedModel
     loaded = await loadTaskModel(options.model, { ...headOptions(options.head), init: options.init });
   }
   const { model, source } = loaded;
-  if (!loaded.tokenizer) throw new FinetuneError(`${source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
+  if (!loaded.tokenizer)
+    throw new FinetuneError(`${source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
   const tokenizer = loaded.tokenizer;
   const warnings = loaded.warnings.filter((w) => !w.includes('no tokenizer files'));
   const positions = usablePositions(model);

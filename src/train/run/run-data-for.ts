@@ -17,9 +17,13 @@ export interface TaskDataOptions extends DataOptions {
 /** Reads, splits and checks the data for `task`. */
 export function runDataFor(task: TaskName, options: TaskDataOptions, args: Pick<TrainingArguments, 'classWeights' | 'labelSmoothing'>): Promise<RunData> {
   switch (task) {
-    case 'classification': return classificationRunData(options, args);
-    case 'token-classification': return tokenRunData(options);
-    case 'multi-label': return multiLabelRunData(options, options.threshold);
-    case 'regression': return regressionRunData(options);
+    case 'classification':
+      return classificationRunData(options, args);
+    case 'token-classification':
+      return tokenRunData(options);
+    case 'multi-label':
+      return multiLabelRunData(options, options.threshold);
+    case 'regression':
+      return regressionRunData(options);
   }
 }

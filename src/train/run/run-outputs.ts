@@ -41,14 +41,25 @@ export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson 
   if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
   const state = trainer.state;
   const summary: [string, string][] = [
-    ['model', `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''}${run.lora ? ', LoRA adapter' : ''})`],
+    [
+      'model',
+      `${run.model.modelType} (${run.options.model}${run.options.init === 'random' ? ', random initialisation' : ''}${run.lora ? ', LoRA adapter' : ''})`,
+    ],
     ['parameters', `${run.parameters.total.toLocaleString('en-US')} (${run.parameters.trainable.toLocaleString('en-US')} trained)`],
     ['task', data.task.name],
     ['training data', `${run.options.data}: ${data.trainCount.toLocaleString('en-US')} examples`],
     ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${data.evalCount.toLocaleString('en-US')} examples` : 'none'],
-    ['steps', `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`],
+    [
+      'steps',
+      `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`,
+    ],
     ['training loss', Number.isFinite(result.trainLoss) ? result.trainLoss.toFixed(4) : '–'],
-    ['best checkpoint', state.bestModelCheckpoint ? `${state.bestModelCheckpoint} (${state.metricForBest} ${state.bestMetric?.toFixed(4)})${result.restoredBest ? ', restored' : ''}` : '–'],
+    [
+      'best checkpoint',
+      state.bestModelCheckpoint
+        ? `${state.bestModelCheckpoint} (${state.metricForBest} ${state.bestMetric?.toFixed(4)})${result.restoredBest ? ', restored' : ''}`
+        : '–',
+    ],
     ['run time', formatDuration(result.runtimeSeconds)],
   ];
   writeReport(join(outputDir, 'report.html'), {

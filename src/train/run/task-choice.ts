@@ -1,5 +1,5 @@
 // Which task a run does: `--task`, else what a fine-tuned model's config.json says, else the data's shape when that is unambiguous.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { namesBuiltinDataset } from '../../data/builtin.js';
 import { detectLabelKind } from '../../data/label-kinds.js';
@@ -7,6 +7,8 @@ import { readTable } from '../../data/read-table.js';
 import { selectColumns } from '../../data/columns.js';
 import { taggedFormatFromPath } from '../../data/tagged.js';
 import { FinetuneError } from '../../errors.js';
+import { checkReadableFile } from '../../io/bounded-read.js';
+import { readJsonObject } from '../../io/json-file.js';
 import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
 
 /** The task and why it was chosen (printed: "task: token-classification (from the data: a CoNLL file)"). */
@@ -33,17 +35,24 @@ export function taskOfConfig(config: Readonly<Record<string, unknown>>): TaskNam
 function modelTask(model: string): TaskName | undefined {
   const file = join(model, 'config.json');
   if (!existsSync(file)) return undefined;
-  try {
-    return taskOfConfig(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
-  } catch {
-    return undefined; // a broken config.json is reported, naming it, when the model loads
-  }
+  // Read within the config size limit: a config.json that is a device or huge fails here, naming it.
+  return taskOfConfig(readJsonObject(file));
 }
 
 /** A JSON Lines file whose first record holds a list of words: tagged sentences in the datasets layout. */
 function looksTaggedJson(path: string): boolean {
   if (!/\.(jsonl|ndjson|json)$/i.test(path) || !existsSync(path)) return false;
-  const first = readFileSync(path, 'utf8').slice(0, 65536).split('\n', 1)[0]!;
+  checkReadableFile(path, 'data');
+  // The first record is enough: read at most 64 KB of the file.
+  const head = Buffer.alloc(65536);
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const first = head.subarray(0, read).toString('utf8').split('\n', 1)[0]!;
   try {
     const record = JSON.parse(first) as Record<string, unknown>;
     return Array.isArray(record.tokens) || Array.isArray(record.words);
@@ -58,20 +67,29 @@ function looksTaggedJson(path: string): boolean {
  * multi-label, one of many fractional numbers regression; anything else classification.
  */
 export async function chooseTask(options: {
-  readonly task?: TaskName; readonly model: string; readonly data: string; readonly labelColumn?: string; readonly textColumn?: string;
+  readonly task?: TaskName;
+  readonly model: string;
+  readonly data: string;
+  readonly labelColumn?: string;
+  readonly textColumn?: string;
 }): Promise<TaskChoice> {
   if (options.task !== undefined) return { task: options.task, reason: '--task' };
   const fromModel = modelTask(options.model);
   if (fromModel !== undefined) return { task: fromModel, reason: `the model's config.json` };
   if (namesBuiltinDataset(options.data)) return { task: 'classification', reason: 'the built-in data set' };
   const tagged = taggedFormatFromPath(options.data);
-  if (tagged === 'conll' || tagged === 'conllu') return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
+  if (tagged === 'conll' || tagged === 'conllu')
+    return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
   if (looksTaggedJson(options.data)) return { task: 'token-classification', reason: 'the data: JSON records with word lists' };
   const { table } = await readTable(options.data);
-  const columns = selectColumns(table, {
-    ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
-    ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
-  }, options.data);
+  const columns = selectColumns(
+    table,
+    {
+      ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+      ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
+    },
+    options.data,
+  );
   const at = table.columns.indexOf(columns.label);
   const guess = detectLabelKind(table.rows.map((row) => row[at]));
   const task: TaskName = guess.kind === 'multi' ? 'multi-label' : guess.kind === 'number' ? 'regression' : 'classification';

@@ -19,8 +19,10 @@ export interface TokenDataOptions extends Pick<DataOptions, 'data' | 'evalData' 
 
 function describeLoad(loaded: LoadedTaggedDataset): string {
   const r = loaded.report;
-  return `${r.source}: ${r.sentences.toLocaleString('en-US')} sentences, ${r.tokens.toLocaleString('en-US')} words (${r.format}, ` +
-    `words from '${r.tokensColumn}', tags from '${r.tagsColumn}'${r.emptyDropped > 0 ? `, ${r.emptyDropped} empty dropped` : ''})`;
+  return (
+    `${r.source}: ${r.sentences.toLocaleString('en-US')} sentences, ${r.tokens.toLocaleString('en-US')} words (${r.format}, ` +
+    `words from '${r.tokensColumn}', tags from '${r.tagsColumn}'${r.emptyDropped > 0 ? `, ${r.emptyDropped} empty dropped` : ''})`
+  );
 }
 
 /** The per-word most frequent tag of `train`, and the most frequent tag overall (for unseen words). */
@@ -91,11 +93,16 @@ export async function tokenRunData(options: TokenDataOptions): Promise<RunData<T
       const encodedTrain = encodeTagSequences(train, tokenizer, { ...options2, source: options.data });
       const encodedEval = evaluation ? encodeTagSequences(evaluation, tokenizer, options2) : undefined;
       const notices: string[] = [];
-      for (const [name, encoded] of [[options.data, encodedTrain], [evaluationName, encodedEval]] as const) {
+      for (const [name, encoded] of [
+        [options.data, encodedTrain],
+        [evaluationName, encodedEval],
+      ] as const) {
         if (!encoded || encoded.truncated.labelsLost === 0) continue;
         const t = encoded.truncated;
-        notices.push(`${name}: ${t.sentences.toLocaleString('en-US')} sentence${t.sentences === 1 ? '' : 's'} longer than --max-length ${maxLength} ` +
-          `(or with words that give no tokens) lost ${t.labelsLost.toLocaleString('en-US')} word label${t.labelsLost === 1 ? '' : 's'} to truncation`);
+        notices.push(
+          `${name}: ${t.sentences.toLocaleString('en-US')} sentence${t.sentences === 1 ? '' : 's'} longer than --max-length ${maxLength} ` +
+            `(or with words that give no tokens) lost ${t.labelsLost.toLocaleString('en-US')} word label${t.labelsLost === 1 ? '' : 's'} to truncation`,
+        );
       }
       return { train: encodedTrain.data, evaluation: encodedEval?.data, warnings: notices };
     },
@@ -105,12 +112,17 @@ export async function tokenRunData(options: TokenDataOptions): Promise<RunData<T
       const majority = new EntityMetricsAccumulator({ labels: names });
       for (const s of evaluation) {
         perWord.add(s.tags, s.tokens.map(baseline.tagOf));
-        majority.add(s.tags, s.tags.map(() => baseline.majority));
+        majority.add(
+          s.tags,
+          s.tags.map(() => baseline.majority),
+        );
       }
       const line = (name: string, m: ReturnType<EntityMetricsAccumulator['result']>): string =>
         `${name}: token accuracy ${m.accuracy.toFixed(4)}${m.f1 === null ? '' : `, entity F1 ${m.f1.toFixed(4)}`}`;
-      return `${line('per-word most-frequent-tag baseline (unseen words: the most frequent tag)', perWord.result())}; ` +
-        `${line(`majority baseline (always '${baseline.majority}')`, majority.result())}`;
+      return (
+        `${line('per-word most-frequent-tag baseline (unseen words: the most frequent tag)', perWord.result())}; ` +
+        `${line(`majority baseline (always '${baseline.majority}')`, majority.result())}`
+      );
     },
   };
 }

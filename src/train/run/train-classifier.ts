@@ -113,8 +113,10 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
-  const earlyStopping = options.earlyStopping === undefined ? undefined
-    : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
+  const earlyStopping =
+    options.earlyStopping === undefined
+      ? undefined
+      : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
   if (earlyStopping && data.evaluationName === undefined) {
@@ -124,16 +126,21 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   // Initial weights and the new head are drawn from the run's seed.
   manualSeed(args.seed);
   const prepared = await prepareModel({
-    model: options.model, init: options.init ?? 'pretrained', head: data.head, freeze: options.freeze ?? 'none',
+    model: options.model,
+    init: options.init ?? 'pretrained',
+    head: data.head,
+    freeze: options.freeze ?? 'none',
     trainTexts: data.trainTexts(),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
     ...(options.lora === undefined ? {} : { lora: options.lora }),
   });
   for (const warning of prepared.warnings) out.warn(warning);
   const { model, tokenizer, maxLength, parameters } = prepared;
-  out.line(`model: ${model.modelType} from ${prepared.source}, ${parameters.total.toLocaleString('en-US')} parameters, ` +
-    `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(2)}%` +
-    `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`);
+  out.line(
+    `model: ${model.modelType} from ${prepared.source}, ${parameters.total.toLocaleString('en-US')} parameters, ` +
+      `${parameters.trainable.toLocaleString('en-US')} trained (${((100 * parameters.trainable) / Math.max(1, parameters.total)).toFixed(2)}%` +
+      `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`,
+  );
   const encoded = data.encode(tokenizer, maxLength);
   for (const warning of encoded.warnings) out.warn(warning);
   const trainData = encoded.train;
@@ -144,7 +151,13 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
   const trainer = new Trainer({
-    model, task: data.task, args, trainData, callbacks, output: out, ...(evalData ? { evalData } : {}),
+    model,
+    task: data.task,
+    args,
+    trainData,
+    callbacks,
+    output: out,
+    ...(evalData ? { evalData } : {}),
   });
   if (trainer.cachesFeatures) out.line('the base is frozen: computing its features once, then training the head on them');
 
@@ -153,10 +166,20 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   if (plan.notice) out.line(plan.notice);
   if (plan.resumeFrom === undefined && options.overwrite) rmSync(join(plan.outputDir, CHECKPOINTS_FOLDER), { recursive: true, force: true });
   writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
-    ...args, model: options.model, init: options.init ?? 'pretrained', data: options.data,
-    task: data.task.name, eval_data: options.evalData ?? null, eval_split: data.evaluationName ?? null, max_length: maxLength,
-    freeze: options.freeze ?? 'none', lora: options.lora ? { ...options.lora, rng: undefined } : null, early_stopping_patience: options.earlyStopping ?? null,
-    text_column: options.textColumn ?? null, text_pair_column: options.textPairColumn ?? null, label_column: options.labelColumn ?? null,
+    ...args,
+    model: options.model,
+    init: options.init ?? 'pretrained',
+    data: options.data,
+    task: data.task.name,
+    eval_data: options.evalData ?? null,
+    eval_split: data.evaluationName ?? null,
+    max_length: maxLength,
+    freeze: options.freeze ?? 'none',
+    lora: options.lora ? { ...options.lora, rng: undefined } : null,
+    early_stopping_patience: options.earlyStopping ?? null,
+    text_column: options.textColumn ?? null,
+    text_pair_column: options.textPairColumn ?? null,
+    label_column: options.labelColumn ?? null,
     ...(choice.task === 'token-classification' ? { label_all_tokens: options.labelAllTokens ?? false, tokens_column: options.tokensColumn ?? null } : {}),
     ...(choice.task === 'multi-label' ? { threshold: options.threshold ?? 0.5, label_separator: options.labelSeparator ?? '|' } : {}),
   });
@@ -164,14 +187,26 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     trainer.resumeFrom(plan.resumeFrom);
     out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
   }
-  out.line(`training: ${trainer.plan.maxSteps.toLocaleString('en-US')} steps (${trainer.plan.stepsPerEpoch.toLocaleString('en-US')} per epoch), ` +
-    `batch ${args.batchSize}${args.gradAccumSteps > 1 ? ` x ${args.gradAccumSteps}` : ''}, lr ${args.learningRate}, ${args.scheduler} schedule, ` +
-    `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`);
+  out.line(
+    `training: ${trainer.plan.maxSteps.toLocaleString('en-US')} steps (${trainer.plan.stepsPerEpoch.toLocaleString('en-US')} per epoch), ` +
+      `batch ${args.batchSize}${args.gradAccumSteps > 1 ? ` x ${args.gradAccumSteps}` : ''}, lr ${args.learningRate}, ${args.scheduler} schedule, ` +
+      `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`,
+  );
   const result = await trainer.train();
   const evaluation = evalData ? trainer.evaluate() : undefined;
   const evalJson = await writeRunOutputs({
-    outputDir: plan.outputDir, model, tokenizer, trainer, result, data, parameters,
-    ...(evaluation ? { evaluation } : {}), modelSource: prepared.source, options, notices, lora: prepared.lora,
+    outputDir: plan.outputDir,
+    model,
+    tokenizer,
+    trainer,
+    result,
+    data,
+    parameters,
+    ...(evaluation ? { evaluation } : {}),
+    modelSource: prepared.source,
+    options,
+    notices,
+    lora: prepared.lora,
   });
   if (evaluation && evalData) {
     out.line(`final evaluation on ${data.evaluationName}: ${data.task.headline(evaluation)}`);
