@@ -11,6 +11,7 @@ export {
   type MultiHeadAttentionOptions,
 } from './attention.js';
 export { RMSNorm } from './rms-norm.js';
+export { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d, type BatchNorm2dLayerOptions, type Conv2dLayerOptions } from './vision.js';
 export {
   ropeInverseFrequencies,
   rotaryTables,
