@@ -105,10 +105,34 @@ export function parseConfigText(text: string, path: string, specs: FlagSpecs): P
   return out;
 }
 
+/** Edit distance of two short strings (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** `; did you mean --lr?` for the closest known flag within a small edit distance, else ''. */
+export function suggestion(name: string, specs: FlagSpecs): string {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of Object.keys(specs)) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best === undefined ? '' : `; did you mean --${best}?`;
+}
+
 /**
  * Parses `--name value`, `--name=value`, boolean `--name` / `--no-name`, and repeatable list flags.
- * Unknown flags and missing values are usage errors (exit 2); bad values are exit 1. Positional
- * arguments are returned separately.
+ * Unknown flags and missing values are usage errors (exit 2), with the closest known flag suggested;
+ * bad values are exit 1; `-h` is `--help`. Positional arguments are returned separately.
  */
 export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { flags: ParsedFlags; positional: string[] } {
   const specs: FlagSpecs = { ...COMMON_FLAGS, ...commandSpecs };
@@ -116,6 +140,13 @@ export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { 
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '-h') {
+      flags.help = true;
+      continue;
+    }
+    if (arg.startsWith('-') && !arg.startsWith('--') && arg !== '-' && !/^-\d/.test(arg)) {
+      throw new UsageError(`unknown option ${arg}${suggestion(arg.replace(/^-+/, ''), specs)} (see --help)`);
+    }
     if (!arg.startsWith('--') || arg === '--') {
       positional.push(arg);
       continue;
@@ -129,7 +160,7 @@ export function parseFlags(argv: readonly string[], commandSpecs: FlagSpecs): { 
       spec = specs[name];
       inline = 'false';
     }
-    if (!spec) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (!spec) throw new UsageError(`unknown option --${name}${suggestion(name, specs)} (see --help)`);
     let raw: string;
     if (inline !== undefined) raw = inline;
     else if (spec.type === 'boolean') {

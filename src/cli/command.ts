@@ -15,6 +15,8 @@ export interface Command {
   /** Extra usage lines (sub-commands, examples). */
   readonly usage?: string;
   readonly flags: FlagSpecs;
+  /** The arguments it takes besides flags (default none: any other word is a usage error). */
+  readonly positional?: { readonly max: number; readonly name: string };
   /** Its stdout is JSON Lines already (one object per input), so --json adds no summary line. */
   readonly writesJsonLines?: boolean;
   /** Returns the JSON result (printed as the last line under --json). */

@@ -62,11 +62,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    // Help wins over everything else on the line, so `-h` never starts (or half-checks) a run.
+    if (rest.includes('-h') || rest.includes('--help')) {
+      process.stdout.write(`${commandHelp(command)}\n`);
+      return 0;
+    }
     const { flags: values, positional } = parseFlags(rest, command.flags);
     const flags = new Flags(values);
     if (flags.boolean('help')) {
       process.stdout.write(`${commandHelp(command)}\n`);
       return 0;
+    }
+    const allowed = command.positional?.max ?? 0;
+    if (positional.length > allowed) {
+      const stray = positional[allowed]!;
+      const hint =
+        allowed === 0
+          ? /\.(csv|tsv|jsonl?|parquet|conllu?|txt)$/i.test(stray)
+            ? ` (a data file goes after --data)`
+            : ''
+          : ` (it takes ${command.positional!.name})`;
+      throw new UsageError(`${command.name}: unexpected argument '${stray}'${hint}`);
     }
     applyEngineFlags(flags);
     const json = flags.boolean('json');

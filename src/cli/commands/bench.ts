@@ -32,6 +32,7 @@ async function matmul({ flags, log }: CommandContext): Promise<unknown> {
 
 export const benchCommand: Command = {
   name: 'bench',
+  positional: { max: 1, name: 'one benchmark: matmul or train' },
   summary: 'measure kernel and training-step speed',
   usage:
     'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +

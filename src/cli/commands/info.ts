@@ -57,6 +57,7 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
 
 export const infoCommand: Command = {
   name: 'info',
+  positional: { max: 1, name: 'one model folder or Hub id' },
   summary: "show a model's architecture, labels and parameter counts",
   usage: 'Usage: finetune info --model <dir or hub id> [--freeze none|base|embeddings|N] [--lora [--lora-r 8 ...]] [--json]',
   flags: {
