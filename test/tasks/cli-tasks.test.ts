@@ -126,8 +126,24 @@ describe('token classification end to end', () => {
   });
 
   it('trains the head alone over a frozen base (no feature cache: token features change length per batch), and early-stops', async () => {
-    const run = await train('--data', at('train.conll'), '--eval-data', at('dev.conll'), '--output', at('ner-frozen'), '--max-steps', '6', '--eval-every', '1',
-      '--freeze', 'base', '--early-stopping', '1', '--lr', '1e-9');
+    const run = await train(
+      '--data',
+      at('train.conll'),
+      '--eval-data',
+      at('dev.conll'),
+      '--output',
+      at('ner-frozen'),
+      '--max-steps',
+      '6',
+      '--eval-every',
+      '1',
+      '--freeze',
+      'base',
+      '--early-stopping',
+      '1',
+      '--lr',
+      '1e-9',
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /computing its features once/);
     assert.match(run.stderr, /parameters, 165 trained/);
