@@ -51,3 +51,4 @@ export {
   type TagPrediction,
   type ValuePrediction,
 } from './predict.js';
+export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
