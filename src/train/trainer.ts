@@ -215,6 +215,8 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     if (state.stepsInEpoch >= groups.length) state.stepsInEpoch = 0;
     if (state.stepsInEpoch === 0) this.emit('onEpochBegin');
     while (state.stepsInEpoch < groups.length && state.globalStep < this.plan.maxSteps) {
+      // Back to the event loop between steps, so timers, I/O and signals are served while a run trains.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const info = this.step(groups[state.stepsInEpoch]!);
       state.globalStep++;
       state.stepsInEpoch++;

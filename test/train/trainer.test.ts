@@ -169,3 +169,19 @@ describe('Trainer', () => {
     assert.ok(!existsSync(join(root, 'never')));
   });
 });
+
+describe('Trainer and the event loop', () => {
+  it('yields between steps: a 20 ms timer keeps firing, at least 10 times a second, while train() runs', async () => {
+    const s = tinySetup();
+    let fired = 0;
+    const timer = setInterval(() => fired++, 20);
+    const started = performance.now();
+    try {
+      await new Trainer({ model: s.model, args: { ...baseArgs(freshDir()), epochs: 8 }, trainData: s.train, task: s.task }).train();
+    } finally {
+      clearInterval(timer);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(fired / seconds >= 10, `${fired} timer calls in ${seconds.toFixed(2)} s`);
+  });
+});
