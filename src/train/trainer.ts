@@ -29,6 +29,8 @@ export interface TrainerOptions<D extends EncodedInputs = EncodedInputs, M = unk
   /** Evaluated at `evalEvery`; needed by early stopping and best-checkpoint selection. */
   readonly evalData?: D;
   readonly callbacks?: readonly TrainerCallback[];
+  /** Aborting it stops training between two steps, after a checkpoint of that point, which --resume continues. */
+  readonly signal?: AbortSignal;
   /** Where the trainer's own notices go (default: none). */
   readonly output?: TrainerOutput;
 }
@@ -45,6 +47,8 @@ export interface TrainResult {
   readonly bestCheckpoint: string | null;
   /** Whether the best checkpoint's weights were restored at the end. */
   readonly restoredBest: boolean;
+  /** Whether the signal stopped the run (its last checkpoint holds where it stopped; nothing else was restored). */
+  readonly aborted: boolean;
 }
 
 const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
@@ -60,6 +64,9 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
   private readonly evalData: D | undefined;
   private readonly callbacks: readonly TrainerCallback[];
   private readonly output: TrainerOutput;
+  private readonly signal: AbortSignal | undefined;
+  private aborted = false;
+  private lastSavedStep = -1;
   private readonly useFeatureCache: boolean;
   private trainFeatures: FeatureCache | undefined;
   private evalFeatures: FeatureCache | undefined;
@@ -73,6 +80,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     this.evalData = options.evalData;
     this.callbacks = options.callbacks ?? [];
     this.output = options.output ?? NO_OUTPUT;
+    this.signal = options.signal;
     const { task, model } = this;
     if (task.labels.length !== model.numLabels) {
       throw new FinetuneError(`the model has ${model.numLabels} outputs, the ${task.name} task ${task.labels.length} (${task.labels.join(', ')})`);
@@ -181,10 +189,10 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     const startStep = this.state.globalStep;
     this.model.train();
     this.emit('onTrainBegin');
-    while (this.state.globalStep < plan.maxSteps && !this.state.shouldTrainingStop) {
+    while (this.state.globalStep < plan.maxSteps && !this.state.shouldTrainingStop && !this.aborted) {
       await this.runEpoch();
     }
-    const restoredBest = args.loadBestModelAtEnd && restoreBestWeights(args.outputDir, this.state, this.model, this.output);
+    const restoredBest = !this.aborted && args.loadBestModelAtEnd && restoreBestWeights(args.outputDir, this.state, this.model, this.output);
     const runtimeSeconds = (performance.now() - started) / 1000;
     const [lossSum, lossSteps] = this.state.lossTotal;
     const trainLoss = lossSteps > 0 ? lossSum / lossSteps : NaN;
@@ -204,6 +212,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
       stoppedEarly: this.state.shouldTrainingStop && this.state.globalStep < plan.maxSteps,
       bestCheckpoint: this.state.bestModelCheckpoint,
       restoredBest,
+      aborted: this.aborted,
     };
   }
 
@@ -217,6 +226,12 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     while (state.stepsInEpoch < groups.length && state.globalStep < this.plan.maxSteps) {
       // Back to the event loop between steps, so timers, I/O and signals are served while a run trains.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.signal?.aborted) {
+        // A clean stop between steps: the checkpoint of this point resumes to the uninterrupted result.
+        if (this.lastSavedStep !== state.globalStep) await this.saveCheckpoint();
+        this.aborted = true;
+        return;
+      }
       const info = this.step(groups[state.stepsInEpoch]!);
       state.globalStep++;
       state.stepsInEpoch++;
@@ -327,6 +342,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
 
   private async saveCheckpoint(): Promise<void> {
     const { state, args } = this;
+    this.lastSavedStep = state.globalStep;
     state.rngState = defaultRandom().getState();
     state.statefulCallbacks = Object.fromEntries(this.callbacks.filter((c) => c.stateDict).map((c) => [c.name, c.stateDict!()]));
     const dir = checkpointPath(args.outputDir, state.globalStep);

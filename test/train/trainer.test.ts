@@ -185,3 +185,48 @@ describe('Trainer and the event loop', () => {
     assert.ok(fired / seconds >= 10, `${fired} timer calls in ${seconds.toFixed(2)} s`);
   });
 });
+
+describe('Trainer and an AbortSignal', () => {
+  it('stops between steps with a checkpoint that resumes to the uninterrupted weights', async () => {
+    const reference = tinySetup();
+    await new Trainer({
+      model: reference.model,
+      args: baseArgs(freshDir()),
+      trainData: reference.train,
+      evalData: reference.evaluation,
+      task: reference.task,
+    }).train();
+
+    const outputDir = freshDir();
+    const stopped = tinySetup();
+    const controller = new AbortController();
+    const abortAt: TrainerCallback = {
+      name: 'AbortAt17',
+      onStepEnd(context) {
+        // From a timer, as a caller would: the trainer sees it when it yields before the next step.
+        if (context.state.globalStep === 17) setImmediate(() => controller.abort());
+      },
+    };
+    const first = new Trainer({
+      model: stopped.model,
+      args: baseArgs(outputDir),
+      trainData: stopped.train,
+      evalData: stopped.evaluation,
+      task: stopped.task,
+      callbacks: [abortAt],
+      signal: controller.signal,
+    });
+    const result = await first.train();
+    assert.equal(result.aborted, true);
+    const latest = listCheckpoints(outputDir).at(-1)!;
+    assert.ok(latest.step >= 17 && latest.step <= 18, `stopped at ${latest.step}`);
+    assert.equal(result.globalStep, latest.step);
+
+    const resumed = tinySetup();
+    const second = new Trainer({ model: resumed.model, args: baseArgs(outputDir), trainData: resumed.train, evalData: resumed.evaluation, task: resumed.task });
+    second.resumeFrom(latest.path);
+    const finished = await second.train();
+    assert.equal(finished.aborted, false);
+    assert.deepEqual(weightsOf(resumed.model), weightsOf(reference.model));
+  });
+});

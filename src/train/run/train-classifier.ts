@@ -55,6 +55,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly training?: Partial<Omit<TrainingArguments, 'outputDir'>>;
   /** How errors name a training option (the CLI passes its flag names). */
   readonly optionNames?: OptionNamer;
+  /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TrainRunResult {
@@ -158,6 +160,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     callbacks,
     output: out,
     ...(evalData ? { evalData } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   if (trainer.cachesFeatures) out.line('the base is frozen: computing its features once, then training the head on them');
 
@@ -193,6 +196,12 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
       `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`,
   );
   const result = await trainer.train();
+  if (result.aborted) {
+    out.line(
+      `stopped at step ${result.globalStep} of ${trainer.plan.maxSteps}: its checkpoint is in ${plan.outputDir}; resume with the same options and --resume`,
+    );
+    return { outputDir: plan.outputDir, train: result, evaluation: null };
+  }
   const evaluation = evalData ? trainer.evaluate() : undefined;
   const evalJson = await writeRunOutputs({
     outputDir: plan.outputDir,
