@@ -1,12 +1,13 @@
 // Multi-label classification: any number of labels per example, sigmoid + binary cross-entropy, F1 at a decision threshold tuned on validation.
+import { FinetuneError } from '../../errors.js';
 import { binaryCrossEntropyWithLogits } from '../../tensor/ops/losses.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import type { EncodedInputs, Task, TaskBatch, TaskEvaluation } from '../task.js';
 import { checkMaxLength, collateInputs, encodeTexts, inputLengths, type EncodeTextOptions, type TextItem } from '../text-inputs.js';
-import { MultiLabelMetricsAccumulator, THRESHOLD_GRID, type MultiLabelMetrics } from './metrics.js';
+import { isGridThreshold, MultiLabelMetricsAccumulator, type MultiLabelMetrics } from './metrics.js';
 
-export { MultiLabelMetricsAccumulator, THRESHOLD_GRID, type LabelMetrics, type MultiLabelMetrics } from './metrics.js';
+export { isGridThreshold, MultiLabelMetricsAccumulator, THRESHOLD_GRID, type LabelMetrics, type MultiLabelMetrics } from './metrics.js';
 
 /** Texts with a multi-hot row of targets each. */
 export interface MultiLabelData extends EncodedInputs {
@@ -42,6 +43,8 @@ export interface MultiLabelTaskOptions {
 export function multiLabelTask(options: MultiLabelTaskOptions): Task<MultiLabelData, MultiLabelEvaluation> {
   const { labels } = options;
   const threshold = options.threshold ?? 0.5;
+  // Checked here, once, rather than when the first evaluation asks the metrics for it.
+  if (!isGridThreshold(threshold)) throw new FinetuneError(`threshold ${threshold}: must be one of 0.05, 0.10, ..., 0.95`);
   const l = labels.length;
   return {
     name: 'multi-label',
@@ -130,9 +133,4 @@ export function multiLabelTask(options: MultiLabelTaskOptions): Task<MultiLabelD
       ],
     }),
   };
-}
-
-/** Whether `value` is a threshold the metrics count on (0.05, 0.10, ..., 0.95). */
-export function isGridThreshold(value: number): boolean {
-  return THRESHOLD_GRID.some((t) => Math.abs(t - value) < 1e-9);
 }

@@ -4,6 +4,13 @@ import { FinetuneError } from '../../errors.js';
 /** The thresholds counted: 0.05, 0.10, ..., 0.95. A label is predicted when its probability is strictly above the threshold. */
 export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 19 }, (_, k) => (k + 1) / 20);
 
+const sameThreshold = (grid: number, value: number): boolean => Math.abs(grid - value) < 1e-9;
+
+/** Whether `value` is a threshold the metrics count on (0.05, 0.10, ..., 0.95). */
+export function isGridThreshold(value: number): boolean {
+  return THRESHOLD_GRID.some((t) => sameThreshold(t, value));
+}
+
 /** Scores of one label. */
 export interface LabelMetrics {
   readonly label: string;
@@ -122,7 +129,7 @@ export class MultiLabelMetricsAccumulator {
   }
 
   private gridIndex(threshold: number): number {
-    const index = THRESHOLD_GRID.findIndex((t) => Math.abs(t - threshold) < 1e-9);
+    const index = THRESHOLD_GRID.findIndex((t) => sameThreshold(t, threshold));
     if (index < 0) throw new FinetuneError(`multi-label metrics: threshold ${threshold} is not on the grid 0.05, 0.10, ..., 0.95`);
     return index;
   }

@@ -2,7 +2,7 @@
 import type { TaskName } from '../../tasks/task.js';
 import type { TrainingArguments } from '../training-args.js';
 import { classificationRunData } from './classification-data.js';
-import { multiLabelRunData, regressionRunData } from './multi-label-data.js';
+import { multiLabelRunData, regressionRunData } from './multi-label-regression-data.js';
 import type { DataOptions } from './prepare-data.js';
 import type { RunData } from './run-data.js';
 import { tokenRunData } from './token-data.js';

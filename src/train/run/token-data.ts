@@ -89,9 +89,9 @@ export async function tokenRunData(options: TokenDataOptions): Promise<RunData<T
     classCounts: trainTags,
     trainTexts: () => train.map((s) => s.tokens.join(' ')),
     encode(tokenizer, maxLength) {
-      const options2 = { maxLength, tags: names, labelAllTokens: options.labelAllTokens ?? false };
-      const encodedTrain = encodeTagSequences(train, tokenizer, { ...options2, source: options.data });
-      const encodedEval = evaluation ? encodeTagSequences(evaluation, tokenizer, options2) : undefined;
+      const encodeOptions = { maxLength, tags: names, labelAllTokens: options.labelAllTokens ?? false };
+      const encodedTrain = encodeTagSequences(train, tokenizer, { ...encodeOptions, source: options.data });
+      const encodedEval = evaluation ? encodeTagSequences(evaluation, tokenizer, encodeOptions) : undefined;
       const notices: string[] = [];
       for (const [name, encoded] of [
         [options.data, encodedTrain],
