@@ -1,5 +1,5 @@
 // The models layer: BERT, DistilBERT and RoBERTa bases with sequence or token heads from Hugging Face folders, the built-in USE-lite, saving, freezing.
-export type { EncoderTaskModel, HeadKind, HeadSpec, LabelNames, ModelInputs, ProblemType, TaskModel } from './types.js';
+export type { EncoderTaskModel, HeadKind, HeadSpec, LabelNames, TextInputs, ProblemType, TaskModel } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
   createTaskModel,

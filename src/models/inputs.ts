@@ -1,10 +1,10 @@
 // Turns tokenizer encodings into a padded model batch (int32 ids, attention mask, segment ids).
 import { Tensor } from '../tensor/tensor.js';
 import type { Encoding } from '../tokenizers/types.js';
-import type { ModelInputs } from './types.js';
+import type { TextInputs } from './types.js';
 
 /** Pads `encodings` on the right to the longest one with `padId`. Shapes: [B, T] each. */
-export function batchInputs(encodings: readonly Encoding[], padId: number): ModelInputs {
+export function batchInputs(encodings: readonly Encoding[], padId: number): TextInputs {
   const b = encodings.length;
   const t = Math.max(1, ...encodings.map((e) => e.ids.length));
   const ids = new Int32Array(b * t).fill(padId);

@@ -3,13 +3,28 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A tokenized, padded batch. Shapes: B batch, T tokens. */
-export interface ModelInputs {
+export interface TextInputs {
   /** int32 [B, T] token ids. */
   readonly inputIds: Tensor;
   /** int32 [B, T]: 1 for tokens, 0 for padding. */
   readonly attentionMask: Tensor;
   /** int32 [B, T] segment ids for sentence pairs (families without them ignore it). */
   readonly tokenTypeIds?: Tensor;
+}
+
+/** A batch of images, resized and normalised as the model's preprocessor_config.json says. */
+export interface ImageInputs {
+  /** float32 [B, C, H, W] (channels first, as transformers' pixel_values). */
+  readonly pixelValues: Tensor;
+}
+
+/** What a task model reads: text (token ids) or images (pixels). */
+export type ModelInputs = TextInputs | ImageInputs;
+
+/** Narrows a batch to text inputs; a text model given images fails here by name. */
+export function textInputs(inputs: ModelInputs): TextInputs {
+  if (!('inputIds' in inputs)) throw new TypeError('a text model was given image inputs (pixel_values)');
+  return inputs;
 }
 
 /** Labels of a classification head, as config.json stores them. */
@@ -75,5 +90,5 @@ export interface EncoderTaskModel extends TaskModel {
   readonly hiddenSize: number;
   readonly numLayers: number;
   /** The encoder's output [B, T, H] (transformers' last_hidden_state). */
-  lastHiddenState(inputs: ModelInputs): Tensor;
+  lastHiddenState(inputs: TextInputs): Tensor;
 }

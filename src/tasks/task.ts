@@ -1,5 +1,5 @@
 // The task contract the trainer runs: how a batch is collated, the loss, streaming metrics, and how results read.
-import type { HeadKind, ModelInputs, ProblemType } from '../models/types.js';
+import type { HeadKind, ModelInputs, ProblemType, TextInputs } from '../models/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The tasks `--task` names. */
@@ -14,9 +14,9 @@ export interface EncodedInputs {
   readonly padId: number;
 }
 
-/** A padded batch with its targets. Shapes: B examples, T the longest example's tokens. */
-export interface TaskBatch {
-  readonly inputs: ModelInputs;
+/** A padded batch with its targets. Shapes: B examples, T the longest example's tokens. `I`: text or image inputs. */
+export interface TaskBatch<I extends ModelInputs = TextInputs> {
+  readonly inputs: I;
   /** The task's targets: class ids int32 [B], multi-hot [B, L], values [B, 1], or token labels int32 [B, T] (-100: no label). */
   readonly targets: Tensor;
   /** What the loss averages over: examples, or labelled tokens. */
@@ -63,7 +63,7 @@ export interface TaskReport {
  * A task: what the trainer, `eval` and the report need to know beyond the model. `D` is the encoded
  * data set it trains on, `M` its full metrics (per class, per entity type, ...).
  */
-export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown> {
+export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown, I extends ModelInputs = TextInputs> {
   readonly name: TaskName;
   /** The head the model needs. */
   readonly headKind: HeadKind;
@@ -79,11 +79,11 @@ export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown> {
   /** Token count of each example, for length-grouped batches. */
   lengths(data: D): number[];
   /** The examples at `indices`, padded to the longest. */
-  collate(data: D, indices: readonly number[]): TaskBatch;
+  collate(data: D, indices: readonly number[]): TaskBatch<I>;
   /** The batch's mean training loss over its items (a scalar with gradient). */
-  loss(logits: Tensor, batch: TaskBatch): Tensor;
+  loss(logits: Tensor, batch: TaskBatch<I>): Tensor;
   /** The batch's evaluation loss as a sum and the weight it divides by (summed over batches, then divided). */
-  evalLoss(logits: Tensor, batch: TaskBatch): readonly [sum: number, weight: number];
+  evalLoss(logits: Tensor, batch: TaskBatch<I>): readonly [sum: number, weight: number];
   metrics(): MetricStream<M>;
   /** The scalar metrics by name (metricNames), as logged with an 'eval_' prefix. */
   scalars(metrics: M): Record<string, number>;
@@ -101,4 +101,4 @@ export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown> {
 
 /** Any task, whatever its data and metrics (for code that only passes them through). */
 // biome-ignore lint/suspicious/noExplicitAny: a task of any data and metrics, for code that only hands it on (Task's parameters are in both positions, so unknown does not fit).
-export type AnyTask = Task<any, any>;
+export type AnyTask = Task<any, any, any>;

@@ -1,6 +1,6 @@
 // Texts (and text pairs) to unpadded token ids, and a batch of them padded with the tokenizer's pad id.
 import { FinetuneError } from '../errors.js';
-import type { ModelInputs } from '../models/types.js';
+import type { TextInputs } from '../models/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
 import type { EncodedInputs } from './task.js';
@@ -42,7 +42,7 @@ export function encodeTexts(items: readonly TextItem[], tokenizer: TextTokenizer
 }
 
 /** The inputs of the examples at `indices`, padded on the right to the longest. Shapes [B, T]; T the longest. */
-export function collateInputs(data: EncodedInputs, indices: readonly number[]): { inputs: ModelInputs; tokens: number; length: number } {
+export function collateInputs(data: EncodedInputs, indices: readonly number[]): { inputs: TextInputs; tokens: number; length: number } {
   const b = indices.length;
   let t = 1;
   for (const i of indices) t = Math.max(t, data.inputIds[i]!.length);
@@ -57,7 +57,7 @@ export function collateInputs(data: EncodedInputs, indices: readonly number[]): 
     if (types) types.set(data.typeIds![index]!, row * t);
     tokens += source.length;
   });
-  const inputs: ModelInputs = {
+  const inputs: TextInputs = {
     inputIds: new Tensor(ids, [b, t]),
     attentionMask: new Tensor(mask, [b, t]),
     ...(types ? { tokenTypeIds: new Tensor(types, [b, t]) } : {}),

@@ -7,7 +7,7 @@ import type { BertForSequenceClassification } from '../../src/models/bert/model.
 import type { DistilBertForSequenceClassification } from '../../src/models/distilbert/model.js';
 import { batchInputs } from '../../src/models/inputs.js';
 import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
-import type { ModelInputs } from '../../src/models/types.js';
+import type { TextInputs } from '../../src/models/types.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { goldenDir, maxAbsDiff } from './support.js';
@@ -15,7 +15,7 @@ import { goldenDir, maxAbsDiff } from './support.js';
 const TEXTS = ['A gorgeous, witty, seductive movie.', 'dull', 'it is not a bad film , just an unremarkable one .'];
 const bertConfig = (): Record<string, unknown> => JSON.parse(readFileSync(`${goldenDir('bert')}/config.json`, 'utf8')) as Record<string, unknown>;
 
-function row(inputs: ModelInputs, i: number): ModelInputs {
+function row(inputs: TextInputs, i: number): TextInputs {
   const t = inputs.inputIds.shape[1]!;
   const length = inputs.attentionMask
     .toArray()

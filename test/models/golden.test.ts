@@ -5,7 +5,7 @@ import { loadTaskModel } from '../../src/models/load.js';
 import { BertForSequenceClassification } from '../../src/models/bert/model.js';
 import { DistilBertForSequenceClassification } from '../../src/models/distilbert/model.js';
 import { RobertaForSequenceClassification } from '../../src/models/roberta/model.js';
-import type { EncoderTaskModel, ModelInputs, TaskModel } from '../../src/models/types.js';
+import type { EncoderTaskModel, TextInputs, TaskModel } from '../../src/models/types.js';
 import { crossEntropy } from '../../src/tensor/ops/losses.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectedJson, expectedTensors, goldenDir, goldenInputs, maxAbsDiff, relativeError } from './support.js';
@@ -13,7 +13,7 @@ import { expectedJson, expectedTensors, goldenDir, goldenInputs, maxAbsDiff, rel
 const ARCHS = ['bert', 'distilbert', 'roberta', 'xlm-roberta'] as const;
 
 /** The embedding block's output (transformers' hidden_states[0]). */
-function embeddingOutput(model: TaskModel, inputs: ModelInputs): Tensor {
+function embeddingOutput(model: TaskModel, inputs: TextInputs): Tensor {
   if (model instanceof BertForSequenceClassification) return model.bert.embeddings.forward(inputs);
   if (model instanceof DistilBertForSequenceClassification) return model.distilbert.embeddings.forward(inputs);
   if (model instanceof RobertaForSequenceClassification) return model.roberta.embeddings.forward(inputs);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { headSpec, labelsFromNames } from '../../src/models/labels.js';
 import { loadTaskModel } from '../../src/models/load.js';
-import type { ModelInputs, TaskModel } from '../../src/models/types.js';
+import type { TextInputs, TaskModel } from '../../src/models/types.js';
 import { loadBuiltinUseLite } from '../../src/models/use-lite/pretrained.js';
 import { forbidHostReads } from '../../src/tensor/host-reads.js';
 import { crossEntropy } from '../../src/tensor/ops/losses.js';
@@ -12,7 +12,7 @@ import { idsBatch } from '../use-lite/support.js';
 import { expectedTensors, goldenDir, goldenInputs } from './support.js';
 
 /** Logits unguarded, then forward and backward under the guard: the same logits to the bit, a gradient in every parameter; then in training mode. */
-function checkModel(model: TaskModel, inputs: ModelInputs): void {
+function checkModel(model: TaskModel, inputs: TextInputs): void {
   model.eval();
   const before = model.forward(inputs).toArray();
   // Token heads give [B, T, C]: their loss runs over every token's row.

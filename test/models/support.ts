@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
-import type { ModelInputs } from '../../src/models/types.js';
+import type { TextInputs } from '../../src/models/types.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 /** test/golden/models/ (made by scripts/make-model-golden.py with the real transformers). */
@@ -26,7 +26,7 @@ export function expectedJson(name: string): Record<string, unknown> {
 }
 
 /** The inputs of batch `batch` ('single' or 'pair') of a golden folder. */
-export function goldenInputs(get: (key: string) => Tensor | undefined, batch: string): ModelInputs {
+export function goldenInputs(get: (key: string) => Tensor | undefined, batch: string): TextInputs {
   const ids = get(`${batch}.input_ids`)!;
   const types = get(`${batch}.token_type_ids`);
   return { inputIds: ids, attentionMask: get(`${batch}.attention_mask`)!, ...(types ? { tokenTypeIds: types } : {}) };

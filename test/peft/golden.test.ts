@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadTaskModel } from '../../src/models/load.js';
-import type { ModelInputs, TaskModel } from '../../src/models/types.js';
+import type { TextInputs, TaskModel } from '../../src/models/types.js';
 import { applyLora, type LoraOptions } from '../../src/peft/lora/apply.js';
 import { loraConfigText, readLoraConfig } from '../../src/peft/lora/config.js';
 import { loadAdapter } from '../../src/peft/lora/load.js';
@@ -38,7 +38,7 @@ function expected(arch: string): Expected {
   return JSON.parse(readFileSync(join(GOLDEN, arch, 'expected.json'), 'utf8')) as Expected;
 }
 
-function inputsOf(e: Expected): ModelInputs {
+function inputsOf(e: Expected): TextInputs {
   const rows = e.inputs.input_ids.length;
   const length = e.inputs.input_ids[0]!.length;
   return {

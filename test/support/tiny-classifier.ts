@@ -2,7 +2,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { headSpec, labelsFromNames } from '../../src/models/labels.js';
-import type { HeadSpec, LabelNames, ModelInputs, TaskModel } from '../../src/models/types.js';
+import type { HeadSpec, LabelNames, TextInputs, TaskModel } from '../../src/models/types.js';
 import { Dropout, Embedding, Linear } from '../../src/nn/layers.js';
 import { Module } from '../../src/nn/module.js';
 import { Random } from '../../src/tensor/random.js';
@@ -49,7 +49,7 @@ export class TinyClassifier extends Module implements TaskModel {
   }
 
   /** Masked mean of the token embeddings, through tanh(hidden): [B, D]. */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     const [b, t] = inputs.inputIds.shape as [number, number];
     const mask = Float32Array.from(inputs.attentionMask.data);
     const counts = new Float32Array(b);
@@ -63,7 +63,7 @@ export class TinyClassifier extends Module implements TaskModel {
     return this.classifier.forward(this.drop.forward(features));
   }
 
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     return this.classify(this.features(inputs));
   }
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadTaskModel } from '../../src/models/load.js';
-import type { ModelInputs, TaskModel } from '../../src/models/types.js';
+import type { TextInputs, TaskModel } from '../../src/models/types.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss } from '../../src/tensor/ops/losses.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { alignLabels, bToIMap } from '../../src/tasks/token-classification/align.js';
@@ -25,7 +25,7 @@ function golden(folder: string): { get: (key: string) => Tensor; json: Record<st
   return { get, json: JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as Record<string, unknown>, dir };
 }
 
-function inputs(get: (key: string) => Tensor, json: Record<string, unknown>): ModelInputs {
+function inputs(get: (key: string) => Tensor, json: Record<string, unknown>): TextInputs {
   return { inputIds: get('input_ids'), attentionMask: get('attention_mask'), ...('token_type_ids' in json ? { tokenTypeIds: get('token_type_ids') } : {}) };
 }
 

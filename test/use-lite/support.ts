@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelInputs } from '../../src/models/types.js';
+import type { TextInputs } from '../../src/models/types.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 const require = createRequire(import.meta.url);
@@ -34,7 +34,7 @@ export function decodeRows(base64: string): Float32Array[] {
 }
 
 /** Token-id lists as a right-padded batch (pad id 1, as the USE tokenizer pads). Shapes: [B, T]. */
-export function idsBatch(sentences: readonly (readonly number[])[], padId = 1): ModelInputs {
+export function idsBatch(sentences: readonly (readonly number[])[], padId = 1): TextInputs {
   const b = sentences.length;
   const t = Math.max(1, ...sentences.map((s) => s.length));
   const ids = new Int32Array(b * t).fill(padId);

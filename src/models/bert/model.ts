@@ -9,7 +9,7 @@ import { BertEncoder, type BertLayerShape } from '../encoder/bert-layers.js';
 import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
-import type { ModelInputs } from '../types.js';
+import type { TextInputs } from '../types.js';
 import type { BertConfig } from './config.js';
 import { BERT_LORA_TARGETS } from './weights.js';
 
@@ -52,7 +52,7 @@ export class BertEmbeddings extends Module {
     this.dropout = new Dropout(config.hiddenDropoutProb);
   }
 
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     const t = inputs.inputIds.shape[1]!;
     checkLength(t, this.config.maxPositionEmbeddings, this.config);
     const words = paddedEmbedding(this.word_embeddings.weight, inputs.inputIds, this.config.padTokenId);
@@ -94,7 +94,7 @@ export class BertModel extends Module {
     this.pooler = options.pooler ? new BertPooler(config.hiddenSize) : null;
   }
 
-  lastHiddenState(inputs: ModelInputs): Tensor {
+  lastHiddenState(inputs: TextInputs): Tensor {
     return this.encoder.forward(this.embeddings.forward(inputs), additiveMask(inputs.attentionMask));
   }
 }
@@ -127,7 +127,7 @@ export class BertForSequenceClassification extends EncoderClassifierBase {
   }
 
   /** The pooled output [B, H]. */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     return this.bert.pooler!.forward(this.lastHiddenState(inputs));
   }
 

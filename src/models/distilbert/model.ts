@@ -9,7 +9,7 @@ import { selfAttention } from '../encoder/attention.js';
 import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { absolutePositions, paddedEmbedding } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
-import type { ModelInputs } from '../types.js';
+import type { TextInputs } from '../types.js';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config.js';
 import { DISTILBERT_LORA_TARGETS } from './weights.js';
 
@@ -28,7 +28,7 @@ export class DistilBertEmbeddings extends Module {
     this.dropout = new Dropout(config.dropout);
   }
 
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     const t = inputs.inputIds.shape[1]!;
     if (t > this.config.maxPositionEmbeddings) {
       throw new FinetuneError(
@@ -135,7 +135,7 @@ export class DistilBertModel extends Module {
     this.transformer = new Transformer(config, activationByName(config.activation, `${where}: activation`));
   }
 
-  lastHiddenState(inputs: ModelInputs): Tensor {
+  lastHiddenState(inputs: TextInputs): Tensor {
     return this.transformer.forward(this.embeddings.forward(inputs), additiveMask(inputs.attentionMask));
   }
 }
@@ -170,7 +170,7 @@ export class DistilBertForSequenceClassification extends EncoderClassifierBase {
   }
 
   /** The first token's vector [B, H] ([CLS]). */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     return firstToken(this.lastHiddenState(inputs));
   }
 

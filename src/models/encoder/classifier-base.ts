@@ -3,7 +3,7 @@ import { Dropout, type Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { labelCount } from '../labels.js';
-import type { EncoderTaskModel, HeadSpec, LabelNames, ModelInputs } from '../types.js';
+import type { EncoderTaskModel, HeadSpec, LabelNames, TextInputs } from '../types.js';
 import type { ConfigJson } from './config-fields.js';
 import { savedConfigJson } from './config-json.js';
 import { placeholderLinear } from './init.js';
@@ -17,7 +17,7 @@ export function firstToken(hidden: Tensor): Tensor {
 /** A family's base model (BertModel, DistilBertModel, ...): token ids to hidden states. */
 export interface EncoderBase extends Module {
   /** [B, T] ids -> [B, T, H]. */
-  lastHiddenState(inputs: ModelInputs): Tensor;
+  lastHiddenState(inputs: TextInputs): Tensor;
 }
 
 /** Where a family's base sits in the parameter names, and its size: data, one per family. */
@@ -75,14 +75,14 @@ export abstract class EncoderClassifierBase extends Module implements EncoderTas
 
   /** The family's base model. */
   abstract get base(): EncoderBase;
-  abstract features(inputs: ModelInputs): Tensor;
+  abstract features(inputs: TextInputs): Tensor;
   abstract classify(features: Tensor): Tensor;
 
-  lastHiddenState(inputs: ModelInputs): Tensor {
+  lastHiddenState(inputs: TextInputs): Tensor {
     return this.base.lastHiddenState(inputs);
   }
 
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     return this.classify(this.features(inputs));
   }
 
@@ -122,7 +122,7 @@ export class EncoderForTokenClassification extends EncoderClassifierBase {
   }
 
   /** Every token's hidden state [B, T, H]. */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     return this.base.lastHiddenState(inputs);
   }
 

@@ -8,7 +8,7 @@ import { BertEncoder } from '../encoder/bert-layers.js';
 import { EncoderClassifierBase, firstToken, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { paddedEmbedding, robertaPositions, zeroTypeIds } from '../encoder/embedding.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
-import type { ModelInputs } from '../types.js';
+import type { TextInputs } from '../types.js';
 import type { RobertaConfig } from './config.js';
 import { ROBERTA_LORA_TARGETS } from './weights.js';
 
@@ -33,7 +33,7 @@ export class RobertaEmbeddings extends Module {
     this.position_embeddings = placeholderEmbedding(config.maxPositionEmbeddings, config.hiddenSize);
   }
 
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     const pad = this.config.padTokenId;
     checkLength(inputs.inputIds.shape[1]!, this.config.maxPositionEmbeddings - pad - 1, this.config);
     const words = paddedEmbedding(this.word_embeddings.weight, inputs.inputIds, pad);
@@ -59,7 +59,7 @@ export class RobertaModel extends Module {
     this.encoder = new BertEncoder(layerShapeOf(config, where), config.numHiddenLayers);
   }
 
-  lastHiddenState(inputs: ModelInputs): Tensor {
+  lastHiddenState(inputs: TextInputs): Tensor {
     return this.encoder.forward(this.embeddings.forward(inputs), additiveMask(inputs.attentionMask));
   }
 }
@@ -108,7 +108,7 @@ export class RobertaForSequenceClassification extends EncoderClassifierBase {
   }
 
   /** The first token's vector [B, H] (<s>). */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     return firstToken(this.lastHiddenState(inputs));
   }
 

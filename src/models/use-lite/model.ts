@@ -11,7 +11,7 @@ import { attentionBias, maskedMeanWeights } from '../../tensor/ops/masks.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { EncoderClassifierBase, EncoderForTokenClassification, type ClassifierIdentity, type EncoderBaseInfo } from '../encoder/classifier-base.js';
 import { placeholderEmbedding, placeholderLinear } from '../encoder/init.js';
-import type { HeadSpec, ModelInputs } from '../types.js';
+import type { HeadSpec, TextInputs } from '../types.js';
 import { USE_LITE_ARCHITECTURE, USE_LITE_CONFIG_DEFAULTS, USE_LITE_MODEL_TYPE, useLiteConfigJson, type UseLiteConfig } from './config.js';
 import { USE_LITE_LORA_TARGETS } from './weights.js';
 
@@ -141,7 +141,7 @@ export class UseLiteEncoder extends Module {
     return signal;
   }
 
-  private checkInputs(inputs: ModelInputs): void {
+  private checkInputs(inputs: TextInputs): void {
     const [b, t] = inputs.inputIds.shape as [number, number];
     const mask = inputs.attentionMask.shape;
     if (inputs.inputIds.rank !== 2 || mask.length !== 2 || mask[0] !== b || mask[1] !== t) {
@@ -155,7 +155,7 @@ export class UseLiteEncoder extends Module {
   }
 
   /** The last layer's output [B, T, H]. */
-  lastHiddenState(inputs: ModelInputs): Tensor {
+  lastHiddenState(inputs: TextInputs): Tensor {
     this.checkInputs(inputs);
     const t = inputs.inputIds.shape[1]!;
     // `Layer_0/add`: x0 = E[id] + (E[id] + PE(t)); the embedding really is counted twice, with no sqrt(E) scaling.
@@ -166,7 +166,7 @@ export class UseLiteEncoder extends Module {
   }
 
   /** Mean over tokens, tanh layer, L2 normalisation: [B, H], each row of length 1. */
-  forward(inputs: ModelInputs): Tensor {
+  forward(inputs: TextInputs): Tensor {
     const hidden = this.lastHiddenState(inputs);
     const [b, t] = inputs.inputIds.shape as [number, number];
     // Pooling: sum_t M h / max(len, 1); the graph's `Maximum` keeps an empty sentence from dividing by 0.
@@ -214,7 +214,7 @@ export class UseLiteForSequenceClassification extends EncoderClassifierBase {
   }
 
   /** The unit-length sentence embedding [B, H]: what the package's `embed()` returns. */
-  features(inputs: ModelInputs): Tensor {
+  features(inputs: TextInputs): Tensor {
     return this.encoder.forward(inputs);
   }
 

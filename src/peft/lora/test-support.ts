@@ -1,6 +1,6 @@
 // Shared by the LoRA tests: tiny BERT, DistilBERT and RoBERTa classifiers with random weights, batches, and comparisons.
 import { createTaskModel } from '../../models/load.js';
-import type { ModelInputs, TaskModel } from '../../models/types.js';
+import type { TextInputs, TaskModel } from '../../models/types.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -34,7 +34,7 @@ export function tinyModel(family: TinyFamily): TaskModel {
 }
 
 /** A padded batch of `rows` random sequences (the later rows shorter) with ids in [3, 50). */
-export function tinyBatch(rows = 3, length = 7, seed = 1): ModelInputs {
+export function tinyBatch(rows = 3, length = 7, seed = 1): TextInputs {
   const rng = new Random(seed);
   const ids = new Int32Array(rows * length);
   const mask = new Int32Array(rows * length);
@@ -49,7 +49,7 @@ export function tinyBatch(rows = 3, length = 7, seed = 1): ModelInputs {
 }
 
 /** Evaluation-mode logits without recording gradients. */
-export function logitsOf(model: TaskModel, inputs: ModelInputs): Float32Array {
+export function logitsOf(model: TaskModel, inputs: TextInputs): Float32Array {
   model.eval();
   return noGrad(() => model.forward(inputs))
     .f32()

@@ -2,13 +2,13 @@
 import { FinetuneError } from '../../errors.js';
 import { readSafetensors } from '../../io/safetensors.js';
 import type { RawTensor } from '../../io/raw-tensor.js';
-import type { ModelInputs } from '../../models/types.js';
+import type { TextInputs } from '../../models/types.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** One batch with its labels. Shapes: B rows of T tokens. */
 export interface BenchBatch {
-  readonly inputs: ModelInputs;
+  readonly inputs: TextInputs;
   /** int32 [B] class ids. */
   readonly labels: Tensor;
 }
