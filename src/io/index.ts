@@ -27,3 +27,10 @@ export {
 } from './hub.js';
 export { LOCK_FILE, folderLockOwner, lockFolder, type FolderLock, type FolderLockOptions, type LockOwner } from './folder-lock.js';
 export { FILE_LIMITS, checkReadableFile, readFileBounded, readTextBounded, type FileKind } from './bounded-read.js';
+export {
+  type KerasLayerSpec,
+  parseKerasTopology,
+  readTfjsLayersModel,
+  type TfjsLayersModel,
+  tfjsLayersModelFromMemory,
+} from './tfjs/layers-model.js';

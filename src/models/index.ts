@@ -29,3 +29,26 @@ export {
   USE_LITE_PACKAGE,
   type UseLiteConfig,
 } from './use-lite/index.js';
+export { imageInputs, type ImageInputs, type ModelInputs } from './types.js';
+export { type ImageTaskModel, isImageTaskModel, readPreprocessorFile } from './vision/image-model.js';
+export {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type ImagePreprocessor,
+  preprocessorConfigJson,
+  RESNET_PREPROCESSOR,
+  readPreprocessorConfig,
+  VIT_PREPROCESSOR,
+} from './vision/preprocessor.js';
+export { parseResNetConfig, type ResNetConfig, ResNetForImageClassification, resnetFamily } from './resnet/index.js';
+export { parseViTConfig, type ViTConfig, ViTForImageClassification, vitFamily } from './vit/index.js';
+export {
+  loadBuiltinMobileNet,
+  MOBILENET_V2_KERAS_TYPE,
+  MobileNetV2KerasForImageClassification,
+  mobileNetFromTfjs,
+  mobileNetV2KerasFamily,
+  NSFWJS_MOBILENET_BUILTIN_NAME,
+  NSFWJS_PREPROCESSOR,
+  readNsfwjsMobileNet,
+} from './mobilenet-v2/index.js';

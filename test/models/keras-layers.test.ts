@@ -11,6 +11,8 @@ import { defaultLabels } from '../../src/models/labels.js';
 import { buildKerasLayer, mobileNetFromTfjs } from '../../src/models/mobilenet-v2/index.js';
 import type { HeadSpec } from '../../src/models/types.js';
 import { noGrad } from '../../src/tensor/autograd.js';
+import { forbidHostReads } from '../../src/tensor/host-reads.js';
+import { crossEntropy } from '../../src/tensor/ops/losses.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { maxAbsDiff } from './support.js';
 
@@ -92,6 +94,12 @@ describe('TF.js Layers models', () => {
         maxAbsDiff(got, new Tensor(Float32Array.from(expected), [2, 5])) < 1e-5,
         `differs by ${maxAbsDiff(got, new Tensor(Float32Array.from(expected), [2, 5]))}`,
       );
+      // Model code computes with tensor ops only, in both modes and through backward.
+      const targets = Tensor.from([0, 1], undefined, { dtype: 'int32' });
+      for (const training of [false, true]) {
+        ours.train(training);
+        forbidHostReads(() => crossEntropy(ours.forward({ pixelValues: new Tensor(Float32Array.from(nchw.dataSync()), [2, 3, 9, 10]) }), targets).backward());
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,6 +11,7 @@ import { applyFreeze } from '../../src/models/freeze.js';
 import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
 import { saveTaskModel } from '../../src/models/save.js';
 import { isImageTaskModel } from '../../src/models/vision/image-model.js';
+import { forbidHostReads } from '../../src/tensor/host-reads.js';
 import { crossEntropy } from '../../src/tensor/ops/losses.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { maxAbsDiff } from './support.js';
@@ -133,6 +134,17 @@ describe('vision models: freezing, heads and bad inputs', () => {
     assert.deepEqual(model.classify(features).shape, [2, 5]);
     const { model: vit } = await loadTaskModel(join(GOLDEN, 'vit'), { labels: { id2label: { 0: 'cat', 1: 'dog' }, label2id: { cat: 0, dog: 1 } } });
     assert.deepEqual(vit.features({ pixelValues: golden('vit')('pixel_values') }).shape, [2, 16]);
+  });
+
+  it('model code reads no tensor data on the host (forward and backward, both modes)', async () => {
+    for (const name of NAMES) {
+      const get = golden(name);
+      const { model } = await loadTaskModel(join(GOLDEN, name));
+      for (const training of [false, true]) {
+        model.train(training);
+        forbidHostReads(() => crossEntropy(model.forward({ pixelValues: get('pixel_values') }), get('labels')).backward());
+      }
+    }
   });
 
   it('random initialisation from config.json alone', () => {
