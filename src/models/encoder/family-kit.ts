@@ -1,4 +1,5 @@
 // Builds a ModelFamily for an encoder from its parts: the heads it builds, checkpoint layout, initialisation details.
+import { FinetuneError } from '../../errors.js';
 import type { ModelFamily } from '../family.js';
 import type { HeadKind, HeadSpec } from '../types.js';
 import { loadCheckpoint, type CheckpointLayout } from './checkpoint.js';
@@ -27,7 +28,7 @@ export function encoderFamily<B extends EncoderBase>(spec: EncoderFamilySpec<B>)
   };
   return {
     modelTypes: spec.modelTypes,
-    create: (config, file, head) => spec.create(config, file, head),
+    create: (config, file, head) => spec.create(config, file, textHead(head, config, file)),
     initialize: (model, modules) => initialize(model as EncoderClassifierBase, modules),
     loadWeights(model, tensors, file) {
       const report = loadCheckpoint(model, tensors, spec.layout, file);
@@ -38,6 +39,13 @@ export function encoderFamily<B extends EncoderBase>(spec: EncoderFamilySpec<B>)
       return report;
     },
   };
+}
+
+/** `head` when a text model can carry it; an image head fails naming the file (a text model reads no pixels). */
+export function textHead(head: HeadSpec, config: ConfigJson, file: string): HeadSpec {
+  if (head.kind === 'image-classification')
+    throw new FinetuneError(`${file}: a ${String(config.model_type)} model reads text; it has no image-classification head`);
+  return head;
 }
 
 /** transformers' class name for a family's head: `${prefix}ForSequenceClassification` or `...ForTokenClassification`. */

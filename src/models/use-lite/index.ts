@@ -1,5 +1,6 @@
 // The USE-lite family (sequence and token heads): saved use-lite folders (config.json + model.safetensors + vocab.json) and the built-in pre-trained model.
 import { loadCheckpoint } from '../encoder/checkpoint.js';
+import { textHead } from '../encoder/family-kit.js';
 import type { ModelFamily } from '../family.js';
 import { parseUseLiteConfig, USE_LITE_MODEL_TYPE } from './config.js';
 import { initEncoderWeights, initHead } from './init.js';
@@ -52,7 +53,7 @@ function initialize(model: UseLiteTaskModel, modules?: readonly string[]): void 
 
 export const useLiteFamily: ModelFamily = {
   modelTypes: [USE_LITE_MODEL_TYPE],
-  create: (config, file, head) => createUseLite(parseUseLiteConfig(config, file), head),
+  create: (config, file, head) => createUseLite(parseUseLiteConfig(config, file), textHead(head, config, file)),
   initialize: (model, modules) => initialize(model as UseLiteTaskModel, modules),
   loadWeights(model, tensors, file) {
     const report = loadCheckpoint(model, tensors, USE_LITE_LAYOUT, file);
