@@ -183,7 +183,15 @@ describe('vision models: freezing, heads and bad inputs', () => {
         String(message),
       );
     assert.throws(() => createTaskModel(config, { headKind: 'token-classification' }, 'c.json'), /no token-classification head/);
-    assert.throws(() => createTaskModel({ model_type: 'bert', hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 8, vocab_size: 10 }, { headKind: 'image-classification' }, 'b.json'), /b\.json: a bert model reads text; it has no image-classification head/);
+    assert.throws(
+      () =>
+        createTaskModel(
+          { model_type: 'bert', hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 8, vocab_size: 10 },
+          { headKind: 'image-classification' },
+          'b.json',
+        ),
+      /b\.json: a bert model reads text; it has no image-classification head/,
+    );
   });
 
   it('a checkpoint missing a base tensor or with a wrong shape fails naming the key', async () => {
