@@ -9,6 +9,7 @@ import { FinetuneError } from '../../src/errors.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { applyFreeze } from '../../src/models/freeze.js';
 import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
+import { applyLora } from '../../src/peft/lora/apply.js';
 import { saveTaskModel } from '../../src/models/save.js';
 import { isImageTaskModel } from '../../src/models/vision/image-model.js';
 import { forbidHostReads } from '../../src/tensor/host-reads.js';
@@ -123,6 +124,24 @@ describe('vision models: freezing, heads and bad inputs', () => {
     assert.deepEqual(vit.layerPrefixes, ['vit.encoder.layer.0', 'vit.encoder.layer.1']);
     assert.deepEqual(vit.defaultLoraTargets, ['query', 'value']);
     assert.deepEqual(vit.headModules, ['classifier']);
+  });
+
+  it('LoRA on ViT wraps query and value by default and trains only the adapters and the head', async () => {
+    const get = golden('vit');
+    const { model } = await loadTaskModel(join(GOLDEN, 'vit'));
+    const before = model.forward({ pixelValues: get('pixel_values') });
+    applyLora(model, { r: 2 });
+    const trainable = model
+      .namedParameters()
+      .filter(([, p]) => p.requiresGrad)
+      .map(([n]) => n);
+    assert.ok(trainable.some((n) => /attention\.attention\.query\.lora_A/.test(n)) && trainable.some((n) => /attention\.attention\.value\.lora_B/.test(n)));
+    assert.ok(
+      trainable.every((n) => n.includes('lora_') || n.startsWith('classifier.')),
+      trainable.join(', '),
+    );
+    // B starts at zero: the adapted model computes what the base did.
+    assert.ok(maxAbsDiff(model.forward({ pixelValues: get('pixel_values') }), before) < 1e-6);
   });
 
   it('features are the pooled base output; a new label count draws a new head with a warning', async () => {
