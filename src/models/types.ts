@@ -37,7 +37,7 @@ export interface LabelNames {
  * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
  * one vector per input, `...ForTokenClassification` one per token.
  */
-export type HeadKind = 'sequence-classification' | 'token-classification';
+export type HeadKind = 'sequence-classification' | 'token-classification' | 'causal-lm';
 
 /** config.json `problem_type` of a sequence head: which loss transformers pairs with its logits. */
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
