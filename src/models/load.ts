@@ -77,7 +77,15 @@ export function resolveHead(
   options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
-  const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
+  const kind =
+    options.headKind ??
+    (architecture.endsWith('ForTokenClassification')
+      ? 'token-classification'
+      : /(ForCausalLM|LMHeadModel)$/.test(architecture)
+        ? 'causal-lm'
+        : 'sequence-classification');
+  // A causal LM's outputs are its vocabulary, not labels.
+  if (kind === 'causal-lm') return { kind, problemType: 'single_label_classification', labels: { id2label: {}, label2id: {} } };
   const saved = config.problem_type;
   if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
     throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);

@@ -125,6 +125,7 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
         ? encodeRows(evaluation, tokenizer, maxLength, specials, evaluationName ?? 'evaluation', templateOnce, allTokens)
         : undefined;
       const notices: string[] = [];
+      const notes: string[] = [];
       for (const [name, encoded] of [
         [options.data, encodedTrain],
         [evaluationName, encodedEval],
@@ -132,7 +133,7 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
         if (!encoded) continue;
         const blocks =
           train.kind === 'text' ? `${count(encoded.data.inputIds.length)} blocks of ${maxLength} tokens` : `${count(encoded.data.inputIds.length)} examples`;
-        description.push(`${name}: ${blocks}`);
+        notes.push(`${name}: ${blocks}`);
         if (encoded.droppedExamples > 0)
           notices.push(`${name}: ${count(encoded.droppedExamples)} examples left without a target token by --max-length ${maxLength} were dropped`);
         if (encoded.droppedTokens > 0 && train.kind !== 'text')
@@ -148,7 +149,7 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
         }
       });
       unigram = { counts, total };
-      return { train: encodedTrain.data, evaluation: encodedEval?.data, warnings: notices };
+      return { train: encodedTrain.data, evaluation: encodedEval?.data, warnings: notices, notes };
     },
     baseline(evaluationData) {
       if (unigram === undefined) return undefined;
