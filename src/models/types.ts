@@ -35,9 +35,10 @@ export interface LabelNames {
 
 /**
  * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
- * one vector per input, `...ForTokenClassification` one per token.
+ * one vector per input, `...ForTokenClassification` one per token; `...ForCausalLM` (GPT2LMHeadModel) predicts the
+ * next token at every position (a CausalLMModel, src/models/causal/types.ts).
  */
-export type HeadKind = 'sequence-classification' | 'token-classification';
+export type HeadKind = 'sequence-classification' | 'token-classification' | 'causal-lm';
 
 /** config.json `problem_type` of a sequence head: which loss transformers pairs with its logits. */
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
