@@ -1,4 +1,5 @@
 // The contract of a decoder-only language model: a TaskModel whose head is the lm_head, plus the cached step that generation runs.
+import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { TaskModel, TextInputs } from '../types.js';
 import type { KeyValueCache } from './cache.js';
@@ -36,4 +37,16 @@ export interface CausalLMModel extends TaskModel {
 /** Whether a task model is a causal language model. */
 export function isCausalLM(model: TaskModel): model is CausalLMModel {
   return model.head.kind === 'causal-lm';
+}
+
+/**
+ * Turns gradient checkpointing on or off (`--gradient-checkpointing`): each decoder layer's activations are
+ * recomputed in backward instead of kept. Only causal language models have it; others fail naming `option`.
+ */
+export function setGradientCheckpointing(model: TaskModel, enabled: boolean, option = '--gradient-checkpointing'): void {
+  if (!isCausalLM(model)) {
+    if (!enabled) return;
+    throw new FinetuneError(`${option}: the ${model.modelType} model does not support it (causal language models: gpt2, llama, qwen2, mistral)`);
+  }
+  model.gradientCheckpointing = enabled;
 }
