@@ -15,6 +15,8 @@ import { checkLabels, defaultLabels, labelCount } from './labels.js';
 import { builtinModelLoader, familyFor } from './registry.js';
 import type { HeadKind, HeadSpec, LabelNames, ProblemType, TaskModel } from './types.js';
 import { weightWarnings } from './warnings.js';
+import { CAUSAL_LM_HEAD } from './causal/base.js';
+import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from './causal/model-types.js';
 
 export interface LoadClassifierOptions {
   /** Classes of the head. Default: from `labels`, else config.json's id2label, else 2. */
@@ -77,15 +79,10 @@ export function resolveHead(
   options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
-  const kind =
-    options.headKind ??
-    (architecture.endsWith('ForTokenClassification')
-      ? 'token-classification'
-      : /(ForCausalLM|LMHeadModel)$/.test(architecture)
-        ? 'causal-lm'
-        : 'sequence-classification');
-  // A causal LM's outputs are its vocabulary, not labels.
-  if (kind === 'causal-lm') return { kind, problemType: 'single_label_classification', labels: { id2label: {}, label2id: {} } };
+  const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
+  if (options.headKind === undefined && (isCausalArchitecture(architecture) || CAUSAL_MODEL_TYPES.includes(config.model_type as string))) return CAUSAL_LM_HEAD;
+  // A causal-lm head asked for by a task has no labels to resolve.
+  if (kind === 'causal-lm') return CAUSAL_LM_HEAD;
   const saved = config.problem_type;
   if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
     throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);

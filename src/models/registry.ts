@@ -3,12 +3,14 @@ import { FinetuneError } from '../errors.js';
 import { bertFamily } from './bert/index.js';
 import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
+import { gpt2Family } from './gpt2/index.js';
+import { llamaFamily } from './llama/index.js';
 import type { LoadedClassifier } from './load.js';
 import { robertaFamily } from './roberta/index.js';
 import type { HeadSpec } from './types.js';
 import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
 
-const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily];
+const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily, gpt2Family, llamaFamily];
 
 /** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
 export type BuiltinModelLoader = (options: { readonly head: HeadSpec; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;

@@ -35,7 +35,8 @@ export interface LabelNames {
 
 /**
  * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
- * one vector per input, `...ForTokenClassification` one per token.
+ * one vector per input, `...ForTokenClassification` one per token; `...ForCausalLM` (GPT2LMHeadModel) predicts the
+ * next token at every position (a CausalLMModel, src/models/causal/types.ts).
  */
 export type HeadKind = 'sequence-classification' | 'token-classification' | 'causal-lm';
 

@@ -117,6 +117,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('freeze') === undefined ? {} : { freeze: parseFreezeSpec(str('freeze')!) }),
     ...(early === undefined ? {} : { earlyStopping: early }),
     ...(lora === undefined ? {} : { lora }),
+    ...(flags.boolean('gradient-checkpointing') ? { gradientCheckpointing: true } : {}),
     ...(builtinDefault ? { training: { ...DEFAULT_RUN.training, ...defined } } : defined === undefined ? {} : { training: defined }),
     optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
   };
@@ -160,6 +161,10 @@ export const trainCommand: Command = {
     freeze: { type: 'string', help: 'none | base (train the head on cached features) | embeddings | N lowest layers', default: 'none' },
     lora: { type: 'boolean', help: 'train a LoRA adapter (base frozen, head trained in full); the output is a PEFT adapter folder' },
     ...LORA_FLAGS,
+    'gradient-checkpointing': {
+      type: 'boolean',
+      help: 'recompute each layer in backward instead of keeping its activations (causal LMs; less memory, ~30% slower)',
+    },
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
     'metric-for-best': {

@@ -8,6 +8,7 @@ import { createTaskModel, loadTaskModel, readConfigJson } from '../../models/loa
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import type { HeadSpec, TaskModel } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
+import { isCausalLM, setGradientCheckpointing } from '../../models/causal/types.js';
 import { gpt2Tokenizer } from '../../tokenizers/gpt2.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
@@ -27,6 +28,8 @@ export interface ModelOptions {
   readonly freeze: FreezeSpec;
   /** Put a new LoRA adapter on the model (the base is then frozen; the head trains in full). */
   readonly lora?: LoraOptions;
+  /** Recompute each decoder layer's activations in backward (causal language models; default false). */
+  readonly gradientCheckpointing?: boolean;
 }
 
 export interface PreparedModel {
@@ -54,9 +57,9 @@ const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
 
 /** Position embeddings the model can use (RoBERTa's start after the padding index). */
 function usablePositions(model: TaskModel): number | undefined {
+  if (isCausalLM(model)) return model.maxPositions;
   const config = model.configJson();
-  // GPT-2 names its position count n_positions.
-  const positions = config.max_position_embeddings ?? config.n_positions;
+  const positions = config.max_position_embeddings;
   if (typeof positions !== 'number') return undefined;
   if (model.modelType === 'roberta' || model.modelType === 'xlm-roberta') return positions - (Number(config.pad_token_id ?? 1) + 1);
   return positions;
@@ -122,6 +125,7 @@ export async function prepareModel(options: ModelOptions): Promise<PreparedModel
   if (positions !== undefined && maxLength > positions) {
     throw new FinetuneError(`--max-length ${maxLength}: the model has ${positions} positions (config.json max_position_embeddings)`);
   }
+  setGradientCheckpointing(model, options.gradientCheckpointing ?? false);
   let parameters = applyFreeze(model, options.freeze);
   if (options.lora) parameters = applyLora(model, options.lora);
   return { model, tokenizer, source, maxLength, parameters, lora: options.lora !== undefined, warnings };

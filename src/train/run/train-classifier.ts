@@ -49,6 +49,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly freeze?: FreezeSpec;
   /** Train a new LoRA adapter instead of the whole model (default: none); the output is a PEFT adapter folder. */
   readonly lora?: LoraOptions;
+  /** Recompute each decoder layer's activations in backward to save memory (causal language models; default false). */
+  readonly gradientCheckpointing?: boolean;
   /** Early stopping patience in evaluations (default: off). */
   readonly earlyStopping?: number;
   /** Training-loop settings; outputDir comes from `output`. */
@@ -137,6 +139,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     trainTexts: data.trainTexts(),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
     ...(options.lora === undefined ? {} : { lora: options.lora }),
+    ...(options.gradientCheckpointing ? { gradientCheckpointing: true } : {}),
   });
   for (const warning of prepared.warnings) out.warn(warning);
   const { model, tokenizer, maxLength, parameters } = prepared;
