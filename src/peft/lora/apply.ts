@@ -61,9 +61,9 @@ export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): L
   if (!(dropout >= 0 && dropout < 1)) throw new FinetuneError(`--lora-dropout: must be in [0, 1), got ${dropout}`);
   const bias = options.bias ?? 'none';
   if (!LORA_BIAS_VALUES.includes(bias)) throw new FinetuneError(`LoRA bias: must be one of ${LORA_BIAS_VALUES.join(', ')}, got '${String(bias)}'`);
-  const modulesToSave = withHeadNames(
-    [...new Set([...(options.modulesToSave ?? []), ...model.headModules])].filter((h) => !['classifier', 'score'].some((n) => h.endsWith(n))),
-  );
+  const saved = [...new Set([...(options.modulesToSave ?? []), ...model.headModules])].filter((h) => !['classifier', 'score'].some((n) => h.endsWith(n)));
+  // PEFT's causal LM model adds no head names to modules_to_save.
+  const modulesToSave = model.head.kind === 'causal-lm' ? saved : withHeadNames(saved);
   let targets: ModuleSelector = options.targets ?? [...model.defaultLoraTargets];
   if (typeof targets !== 'string' && targets.length === 0) throw new FinetuneError('--lora-targets: give at least one module name');
   if (targets === ALL_LINEAR || (typeof targets !== 'string' && targets.length === 1 && targets[0] === ALL_LINEAR)) {
@@ -82,7 +82,7 @@ export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): L
     alphaPattern: sortedKeys(options.alphaPattern ?? {}),
     layersToTransform: options.layersToTransform && options.layersToTransform.length > 0 ? [...options.layersToTransform] : null,
     layersPattern: null,
-    taskType: model.head.kind === 'token-classification' ? 'TOKEN_CLS' : 'SEQ_CLS',
+    taskType: model.head.kind === 'token-classification' ? 'TOKEN_CLS' : model.head.kind === 'causal-lm' ? 'CAUSAL_LM' : 'SEQ_CLS',
     baseModelNameOrPath: null,
     revision: null,
   };

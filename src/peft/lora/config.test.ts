@@ -82,7 +82,10 @@ describe('LoRA adapter_config.json', () => {
       [{ ...minimal, alora_invocation_tokens: [5] }, /'alora_invocation_tokens'/],
       [{ ...minimal, init_lora_weights: 'pissa' }, /'init_lora_weights' is "pissa": adapters initialised this way need a modified base model/],
       [{ ...minimal, init_lora_weights: 'loftq' }, /'init_lora_weights' is "loftq"/],
-      [{ ...minimal, task_type: 'CAUSAL_LM' }, /'task_type' is 'CAUSAL_LM'; finetune loads classification adapters \(SEQ_CLS, TOKEN_CLS\)/],
+      [
+        { ...minimal, task_type: 'SEQ_2_SEQ_LM' },
+        /'task_type' is 'SEQ_2_SEQ_LM'; finetune loads classification and causal LM adapters \(SEQ_CLS, TOKEN_CLS, CAUSAL_LM\)/,
+      ],
       [{ peft_type: 'LORA' }, /'target_modules' is missing/],
       [{ ...minimal, target_modules: [1] }, /'target_modules' must be a list of module names or one regular expression/],
       [{ ...minimal, r: 0 }, /'r' must be a positive integer, got 0/],

@@ -12,7 +12,7 @@ export const PEFT_FORMAT_VERSION = '0.21.0';
 export const SEQ_CLS_HEAD_NAMES: readonly string[] = ['classifier', 'score'];
 
 /** PEFT task types of classification heads: sequence (SEQ_CLS) and token (TOKEN_CLS) classification. */
-export const CLASSIFIER_TASK_TYPES: readonly string[] = ['SEQ_CLS', 'TOKEN_CLS'];
+export const CLASSIFIER_TASK_TYPES: readonly string[] = ['SEQ_CLS', 'TOKEN_CLS', 'CAUSAL_LM'];
 
 /** Which biases train and are saved with the adapter: none, every bias of the model, or those of wrapped layers. */
 export type LoraBias = 'none' | 'all' | 'lora_only';
@@ -164,7 +164,7 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
   }
   const taskType = optionalString(json, 'task_type', file);
   if (taskType !== null && !CLASSIFIER_TASK_TYPES.includes(taskType)) {
-    fail(file, 'task_type', `is '${taskType}'; finetune loads classification adapters (${CLASSIFIER_TASK_TYPES.join(', ')})`);
+    fail(file, 'task_type', `is '${taskType}'; finetune loads classification and causal LM adapters (${CLASSIFIER_TASK_TYPES.join(', ')})`);
   }
   const targetModules = selector(json, 'target_modules', file);
   if (targetModules === null) fail(file, 'target_modules', 'is missing: the adapter names no modules to wrap');
@@ -182,7 +182,7 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     targetModules,
     excludeModules: selector(json, 'exclude_modules', file),
     // PEFT's sequence- and token-classification models add their head names whatever the file says.
-    modulesToSave: taskType !== null ? withHeadNames(modulesToSave) : modulesToSave,
+    modulesToSave: taskType !== null && taskType !== 'CAUSAL_LM' ? withHeadNames(modulesToSave) : modulesToSave,
     bias: bias as LoraBias,
     useRslora,
     rankPattern: patternMap(json, 'rank_pattern', file, true),

@@ -60,7 +60,7 @@ function adapterLabels(dir: string): LabelNames | undefined {
 
 /** The head an adapter was trained with: TOKEN_CLS adapters sit on a token head; finetune's config.json beside the adapter gives problem_type. */
 function adapterHead(dir: string, taskType: string | null): Pick<LoadClassifierOptions, 'headKind' | 'problemType'> {
-  const headKind = taskType === 'TOKEN_CLS' ? 'token-classification' : 'sequence-classification';
+  const headKind = taskType === 'TOKEN_CLS' ? 'token-classification' : taskType === 'CAUSAL_LM' ? 'causal-lm' : 'sequence-classification';
   if (!existsSync(join(dir, 'config.json'))) return { headKind };
   const problemType = readConfigJson(dir).config.problem_type;
   return problemType === 'multi_label_classification' || problemType === 'regression' ? { headKind, problemType } : { headKind };
