@@ -24,5 +24,6 @@ export * as data from './data/index.js';
 export * from './models/index.js';
 export * from './peft/index.js';
 export * from './tasks/index.js';
+export * from './generate/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';
