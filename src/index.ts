@@ -21,6 +21,7 @@ export * from './nn/index.js';
 export * as io from './io/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export * as data from './data/index.js';
+export { renderChat, readChatTemplate, type ChatMessage, type RenderChatOptions, type RenderedChat } from './data/causal/index.js';
 export * from './models/index.js';
 export * from './peft/index.js';
 export * from './tasks/index.js';

