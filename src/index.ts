@@ -25,5 +25,6 @@ export { renderChat, readChatTemplate, type ChatMessage, type RenderChatOptions,
 export * from './models/index.js';
 export * from './peft/index.js';
 export * from './tasks/index.js';
+export * from './generate/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';

@@ -3,11 +3,12 @@ import type { Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { isGradEnabled, noGrad } from '../../tensor/autograd.js';
 import { checkpoint } from '../../tensor/checkpoint.js';
+import { positionIdsFromMask } from '../../tensor/ops/causal-positions.js';
 import { attentionBias } from '../../tensor/ops/masks.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { ConfigJson } from '../encoder/config-fields.js';
 import type { HeadSpec, LabelNames, TextInputs } from '../types.js';
-import { KeyValueCache } from './cache.js';
+import { KeyValueCache } from '../../tensor/kv-cache.js';
 import type { CausalLMModel } from './types.js';
 
 /** What a decoder layer reads besides the hidden states. Shapes: B batch, Tn new tokens, Tk keys (cached + new). */
@@ -20,6 +21,8 @@ export interface LayerContext {
   readonly cache: KeyValueCache | null;
   /** This layer's index (its slot in the cache). */
   readonly layer: number;
+  /** Tk: tokens the keys cover (cached + new); every position is below it. */
+  readonly keys: number;
 }
 
 /** A decoder layer: hidden states [B, Tn, H] -> [B, Tn, H]. */
@@ -70,27 +73,6 @@ const REPLACED_KEYS = ['architectures', 'id2label', 'label2id', 'torch_dtype', '
 function tokenId(value: unknown): number | null {
   const first = Array.isArray(value) ? value[0] : value;
   return Number.isInteger(first) && (first as number) >= 0 ? (first as number) : null;
-}
-
-/**
- * Positions [B, Tn] of the last `tn` tokens of `mask` [B, Tk] (int32, 1 token / 0 padding): cumsum - 1, and 1 at
- * padding, as transformers' generate builds position_ids. Also says whether any key is padding.
- */
-export function positionsFromMask(mask: Tensor, tn: number): { positions: Tensor; padded: boolean } {
-  const [b, tk] = mask.shape as [number, number];
-  const keep = mask.data;
-  const out = new Int32Array(b * tn);
-  let padded = false;
-  for (let row = 0; row < b; row++) {
-    let count = 0;
-    for (let j = 0; j < tk; j++) {
-      const on = keep[row * tk + j] !== 0;
-      if (on) count++;
-      else padded = true;
-      if (j >= tk - tn) out[row * tn + j - (tk - tn)] = on ? count - 1 : 1;
-    }
-  }
-  return { positions: new Tensor(out, [b, tn]), padded };
 }
 
 export abstract class CausalLMBase extends Module implements CausalLMModel {
@@ -148,13 +130,13 @@ export abstract class CausalLMBase extends Module implements CausalLMModel {
     if (mask.rank !== 2 || mask.shape[0] !== ids.shape[0] || mask.shape[1] !== past + tn) {
       throw new Error(`causal LM: attention mask [${mask.shape.join(', ')}] must be [${ids.shape[0]}, ${past + tn}] (cached + new tokens)`);
     }
-    const { positions, padded } = positionsFromMask(mask, tn);
+    const { positions, padded } = positionIdsFromMask(mask, tn);
     const base = this.base;
     let x = base.embed(ids, positions);
     const additive = padded ? attentionBias(mask) : undefined;
     const recompute = this.gradientCheckpointing && this.training && cache === null && isGradEnabled();
     base.decoderLayers.forEach((layer, i) => {
-      const context: LayerContext = { positions, mask: additive, cache, layer: i };
+      const context: LayerContext = { positions, mask: additive, cache, layer: i, keys: past + tn };
       x = recompute ? checkpoint((h) => layer.forward(h, context), [x]) : layer.forward(x, context);
     });
     if (cache) cache.advance(tn);

@@ -2,7 +2,7 @@
 import { FinetuneError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { TaskModel, TextInputs } from '../types.js';
-import type { KeyValueCache } from './cache.js';
+import type { KeyValueCache } from '../../tensor/kv-cache.js';
 
 /**
  * A causal language model (GPT2LMHeadModel, LlamaForCausalLM, ...). `forward` gives logits [B, T, V], not shifted

@@ -55,7 +55,7 @@ export class LlamaAttention extends Module {
   forward(x: Tensor, context: LayerContext): Tensor {
     const { numAttentionHeads: heads, numKeyValueHeads: kvHeads, headDim: d } = this.config;
     const [b, tn] = x.shape as [number, number, number];
-    const tables = this.rotary.get(maxPosition(context.positions) + 1);
+    const tables = this.rotary.get(context.keys);
     const rotate = (t: Tensor, n: number): Tensor => rotaryEmbedding(t.reshape([b, tn, n, d]), context.positions, tables).reshape([b, tn, n * d]);
     const q = rotate(this.q_proj.forward(x), heads);
     let k = rotate(this.k_proj.forward(x), kvHeads);
@@ -75,12 +75,6 @@ export class LlamaAttention extends Module {
     });
     return this.o_proj.forward(out);
   }
-}
-
-function maxPosition(positions: Tensor): number {
-  let most = 0;
-  for (const p of positions.i32()) if (p > most) most = p;
-  return most;
 }
 
 /** LlamaMLP: down(act(gate(x)) * up(x)), the SiLU case fused. */

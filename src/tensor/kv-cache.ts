@@ -1,5 +1,5 @@
 // The key / value cache of generation: each layer's keys and values of the tokens seen so far, in the fused attention's layout.
-import { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from './tensor.js';
 
 /**
  * Keys and values per layer, [B, capacity, W] each (W = kvHeads * D, the layout the fused attention reads), filled
