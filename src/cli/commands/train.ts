@@ -137,7 +137,10 @@ export const trainCommand: Command = {
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'label-column': { type: 'string', help: 'column of the label (detected per file when omitted); CoNLL-U: the tag column (upos, xpos, deprel, ...)' },
-    task: { type: 'string', help: "classification | token-classification | multi-label | regression (default: the model's, else detected from the data)" },
+    task: {
+      type: 'string',
+      help: "classification | token-classification | multi-label | regression | causal-lm (default: the model's, else detected from the data)",
+    },
     'tokens-column': { type: 'string', help: 'token classification: the word column of CoNLL-U or JSON Lines data (detected when omitted)' },
     'label-all-tokens': { type: 'boolean', help: 'token classification: label every sub-token of a word, not only the first' },
     'label-separator': { type: 'string', help: 'multi-label: the separator of labels in a text cell', default: '|' },
