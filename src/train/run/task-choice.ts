@@ -7,6 +7,7 @@ import { formatFromPath, readTable } from '../../data/read-table.js';
 import { selectColumns } from '../../data/columns.js';
 import { taggedFormatFromPath } from '../../data/tagged.js';
 import { FinetuneError } from '../../errors.js';
+import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from '../../models/causal/model-types.js';
 import { checkReadableFile } from '../../io/bounded-read.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
@@ -33,13 +34,10 @@ export function taskOfConfig(config: Readonly<Record<string, unknown>>): TaskNam
   return undefined;
 }
 
-/** Decoder-only families: their configs mean a causal LM even without `architectures` (a config for --init random). */
-const CAUSAL_MODEL_TYPES = ['gpt2', 'llama', 'qwen2', 'mistral'];
-
 /** Whether a config.json is a causal LM's: a ...ForCausalLM / ...LMHeadModel architecture, or a decoder-only model_type without one. */
 export function isCausalConfig(config: Readonly<Record<string, unknown>>): boolean {
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  if (architectures.some((a) => typeof a === 'string' && /(ForCausalLM|LMHeadModel)$/.test(a))) return true;
+  if (architectures.some((a) => typeof a === 'string' && isCausalArchitecture(a))) return true;
   return architectures.length === 0 && typeof config.model_type === 'string' && CAUSAL_MODEL_TYPES.includes(config.model_type);
 }
 
