@@ -4,32 +4,15 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FinetuneError } from '../../errors.js';
 import { gpt2Tokenizer } from '../../tokenizers/gpt2.js';
-import { JsonTokenizer } from '../../tokenizers/json-tokenizer.js';
 import type { ChatMessage } from './chat-template.js';
-import { type CausalSpecials, encodeConversations, encodePromptCompletions, IGNORE_INDEX, packDocuments } from './encode.js';
+import { encodeConversations, encodePromptCompletions, IGNORE_INDEX, packDocuments } from './encode.js';
 import { causalSpecials } from './specials.js';
+import { llama3ChatTokenizer } from './test-support.js';
 
 const root = new URL('../../../../', import.meta.url);
 const json = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, root), 'utf8')) as T;
 const gpt2 = gpt2Tokenizer();
 const gpt2Specials = causalSpecials(gpt2, 'gpt2');
-
-/** GPT-2's vocabulary with Llama 3's special tokens added (ids 50257..50260) and the Llama 3 tokenizer_config.json fixture. */
-export function llama3ChatTokenizer(): { tokenizer: JsonTokenizer; template: string; specials: CausalSpecials } {
-  const config = json<Record<string, string>>('test/fixtures/causal/llama3-tokenizer_config.json');
-  const added = ['<|begin_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].map((content, i) => ({
-    id: 50257 + i,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
-  const spec = { ...gpt2.spec, added_tokens: [...gpt2.spec.added_tokens, ...added] };
-  const tokenizer = new JsonTokenizer(spec, config, 'llama3-chat');
-  return { tokenizer, template: config.chat_template!, specials: causalSpecials(tokenizer, 'llama3-chat') };
-}
 
 interface Examples {
   max_length: number;

@@ -135,7 +135,9 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
           train.kind === 'text' ? `${count(encoded.data.inputIds.length)} blocks of ${maxLength} tokens` : `${count(encoded.data.inputIds.length)} examples`;
         notes.push(`${name}: ${blocks}`);
         if (encoded.droppedExamples > 0)
-          notices.push(`${name}: ${count(encoded.droppedExamples)} examples left without a target token by --max-length ${maxLength} were dropped`);
+          notices.push(
+            `${name}: ${count(encoded.droppedExamples)} example${encoded.droppedExamples === 1 ? '' : 's'} left without a target token by --max-length ${maxLength} dropped`,
+          );
         if (encoded.droppedTokens > 0 && train.kind !== 'text')
           notices.push(`${name}: --max-length ${maxLength} cut ${count(encoded.droppedTokens)} tokens from the ends of long examples`);
       }
