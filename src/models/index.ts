@@ -1,4 +1,4 @@
-// The models layer: BERT, DistilBERT and RoBERTa bases with sequence or token heads from Hugging Face folders, the built-in USE-lite, saving, freezing.
+// The models layer: BERT, DistilBERT and RoBERTa bases with sequence or token heads, GPT-2 and Llama-family causal LMs, from Hugging Face folders, the built-in USE-lite, saving, freezing.
 export type { EncoderTaskModel, HeadKind, HeadSpec, LabelNames, TextInputs, ProblemType, TaskModel } from './types.js';
 export type { ModelFamily } from './family.js';
 export {
@@ -16,6 +16,12 @@ export { defaultLabels, headSpec, labelList, labelsFromNames, labelsOf } from '.
 export { BUILTIN_MODEL_NAMES, builtinModelLoader, familyFor, registerFamily, supportedModelTypes, type BuiltinModelLoader } from './registry.js';
 export { ACTIVATION_NAMES } from './encoder/activation.js';
 export { bertFamily } from './bert/index.js';
+export { gpt2Family, GPT2LMHeadModel, parseGpt2Config, type Gpt2Config } from './gpt2/index.js';
+export { llamaFamily, LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './llama/index.js';
+export { isCausalLM, setGradientCheckpointing, type CausalLMModel } from './causal/types.js';
+export { CAUSAL_LM_HEAD } from './causal/base.js';
+export { CAUSAL_MODEL_TYPES, isCausalArchitecture } from './causal/model-types.js';
+export { KeyValueCache } from '../tensor/kv-cache.js';
 export { distilbertFamily } from './distilbert/index.js';
 export { robertaFamily } from './roberta/index.js';
 export {

@@ -16,6 +16,8 @@ import { builtinModelLoader, familyFor } from './registry.js';
 import type { HeadKind, HeadSpec, LabelNames, ProblemType, TaskModel } from './types.js';
 import { isImageTaskModel, readPreprocessorFile } from './vision/image-model.js';
 import { weightWarnings } from './warnings.js';
+import { CAUSAL_LM_HEAD } from './causal/base.js';
+import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from './causal/model-types.js';
 
 export interface LoadClassifierOptions {
   /** Classes of the head. Default: from `labels`, else config.json's id2label, else 2. */
@@ -81,6 +83,9 @@ export function resolveHead(
   options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
+  if (options.headKind === undefined && (isCausalArchitecture(architecture) || CAUSAL_MODEL_TYPES.includes(config.model_type as string))) return CAUSAL_LM_HEAD;
+  // A causal-lm head asked for by a task has no labels to resolve.
+  if (options.headKind === 'causal-lm') return CAUSAL_LM_HEAD;
   const kind =
     options.headKind ??
     (architecture.endsWith('ForTokenClassification')

@@ -3,6 +3,8 @@ import { FinetuneError } from '../errors.js';
 import { bertFamily } from './bert/index.js';
 import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
+import { gpt2Family } from './gpt2/index.js';
+import { llamaFamily } from './llama/index.js';
 import type { LoadedClassifier } from './load.js';
 import { loadBuiltinMobileNet, mobileNetV2KerasFamily, NSFWJS_MOBILENET_BUILTIN_NAME } from './mobilenet-v2/index.js';
 import { resnetFamily } from './resnet/index.js';
@@ -11,7 +13,17 @@ import type { HeadSpec } from './types.js';
 import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
 import { vitFamily } from './vit/index.js';
 
-const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily, resnetFamily, vitFamily, mobileNetV2KerasFamily];
+const families: ModelFamily[] = [
+  bertFamily,
+  distilbertFamily,
+  robertaFamily,
+  useLiteFamily,
+  gpt2Family,
+  llamaFamily,
+  resnetFamily,
+  vitFamily,
+  mobileNetV2KerasFamily,
+];
 
 /** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
 export type BuiltinModelLoader = (options: { readonly head: HeadSpec; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;

@@ -42,9 +42,10 @@ export interface LabelNames {
 /**
  * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
  * one vector per input, `...ForTokenClassification` one per token, `...ForImageClassification` one per image
- * (its forward takes ImageInputs; features are the pooled base output [B, F]).
+ * (its forward takes ImageInputs; features are the pooled base output [B, F]); `...ForCausalLM` (GPT2LMHeadModel)
+ * predicts the next token at every position (a CausalLMModel, src/models/causal/types.ts).
  */
-export type HeadKind = 'sequence-classification' | 'token-classification' | 'image-classification';
+export type HeadKind = 'sequence-classification' | 'token-classification' | 'image-classification' | 'causal-lm';
 
 /** config.json `problem_type` of a sequence head: which loss transformers pairs with its logits. */
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';

@@ -2,6 +2,7 @@
 import { dropout } from '../tensor/ops/activations.js';
 import { embedding } from '../tensor/ops/embedding.js';
 import { linear } from '../tensor/ops/linear.js';
+import { linearInOut } from '../tensor/ops/linear-in-out.js';
 import { layerNorm } from '../tensor/ops/normalization.js';
 import { defaultRandom, type Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -17,12 +18,19 @@ export interface LinearOptions {
   readonly bias?: boolean;
   /** Generator for the initial weights (default: the global seeded one). */
   readonly rng?: Random;
+  /** Store W as [in, out] (transformers' Conv1D in GPT-2, PEFT's fan_in_fan_out) instead of [out, in] (default false). */
+  readonly fanInFanOut?: boolean;
 }
 
-/** y = x W^T + b with W stored [out, in] as PyTorch and checkpoints do. Shapes: x [..., in] -> [..., out]. */
+/**
+ * y = x W^T + b with W stored [out, in] as PyTorch and checkpoints do, or y = x W with W stored [in, out] when
+ * `fanInFanOut` (GPT-2's Conv1D). Shapes: x [..., in] -> [..., out].
+ */
 export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
+  /** Whether weight is stored [in, out] (see LinearOptions.fanInFanOut). */
+  readonly fanInFanOut: boolean;
 
   constructor(
     readonly inFeatures: number,
@@ -31,14 +39,15 @@ export class Linear extends Module {
   ) {
     super();
     const rng = options.rng ?? defaultRandom();
-    this.weight = zerosParameter([outFeatures, inFeatures]);
+    this.fanInFanOut = options.fanInFanOut ?? false;
+    this.weight = zerosParameter(this.fanInFanOut ? [inFeatures, outFeatures] : [outFeatures, inFeatures]);
     kaimingUniform(this.weight, inFeatures, rng);
     this.bias = options.bias === false ? null : zerosParameter([outFeatures]);
     if (this.bias) kaimingUniform(this.bias, inFeatures, rng);
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return this.fanInFanOut ? linearInOut(x, this.weight, this.bias) : linear(x, this.weight, this.bias);
   }
 }
 

@@ -1,4 +1,4 @@
-// The tasks layer: the task contract, one folder per task (classification, token classification, multi-label, regression), predictions.
+// The tasks layer: the task contract, one folder per task (classification, token classification, multi-label, regression, causal LM), predictions.
 export {
   TASK_NAMES,
   type AnyTask,
@@ -52,3 +52,4 @@ export {
   type ValuePrediction,
 } from './predict.js';
 export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
+export { causalLMTask, shiftLabels, type CausalLMData, type CausalLMMetrics } from './causal-lm/index.js';

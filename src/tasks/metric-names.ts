@@ -23,11 +23,13 @@ export const METRIC_NAMES = [
   'rmse',
   'pearson',
   'spearman',
+  'perplexity',
+  'tokens_per_second',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** Metrics where smaller is better; every other one grows with quality. */
-const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['loss', 'hamming_loss', 'mse', 'mae', 'rmse']);
+const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['loss', 'hamming_loss', 'mse', 'mae', 'rmse', 'perplexity']);
 
 /** Short forms, resolved only when the task has no metric of exactly that name (token classification's 'f1' is its own). */
 const ALIASES: Readonly<Record<string, MetricName>> = {

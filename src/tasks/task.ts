@@ -3,7 +3,7 @@ import type { HeadKind, ModelInputs, ProblemType, TextInputs } from '../models/t
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The tasks `--task` names. */
-export const TASK_NAMES = ['classification', 'token-classification', 'multi-label', 'regression'] as const;
+export const TASK_NAMES = ['classification', 'token-classification', 'multi-label', 'regression', 'causal-lm'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** A tokenized data set: one unpadded row of ids per example (batches pad later), and the task's targets. */

@@ -21,6 +21,8 @@ const usedClasses = new Set<number>();
 let created = 0;
 /** Gradient buffers that parameters took out of a scope, with the parameter holding each. */
 const lent = new Map<ArrayBuffer, Tensor>();
+/** Buffers handed out since the innermost releaseAllocatedDuring began (null when none is running). */
+let tracked: ArrayBuffer[] | null = null;
 
 /** Capacities grow in steps of 1/8 of a power of two, so a buffer serves sizes up to 12.5% smaller than it. */
 function sizeClass(n: number): number {
@@ -49,6 +51,7 @@ export function allocF32(n: number): Float32Array {
     created++;
   }
   live.add(buffer);
+  tracked?.push(buffer);
   outstandingBytes += buffer.byteLength;
   if (outstandingBytes > peakOutstandingBytes) peakOutstandingBytes = outstandingBytes;
   return new Float32Array(buffer, 0, n);
@@ -114,6 +117,31 @@ function trimFree(): void {
     if (list.length === 0) free.delete(capacity);
     if (freeBytes <= limit) break;
   }
+}
+
+/**
+ * Runs `fn` and then returns to the free lists every buffer the open scope handed out during it, except those
+ * `keep` names (the result's data): for work whose intermediates nothing can reach afterwards, such as a forward
+ * run under noGrad that backward will recompute (gradient checkpointing). Outside a scope it only runs `fn`.
+ */
+export function releaseAllocatedDuring<T>(fn: () => T, keep: (result: T) => readonly (Float32Array | Int32Array)[]): T {
+  if (live === null) return fn();
+  const outer = tracked;
+  const mine: ArrayBuffer[] = [];
+  tracked = mine;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    tracked = outer;
+    outer?.push(...mine);
+  }
+  const kept = new Set(keep(result).map((a) => a.buffer));
+  for (const buffer of mine) {
+    if (kept.has(buffer) || !live.delete(buffer)) continue;
+    giveBack(buffer);
+  }
+  return result;
 }
 
 /**

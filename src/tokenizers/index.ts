@@ -6,3 +6,4 @@ export { buildWordLevelTokenizer, WORD_LEVEL_SPECIALS, type WordLevelOptions } f
 export { JsonTokenizer } from './json-tokenizer.js';
 export { parseTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
 export { readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
+export { GPT2_EOS, GPT2_TOKENIZER_CONFIG, gpt2Tokenizer, gpt2TokenizerJson, gpt3EncoderFolder } from './gpt2.js';

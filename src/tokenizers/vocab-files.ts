@@ -121,7 +121,8 @@ export function bertTokenizerJson(vocabText: string, config: TokenizerConfigJson
   };
 }
 
-function parseVocabJson(text: string, file: string): Map<string, number> {
+/** Parses a BPE vocab.json (token -> id); a malformed file fails, naming it. */
+export function parseVocabJson(text: string, file: string): Map<string, number> {
   const raw = parseJson(text, file);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FinetuneError(`${file}: expected an object of token -> id`);
   const vocab = new Map<string, number>();
@@ -135,7 +136,8 @@ function parseVocabJson(text: string, file: string): Map<string, number> {
   return vocab;
 }
 
-function parseMerges(text: string, vocab: Map<string, number>, file: string): [string, string][] {
+/** Parses merges.txt / vocab.bpe (`a b` per line, an optional #version line); a merge outside the vocabulary fails, naming the line. */
+export function parseMerges(text: string, vocab: Map<string, number>, file: string): [string, string][] {
   const merges: [string, string][] = [];
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();

@@ -82,7 +82,8 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     this.output = options.output ?? NO_OUTPUT;
     this.signal = options.signal;
     const { task, model } = this;
-    if (task.labels.length !== model.numLabels) {
+    // A causal LM's outputs are its vocabulary, which the task does not list.
+    if (task.headKind !== 'causal-lm' && task.labels.length !== model.numLabels) {
       throw new FinetuneError(`the model has ${model.numLabels} outputs, the ${task.name} task ${task.labels.length} (${task.labels.join(', ')})`);
     }
     if (task.headKind !== model.head.kind) {

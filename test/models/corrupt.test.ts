@@ -100,8 +100,8 @@ describe('corrupt model folders', () => {
 
   it('an unknown or absent model_type', async () => {
     await expectError(
-      folder({ 'model.safetensors': weights }, (c) => (c.model_type = 'gpt2')),
-      /config\.json: unknown model_type 'gpt2' \(supported: .*bert.*distilbert.*roberta.*xlm-roberta/,
+      folder({ 'model.safetensors': weights }, (c) => (c.model_type = 't5')),
+      /config\.json: unknown model_type 't5' \(supported: .*bert.*distilbert.*roberta.*xlm-roberta.*gpt2.*llama.*qwen2.*mistral/,
     );
     await expectError(
       folder({ 'model.safetensors': weights }, (c) => delete c.model_type),

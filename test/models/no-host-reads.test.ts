@@ -10,13 +10,14 @@ import { crossEntropy } from '../../src/tensor/ops/losses.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { idsBatch } from '../use-lite/support.js';
 import { expectedTensors, goldenDir, goldenInputs } from './support.js';
+import { goldenTensors, loadGoldenModel } from '../../src/models/causal/test-support.js';
 
 /** Logits unguarded, then forward and backward under the guard: the same logits to the bit, a gradient in every parameter; then in training mode. */
 function checkModel(model: TaskModel, inputs: TextInputs): void {
   model.eval();
   const before = model.forward(inputs).toArray();
   // Token heads give [B, T, C]: their loss runs over every token's row.
-  const rows = model.head.kind === 'token-classification' ? inputs.inputIds.size : inputs.inputIds.shape[0]!;
+  const rows = model.head.kind === 'token-classification' || model.head.kind === 'causal-lm' ? inputs.inputIds.size : inputs.inputIds.shape[0]!;
   const targets = Tensor.from(
     Array.from({ length: rows }, (_, i) => i % model.numLabels),
     undefined,
@@ -50,6 +51,17 @@ describe('no host reads in model code', () => {
       const { model } = await loadTaskModel(goldenDir(arch), { headKind: 'token-classification' });
       const get = expectedTensors(arch);
       checkModel(model, goldenInputs(get, 'single'));
+    });
+  }
+
+  for (const name of ['gpt2', 'llama', 'qwen2']) {
+    it(`${name} (causal LM, left padding, checkpointing on): forward and backward compose ops only`, async () => {
+      const model = await loadGoldenModel(name);
+      model.gradientCheckpointing = true;
+      const golden = goldenTensors(name);
+      const inputIds = new Tensor(Int32Array.from(golden.get('left.input_ids')!.data), [2, 9]);
+      const attentionMask = new Tensor(Int32Array.from(golden.get('left.attention_mask')!.data), [2, 9]);
+      checkModel(model, { inputIds, attentionMask });
     });
   }
 

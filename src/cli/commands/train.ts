@@ -117,6 +117,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('freeze') === undefined ? {} : { freeze: parseFreezeSpec(str('freeze')!) }),
     ...(early === undefined ? {} : { earlyStopping: early }),
     ...(lora === undefined ? {} : { lora }),
+    ...(flags.boolean('gradient-checkpointing') ? { gradientCheckpointing: true } : {}),
     ...(builtinDefault ? { training: { ...DEFAULT_RUN.training, ...defined } } : defined === undefined ? {} : { training: defined }),
     optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
   };
@@ -136,7 +137,10 @@ export const trainCommand: Command = {
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'label-column': { type: 'string', help: 'column of the label (detected per file when omitted); CoNLL-U: the tag column (upos, xpos, deprel, ...)' },
-    task: { type: 'string', help: "classification | token-classification | multi-label | regression (default: the model's, else detected from the data)" },
+    task: {
+      type: 'string',
+      help: "classification | token-classification | multi-label | regression | causal-lm (default: the model's, else detected from the data)",
+    },
     'tokens-column': { type: 'string', help: 'token classification: the word column of CoNLL-U or JSON Lines data (detected when omitted)' },
     'label-all-tokens': { type: 'boolean', help: 'token classification: label every sub-token of a word, not only the first' },
     'label-separator': { type: 'string', help: 'multi-label: the separator of labels in a text cell', default: '|' },
@@ -160,6 +164,10 @@ export const trainCommand: Command = {
     freeze: { type: 'string', help: 'none | base (train the head on cached features) | embeddings | N lowest layers', default: 'none' },
     lora: { type: 'boolean', help: 'train a LoRA adapter (base frozen, head trained in full); the output is a PEFT adapter folder' },
     ...LORA_FLAGS,
+    'gradient-checkpointing': {
+      type: 'boolean',
+      help: 'recompute each layer in backward instead of keeping its activations (causal LMs; less memory, ~30% slower)',
+    },
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },
     'metric-for-best': {

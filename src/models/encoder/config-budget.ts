@@ -18,7 +18,8 @@ interface SizeFields {
   readonly hidden: string;
   readonly layers: string;
   readonly intermediate: string;
-  readonly positions: string;
+  /** The position table; absent in rotary models. */
+  readonly positions?: string;
   /** Token type (segment) embeddings; absent in DistilBERT. */
   readonly types?: string;
   /** A factorised embedding width (USE-lite), else the hidden width. */
@@ -33,7 +34,12 @@ const BERT_FIELDS: SizeFields = {
   positions: 'max_position_embeddings',
   types: 'type_vocab_size',
 };
+const ROTARY_FIELDS: SizeFields = { vocab: 'vocab_size', hidden: 'hidden_size', layers: 'num_hidden_layers', intermediate: 'intermediate_size' };
 const FIELDS: Readonly<Record<string, SizeFields>> = {
+  gpt2: { vocab: 'vocab_size', hidden: 'n_embd', layers: 'n_layer', intermediate: 'n_inner', positions: 'n_positions' },
+  llama: ROTARY_FIELDS,
+  qwen2: ROTARY_FIELDS,
+  mistral: ROTARY_FIELDS,
   distilbert: { vocab: 'vocab_size', hidden: 'dim', layers: 'n_layers', intermediate: 'hidden_dim', positions: 'max_position_embeddings' },
   'use-lite': {
     vocab: 'vocab_size',
@@ -103,7 +109,13 @@ export function checkConfigBudget(config: ConfigJson, file: string, options: Con
     given[role] = typeof value === 'number' && Number.isFinite(value) && value > 0;
     // A field of the wrong type is the family check's to report, in its own words.
     if (value !== undefined && value !== null && !given[role]) return { parameters: Number.NaN };
-    sizes[role] = given[role] ? (value as number) : role === 'embedding' ? Number.NaN : role === 'types' && name === undefined ? 0 : TYPICAL[role];
+    sizes[role] = given[role]
+      ? (value as number)
+      : role === 'embedding'
+        ? Number.NaN
+        : (role === 'types' || role === 'positions') && name === undefined
+          ? 0
+          : TYPICAL[role];
   }
   if (Number.isNaN(sizes.embedding)) sizes.embedding = sizes.hidden;
   const parameters = parameterCount(sizes);

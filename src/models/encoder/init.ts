@@ -1,6 +1,6 @@
 // transformers' weight initialisation for the BERT family: normal(0, initializer_range) weights, zero biases, unit LayerNorms.
 import { init } from '../../nn/index.js';
-import { Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import { Embedding, LayerNorm, Linear, type LinearOptions } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
 import { defaultRandom, Random } from '../../tensor/random.js';
 
@@ -22,8 +22,8 @@ class PlaceholderRandom extends Random {
 const PLACEHOLDER = new PlaceholderRandom();
 
 /** A Linear layer with zero placeholder weights (see PlaceholderRandom). Shapes: [..., in] -> [..., out]. */
-export function placeholderLinear(inFeatures: number, outFeatures: number): Linear {
-  return new Linear(inFeatures, outFeatures, { rng: PLACEHOLDER });
+export function placeholderLinear(inFeatures: number, outFeatures: number, options: Omit<LinearOptions, 'rng'> = {}): Linear {
+  return new Linear(inFeatures, outFeatures, { ...options, rng: PLACEHOLDER });
 }
 
 /** An embedding table [rows, dim] of zero placeholders (see PlaceholderRandom). */

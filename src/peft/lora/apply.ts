@@ -3,8 +3,9 @@ import { FinetuneError } from '../../errors.js';
 import type { TaskModel } from '../../models/types.js';
 import { Linear } from '../../nn/layers.js';
 import type { Random } from '../../tensor/random.js';
-import { LORA_BIAS_VALUES, sortedKeys, withHeadNames, type LoraBias, type LoraConfig, type ModuleSelector } from './config.js';
+import { CAUSAL_LM_TASK_TYPE, LORA_BIAS_VALUES, sortedKeys, withHeadNames, type LoraBias, type LoraConfig, type ModuleSelector } from './config.js';
 import { injectLora, modulesToSaveIn } from './inject.js';
+import { isTargetModule } from './patterns.js';
 
 /** Targets every Linear layer outside the head (PEFT's 'all-linear'). */
 export const ALL_LINEAR = 'all-linear';
@@ -61,15 +62,17 @@ export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): L
   if (!(dropout >= 0 && dropout < 1)) throw new FinetuneError(`--lora-dropout: must be in [0, 1), got ${dropout}`);
   const bias = options.bias ?? 'none';
   if (!LORA_BIAS_VALUES.includes(bias)) throw new FinetuneError(`LoRA bias: must be one of ${LORA_BIAS_VALUES.join(', ')}, got '${String(bias)}'`);
-  const modulesToSave = withHeadNames(
-    [...new Set([...(options.modulesToSave ?? []), ...model.headModules])].filter((h) => !['classifier', 'score'].some((n) => h.endsWith(n))),
-  );
+  const causal = model.head.kind === 'causal-lm';
+  const extra = [...new Set([...(options.modulesToSave ?? []), ...model.headModules])];
+  // PEFT's CAUSAL_LM model saves no head; the classification models always save theirs (classifier, score).
+  const modulesToSave = causal ? extra : withHeadNames(extra.filter((h) => !['classifier', 'score'].some((n) => h.endsWith(n))));
   let targets: ModuleSelector = options.targets ?? [...model.defaultLoraTargets];
   if (typeof targets !== 'string' && targets.length === 0) throw new FinetuneError('--lora-targets: give at least one module name');
   if (targets === ALL_LINEAR || (typeof targets !== 'string' && targets.length === 1 && targets[0] === ALL_LINEAR)) {
-    targets = allLinearNames(model, modulesToSave);
+    // PEFT's all-linear leaves out the output layer (a causal model's lm_head).
+    targets = allLinearNames(model, modulesToSave).filter((name) => !(causal && name === 'lm_head'));
   }
-  return {
+  const config: LoraConfig = {
     r,
     loraAlpha: alpha,
     loraDropout: dropout,
@@ -82,10 +85,14 @@ export function loraConfigFromOptions(model: TaskModel, options: LoraOptions): L
     alphaPattern: sortedKeys(options.alphaPattern ?? {}),
     layersToTransform: options.layersToTransform && options.layersToTransform.length > 0 ? [...options.layersToTransform] : null,
     layersPattern: null,
-    taskType: model.head.kind === 'token-classification' ? 'TOKEN_CLS' : 'SEQ_CLS',
+    taskType: causal ? CAUSAL_LM_TASK_TYPE : model.head.kind === 'token-classification' ? 'TOKEN_CLS' : 'SEQ_CLS',
     baseModelNameOrPath: null,
     revision: null,
   };
+  // Recorded as PEFT records it: true when the wrapped layers store W as [in, out] (GPT-2's Conv1D).
+  const modules = new Map(model.namedModules());
+  const fanInFanOut = [...modules].some(([name, m]) => name !== '' && m instanceof Linear && m.fanInFanOut && isTargetModule(name, config));
+  return fanInFanOut ? { ...config, fanInFanOut } : config;
 }
 
 /**

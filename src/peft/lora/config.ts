@@ -13,6 +13,10 @@ export const SEQ_CLS_HEAD_NAMES: readonly string[] = ['classifier', 'score'];
 
 /** PEFT task types of classification heads: sequence (SEQ_CLS) and token (TOKEN_CLS) classification. */
 export const CLASSIFIER_TASK_TYPES: readonly string[] = ['SEQ_CLS', 'TOKEN_CLS'];
+/** PEFT's task type of causal language models (no head is saved: the lm_head stays the base's). */
+export const CAUSAL_LM_TASK_TYPE = 'CAUSAL_LM';
+/** Every task type finetune loads. */
+export const TASK_TYPES: readonly string[] = [...CLASSIFIER_TASK_TYPES, CAUSAL_LM_TASK_TYPE];
 
 /** Which biases train and are saved with the adapter: none, every bias of the model, or those of wrapped layers. */
 export type LoraBias = 'none' | 'all' | 'lora_only';
@@ -56,6 +60,11 @@ export interface LoraConfig {
   readonly baseModelNameOrPath: string | null;
   /** Hub revision of the base model (default null: main). */
   readonly revision: string | null;
+  /**
+   * The wrapped layers store W as [in, out] (GPT-2's Conv1D; default false). As in PEFT, each layer's own storage
+   * decides how its update is applied; this records it in adapter_config.json.
+   */
+  readonly fanInFanOut?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -128,7 +137,6 @@ function optionalString(json: Json, key: string, file: string): string | null {
 const UNSUPPORTED: readonly (readonly [string, (v: unknown) => boolean, string])[] = [
   ['use_dora', (v) => v === false, 'DoRA adapters are not supported'],
   ['lora_bias', (v) => v === false, 'a bias on lora_B is not supported'],
-  ['fan_in_fan_out', (v) => v === false, 'is for Conv1D weights stored [in, out], which these models do not have'],
   ['use_qalora', (v) => v === false, 'QALoRA is not supported'],
   ['use_bdlora', (v) => v === null || v === false, 'block-diagonal LoRA is not supported'],
   ['target_parameters', (v) => v === null || (Array.isArray(v) && v.length === 0), 'LoRA on bare parameters is not supported'],
@@ -163,9 +171,11 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     );
   }
   const taskType = optionalString(json, 'task_type', file);
-  if (taskType !== null && !CLASSIFIER_TASK_TYPES.includes(taskType)) {
-    fail(file, 'task_type', `is '${taskType}'; finetune loads classification adapters (${CLASSIFIER_TASK_TYPES.join(', ')})`);
+  if (taskType !== null && !TASK_TYPES.includes(taskType)) {
+    fail(file, 'task_type', `is '${taskType}'; finetune loads classification and causal LM adapters (${TASK_TYPES.join(', ')})`);
   }
+  const fanInFanOut = json.fan_in_fan_out ?? false;
+  if (typeof fanInFanOut !== 'boolean') fail(file, 'fan_in_fan_out', `must be true or false, got ${JSON.stringify(fanInFanOut)}`);
   const targetModules = selector(json, 'target_modules', file);
   if (targetModules === null) fail(file, 'target_modules', 'is missing: the adapter names no modules to wrap');
   const bias = json.bias ?? 'none';
@@ -182,7 +192,7 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     targetModules,
     excludeModules: selector(json, 'exclude_modules', file),
     // PEFT's sequence- and token-classification models add their head names whatever the file says.
-    modulesToSave: taskType !== null ? withHeadNames(modulesToSave) : modulesToSave,
+    modulesToSave: taskType !== null && taskType !== CAUSAL_LM_TASK_TYPE ? withHeadNames(modulesToSave) : modulesToSave,
     bias: bias as LoraBias,
     useRslora,
     rankPattern: patternMap(json, 'rank_pattern', file, true),
@@ -192,6 +202,7 @@ export function parseLoraConfig(value: unknown, file: string): LoraConfig {
     taskType,
     baseModelNameOrPath: optionalString(json, 'base_model_name_or_path', file),
     revision: optionalString(json, 'revision', file),
+    ...(fanInFanOut ? { fanInFanOut } : {}),
   };
 }
 
@@ -223,7 +234,7 @@ export function loraConfigJson(config: LoraConfig): Record<string, unknown> {
     ensure_weight_tying: false,
     eva_config: null,
     exclude_modules: config.excludeModules === null || typeof config.excludeModules === 'string' ? config.excludeModules : [...config.excludeModules],
-    fan_in_fan_out: false,
+    fan_in_fan_out: config.fanInFanOut ?? false,
     inference_mode: true,
     init_lora_weights: true,
     kasa_config: null,

@@ -70,9 +70,11 @@ export class LoraLinear extends Module {
     return y.add(update.mul(this.scale));
   }
 
-  /** The update as a dense matrix: scale * B A, [out, in]. */
+  /** The update as a dense matrix laid out as `weight`: scale * B A [out, in], or its transpose [in, out] for a Conv1D (fan_in_fan_out). */
   deltaWeight(): Float32Array {
-    const product = noGrad(() => matmul(this.lora_B.weight, this.lora_A.weight)).f32();
+    const product = noGrad(() =>
+      this.base.fanInFanOut ? matmul(this.lora_A.weight, this.lora_B.weight, { transA: true, transB: true }) : matmul(this.lora_B.weight, this.lora_A.weight),
+    ).f32();
     for (let i = 0; i < product.length; i++) product[i]! *= this.scale;
     return product;
   }

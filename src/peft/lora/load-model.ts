@@ -9,7 +9,7 @@ import { loadTaskModel, readConfigJson, type LoadClassifierOptions, type LoadedC
 import type { LabelNames, TaskModel } from '../../models/types.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
-import { ADAPTER_CONFIG_FILE, readLoraConfig, type LoraConfig } from './config.js';
+import { ADAPTER_CONFIG_FILE, CAUSAL_LM_TASK_TYPE, readLoraConfig, type LoraConfig } from './config.js';
 import { attachAdapter, findAdapterWeights, isAdapterFolder, parameterNameOfKey } from './load.js';
 
 export interface LoadWithAdapterOptions extends LoadClassifierOptions {
@@ -60,6 +60,7 @@ function adapterLabels(dir: string): LabelNames | undefined {
 
 /** The head an adapter was trained with: TOKEN_CLS adapters sit on a token head; finetune's config.json beside the adapter gives problem_type. */
 function adapterHead(dir: string, taskType: string | null): Pick<LoadClassifierOptions, 'headKind' | 'problemType'> {
+  if (taskType === CAUSAL_LM_TASK_TYPE) return { headKind: 'causal-lm' };
   const headKind = taskType === 'TOKEN_CLS' ? 'token-classification' : 'sequence-classification';
   if (!existsSync(join(dir, 'config.json'))) return { headKind };
   const problemType = readConfigJson(dir).config.problem_type;

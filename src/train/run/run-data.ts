@@ -10,6 +10,8 @@ export interface EncodedRunData<D extends EncodedInputs> {
   readonly evaluation: D | undefined;
   /** Notices from tokenization (e.g. labels lost to truncation). */
   readonly warnings: readonly string[];
+  /** Lines describing the encoded data (e.g. packed blocks), for the log. Default none. */
+  readonly notes?: readonly string[];
 }
 
 /** A run's data, read and checked, before the model's tokenizer is known. */

@@ -1,12 +1,13 @@
 // Which task a run does: `--task`, else what a fine-tuned model's config.json says, else the data's shape when that is unambiguous.
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { namesBuiltinDataset } from '../../data/builtin.js';
 import { detectLabelKind } from '../../data/label-kinds.js';
-import { readTable } from '../../data/read-table.js';
+import { formatFromPath, readTable } from '../../data/read-table.js';
 import { selectColumns } from '../../data/columns.js';
 import { taggedFormatFromPath } from '../../data/tagged.js';
 import { FinetuneError } from '../../errors.js';
+import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from '../../models/causal/model-types.js';
 import { checkReadableFile } from '../../io/bounded-read.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
@@ -27,16 +28,43 @@ export function parseTaskName(value: string): TaskName {
 export function taskOfConfig(config: Readonly<Record<string, unknown>>): TaskName | undefined {
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
   if (architectures.some((a) => typeof a === 'string' && a.endsWith('ForTokenClassification'))) return 'token-classification';
+  if (isCausalConfig(config)) return 'causal-lm';
   if (config.problem_type === 'multi_label_classification') return 'multi-label';
   if (config.problem_type === 'regression') return 'regression';
   return undefined;
 }
 
+/** Whether a config.json is a causal LM's: a ...ForCausalLM / ...LMHeadModel architecture, or a decoder-only model_type without one. */
+export function isCausalConfig(config: Readonly<Record<string, unknown>>): boolean {
+  const architectures = Array.isArray(config.architectures) ? config.architectures : [];
+  if (architectures.some((a) => typeof a === 'string' && isCausalArchitecture(a))) return true;
+  return architectures.length === 0 && typeof config.model_type === 'string' && CAUSAL_MODEL_TYPES.includes(config.model_type);
+}
+
 function modelTask(model: string): TaskName | undefined {
-  const file = join(model, 'config.json');
+  // --init random takes a config.json file itself.
+  const file = /\.json$/i.test(model) && existsSync(model) && statSync(model).isFile() ? model : join(model, 'config.json');
   if (!existsSync(file)) return undefined;
   // Read within the config size limit: a config.json that is a device or huge fails here, naming it.
   return taskOfConfig(readJsonObject(file));
+}
+
+/** The first 64 KB of a file. */
+function head(path: string): string {
+  const bytes = Buffer.alloc(65536);
+  const fd = openSync(path, 'r');
+  try {
+    return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file that is no table by its name and whose head has a line of '%' alone: fortune quotes, text for a language model. */
+function looksLikeFortunes(path: string): boolean {
+  if (formatFromPath(path) !== undefined || !existsSync(path) || !statSync(path).isFile()) return false;
+  checkReadableFile(path, 'data');
+  return /^%[ \t]*$/m.test(head(path));
 }
 
 /** A JSON Lines file whose first record holds a list of words: tagged sentences in the datasets layout. */
@@ -62,7 +90,8 @@ function looksTaggedJson(path: string): boolean {
 }
 
 /**
- * The task of a run. Without `--task`: a model fine-tuned for a task keeps it; a CoNLL/CoNLL-U file or
+ * The task of a run. Without `--task`: a model fine-tuned for a task keeps it (a causal LM's config means
+ * causal-lm); a fortune file ('%'-separated quotes) is causal-lm; a CoNLL/CoNLL-U file or
  * JSON Lines of word lists is token classification; a label column of lists or separated labels is
  * multi-label, one of many fractional numbers regression; anything else classification.
  */
@@ -81,6 +110,7 @@ export async function chooseTask(options: {
   if (tagged === 'conll' || tagged === 'conllu')
     return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
   if (looksTaggedJson(options.data)) return { task: 'token-classification', reason: 'the data: JSON records with word lists' };
+  if (looksLikeFortunes(options.data)) return { task: 'causal-lm', reason: "the data: text in '%'-separated quotes (a fortune file)" };
   const { table } = await readTable(options.data);
   const columns = selectColumns(
     table,

@@ -49,6 +49,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly freeze?: FreezeSpec;
   /** Train a new LoRA adapter instead of the whole model (default: none); the output is a PEFT adapter folder. */
   readonly lora?: LoraOptions;
+  /** Recompute each decoder layer's activations in backward to save memory (causal language models; default false). */
+  readonly gradientCheckpointing?: boolean;
   /** Early stopping patience in evaluations (default: off). */
   readonly earlyStopping?: number;
   /** Training-loop settings; outputDir comes from `output`. */
@@ -115,6 +117,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
+  // A causal LM's logits are [B, T, vocabulary]: evaluate in batches of the training size unless told otherwise.
+  if (data.task.name === 'causal-lm' && options.training?.evalBatchSize === undefined) args = { ...args, evalBatchSize: args.batchSize };
   const earlyStopping =
     options.earlyStopping === undefined
       ? undefined
@@ -135,6 +139,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     trainTexts: data.trainTexts(),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
     ...(options.lora === undefined ? {} : { lora: options.lora }),
+    ...(options.gradientCheckpointing ? { gradientCheckpointing: true } : {}),
   });
   for (const warning of prepared.warnings) out.warn(warning);
   const { model, tokenizer, maxLength, parameters } = prepared;
@@ -144,6 +149,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
       `${prepared.lora ? ', LoRA' : ''}), max length ${maxLength}`,
   );
   const encoded = data.encode(tokenizer, maxLength);
+  for (const line of encoded.notes ?? []) out.line(line);
   for (const warning of encoded.warnings) out.warn(warning);
   const trainData = encoded.train;
   const evalData = encoded.evaluation;
