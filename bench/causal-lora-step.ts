@@ -1,10 +1,14 @@
 // Times LoRA training steps (forward, shifted loss, backward, AdamW on the adapters) of a causal LM built from a config.json with random weights.
 // Usage: node dist/bench/causal-lora-step.js --config bench/configs/smollm2-135m.json [--batch 4] [--seq 256] [--steps 3]
-//          [--warmup 1] [--threads 2] [--gradient-checkpointing]
+//          [--warmup 1] [--threads 2] [--gradient-checkpointing] [--zero-weights]
+// --zero-weights skips transformers' random initialisation (minutes for a 1B model on a loaded machine): the weights stay
+// zero placeholders, which changes no shape and no allocation, so peak RSS is the same; the times are not meaningful then.
 // Prints one JSON line: ms per step (each timed step and the median), peak RSS in MiB, the settings.
 import { readFileSync } from 'node:fs';
 import { getBackend, setThreads } from '../src/backend/index.js';
+import { CAUSAL_LM_HEAD } from '../src/models/causal/base.js';
 import { createTaskModel } from '../src/models/load.js';
+import { familyFor } from '../src/models/registry.js';
 import type { CausalLMModel } from '../src/models/causal/types.js';
 import { applyLora } from '../src/peft/lora/apply.js';
 import { recycleBuffers } from '../src/tensor/memory.js';
@@ -25,9 +29,11 @@ const steps = Number(flag('steps', '3'));
 const warmup = Number(flag('warmup', '1'));
 setThreads(Number(flag('threads', '2')));
 const checkpointing = args.includes('--gradient-checkpointing');
+const zeroWeights = args.includes('--zero-weights');
 
 manualSeed(0);
-const model = createTaskModel(JSON.parse(readFileSync(configPath, 'utf8'))) as CausalLMModel;
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+const model = (zeroWeights ? familyFor(config.model_type, configPath).create(config, configPath, CAUSAL_LM_HEAD) : createTaskModel(config)) as CausalLMModel;
 model.gradientCheckpointing = checkpointing;
 // PEFT's defaults for Llama (q_proj, v_proj), r 8, alpha 16, dropout 0.1: the same adapter as causal-lora-step.py.
 const counts = applyLora(model, { r: 8, alpha: 16, dropout: 0.1 });
@@ -70,6 +76,7 @@ console.log(
     batch,
     seq,
     gradientCheckpointing: checkpointing,
+    zeroWeights,
     trainable: counts.trainable,
     total: counts.total,
     backend: getBackend().name,

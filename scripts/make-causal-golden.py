@@ -15,6 +15,7 @@ test/golden/causal/<name>.safetensors with, for <side> in left, right (padding s
   <side>.grad.<parameter name>              d loss / d parameter (tied ones under their first name)
   generate.<i>.prompt, generate.<i>.ids     greedy generate(do_sample=False, max_new_tokens=32) of three prompts
                                             (one at a time): the prompt's ids and the whole returned sequence
+  generate.<i>.penalty_ids                  the same with repetition_penalty=1.5 and max_new_tokens=16
 and the LoRA adapters test/golden/causal/<name>-lora/{adapter_config.json, adapter_model.safetensors} (PEFT,
 task_type CAUSAL_LM, random B so the update is not zero; gpt2: c_attn with fan_in_fan_out, llama: q_proj/v_proj
 and qwen2: all-linear), with in <name>.safetensors:
@@ -120,6 +121,9 @@ def main():
                                      pad_token_id=0)
                 out[f"generate.{i}.prompt"] = prompt[0].to(torch.int32)
                 out[f"generate.{i}.ids"] = seq[0].to(torch.int32)
+                penalised = model.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=16,
+                                           repetition_penalty=1.5, pad_token_id=0)
+                out[f"generate.{i}.penalty_ids"] = penalised[0].to(torch.int32)
         ids, mask = out["right.input_ids"].long(), out["right.attention_mask"].long()
         peft_config = LoraConfig(r=4, lora_alpha=8, task_type="CAUSAL_LM", init_lora_weights=False, **LORA[name])
         torch.manual_seed(300 + index)

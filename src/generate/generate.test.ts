@@ -23,6 +23,18 @@ describe('generateTokenIds', () => {
     }
   }
 
+  for (const name of CAUSAL_NAMES) {
+    it(`${name}: greedy decoding with repetition_penalty 1.5 gives transformers' ids`, async () => {
+      const model = await loadGoldenModel(name);
+      const golden = goldenTensors(name);
+      for (let i = 0; i < 3; i++) {
+        const prompt = Array.from(golden.get(`generate.${i}.prompt`)!.data);
+        const ids = [...prompt, ...generateTokenIds(model, prompt, { maxNewTokens: 16, repetitionPenalty: 1.5 })];
+        assert.deepEqual(ids, Array.from(golden.get(`generate.${i}.penalty_ids`)!.data), `prompt ${i}`);
+      }
+    });
+  }
+
   it('samples reproducibly from a seed, within top-k, and differently from another seed', async () => {
     const model = await loadGoldenModel('gpt2');
     const run = (seed: number, extra = {}): number[] => [

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadTaskModel } from '../models/load.js';
 import type { CausalLMModel } from '../models/causal/types.js';
 import { CAUSAL_GOLDEN, CAUSAL_NAMES, goldenTensors, shiftedLoss } from '../models/causal/test-support.js';
+import { applyLora } from '../peft/lora/apply.js';
 import { checkpoint } from './checkpoint.js';
 import { recycleBuffers } from './memory.js';
 import { manualSeed } from './random.js';
@@ -52,6 +53,30 @@ describe('gradient checkpointing', () => {
   it('gives the same gradients on a batch large enough for released buffers to be reused (4 x 64 tokens, dropout on)', async () => {
     const plain = await gradients('gpt2', false, true, true);
     const recomputed = await gradients('gpt2', true, true, true);
+    for (const [key, g] of plain) assert.deepEqual(recomputed.get(key), g, key);
+  });
+
+  it('records itself when only the parameters inside train (LoRA over frozen embeddings), with the same gradients', async () => {
+    const run = async (checkpointing: boolean): Promise<Map<string, Float32Array>> => {
+      const model = (await loadTaskModel(join(CAUSAL_GOLDEN, 'llama'))).model as CausalLMModel;
+      manualSeed(3);
+      applyLora(model, { dropout: 0.1 });
+      model.train();
+      model.gradientCheckpointing = checkpointing;
+      const { ids, mask } = batch('llama', true);
+      manualSeed(9);
+      recycleBuffers(() => shiftedLoss(model.forward({ inputIds: ids, attentionMask: mask }), ids, mask).backward());
+      return new Map(
+        model
+          .namedParameters()
+          .filter(([, p]) => p.requiresGrad)
+          .map(([n, p]) => [n, Float32Array.from(p.grad!.f32())]),
+      );
+    };
+    const plain = await run(false);
+    const recomputed = await run(true);
+    assert.equal(plain.size, 8);
+    assert.deepEqual([...recomputed.keys()], [...plain.keys()]);
     for (const [key, g] of plain) assert.deepEqual(recomputed.get(key), g, key);
   });
 

@@ -11,9 +11,11 @@ import { Tensor } from './tensor.js';
  * recomputation, in the same order and with the same values as without checkpointing. Dropout draws the same
  * masks both times: the global generator's state is restored for the recomputation (a module with its own
  * generator would not be). `fn` must read float inputs only through `inputs` (others it may close over).
- * Shapes: whatever fn maps.
+ * `parameters` lists the trainable tensors fn reads besides them (a layer's weights): they make the op record
+ * itself even when no input needs a gradient (LoRA over frozen embeddings), and get their gradients from the
+ * recomputation. Shapes: whatever fn maps.
  */
-export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[]): Tensor {
+export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], parameters: readonly Tensor[] = []): Tensor {
   if (!isGradEnabled()) return fn(...inputs);
   const rng = defaultRandom();
   const rngState = rng.getState();
@@ -27,7 +29,8 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly
   } finally {
     setGradEnabled(previous);
   }
-  return Tensor.fromOp(out.data, out.shape, 'checkpoint', inputs, (g) => {
+  const trainable = parameters.filter((p) => p.requiresGrad);
+  return Tensor.fromOp(out.data, out.shape, 'checkpoint', [...inputs, ...trainable], (g) => {
     const leaves = inputs.map((x) => (x.requiresGrad ? new Tensor(x.data, x.shape, { requiresGrad: true }) : x.detach()));
     const after = rng.getState();
     rng.setState(rngState);
@@ -40,7 +43,7 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly
       rng.setState(after);
     }
     if (y.requiresGrad) runBackward(y, g);
-    return leaves.map((leaf, i) => {
+    const inputGrads = leaves.map((leaf, i) => {
       if (!inputs[i]!.requiresGrad || leaf.grad === null) return null;
       // The leaf's gradient buffer is lent to it by the pool; copy it into a plain pooled one and let the leaf go.
       const dx = allocF32(leaf.size);
@@ -48,5 +51,7 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly
       leaf.grad = null;
       return new Tensor(dx, leaf.shape);
     });
+    // The parameters got theirs during the recomputation's backward.
+    return [...inputGrads, ...trainable.map(() => null)];
   });
 }

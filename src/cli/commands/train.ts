@@ -166,7 +166,7 @@ export const trainCommand: Command = {
     ...LORA_FLAGS,
     'gradient-checkpointing': {
       type: 'boolean',
-      help: 'recompute each layer in backward instead of keeping its activations (causal LMs; less memory, ~30% slower)',
+      help: 'recompute each layer in backward instead of keeping its activations (causal LMs: less memory, every layer runs forward twice)',
     },
     'early-stopping': { type: 'int', help: 'stop after this many evaluations without improvement' },
     'min-delta': { type: 'number', help: 'least change that counts as an improvement', default: 0 },

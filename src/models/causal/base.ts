@@ -137,7 +137,7 @@ export abstract class CausalLMBase extends Module implements CausalLMModel {
     const recompute = this.gradientCheckpointing && this.training && cache === null && isGradEnabled();
     base.decoderLayers.forEach((layer, i) => {
       const context: LayerContext = { positions, mask: additive, cache, layer: i, keys: past + tn };
-      x = recompute ? checkpoint((h) => layer.forward(h, context), [x]) : layer.forward(x, context);
+      x = recompute ? checkpoint((h) => layer.forward(h, context), [x], layer.parameters()) : layer.forward(x, context);
     });
     if (cache) cache.advance(tn);
     return base.finalNorm(x);
