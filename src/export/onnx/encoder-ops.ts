@@ -3,7 +3,7 @@
 // Shapes: B batch, T tokens, H hidden, N heads, D = H / N. Values are tensor names in the graph.
 import { FinetuneError } from '../../errors.js';
 import { DataType } from './proto.js';
-import { float, type GraphBuilder } from './graph.js';
+import { float, type GraphBuilder, scopeOf } from './graph.js';
 
 /** A LayerNorm module's tensors as the exporter reads them. */
 export interface LayerNormWeights {
@@ -12,13 +12,7 @@ export interface LayerNormWeights {
   readonly eps: number;
 }
 
-/** The ONNX scope of a module path: `bert.encoder.layer.0` -> `/bert/encoder/layer.0` (optimum's spelling). */
-export function scopeOf(path: string): string {
-  return `/${path
-    .replace(/\.(\d+)/g, '\u0000$1')
-    .replaceAll('.', '/')
-    .replaceAll('\u0000', '.')}`;
-}
+export { scopeOf };
 
 /** LayerNormalization (opset 17) over the last axis. */
 export function layerNorm(g: GraphBuilder, path: string, ln: LayerNormWeights, x: string): string {
@@ -101,8 +95,8 @@ export function firstToken(g: GraphBuilder, scope: string, hidden: string): stri
 }
 
 /** The sequence length T of ids [B, T], as a 1-element int64 tensor [1]. */
-export function sequenceLength(g: GraphBuilder, ids: string): string {
-  return g.node('/embeddings', 'Slice', [g.node('/embeddings', 'Shape', [ids]), g.int64([1]), g.int64([2])]);
+export function sequenceLength(g: GraphBuilder, scope: string, ids: string): string {
+  return g.node(scope, 'Slice', [g.node(scope, 'Shape', [ids]), g.int64([1]), g.int64([2])]);
 }
 
 /** The first T rows of a table [P, H] (absolute positions 0..T-1): [T, H]. */

@@ -1,5 +1,5 @@
 // Builds a task model's ONNX graph with its family's exporter and writes model.onnx (with an external data file when large).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -68,6 +68,13 @@ export interface WrittenOnnx {
 
 /** External data entries are aligned so ONNX Runtime can map them. */
 const ALIGN = 4096;
+/** Tensors under this size stay inline, as onnx's convert_model_to_external_data does: shape inference must read constants. */
+const INLINE_BELOW = 1024;
+
+/** writeSync until every byte is out (one call may write less than asked for large buffers). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
 
 /** Writes `model`'s ONNX graph to `file` (the `_data` file beside it when external). */
 export function writeOnnxModel(model: TaskModel, file: string, options: OnnxExportOptions = {}): WrittenOnnx {
@@ -82,16 +89,22 @@ export function writeOnnxModel(model: TaskModel, file: string, options: OnnxExpo
   }
   const dataFile = `${file}_data`;
   const location = basename(dataFile);
-  const fd = openSync(dataFile, 'w');
+  // Written under a temporary name and renamed, so a killed export leaves no data file that looks whole.
+  const partial = `${dataFile}.partial-${process.pid}`;
+  const fd = openSync(partial, 'w');
   const tensors: TensorMessage[] = [];
   let offset = 0;
   try {
     for (const t of g.initializers) {
+      if (t.data.byteLength < INLINE_BELOW) {
+        tensors.push(inlineTensor(t));
+        continue;
+      }
       const padding = (ALIGN - (offset % ALIGN)) % ALIGN;
-      if (padding > 0) writeSync(fd, new Uint8Array(padding));
+      if (padding > 0) writeAll(fd, new Uint8Array(padding));
       offset += padding;
       const bytes = rawBytes(t.data);
-      writeSync(fd, bytes);
+      writeAll(fd, bytes);
       tensors.push({
         name: t.name,
         dims: t.dims,
@@ -105,9 +118,13 @@ export function writeOnnxModel(model: TaskModel, file: string, options: OnnxExpo
       });
       offset += bytes.length;
     }
-  } finally {
     closeSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(partial, { force: true });
+    throw error;
   }
+  renameSync(partial, dataFile);
   const bytes = encodeModel(modelMessage(g, model, tensors));
   writeFileAtomic(file, bytes);
   return { file, dataFile, bytes: bytes.length + offset };

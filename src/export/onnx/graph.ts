@@ -49,6 +49,14 @@ function attribute(name: string, value: AttrValue): AttributeMessage {
   return { name, type: AttributeType.FLOATS, floats: (value as { floats: readonly number[] }).floats };
 }
 
+/** The ONNX scope of a module path: `bert.encoder.layer.0` -> `/bert/encoder/layer.0` (optimum's spelling). */
+export function scopeOf(path: string): string {
+  return `/${path
+    .replace(/\.(\d+)/g, '\u0000$1')
+    .replaceAll('.', '/')
+    .replaceAll('\u0000', '.')}`;
+}
+
 export class GraphBuilder {
   readonly nodes: NodeMessage[] = [];
   readonly initializers: Initializer[] = [];
@@ -146,7 +154,7 @@ export class GraphBuilder {
    */
   linear(scope: string, layer: LinearWeights, x: string): string {
     const [out, inFeatures] = layer.weight.shape as [number, number];
-    const at = `/${scope.replaceAll('.', '/')}`;
+    const at = scopeOf(scope);
     const transposed = new Float32Array(inFeatures * out);
     const w = layer.weight.data;
     for (let o = 0; o < out; o++) for (let i = 0; i < inFeatures; i++) transposed[i * out + o] = w[o * inFeatures + i]!;

@@ -49,7 +49,7 @@ function bertEmbeddings(g: GraphBuilder, path: string, base: BertModel, inputs: 
   const words = g.node(scope, 'Gather', [g.weight(`${path}.embeddings.word_embeddings.weight`, e.word_embeddings.weight), inputs.inputIds]);
   const types = typeEmbeddings(g, `${path}.embeddings.token_type_embeddings`, e.token_type_embeddings, inputs);
   const table = g.weight(`${path}.embeddings.position_embeddings.weight`, e.position_embeddings.weight);
-  const positions = leadingRows(g, scope, table, sequenceLength(g, inputs.inputIds));
+  const positions = leadingRows(g, scope, table, sequenceLength(g, scope, inputs.inputIds));
   const sum = g.node(scope, 'Add', [g.node(scope, 'Add', [words, types]), positions]);
   return layerNorm(g, `${path}.embeddings.LayerNorm`, e.LayerNorm, sum);
 }

@@ -16,7 +16,7 @@ function hiddenStates(g: GraphBuilder, model: DistilBertBased, inputs: TextGraph
   const scope = scopeOf(`${path}.embeddings`);
   const words = g.node(scope, 'Gather', [g.weight(`${path}.embeddings.word_embeddings.weight`, e.word_embeddings.weight), inputs.inputIds]);
   const table = g.weight(`${path}.embeddings.position_embeddings.weight`, e.position_embeddings.weight);
-  const positions = leadingRows(g, scope, table, sequenceLength(g, inputs.inputIds));
+  const positions = leadingRows(g, scope, table, sequenceLength(g, scope, inputs.inputIds));
   let h = layerNorm(g, `${path}.embeddings.LayerNorm`, e.LayerNorm, g.node(scope, 'Add', [words, positions]));
   const mask = additiveMask(g, inputs.attentionMask, FLOAT32_MIN);
   base.transformer.layer.forEach((layer, i) => {

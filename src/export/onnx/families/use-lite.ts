@@ -16,7 +16,7 @@ function hiddenStates(g: GraphBuilder, model: UseLiteBased, inputs: TextGraphInp
   const words = g.node(scope, 'Gather', [g.weight('encoder.embeddings.weight', encoder.embeddings.weight), inputs.inputIds]);
   // The signal's rows do not depend on the length asked for, so one table of every position serves all lengths.
   const signal = g.weight('encoder.timing_signal', timingSignal(config.maxPositionEmbeddings, config.embeddingSize, config.maxTimescale));
-  let x = g.node(scope, 'Add', [g.node(scope, 'Mul', [words, g.float32([2], [])]), leadingRows(g, scope, signal, sequenceLength(g, inputs.inputIds))]);
+  let x = g.node(scope, 'Add', [g.node(scope, 'Mul', [words, g.float32([2], [])]), leadingRows(g, scope, signal, sequenceLength(g, scope, inputs.inputIds))]);
   const mask = additiveMask(g, inputs.attentionMask, MASK_BIAS);
   encoder.layer.forEach((layer, i) => {
     const at = `encoder.layer.${i}`;
