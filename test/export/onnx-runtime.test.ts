@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeOnnxModel } from '../../src/export/onnx/export-model.js';
 import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
+import { quantizeLinearLayers } from '../../src/nn/quantized-linear.js';
 import type { HeadKind, ProblemType, TaskModel } from '../../src/models/types.js';
 import { idBatch, maxAbsDiff, onnxLogits, ourLogits, rowArgmax } from '../support/onnx-run.js';
 
@@ -51,7 +52,7 @@ const CASES: readonly Case[] = [
 
 describe('ONNX export run by ONNX Runtime', () => {
   for (const c of CASES) {
-    it(`${c.name}: fp32 logits within 1e-4 of ours, int8 with our argmax`, async () => {
+    it(`${c.name}: fp32 logits within 1e-4 of ours, int8 with our argmax and our int8 logits`, async () => {
       const model = await c.load();
       const batch = idBatch([7, 4, 1], c.vocab, c.pad);
       const ours = ourLogits(model, batch);
@@ -66,6 +67,10 @@ describe('ONNX export run by ONNX Runtime', () => {
       const q = await onnxLogits(int8, batch);
       assert.ok(maxAbsDiff(q.logits, ours) < 0.1, `int8 max difference ${maxAbsDiff(q.logits, ours)}`);
       if (model.numLabels > 1 && !tokens) assert.deepEqual(rowArgmax(q.logits, model.numLabels), rowArgmax(ours, model.numLabels));
+      // Our own int8 path (predict --quantize int8) computes what model_quantized.onnx does.
+      quantizeLinearLayers(model);
+      const ours8 = ourLogits(model, batch);
+      assert.ok(maxAbsDiff(q.logits, ours8) < 1e-4, `our int8 vs ONNX Runtime's: max difference ${maxAbsDiff(q.logits, ours8)}`);
     });
   }
 

@@ -1,12 +1,7 @@
 // Reference dynamic int8 linear layer (Backend.linearInt8), the oracle of the native kernel.
 import type { F32, I32 } from '../backend.js';
 import { packedInt8At } from '../int8-pack.js';
-
-/** numpy's rint: round half to even. */
-function rint(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+import { rint } from '../int8-quantize.js';
 
 export function linearInt8(x: F32, m: number, k: number, packed: I32, n: number, wScale: F32, colSums: I32, bias: F32 | null, out: F32): void {
   let lo = 0;

@@ -1,5 +1,5 @@
 // A small ONNX graph builder: named nodes under module scopes (as optimum's exports read), initializers, and Linear as fp32 or dynamic int8.
-import { quantizeWeightPerChannel } from './quantize.js';
+import { quantizeWeightPerChannel } from '../../backend/int8-quantize.js';
 import {
   AttributeType,
   type AttributeMessage,
@@ -155,13 +155,15 @@ export class GraphBuilder {
   linear(scope: string, layer: LinearWeights, x: string): string {
     const [out, inFeatures] = layer.weight.shape as [number, number];
     const at = scopeOf(scope);
-    const transposed = new Float32Array(inFeatures * out);
-    const w = layer.weight.data;
-    for (let o = 0; o < out; o++) for (let i = 0; i < inFeatures; i++) transposed[i * out + o] = w[o * inFeatures + i]!;
+    // MatMul's B is W^T [in, out]: a column per output channel.
+    const transpose = <T extends Float32Array | Int8Array>(from: ArrayLike<number>, into: T): T => {
+      for (let o = 0; o < out; o++) for (let i = 0; i < inFeatures; i++) into[i * out + o] = from[o * inFeatures + i]!;
+      return into;
+    };
     let y: string;
     if (this.weights === 'int8') {
-      const q = quantizeWeightPerChannel(transposed, inFeatures, out);
-      const wq = this.initializer(`${scope}.weight_quantized`, DataType.INT8, [inFeatures, out], q.values);
+      const q = quantizeWeightPerChannel(layer.weight.data, out, inFeatures);
+      const wq = this.initializer(`${scope}.weight_quantized`, DataType.INT8, [inFeatures, out], transpose(q.values, new Int8Array(inFeatures * out)));
       const ws = this.initializer(`${scope}.weight_scale`, DataType.FLOAT, [out], q.scales);
       const wz = this.initializer(`${scope}.weight_zero_point`, DataType.INT8, [out], new Int8Array(out));
       const [xq, xs, xz] = this.nodeN(at, 'DynamicQuantizeLinear', [x], {}, 3) as [string, string, string];
@@ -169,7 +171,8 @@ export class GraphBuilder {
       const scale = this.node(at, 'Mul', [xs, ws]);
       y = this.node(at, 'Mul', [this.node(at, 'Cast', [product], { to: DataType.FLOAT }), scale]);
     } else {
-      y = this.node(at, 'MatMul', [x, this.initializer(`${scope}.weight.T`, DataType.FLOAT, [inFeatures, out], transposed)]);
+      const weight = transpose(layer.weight.data, new Float32Array(inFeatures * out));
+      y = this.node(at, 'MatMul', [x, this.initializer(`${scope}.weight.T`, DataType.FLOAT, [inFeatures, out], weight)]);
     }
     if (!layer.bias) return y;
     return this.node(at, 'Add', [y, this.initializer(`${scope}.bias`, DataType.FLOAT, [out], Float32Array.from(layer.bias.data))]);
