@@ -58,23 +58,86 @@ static void tile_portable(const int8_ctx *c, int64_t row, int64_t block) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void tile_vnni(const int8_ctx *c, int64_t row, int64_t block) {
-  __m512i acc[ROWS];
-  for (int r = 0; r < ROWS; r++) acc[r] = _mm512_setzero_si512();
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+/** Dequantises 16 sums of columns [col, col + 16) of row `row` into out, masked at the right edge. */
+VNNI_TARGET static inline void store_vnni(const int8_ctx *c, int64_t row, int64_t col, __m512i acc) {
+  if (row >= c->m || col >= c->n) return;
+  const int64_t left = c->n - col;
+  const __mmask16 keep = left >= BLOCK ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+  const __m512i sums = _mm512_maskz_loadu_epi32(keep, c->col_sums + col);
+  const __m512i centred = _mm512_sub_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(c->x_zero), sums));
+  const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(c->x_scale), _mm512_maskz_loadu_ps(keep, c->w_scale + col));
+  __m512 value = _mm512_mul_ps(_mm512_cvtepi32_ps(centred), scale);
+  if (c->bias) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(keep, c->bias + col));
+  _mm512_mask_storeu_ps(c->out + row * c->n + col, keep, value);
+}
+
+/** 8 rows by `blocks` (1 or 2) column blocks: each weight line is loaded once per 8 rows, each input word once per 2 blocks. */
+VNNI_TARGET static inline void tile_vnni_n(const int8_ctx *c, int64_t row, int64_t block, int blocks) {
+  __m512i acc0[ROWS], acc1[ROWS];
+  for (int r = 0; r < ROWS; r++) acc0[r] = acc1[r] = _mm512_setzero_si512();
   const int64_t groups = c->kp / 4;
-  const int32_t *w = c->w + block * groups * BLOCK;
+  const int32_t *w0 = c->w + block * groups * BLOCK;
+  const int32_t *w1 = w0 + groups * BLOCK;
   const uint8_t *x = c->xq + row * c->kp;
   for (int64_t g = 0; g < groups; g++) {
-    const __m512i wg = _mm512_loadu_si512((const void *)(w + g * BLOCK));
+    const __m512i b0 = _mm512_loadu_si512((const void *)(w0 + g * BLOCK));
+    const __m512i b1 = blocks == 2 ? _mm512_loadu_si512((const void *)(w1 + g * BLOCK)) : b0;
     for (int r = 0; r < ROWS; r++) {
       int32_t word;
       memcpy(&word, x + r * c->kp + 4 * g, 4);
-      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(word), wg);
+      const __m512i a = _mm512_set1_epi32(word);
+      acc0[r] = _mm512_dpbusd_epi32(acc0[r], a, b0);
+      if (blocks == 2) acc1[r] = _mm512_dpbusd_epi32(acc1[r], a, b1);
     }
   }
-  int32_t out[ROWS][BLOCK];
-  for (int r = 0; r < ROWS; r++) _mm512_storeu_si512((void *)out[r], acc[r]);
-  store_tile(c, row, block * BLOCK, out);
+  for (int r = 0; r < ROWS; r++) {
+    store_vnni(c, row + r, block * BLOCK, acc0[r]);
+    if (blocks == 2) store_vnni(c, row + r, (block + 1) * BLOCK, acc1[r]);
+  }
+}
+
+VNNI_TARGET static void tile_vnni(const int8_ctx *c, int64_t row, int64_t block, int blocks) {
+  if (blocks == 2)
+    tile_vnni_n(c, row, block, 2);
+  else
+    tile_vnni_n(c, row, block, 1);
+}
+
+/** min and max of x with AVX-512 (the scalar loop does not vectorise without -ffast-math). */
+VNNI_TARGET static void range_vnni(const float *x, int64_t count, float *lo, float *hi) {
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    vlo = _mm512_min_ps(vlo, v);
+    vhi = _mm512_max_ps(vhi, v);
+  }
+  float l = _mm512_reduce_min_ps(vlo), h = _mm512_reduce_max_ps(vhi);
+  for (; i < count; i++) {
+    if (x[i] < l) l = x[i];
+    if (x[i] > h) h = x[i];
+  }
+  *lo = l;
+  *hi = h;
+}
+
+/** One row: q = saturate(rint(x / s) + z) with the division and rounding of the scalar code. */
+VNNI_TARGET static void quantize_row_vnni(const float *x, int64_t k, float s, int32_t z, uint8_t *out) {
+  const __m512 vs = _mm512_set1_ps(s);
+  const __m512i vz = _mm512_set1_epi32(z);
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const __m512 q = _mm512_roundscale_ps(_mm512_div_ps(_mm512_loadu_ps(x + i), vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(q), vz);
+    const __m512i clamped = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(255)), _mm512_setzero_si512());
+    _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtepi32_epi8(clamped));
+  }
+  for (; i < k; i++) {
+    const float q = nearbyintf(x[i] / s) + (float)z;
+    out[i] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+  }
 }
 #endif
 
@@ -91,20 +154,23 @@ static int has_vnni(void) {
 #endif
 }
 
-/** Column blocks [begin, end): every row tile of each, so a thread reuses its weights across rows. */
+/** Pairs of column blocks [begin, end): every row tile of each, so a thread reuses its weights across rows. */
 static void int8_blocks(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const int8_ctx *c = p;
+  const int64_t blocks = (c->n + BLOCK - 1) / BLOCK;
   const int vnni = has_vnni();
-  for (int64_t block = begin; block < end; block++) {
+  for (int64_t pair = begin; pair < end; pair++) {
+    const int64_t block = 2 * pair;
+    const int count = block + 1 < blocks ? 2 : 1;
     for (int64_t row = 0; row < c->mp; row += ROWS) {
 #if defined(__x86_64__)
       if (vnni) {
-        tile_vnni(c, row, block);
+        tile_vnni(c, row, block, count);
         continue;
       }
 #endif
-      tile_portable(c, row, block);
+      for (int b = 0; b < count; b++) tile_portable(c, row, block + b);
     }
   }
 }
@@ -112,14 +178,27 @@ static void int8_blocks(void *p, int64_t begin, int64_t end, int part) {
 /** DynamicQuantizeLinear: scale over [min(x, 0), max(x, 0)], zero point and values rounded half to even. */
 static void quantize_rows(const float *x, int64_t m, int64_t k, int64_t kp, uint8_t *xq, float *scale, int32_t *zero) {
   float lo = 0, hi = 0;
-  for (int64_t i = 0; i < m * k; i++) {
-    if (x[i] < lo) lo = x[i];
-    if (x[i] > hi) hi = x[i];
-  }
+#if defined(__x86_64__)
+  if (has_vnni()) {
+    range_vnni(x, m * k, &lo, &hi);
+    lo = lo < 0 ? lo : 0;
+    hi = hi > 0 ? hi : 0;
+  } else
+#endif
+    for (int64_t i = 0; i < m * k; i++) {
+      if (x[i] < lo) lo = x[i];
+      if (x[i] > hi) hi = x[i];
+    }
   const float s = (hi - lo) / 255.0f;
   const float zp = s > 0 ? nearbyintf(-lo / s) : 0;
   const int32_t z = zp < 0 ? 0 : zp > 255 ? 255 : (int32_t)zp;
   for (int64_t r = 0; r < m; r++) {
+#if defined(__x86_64__)
+    if (s > 0 && has_vnni()) {
+      quantize_row_vnni(x + r * k, k, s, z, xq + r * kp);
+      continue;
+    }
+#endif
     for (int64_t i = 0; i < k; i++) {
       const float q = s > 0 ? nearbyintf(x[r * k + i] / s) + (float)z : (float)z;
       xq[r * kp + i] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
@@ -159,7 +238,7 @@ napi_value ft_bind_linear_int8(napi_env env, napi_callback_info info) {
   }
   quantize_rows(x, c.m, k, c.kp, xq, &c.x_scale, &c.x_zero);
   c.xq = xq;
-  ft_parallel_for(blocks, 1, int8_blocks, &c);
+  ft_parallel_for((blocks + 1) / 2, 1, int8_blocks, &c);
   free(xq);
   return ft_undefined(env);
 }

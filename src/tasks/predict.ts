@@ -2,8 +2,8 @@
 import { batchInputs } from '../models/inputs.js';
 import { labelList, labelsOf } from '../models/labels.js';
 import type { TaskModel } from '../models/types.js';
-import { noGrad } from '../tensor/autograd.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
+import { inferenceLogits } from './inference.js';
 import { isIob2TagSet } from './token-classification/seqeval.js';
 import { splitWordsWithOffsets, wordTagsToEntities, type TextEntity } from './token-classification/align.js';
 
@@ -110,9 +110,10 @@ function tagPredictions(
 ): TagPrediction[] {
   const split = chunk.map((input) => splitWordsWithOffsets(input.text));
   const encodings = split.map((s) => tokenizer.encodeWords(s.words, maxLength === undefined ? {} : { maxLength }));
-  const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
-  const [, t, c] = logits.shape as [number, number, number];
-  const values = logits.f32();
+  const inputs = batchInputs(encodings, tokenizer.padId);
+  const t = inputs.inputIds.shape[1]!;
+  const c = model.numLabels;
+  const values = inferenceLogits(model, inputs);
   const iob2 = isIob2TagSet(names);
   return chunk.map((input, row) => {
     const { words, offsets } = split[row]!;
@@ -167,8 +168,7 @@ export function predictBatches(
       pairs,
       options.maxLength === undefined ? {} : { maxLength: options.maxLength },
     );
-    const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
-    return sequencePredictions(model, names, chunk, logits.f32(), options.threshold ?? 0.5);
+    return sequencePredictions(model, names, chunk, inferenceLogits(model, batchInputs(encodings, tokenizer.padId)), options.threshold ?? 0.5);
   };
   const window = batchSize * (options.sortWindow ?? 16);
   for (const [start, order] of lengthSortedWindows(inputs, window)) {
