@@ -43,6 +43,7 @@ export { regressionTask, encodeRegression, RegressionMetricsAccumulator, type Re
 export {
   predict,
   predictBatches,
+  lengthSortedWindows,
   type Prediction,
   type PredictInput,
   type PredictOptions,
@@ -52,3 +53,4 @@ export {
   type ValuePrediction,
 } from './predict.js';
 export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
+export { inferenceLogits } from './inference.js';
