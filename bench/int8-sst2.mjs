@@ -67,7 +67,12 @@ const onnxLabels = async (file) => {
     const t = Math.max(...encodings.map((e) => e.length));
     const ids = new BigInt64Array(encodings.length * t).fill(BigInt(tokenizer.padId));
     const mask = new BigInt64Array(encodings.length * t);
-    encodings.forEach((e, row) => e.forEach((id, i) => ((ids[row * t + i] = BigInt(id)), (mask[row * t + i] = 1n))));
+    encodings.forEach((e, row) => {
+      e.forEach((id, i) => {
+        ids[row * t + i] = BigInt(id);
+        mask[row * t + i] = 1n;
+      });
+    });
     const feeds = { input_ids: new ort.Tensor('int64', ids, [encodings.length, t]), attention_mask: new ort.Tensor('int64', mask, [encodings.length, t]) };
     if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), [encodings.length, t]);
     const logits = (await session.run(feeds)).logits;
