@@ -175,37 +175,88 @@ static void int8_blocks(void *p, int64_t begin, int64_t end, int part) {
   }
 }
 
-/** DynamicQuantizeLinear: scale over [min(x, 0), max(x, 0)], zero point and values rounded half to even. */
-static void quantize_rows(const float *x, int64_t m, int64_t k, int64_t kp, uint8_t *xq, float *scale, int32_t *zero) {
+typedef struct {
+  const float *x;
+  int64_t k, kp;
+  uint8_t *xq;
+  float scale;
+  int32_t zero;
+  float lo[FT_MAX_THREADS], hi[FT_MAX_THREADS];
+} quantize_ctx;
+
+/** Rows [begin, end): their min and max into part `part`'s slot. */
+static void range_rows(void *p, int64_t begin, int64_t end, int part) {
+  quantize_ctx *q = p;
   float lo = 0, hi = 0;
+  const float *x = q->x + begin * q->k;
+  const int64_t count = (end - begin) * q->k;
 #if defined(__x86_64__)
   if (has_vnni()) {
-    range_vnni(x, m * k, &lo, &hi);
+    range_vnni(x, count, &lo, &hi);
     lo = lo < 0 ? lo : 0;
     hi = hi > 0 ? hi : 0;
   } else
 #endif
-    for (int64_t i = 0; i < m * k; i++) {
+    for (int64_t i = 0; i < count; i++) {
       if (x[i] < lo) lo = x[i];
       if (x[i] > hi) hi = x[i];
     }
-  const float s = (hi - lo) / 255.0f;
-  const float zp = s > 0 ? nearbyintf(-lo / s) : 0;
-  const int32_t z = zp < 0 ? 0 : zp > 255 ? 255 : (int32_t)zp;
-  for (int64_t r = 0; r < m; r++) {
+  q->lo[part] = lo;
+  q->hi[part] = hi;
+}
+
+static void quantize_range(void *p, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const quantize_ctx *q = p;
+  const float s = q->scale;
+  for (int64_t r = begin; r < end; r++) {
 #if defined(__x86_64__)
     if (s > 0 && has_vnni()) {
-      quantize_row_vnni(x + r * k, k, s, z, xq + r * kp);
+      quantize_row_vnni(q->x + r * q->k, q->k, s, q->zero, q->xq + r * q->kp);
       continue;
     }
 #endif
-    for (int64_t i = 0; i < k; i++) {
-      const float q = s > 0 ? nearbyintf(x[r * k + i] / s) + (float)z : (float)z;
-      xq[r * kp + i] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+    for (int64_t i = 0; i < q->k; i++) {
+      const float v = s > 0 ? nearbyintf(q->x[r * q->k + i] / s) + (float)q->zero : (float)q->zero;
+      q->xq[r * q->kp + i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
   }
-  *scale = s;
-  *zero = z;
+}
+
+/** DynamicQuantizeLinear: scale over [min(x, 0), max(x, 0)], zero point and values rounded half to even; threaded over rows. */
+static void quantize_rows(const float *x, int64_t m, int64_t k, int64_t kp, uint8_t *xq, float *scale, int32_t *zero) {
+  quantize_ctx *q = calloc(1, sizeof *q);
+  if (!q) {
+    /* Too little memory for the small context: one part on this thread. */
+    quantize_ctx local = {.x = x, .k = k, .kp = kp, .xq = xq};
+    range_rows(&local, 0, m, 0);
+    local.scale = (local.hi[0] - local.lo[0]) / 255.0f;
+    const float zp = local.scale > 0 ? nearbyintf(-local.lo[0] / local.scale) : 0;
+    local.zero = zp < 0 ? 0 : zp > 255 ? 255 : (int32_t)zp;
+    quantize_range(&local, 0, m, 0);
+    *scale = local.scale;
+    *zero = local.zero;
+    return;
+  }
+  q->x = x;
+  q->k = k;
+  q->kp = kp;
+  q->xq = xq;
+  const int64_t grain = 16384 / (k + 1) + 1;
+  const int parts = ft_parts(m, grain);
+  ft_parallel_for(m, grain, range_rows, q);
+  float lo = 0, hi = 0;
+  for (int part = 0; part < parts; part++) {
+    if (q->lo[part] < lo) lo = q->lo[part];
+    if (q->hi[part] > hi) hi = q->hi[part];
+  }
+  q->scale = (hi - lo) / 255.0f;
+  const float zp = q->scale > 0 ? nearbyintf(-lo / q->scale) : 0;
+  q->zero = zp < 0 ? 0 : zp > 255 ? 255 : (int32_t)zp;
+  ft_parallel_for(m, grain, quantize_range, q);
+  *scale = q->scale;
+  *zero = q->zero;
+  free(q);
 }
 
 napi_value ft_bind_linear_int8(napi_env env, napi_callback_info info) {
