@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
+import { exportTransformersJs } from '../../src/export/transformers-js.js';
 import { lockFolder } from '../../src/io/folder-lock.js';
 import { loadTaskModel } from '../../src/models/load.js';
 import { saveTaskModel } from '../../src/models/save.js';
@@ -75,6 +76,20 @@ describe('finetune export', () => {
         assert.equal(token.entity, model.labels.id2label[String(best)]);
         assert.ok(Math.abs(token.score - 1 / sum) < 1e-4, `${text} token ${token.index}: ${token.score} vs ${1 / sum}`);
       }
+    }
+  });
+
+  it('writes the weights to model.onnx_data and marks config.json so transformers.js loads them', async () => {
+    const { model, tokenizer } = await loadTaskModel(join(GOLDEN, 'models', 'bert'));
+    const written = await exportTransformersJs(model, tokenizer, at('external'), { externalData: 'always', quantize: true });
+    assert.equal(written.fp32.dataFile, at('external/onnx/model.onnx_data'));
+    const config = JSON.parse(readFileSync(at('external/config.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(config['transformers.js_config'], { use_external_data_format: true });
+    const expected = (await (await classifier(join(GOLDEN, 'models', 'bert')))(TEXTS[0]!))[0]!;
+    for (const dtype of ['fp32', 'q8'] as const) {
+      const got = ((await (await pipeline('text-classification', 'external', { dtype }))(TEXTS[0]!)) as unknown as { label: string; score: number }[])[0]!;
+      assert.equal(got.label, expected.label);
+      assert.ok(Math.abs(got.score - expected.score) < (dtype === 'fp32' ? 1e-4 : 0.05), `${dtype}: ${got.score} vs ${expected.score}`);
     }
   });
 
