@@ -1,3 +1,4 @@
+// Per-channel int8 weight quantisation: scales, rounding half to even, the error bound.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { quantizeWeightPerChannel } from './int8-quantize.js';

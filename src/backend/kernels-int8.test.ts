@@ -1,3 +1,4 @@
+// The int8 weight packing and Backend.linearInt8 on every backend against the TypeScript reference and the float product.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { packedInt8At, packInt8Weights } from './int8-pack.js';

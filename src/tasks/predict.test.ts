@@ -1,3 +1,4 @@
+// predict sorts inputs by length within windows and still answers in input order.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';

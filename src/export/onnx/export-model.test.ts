@@ -1,3 +1,4 @@
+// The ONNX graph builder and exporter without a runtime: names, the int8 layout, the protobuf round trip, refusals.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTaskModel } from '../../models/load.js';
