@@ -28,3 +28,4 @@ export * from './tasks/index.js';
 export * from './generate/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';
+export * as onnxExport from './export/index.js';

@@ -84,6 +84,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rotary", NULL, ft_bind_rotary, NULL, NULL, NULL, napi_default, NULL},
       {"swiglu", NULL, ft_bind_swiglu, NULL, NULL, NULL, napi_default, NULL},
       {"swigluGrad", NULL, ft_bind_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"linearInt8", NULL, ft_bind_linear_int8, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   if (!ft_register_vision(env, exports)) return NULL;

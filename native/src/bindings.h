@@ -27,6 +27,7 @@ napi_value ft_bind_attention(napi_env env, napi_callback_info info);
 napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info);
 napi_value ft_bind_dropout(napi_env env, napi_callback_info info);
 napi_value ft_bind_rms_norm(napi_env env, napi_callback_info info);
+napi_value ft_bind_linear_int8(napi_env env, napi_callback_info info);
 napi_value ft_bind_rms_norm_grad(napi_env env, napi_callback_info info);
 napi_value ft_bind_rotary(napi_env env, napi_callback_info info);
 napi_value ft_bind_swiglu(napi_env env, napi_callback_info info);

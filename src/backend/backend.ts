@@ -190,6 +190,15 @@ export interface Backend extends VisionKernels {
   embeddingGrad(ids: I32, dy: F32, dim: number, dTable: F32): void;
 
   /**
+   * Dynamic int8 linear layer (inference only), as ONNX's DynamicQuantizeLinear + MatMulInteger: x [m, k] is
+   * quantised per tensor to uint8 (scale = (max(x, 0) - min(x, 0)) / 255, zero point zp = round(-min / scale),
+   * values round(x / scale) + zp, rounding half to even, saturating), then
+   * out[i, j] = float(sum_k q[i, k] w[j, k] - zp * colSums[j]) * (scale * wScale[j]) + bias[j] for int8 weights
+   * w [n, k] with zero point 0, packed by packInt8Weights (backend/int8-pack.ts) with their colSums.
+   */
+  linearInt8(x: F32, m: number, k: number, packed: I32, n: number, wScale: F32, colSums: I32, bias: F32 | null, out: F32): void;
+
+  /**
    * Multi-head attention, fused. q [B, Tq, heads * D], k and v [B, Tk, kvHeads * D] hold the heads side by side in
    * the last axis (as the projections produce them); kvHeads divides heads and query head h reads key/value head
    * floor(h / (heads / kvHeads)) in place (grouped-query attention; kvHeads = heads is plain multi-head). mask is

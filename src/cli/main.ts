@@ -6,12 +6,13 @@ import { applyEngineFlags, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
+import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { mergeCommand } from './commands/merge.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand, generateCommand];
+const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand, generateCommand, exportCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -41,6 +41,6 @@ describe('command-line usage', () => {
   it('keeps the arguments the commands take: bench <name>, info <model>', async () => {
     const bench = await runCli(['bench', 'matmul', 'extra']);
     assert.equal(bench.code, 2);
-    assert.match(bench.stderr, /bench: unexpected argument 'extra' \(it takes one benchmark: matmul or train\)/);
+    assert.match(bench.stderr, /bench: unexpected argument 'extra' \(it takes one benchmark: matmul, train or predict\)/);
   });
 });

@@ -20,3 +20,4 @@ export {
   type RopeFrequencies,
 } from './rotary.js';
 export * as init from './init.js';
+export { QuantizedLinear, quantizeLinearLayers } from './quantized-linear.js';

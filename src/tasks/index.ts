@@ -43,6 +43,7 @@ export { regressionTask, encodeRegression, RegressionMetricsAccumulator, type Re
 export {
   predict,
   predictBatches,
+  lengthSortedWindows,
   type Prediction,
   type PredictInput,
   type PredictOptions,
@@ -53,3 +54,4 @@ export {
 } from './predict.js';
 export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
 export { causalLMTask, shiftLabels, type CausalLMData, type CausalLMMetrics } from './causal-lm/index.js';
+export { inferenceLogits } from './inference.js';

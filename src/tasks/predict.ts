@@ -2,8 +2,8 @@
 import { batchInputs } from '../models/inputs.js';
 import { labelList, labelsOf } from '../models/labels.js';
 import type { TaskModel } from '../models/types.js';
-import { noGrad } from '../tensor/autograd.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
+import { inferenceLogits } from './inference.js';
 import { isIob2TagSet } from './token-classification/seqeval.js';
 import { splitWordsWithOffsets, wordTagsToEntities, type TextEntity } from './token-classification/align.js';
 
@@ -60,6 +60,12 @@ export interface PredictOptions {
   readonly maxLength?: number;
   /** Multi-label heads: probability above which a label is given (default 0.5). */
   readonly threshold?: number;
+  /**
+   * Batches gathered before sorting by length (default 16): inputs of similar length share a batch, so
+   * little of each batch is padding. Predictions still come out in input order, one window at a time;
+   * 1 keeps the input order in every batch.
+   */
+  readonly sortWindow?: number;
 }
 
 function softmax(logits: readonly number[]): number[] {
@@ -104,9 +110,10 @@ function tagPredictions(
 ): TagPrediction[] {
   const split = chunk.map((input) => splitWordsWithOffsets(input.text));
   const encodings = split.map((s) => tokenizer.encodeWords(s.words, maxLength === undefined ? {} : { maxLength }));
-  const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
-  const [, t, c] = logits.shape as [number, number, number];
-  const values = logits.f32();
+  const inputs = batchInputs(encodings, tokenizer.padId);
+  const t = inputs.inputIds.shape[1]!;
+  const c = model.numLabels;
+  const values = inferenceLogits(model, inputs);
   const iob2 = isIob2TagSet(names);
   return chunk.map((input, row) => {
     const { words, offsets } = split[row]!;
@@ -153,20 +160,39 @@ export function predictBatches(
   const batchSize = options.batchSize ?? 32;
   const names = labelList(labelsOf(model));
   model.eval();
-  for (let start = 0; start < inputs.length; start += batchSize) {
-    const chunk = inputs.slice(start, start + batchSize);
-    if (model.head.kind === 'token-classification') {
-      emit(tagPredictions(model, tokenizer, names, chunk, options.maxLength));
-      continue;
-    }
+  const run = (chunk: readonly PredictInput[]): Prediction[] => {
+    if (model.head.kind === 'token-classification') return tagPredictions(model, tokenizer, names, chunk, options.maxLength);
     const pairs = chunk.some((input) => input.textPair !== undefined) ? chunk.map((input) => input.textPair ?? '') : undefined;
     const encodings = tokenizer.encodeBatch(
       chunk.map((input) => input.text),
       pairs,
       options.maxLength === undefined ? {} : { maxLength: options.maxLength },
     );
-    const logits = noGrad(() => model.forward(batchInputs(encodings, tokenizer.padId)));
-    emit(sequencePredictions(model, names, chunk, logits.f32(), options.threshold ?? 0.5));
+    return sequencePredictions(model, names, chunk, inferenceLogits(model, batchInputs(encodings, tokenizer.padId)), options.threshold ?? 0.5);
+  };
+  const window = batchSize * (options.sortWindow ?? 16);
+  for (const [start, order] of lengthSortedWindows(inputs, window)) {
+    const out: Prediction[] = new Array(order.length);
+    for (let at = 0; at < order.length; at += batchSize) {
+      const rows = order.slice(at, at + batchSize);
+      run(rows.map((i) => inputs[start + i]!)).forEach((p, j) => {
+        out[rows[j]!] = p;
+      });
+    }
+    emit(out);
+  }
+}
+
+/**
+ * Windows of `size` inputs, each with its positions ordered by text length (characters, a proxy for
+ * tokens that needs no second tokenization), stable for equal lengths.
+ */
+export function* lengthSortedWindows(inputs: readonly PredictInput[], size: number): Generator<[number, number[]]> {
+  const length = (input: PredictInput): number => input.text.length + (input.textPair?.length ?? 0);
+  for (let start = 0; start < inputs.length; start += size) {
+    const count = Math.min(size, inputs.length - start);
+    const order = Array.from({ length: count }, (_, i) => i);
+    yield [start, order.sort((a, b) => length(inputs[start + a]!) - length(inputs[start + b]!) || a - b)];
   }
 }
 

@@ -40,3 +40,4 @@ export { evalClassifier, type EvalRunOptions, type EvalRunResult } from './run/e
 export { prepareData, describeClasses, DEFAULT_EVAL_SPLIT, type DataOptions, type PreparedData } from './run/prepare-data.js';
 export { prepareModel, DEFAULT_MAX_LENGTH, type ModelOptions, type PreparedModel } from './run/prepare-model.js';
 export { planOutput, timestampedOutputDir, RUNS_FOLDER, type OutputPlan, type OutputOptions } from './run/output-folder.js';
+export { benchPredict, type BenchPredictOptions, type BenchPredictResult } from './bench/predict-bench.js';

@@ -9,6 +9,7 @@ import { crossEntropy, crossEntropyGrad, embedding, embeddingGrad } from './loss
 import { adamw, sgd } from './optimizers.js';
 import { attention, attentionGrad } from './attention.js';
 import { dropout } from './dropout.js';
+import { linearInt8 } from './int8.js';
 import { rmsNorm, rmsNormGrad, rotary, swiglu, swigluGrad } from './decoder-ops.js';
 import { visionKernels } from './vision.js';
 
@@ -39,6 +40,7 @@ export function createJsBackend(): Backend {
     crossEntropyGrad,
     embedding,
     embeddingGrad,
+    linearInt8,
     adamw,
     sgd,
     attention,

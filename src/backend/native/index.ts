@@ -98,6 +98,7 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
     crossEntropyGrad: addon.crossEntropyGrad,
     embedding: addon.embedding,
     embeddingGrad: addon.embeddingGrad,
+    linearInt8: addon.linearInt8,
     adamw: addon.adamw,
     sgd: addon.sgd,
     attention: addon.attention,

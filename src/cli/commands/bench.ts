@@ -2,6 +2,7 @@
 import { benchMatmul } from '../../backend/bench-matmul.js';
 import { UsageError } from '../../errors.js';
 import type { Command, CommandContext } from '../command.js';
+import { benchPredictCommand } from './bench-predict.js';
 import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
 
 async function matmul({ flags, log }: CommandContext): Promise<unknown> {
@@ -32,11 +33,12 @@ async function matmul({ flags, log }: CommandContext): Promise<unknown> {
 
 export const benchCommand: Command = {
   name: 'bench',
-  positional: { max: 1, name: 'one benchmark: matmul or train' },
+  positional: { max: 1, name: 'one benchmark: matmul, train or predict' },
   summary: 'measure kernel and training-step speed',
   usage:
     'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
-    '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--profile] [--threads N] [--json]',
+    '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--profile] [--threads N] [--json]\n' +
+    '       finetune bench predict --model-config <config.json> [--batch-size 32 --seq-len 128 --steps 5] [--quantize int8] [--threads N] [--json]',
   flags: {
     m: { type: 'int', help: 'rows of op(A) and C', default: 2048 },
     k: { type: 'int', help: 'inner size', default: 768 },
@@ -45,11 +47,13 @@ export const benchCommand: Command = {
     'trans-b': { type: 'boolean', help: 'B stored transposed' },
     repeats: { type: 'int', help: 'timed calls (the median is reported)' },
     ...BENCH_TRAIN_FLAGS,
+    quantize: { type: 'string', help: 'bench predict: int8 linear layers (as predict --quantize int8)' },
   },
   async run(context) {
     const [sub] = context.positional;
     if (sub === 'matmul') return matmul(context);
     if (sub === 'train') return benchTrainCommand(context);
-    throw new UsageError(`bench: unknown benchmark '${sub ?? ''}' (expected: matmul, train)`);
+    if (sub === 'predict') return benchPredictCommand(context);
+    throw new UsageError(`bench: unknown benchmark '${sub ?? ''}' (expected: matmul, train, predict)`);
   },
 };

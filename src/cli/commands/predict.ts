@@ -7,6 +7,7 @@ import { readTextBounded } from '../../io/bounded-read.js';
 import { predictBatches, predictionKeys, type PredictInput } from '../../tasks/predict.js';
 import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
+import { checkQuantize, prepareForInference } from './inference-flags.js';
 import { adapterLoadOptions } from './lora-flags.js';
 
 function column(table: RawTable, name: string, what: string, file: string): number {
@@ -94,6 +95,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new FinetuneError(`--threshold ${threshold}: must be between 0 and 1`);
   if (maxLength !== undefined && maxLength < 2) throw new FinetuneError(`--max-length ${maxLength}: must be at least 2`);
 
+  checkQuantize(flags.string('quantize'));
   const inputs =
     data !== undefined
       ? await readInputs(data, flags.string('text-column'), flags.string('text-pair-column'))
@@ -102,6 +104,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
   if (!loaded.tokenizer)
     throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
+  prepareForInference(loaded, flags.string('quantize'));
   const counts = new Map<string, number>();
   predictBatches(
     loaded.model,
@@ -136,6 +139,7 @@ export const predictCommand: Command = {
     'batch-size': { type: 'int', help: 'inputs per batch', default: 32 },
     'max-length': { type: 'int', help: "tokens per input (default: the tokenizer's limit)" },
     threshold: { type: 'number', help: 'multi-label models: probability above which a label is given', default: 0.5 },
+    quantize: { type: 'string', help: 'int8: run linear layers in int8 (the scheme of export --quantize int8)' },
   },
   run: (context) => runPredict(context),
 };

@@ -1,0 +1,45 @@
+// Writes the folder transformers.js loads: config.json, the tokenizer files, onnx/model.onnx and (int8) onnx/model_quantized.onnx.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { configJsonText } from '../models/encoder/config-json.js';
+import type { TaskModel } from '../models/types.js';
+import type { TextTokenizer } from '../tokenizers/types.js';
+import { type OnnxExportOptions, type WrittenOnnx, writeOnnxModel } from './onnx/export-model.js';
+
+export interface TransformersJsExportOptions extends Pick<OnnxExportOptions, 'externalData' | 'externalThreshold'> {
+  /** Also write onnx/model_quantized.onnx with int8 linear weights (transformers.js's `dtype: 'q8'`). Default false. */
+  readonly quantize?: boolean;
+}
+
+export interface TransformersJsExport {
+  readonly folder: string;
+  /** onnx/model.onnx as written. */
+  readonly fp32: WrittenOnnx;
+  /** onnx/model_quantized.onnx, or null without `quantize`. */
+  readonly int8: WrittenOnnx | null;
+  /** Whether the tokenizer files were written (a model folder without a tokenizer gives none). */
+  readonly tokenizer: boolean;
+}
+
+/**
+ * Exports `model` (LoRA merged) into `dir` in transformers.js's layout. When the weights go to an
+ * external data file, config.json says so (`transformers.js_config.use_external_data_format`), which is
+ * how transformers.js knows to fetch `model.onnx_data`.
+ */
+export async function exportTransformersJs(
+  model: TaskModel,
+  tokenizer: TextTokenizer | null,
+  dir: string,
+  options: TransformersJsExportOptions = {},
+): Promise<TransformersJsExport> {
+  const onnxDir = join(dir, 'onnx');
+  mkdirSync(onnxDir, { recursive: true });
+  const fp32 = writeOnnxModel(model, join(onnxDir, 'model.onnx'), options);
+  const int8 = options.quantize ? writeOnnxModel(model, join(onnxDir, 'model_quantized.onnx'), { ...options, weights: 'int8' }) : null;
+  const config: Record<string, unknown> = model.configJson();
+  if (fp32.dataFile || int8?.dataFile) config['transformers.js_config'] = { use_external_data_format: true };
+  writeFileAtomic(join(dir, 'config.json'), configJsonText(config));
+  if (tokenizer) await tokenizer.save(dir);
+  return { folder: dir, fp32, int8, tokenizer: tokenizer !== null };
+}

@@ -1,0 +1,41 @@
+// Int8 inference: QuantizedLinear, and the swap of every Linear of a model for one (what `predict --quantize int8` runs).
+import { type Int8LinearWeights, linearInt8, quantizeLinearWeights } from '../tensor/ops/linear-int8.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Linear } from './layers.js';
+import { Module } from './module.js';
+
+/** A Linear whose weight is int8 per output channel and whose input is quantised per call (no parameters, no gradient). */
+export class QuantizedLinear extends Module {
+  constructor(readonly weights: Int8LinearWeights) {
+    super();
+  }
+
+  static fromLinear(linear: Linear): QuantizedLinear {
+    return new QuantizedLinear(quantizeLinearWeights(linear.weight, linear.bias));
+  }
+
+  /** Shapes: x [..., in] -> [..., out]. */
+  forward(x: Tensor): Tensor {
+    return linearInt8(x, this.weights);
+  }
+}
+
+/**
+ * Replaces every Linear under `model` by a QuantizedLinear, in place (a Linear reached under two names is
+ * quantised once). The model then runs inference only; returns the names replaced.
+ */
+export function quantizeLinearLayers(model: Module): string[] {
+  const done = new Map<Linear, QuantizedLinear>();
+  const names: string[] = [];
+  for (const [name, module] of model.namedModules('', { removeDuplicate: false })) {
+    if (!(module instanceof Linear)) continue;
+    let quantized = done.get(module);
+    if (!quantized) done.set(module, (quantized = QuantizedLinear.fromLinear(module)));
+    const parts = name.split('.');
+    let parent: Record<string, unknown> = model as unknown as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) parent = parent[part] as Record<string, unknown>;
+    parent[parts.at(-1)!] = quantized;
+    names.push(name);
+  }
+  return names;
+}
