@@ -1,7 +1,7 @@
 // Streamed reading: chunked parsing equals whole parsing, stdin, pipes and gzip streamed, limits stop endless input with one line.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -99,6 +99,26 @@ describe('streamed parsing', () => {
       },
       (e) => oneLine(e, /^a\.jsonl: line 3: invalid JSON/),
     );
+  });
+});
+
+describe('past the string limit', () => {
+  // 600 Mi characters take a few seconds and ~1 GB: run with FINETUNE_LARGE_TESTS=1.
+  const skip = process.env['FINETUNE_LARGE_TESTS'] === '1' ? false : 'set FINETUNE_LARGE_TESTS=1 to read 600 Mi characters';
+  it('reads a CSV of more characters than one string may hold (0x1fffffe8)', { skip }, async () => {
+    const path = join(dir, 'huge.csv');
+    const row = `"${'a long review, '.repeat(60)}",pos\n"${'another one; '.repeat(70)}",neg\n`;
+    const block = row.repeat(Math.ceil((1 << 20) / row.length));
+    const blocks = Math.ceil((600 * 2 ** 20) / block.length);
+    const fd = openSync(path, 'w');
+    writeSync(fd, 'text,label\n');
+    for (let i = 0; i < blocks; i++) writeSync(fd, block);
+    closeSync(fd);
+    assert.ok(statSync(path).size > 0x1fffffe8);
+    const { table } = await readTable(path);
+    assert.equal(table.rows.length, blocks * block.split('\n').length - blocks);
+    assert.equal(table.origin(table.rows.length - 1), `${path}: line ${table.rows.length + 1}`);
+    rmSync(path);
   });
 });
 
