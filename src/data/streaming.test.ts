@@ -12,6 +12,7 @@ import { DelimitedParser, parseDelimited } from './delimited.js';
 import { JsonLinesParser, parseJsonLines } from './json-lines.js';
 import { readTable } from './read-table.js';
 import type { RawTable } from './table.js';
+import { decodeText } from './text-decode.js';
 import { TextStreamDecoder } from './text-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-stream-'));
@@ -131,6 +132,14 @@ describe('streamed decoding', () => {
     text += decoder.end();
     assert.equal(text, `é€😀 ok\n${'a'.repeat(70_000)}é\n`);
     assert.deepEqual(decoder.warnings, ['a.csv: not valid UTF-8 (byte 0xe9 at offset 70016); read as Latin-1 from there']);
+  });
+
+  it('a short stream ending inside a character decodes it as a whole read does', () => {
+    for (const bytes of [Uint8Array.from([0xff, 0xfe, 0x61, 0, 0x0a]), Uint8Array.from([0x61, 0x0a, 0xe2, 0x82])]) {
+      const decoder = new TextStreamDecoder('a.csv', 'CSV text');
+      const text = decoder.push(bytes) + decoder.end();
+      assert.equal(text, decodeText(bytes, 'a.csv', 'CSV text').text);
+    }
   });
 
   it('refuses a NUL byte past the head, naming its offset, and an empty or blank stream', () => {

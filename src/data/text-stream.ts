@@ -47,7 +47,8 @@ export class TextStreamDecoder {
 
   /** The text left at the end of the stream; an empty or blank stream is an error. */
   end(): string {
-    const text = this.mode === 'start' ? this.start() : this.decode(new Uint8Array(0), true);
+    // What the start kept back (a character cut at the end of the head) is decoded now.
+    const text = (this.mode === 'start' ? this.start() : '') + this.decode(new Uint8Array(0), true);
     if (this.blank) throw new FinetuneError(`${this.file}: empty file`);
     return text;
   }
