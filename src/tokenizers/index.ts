@@ -6,3 +6,12 @@ export { buildWordLevelTokenizer, WORD_LEVEL_SPECIALS, type WordLevelOptions } f
 export { JsonTokenizer } from './json-tokenizer.js';
 export { parseTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
 export { readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
+export { encodeToStore, storeRows, type StoreItem, type TokenStore } from './token-store.js';
+export {
+  encodeCached,
+  finetuneCacheDir,
+  tokenCacheKey,
+  tokenizerFingerprint,
+  type CachedEncodeOptions,
+  type CachedStore,
+} from './token-cache.js';
