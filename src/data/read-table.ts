@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FinetuneError } from '../errors.js';
-import { FILE_LIMITS } from '../io/bounded-read.js';
+import { FILE_LIMITS, formatBytes } from '../io/bounded-read.js';
 import { dataByteStream, STDIN_PATH, sourceName } from './byte-stream.js';
 import { DelimitedParser } from './delimited.js';
 import { JsonLinesParser, parseJsonArray } from './json-lines.js';
@@ -111,7 +111,7 @@ async function streamTable(path: string, format: DataFormat | undefined, limit: 
     if (chosen === 'parquet' || (chosen === 'json' && looksLikeArray(start))) {
       const bytes = done ? start : await gatherBytes(start, rest);
       if (chosen === 'parquet') return { table: await parseParquet(bytes, name), format: chosen };
-      const decoded = decodeText(bytes, name, DESCRIPTIONS[chosen]);
+      const decoded = decodeWhole(bytes, name, DESCRIPTIONS[chosen]);
       if (decoded.text.trim() === '') throw new FinetuneError(`${name}: empty file`);
       const table = parseJsonArray(decoded.text, name);
       return { table: { ...table, warnings: [...decoded.warnings, ...table.warnings] }, format: chosen };
@@ -125,6 +125,16 @@ async function streamTable(path: string, format: DataFormat | undefined, limit: 
     return { table: { ...table, warnings: [...decoder.warnings, ...table.warnings] }, format: chosen };
   } finally {
     await chunks.return?.(undefined);
+  }
+}
+
+/** decodeText for a file read whole: one past V8's longest string is a line naming it, not a RangeError. */
+function decodeWhole(bytes: Uint8Array, name: string, what: string): ReturnType<typeof decodeText> {
+  try {
+    return decodeText(bytes, name, what);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new FinetuneError(`${name}: too long to read whole (${formatBytes(bytes.byteLength)}); write it as JSON Lines, which is read as a stream`);
   }
 }
 

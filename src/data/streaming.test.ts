@@ -121,6 +121,19 @@ describe('past the string limit', () => {
     assert.equal(table.origin(table.rows.length - 1), `${path}: line ${table.rows.length + 1}`);
     rmSync(path);
   });
+
+  it('a JSON array too long for one string is a line naming the file', { skip }, async () => {
+    const path = join(dir, 'huge.json');
+    const item = `{"text": "${'a long review, '.repeat(60)}", "label": "pos"},`;
+    const block = item.repeat(Math.ceil((1 << 20) / item.length));
+    const fd = openSync(path, 'w');
+    writeSync(fd, '[');
+    for (let i = 0; i < Math.ceil((600 * 2 ** 20) / block.length); i++) writeSync(fd, block);
+    writeSync(fd, '{}]');
+    closeSync(fd);
+    await assert.rejects(readTable(path), (e) => oneLine(e, /huge\.json: too long to read whole \(.+\); write it as JSON Lines, which is read as a stream$/));
+    rmSync(path);
+  });
 });
 
 describe('streamed decoding', () => {
