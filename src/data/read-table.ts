@@ -133,7 +133,8 @@ function decodeWhole(bytes: Uint8Array, name: string, what: string): ReturnType<
   try {
     return decodeText(bytes, name, what);
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    // V8 and Node word it as a RangeError or as ERR_STRING_TOO_LONG, depending on the decoder.
+    if (!(error instanceof RangeError) && (error as NodeJS.ErrnoException).code !== 'ERR_STRING_TOO_LONG') throw error;
     throw new FinetuneError(`${name}: too long to read whole (${formatBytes(bytes.byteLength)}); write it as JSON Lines, which is read as a stream`);
   }
 }
