@@ -11,7 +11,11 @@ export type {
   TargetSummary,
 } from './types.js';
 export { loadDataset } from './load.js';
-export { formatFromPath, readDataBytes, readTable, sniffFormat, type ReadTable } from './read-table.js';
+export { formatFromPath, readDataBytes, readTable, sniffFormat, type ReadTable, type ReadTableOptions } from './read-table.js';
+export { dataByteStream, STDIN_PATH, sourceName } from './byte-stream.js';
+export { TextStreamDecoder } from './text-stream.js';
+export { DelimitedParser, MAX_RECORD_CHARS, parseDelimited } from './delimited.js';
+export { JsonLinesParser, parseJsonArray, parseJsonLines } from './json-lines.js';
 export type { Cell, RawTable } from './table.js';
 export { cleanTable, type CleanOptions, type CleanResult } from './clean.js';
 export {

@@ -1,30 +1,80 @@
 // JSONL reader (one object per line, blank lines skipped) and JSON-array reader; keys become columns.
 import { FinetuneError } from '../errors.js';
+import { MAX_RECORD_CHARS } from './delimited.js';
+import { RowCollector } from './row-collector.js';
 import type { Cell, RawTable } from './table.js';
 
 /** Parses JSON Lines: every non-blank line one JSON object. Columns are the keys in first-seen order. */
 export function parseJsonLines(text: string, file: string): RawTable {
-  const objects: Record<string, unknown>[] = [];
-  const lines: number[] = [];
-  let lineNumber = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNumber++;
-    const line = text.slice(start, end).trim();
+  const parser = new JsonLinesParser(file);
+  parser.push(text);
+  return parser.end();
+}
+
+/** parseJsonLines over text that comes in chunks: `push` each, then `end` for the table; only the unfinished line is held as text. */
+export class JsonLinesParser {
+  private readonly objects: Record<string, unknown>[] = [];
+  private readonly rows = new RowCollector();
+  private readonly columnIndex = new Map<string, number>();
+  private readonly lines: number[] = [];
+  private pending = '';
+  private lineNumber = 0;
+
+  constructor(
+    private readonly file: string,
+    /** The longest line held while its end is looked for (default MAX_RECORD_CHARS). */
+    private readonly maxLineChars = MAX_RECORD_CHARS,
+  ) {}
+
+  push(text: string): void {
+    let start = 0;
+    let end = text.indexOf('\n');
+    if (end < 0) {
+      this.pending += text;
+      if (this.pending.length > this.maxLineChars) {
+        throw new FinetuneError(`${this.file}: line ${this.lineNumber + 1}: longer than ${this.maxLineChars.toLocaleString('en-US')} characters`);
+      }
+      return;
+    }
+    this.line(this.pending + text.slice(0, end));
     start = end + 1;
-    if (line === '') continue;
+    for (end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
+      this.line(text.slice(start, end));
+      start = end + 1;
+    }
+    this.pending = text.slice(start);
+  }
+
+  end(): RawTable {
+    this.line(this.pending);
+    this.pending = '';
+    const columns = [...this.columnIndex.keys()];
+    // Rows are made once every key is known, so each has one cell per column.
+    this.objects.forEach((object, i) => {
+      this.rows.add(
+        columns.map((column) => object[column] as Cell),
+        this.lines[i]!,
+      );
+    });
+    this.objects.length = 0;
+    return this.rows.table(columns, this.file, []);
+  }
+
+  private line(raw: string): void {
+    this.lineNumber++;
+    const line = raw.trim();
+    if (line === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new FinetuneError(`${file}: line ${lineNumber}: invalid JSON (${jsonProblem(error)})`);
+      throw new FinetuneError(`${this.file}: line ${this.lineNumber}: invalid JSON (${jsonProblem(error)})`);
     }
-    objects.push(asObject(value, `${file}: line ${lineNumber}`));
-    lines.push(lineNumber);
+    const object = asObject(value, `${this.file}: line ${this.lineNumber}`);
+    for (const key of Object.keys(object)) if (!this.columnIndex.has(key)) this.columnIndex.set(key, this.columnIndex.size);
+    this.objects.push(object);
+    this.lines.push(this.lineNumber);
   }
-  return toTable(objects, (index) => `${file}: line ${lines[index]}`);
 }
 
 /** Parses a JSON document holding an array of objects (one per row). */

@@ -52,6 +52,21 @@ test('every class with two or more examples gives one to validation; singletons 
   assert.equal(count(heavy.train, 'b'), 1);
 });
 
+test('many classes of two examples: the fraction held out is the one asked for, not one per class', () => {
+  const counts: Record<string, number> = {};
+  for (let c = 0; c < 1000; c++) counts[`class-${c}`] = 2;
+  const { train, validation } = stratifiedSplit(examples(counts), 0.1, 7);
+  assert.equal(validation.length, 200);
+  assert.equal(train.length, 1800);
+  // Every class still keeps an example for training.
+  assert.equal(new Set(train.map((e) => e.label)).size, 1000);
+  assert.deepEqual(stratifiedSplit(examples(counts), 0.1, 7).validation, validation);
+  // Large classes keep their share next to many small ones.
+  const mixed = stratifiedSplit(examples({ ...counts, big: 1000 }), 0.1, 7);
+  assert.equal(count(mixed.validation, 'big'), 100);
+  assert.equal(mixed.validation.length, 300);
+});
+
 test('bad fractions and unsplittable data are errors', () => {
   for (const fraction of [0, 1, -0.1, 1.5, Number.NaN]) {
     assert.throws(() => stratifiedSplit(examples({ a: 5 }), fraction, 1), /validation fraction must be between 0 and 1 \(exclusive\), got/);

@@ -10,9 +10,12 @@ export interface Split<T> {
 }
 
 /**
- * Holds out about `fraction` of each class for validation. Every class with at least two examples
- * gives at least one to validation and keeps at least one for training; a class with a single
- * example stays in training. The same examples, fraction and seed always give the same split.
+ * Holds out about `fraction` of each class for validation. A class with at least two examples
+ * gives round(size x fraction) of them, at least one, and keeps at least one for training; a
+ * class with a single example stays in training. Where those minimums of one would hold out more
+ * than ceil(examples x fraction) in all (many classes of a few examples each), only as many of
+ * the small classes as that allows give one, chosen by the seed, so the split is the fraction it
+ * says. The same examples, fraction and seed always give the same split.
  */
 export function stratifiedSplit<T extends { readonly label: string }>(examples: readonly T[], fraction: number, seed: number): Split<T> {
   if (!(fraction > 0 && fraction < 1)) {
@@ -24,14 +27,21 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
     if (members) members.push(index);
     else byClass.set(example.label, [index]);
   });
+  // Classes in a fixed order so the random stream each class sees does not depend on the data's order.
+  const labels = sortLabels(byClass.keys());
+  const quotas = new Map<string, number>();
+  for (const label of labels) {
+    const size = (byClass.get(label) as number[]).length;
+    if (size >= 2) quotas.set(label, Math.min(size - 1, Math.max(1, Math.round(size * fraction))));
+  }
+  limitSmallClasses(quotas, byClass, fraction, Math.ceil(examples.length * fraction), seed);
   const random = createRandom(seed);
   const held = new Uint8Array(examples.length);
   let heldCount = 0;
-  // Classes in a fixed order so the random stream each class sees does not depend on the data's order.
-  for (const label of sortLabels(byClass.keys())) {
+  for (const label of labels) {
     const members = byClass.get(label) as number[];
     if (members.length < 2) continue;
-    const take = Math.min(members.length - 1, Math.max(1, Math.round(members.length * fraction)));
+    const take = quotas.get(label) as number;
     shuffleInPlace(members, random);
     for (let k = 0; k < take; k++) held[members[k] as number] = 1;
     heldCount += take;
@@ -43,6 +53,30 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
   const validation: T[] = [];
   examples.forEach((example, index) => (held[index] ? validation : train).push(example));
   return { train, validation };
+}
+
+/**
+ * Sets the quota of small classes (those whose share rounds below one, given one as a minimum) to
+ * zero, in a seeded order, while the quotas add up to more than `allowed`; at least one class keeps
+ * its quota. Its own random stream leaves the member shuffles, and so the usual splits, unchanged.
+ */
+function limitSmallClasses(
+  quotas: Map<string, number>,
+  byClass: ReadonlyMap<string, readonly number[]>,
+  fraction: number,
+  allowed: number,
+  seed: number,
+): void {
+  let total = 0;
+  for (const quota of quotas.values()) total += quota;
+  if (total <= allowed) return;
+  const small = [...quotas.keys()].filter((label) => Math.round((byClass.get(label) as readonly number[]).length * fraction) < 1);
+  shuffleInPlace(small, createRandom(seed ^ 0x5bd1e995));
+  for (const label of small) {
+    if (total <= allowed || total <= 1) break;
+    quotas.set(label, 0);
+    total--;
+  }
 }
 
 /**

@@ -7,3 +7,12 @@ export { JsonTokenizer } from './json-tokenizer.js';
 export { parseTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
 export { readTokenizerConfig, type TokenizerConfigJson } from './tokenizer-config.js';
 export { GPT2_EOS, GPT2_TOKENIZER_CONFIG, gpt2Tokenizer, gpt2TokenizerJson, gpt3EncoderFolder } from './gpt2.js';
+export { encodeToStore, storeRows, type StoreItem, type TokenStore } from './token-store.js';
+export {
+  encodeCached,
+  finetuneCacheDir,
+  tokenCacheKey,
+  tokenizerFingerprint,
+  type CachedEncodeOptions,
+  type CachedStore,
+} from './token-cache.js';

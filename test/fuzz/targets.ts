@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from '../../src/cli/args.js';
 import { trainCommand } from '../../src/cli/commands/train.js';
-import { parseDelimited } from '../../src/data/delimited.js';
+import { DelimitedParser, parseDelimited } from '../../src/data/delimited.js';
 import { parseJsonLines } from '../../src/data/json-lines.js';
 import { parseParquet } from '../../src/data/parquet.js';
+import type { RawTable } from '../../src/data/table.js';
+import { type DecodedText, decodeText } from '../../src/data/text-decode.js';
+import { TextStreamDecoder } from '../../src/data/text-stream.js';
 import { FinetuneError } from '../../src/errors.js';
 import { parseJson } from '../../src/io/json-file.js';
 import { parsePytorchBin } from '../../src/io/pytorch-bin.js';
@@ -39,6 +42,21 @@ const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`,
 const file = (path: string): Uint8Array => readFileSync(root(path));
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** A call's value or its FinetuneError's message (any other exception propagates). */
+function outcome(call: () => unknown): { value: unknown } | { error: string } {
+  try {
+    return { value: call() };
+  } catch (error) {
+    if (error instanceof FinetuneError) return { error: error.message };
+    throw error;
+  }
+}
+
+/** What a table holds, origins included, for comparing two reads. */
+function tableContents(table: RawTable): unknown {
+  return { columns: table.columns, rows: table.rows, origins: table.rows.map((_, i) => table.origin(i)), warnings: table.warnings };
+}
 
 /** Half the cases edit the parsed JSON (values, keys), half the bytes; a seed that is not JSON gets byte edits only. */
 function mutateJsonText(seed: Uint8Array, rng: FuzzRandom): Uint8Array {
@@ -179,6 +197,54 @@ export const TARGETS: readonly FuzzTarget[] = [
     seeds: () => [utf8('{"text": "hello", "label": "pos"}\n{"text": "bye", "label": 1, "extra": [1, {"a": null}]}\n')],
     mutate: mutateBytes,
     run: (input) => parseJsonLines(text(input), 'fuzz.jsonl'),
+  },
+  {
+    // Differential: the CSV parser fed in chunks must give what it gives fed whole (rows, lines, errors).
+    name: 'csv-chunked',
+    seeds: () => [utf8('text,label\r\n"hello, world",pos\n\nbad "quote",neg\n"multi\r\nline ""q""",pos\r"x""",neg\n"open,neg\n')],
+    mutate: mutateBytes,
+    run: (input) => {
+      const all = text(input);
+      const whole = outcome(() => tableContents(parseDelimited(all, ',', 'fuzz.csv')));
+      const chunked = outcome(() => {
+        const parser = new DelimitedParser(',', 'fuzz.csv');
+        const size = 1 + (input.length % 7);
+        for (let i = 0; i < all.length; i += size) parser.push(all.slice(i, i + size));
+        return tableContents(parser.end());
+      });
+      if (JSON.stringify(whole) !== JSON.stringify(chunked)) throw new Error(`chunked parse differs: ${JSON.stringify(chunked).slice(0, 200)}`);
+      return whole;
+    },
+  },
+  {
+    // Differential: bytes decoded as a stream give the text decodeText gives (or the same error), whatever the chunk size.
+    name: 'text-stream',
+    seeds: () => [
+      utf8('text,label\né€😀,pos\n'),
+      Uint8Array.from([0xef, 0xbb, 0xbf, 0x61, 0x2c, 0xe2, 0x82, 0xac, 0x0a]),
+      Uint8Array.from([0xff, 0xfe, 0x61, 0, 0x0a, 0]),
+    ],
+    mutate: mutateBytes,
+    run: (input) => {
+      const whole = outcome(() => decodeText(input, 'fuzz.csv', 'CSV text'));
+      const streamed = outcome(() => {
+        const decoder = new TextStreamDecoder('fuzz.csv', 'CSV text');
+        let out = '';
+        const size = 1 + (input.length % 5);
+        for (let i = 0; i < input.length; i += size) out += decoder.push(input.subarray(i, i + size));
+        return out + decoder.end();
+      });
+      // decodeText reads a whole file as Latin-1 after one bad byte, the stream only from that byte on;
+      // and a blank text is an error of the stream, of the table readers for decodeText.
+      if ('value' in whole) {
+        const decoded = whole.value as DecodedText;
+        if (decoded.warnings.length > 0 || decoded.text.trim() === '') return whole;
+        if ('value' in streamed && streamed.value === decoded.text) return whole;
+      } else if ('error' in streamed && streamed.error === whole.error) {
+        return whole;
+      }
+      throw new Error(`streamed decoding differs: ${JSON.stringify(streamed).slice(0, 200)} vs ${JSON.stringify(whole).slice(0, 200)}`);
+    },
   },
   {
     name: 'parquet',

@@ -1,5 +1,7 @@
 // The data of a classification run: examples with one class each, class weights and label smoothing, the majority-class baseline.
-import { classificationTask, classificationMetrics, encodeClassification, type ClassificationData } from '../../tasks/classification/index.js';
+import { classificationTask, classificationMetrics, type ClassificationData } from '../../tasks/classification/index.js';
+import { tokenizerFingerprint } from '../../tokenizers/token-cache.js';
+import { cachedTextInputs } from './cached-inputs.js';
 import { headSpec } from '../../models/labels.js';
 import { classWeightTensor } from '../run-plan.js';
 import type { TrainingArguments } from '../training-args.js';
@@ -20,9 +22,15 @@ export async function classificationRunData(
     head: headSpec(data.labels.toConfig()),
     ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
-      const train = encodeClassification(data.train, tokenizer, data.labels, { maxLength, source: options.data });
-      const evaluation = data.evaluation ? encodeClassification(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
-      return { train, evaluation, warnings: [] };
+      // Token ids come from the on-disk cache when the same texts met the same tokenizer before.
+      const fingerprint = tokenizerFingerprint(tokenizer);
+      const train = cachedTextInputs(data.train, tokenizer, { maxLength, source: options.data, fingerprint });
+      const evaluation = data.evaluation ? cachedTextInputs(data.evaluation, tokenizer, { maxLength, fingerprint }) : undefined;
+      return {
+        train: { ...train.inputs, labels: data.labels.encode(data.train) },
+        evaluation: evaluation && data.evaluation ? { ...evaluation.inputs, labels: data.labels.encode(data.evaluation) } : undefined,
+        warnings: [...train.warnings, ...(evaluation?.warnings ?? [])],
+      };
     },
     baseline(evaluation) {
       // What always answering the training set's most frequent class scores on the same examples.

@@ -111,7 +111,8 @@ export async function chooseTask(options: {
     return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
   if (looksTaggedJson(options.data)) return { task: 'token-classification', reason: 'the data: JSON records with word lists' };
   if (looksLikeFortunes(options.data)) return { task: 'causal-lm', reason: "the data: text in '%'-separated quotes (a fortune file)" };
-  const { table } = await readTable(options.data);
+  // Kept for prepareData, which reads the same source next: a pipe cannot be read twice, a large file need not be parsed twice.
+  const { table } = await readTable(options.data, undefined, { keep: true });
   const columns = selectColumns(
     table,
     {
