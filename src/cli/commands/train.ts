@@ -4,7 +4,7 @@ import { parseFreezeSpec } from '../../models/freeze.js';
 import { streamOutput } from '../../train/callbacks/terminal-output.js';
 import { parseTaskName } from '../../train/run/task-choice.js';
 import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
-import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
+import { TRAINING_DEFAULTS, type ClassWeightsOption, type EvalEvery, type TrainingArguments } from '../../train/training-args.js';
 import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
@@ -27,11 +27,16 @@ const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
   evalEvery: 'eval-every',
   loggingSteps: 'logging-steps',
   saveTotalLimit: 'save-total-limit',
+  earlyStoppingPatience: 'early-stopping',
   earlyStoppingMinDelta: 'min-delta',
   metricForBest: 'metric-for-best',
   classWeights: 'class-weights',
   labelSmoothing: 'label-smoothing',
   groupByLength: 'group-by-length',
+  adamBetas: 'adam-beta1 / --adam-beta2',
+  adamEpsilon: 'adam-epsilon',
+  loadBestModelAtEnd: 'load-best-model-at-end',
+  cacheFeatures: 'cache-features',
 };
 
 function parseEvalEvery(value: string | undefined): EvalEvery | undefined {
@@ -50,6 +55,19 @@ function parseClassWeights(value: string | undefined): ClassWeightsOption | unde
     throw new FinetuneError(`--class-weights ${value}: expected 'balanced' or numbers >= 0 separated by commas, one per class`);
   }
   return weights;
+}
+
+function parseCacheFeatures(value: string | undefined): TrainingArguments['cacheFeatures'] | undefined {
+  if (value === undefined || value === 'auto') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new FinetuneError(`--cache-features ${value}: expected auto, true or false`);
+}
+
+/** --adam-beta1 and --adam-beta2 as the pair the library takes (the default for the one not given). */
+function adamBetas(flags: Flags): readonly [number, number] | undefined {
+  const [beta1, beta2] = [flags.number('adam-beta1'), flags.number('adam-beta2')];
+  if (beta1 === undefined && beta2 === undefined) return undefined;
+  return [beta1 ?? TRAINING_DEFAULTS.adamBetas[0], beta2 ?? TRAINING_DEFAULTS.adamBetas[1]];
 }
 
 function parseInit(value: string | undefined): 'pretrained' | 'random' {
@@ -91,6 +109,10 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     classWeights: parseClassWeights(str('class-weights')),
     labelSmoothing: num('label-smoothing'),
     ...(flags.has('group-by-length') ? { groupByLength: flags.boolean('group-by-length') } : {}),
+    adamBetas: adamBetas(flags),
+    adamEpsilon: num('adam-epsilon'),
+    ...(flags.has('load-best-model-at-end') ? { loadBestModelAtEnd: flags.boolean('load-best-model-at-end') } : {}),
+    cacheFeatures: parseCacheFeatures(str('cache-features')),
   };
   const defined = Object.fromEntries(Object.entries(training).filter(([, v]) => v !== undefined)) as TrainRunOptions['training'];
   const resume = flags.values.resume;
@@ -173,6 +195,11 @@ export const trainCommand: Command = {
     'class-weights': { type: 'string', help: 'balanced, or one weight per class: 1,3.5' },
     'label-smoothing': { type: 'number', help: 'label smoothing of the loss', default: 0 },
     'group-by-length': { type: 'boolean', help: 'batch texts of similar length together (--no-group-by-length to turn off)', default: true },
+    'adam-beta1': { type: 'number', help: 'AdamW beta1', default: 0.9 },
+    'adam-beta2': { type: 'number', help: 'AdamW beta2', default: 0.999 },
+    'adam-epsilon': { type: 'number', help: 'AdamW epsilon', default: 1e-8 },
+    'load-best-model-at-end': { type: 'boolean', help: "end with the best checkpoint's weights (--no-load-best-model-at-end: the last step's)", default: true },
+    'cache-features': { type: 'string', help: 'auto | true | false: train the head on features a frozen base computed once', default: 'auto' },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
   },
   async run({ flags, log }) {

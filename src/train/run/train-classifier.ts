@@ -17,7 +17,7 @@ import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } fr
 import { isGridThreshold } from '../../tasks/multi-label/index.js';
 import type { TaskName } from '../../tasks/task.js';
 import { lockOutputFolder, planOutput } from './output-folder.js';
-import type { DataOptions } from './prepare-data.js';
+import { DEFAULT_EVAL_SPLIT, type DataOptions } from './prepare-data.js';
 import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
 import { prepareModel } from './prepare-model.js';
@@ -115,10 +115,11 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
+  // The run's option and the training argument name one setting (the option wins), so neither is ignored.
+  const patience = options.earlyStopping ?? args.earlyStoppingPatience;
+  if (patience !== undefined) args = { ...args, earlyStoppingPatience: patience };
   const earlyStopping =
-    options.earlyStopping === undefined
-      ? undefined
-      : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
+    patience === undefined ? undefined : new EarlyStopping({ patience, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
   if (earlyStopping && data.evaluationName === undefined) {
@@ -175,11 +176,11 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     data: options.data,
     task: data.task.name,
     eval_data: options.evalData ?? null,
-    eval_split: data.evaluationName ?? null,
+    eval_split: options.evalData === undefined ? (options.evalSplit ?? DEFAULT_EVAL_SPLIT) : null,
     max_length: maxLength,
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
-    early_stopping_patience: options.earlyStopping ?? null,
+    early_stopping_patience: patience ?? null,
     text_column: options.textColumn ?? null,
     text_pair_column: options.textPairColumn ?? null,
     label_column: options.labelColumn ?? null,
