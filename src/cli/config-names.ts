@@ -91,7 +91,10 @@ const SPELLINGS: ReadonlyMap<string, Spelling> = (() => {
     for (const name of typeof option.hf === 'string' ? [option.hf] : (option.hf ?? [])) map.set(name, { option, values: option.hfValues });
     // A library name equal to the flag's carries its own value map too (maxSteps 0).
     if (option.libraryValues && typeof option.flag === 'string' && option.library === undefined) {
-      map.set(option.flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()), { option, values: option.libraryValues });
+      map.set(
+        option.flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+        { option, values: option.libraryValues },
+      );
     }
   }
   return map;
@@ -169,7 +172,10 @@ export function configEntries(data: Record<string, unknown>, path: string, specs
     const spelling = SPELLINGS.get(key);
     if (spelling === undefined) {
       const flag = toFlagName(key);
-      if (flag in specs && flag !== 'config') return set(name, flag, value);
+      if (flag in specs && flag !== 'config') {
+        set(name, flag, value);
+        return;
+      }
       const known = [...Object.keys(specs), ...SPELLINGS.keys(), GREATER_IS_BETTER].filter((n) => n !== 'config');
       throw new FinetuneError(`${path}: unknown option '${name}'${closest(key, known)}`);
     }
@@ -182,7 +188,10 @@ export function configEntries(data: Record<string, unknown>, path: string, specs
     if (option.flag === undefined) {
       throw new FinetuneError(`${path}: ${name}: '${String(value)}' is not one of ${Object.keys(values ?? {}).join(', ')}`);
     }
-    if (typeof option.flag === 'string') return set(name, option.flag, value);
+    if (typeof option.flag === 'string') {
+      set(name, option.flag, value);
+      return;
+    }
     if (!Array.isArray(value) || value.length !== 2) throw new FinetuneError(`${path}: ${name}: expected two values, [${option.flag.join(', ')}]`);
     set(name, option.flag[0], value[0]);
     set(name, option.flag[1], value[1]);
