@@ -21,6 +21,8 @@ export interface ReportInput {
   readonly logHistory: readonly ReportLogEntry[];
   /** The final evaluation, if there was evaluation data. */
   readonly evaluation?: ReportEvaluation;
+  /** The test data's one evaluation after training, if there was test data. */
+  readonly test?: ReportEvaluation;
   /** Validation metrics charted over training: ['eval_' + metric key, display name]. */
   readonly curves?: readonly (readonly [string, string])[];
   /** The step of the best checkpoint, marked on the curves. */
@@ -109,6 +111,11 @@ export function renderReport(input: ReportInput): string {
     for (const table of tables) sections.push(`<h2>${escapeHtml(table.title)}</h2>`, taskTable(table));
   } else {
     sections.push('<h2>Final evaluation</h2><p class="muted">No evaluation data was given.</p>');
+  }
+  if (input.test) {
+    const { scores, tables, name, count } = input.test;
+    sections.push(`<h2>Test on ${escapeHtml(name)} (${count} examples, scored once after training)</h2>`, scoresTable(scores));
+    for (const table of tables) sections.push(`<h2>Test: ${escapeHtml(table.title)}</h2>`, taskTable(table));
   }
   if (input.classCounts && input.classCounts.length > 0) {
     const total = input.classCounts.reduce((s, c) => s + c.count, 0);

@@ -123,6 +123,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     data,
     init: parseInit(str('init')),
     ...(str('eval-data') === undefined ? {} : { evalData: str('eval-data')! }),
+    ...(str('test-data') === undefined ? {} : { testData: str('test-data')! }),
     ...(num('eval-split') === undefined ? {} : { evalSplit: num('eval-split')! }),
     ...(str('text-column') === undefined ? {} : { textColumn: str('text-column')! }),
     ...(str('text-pair-column') === undefined ? {} : { textPairColumn: str('text-pair-column')! }),
@@ -153,7 +154,8 @@ export const trainCommand: Command = {
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
-    'eval-data': { type: 'string', help: 'evaluation data file (default: a validation split of --data)' },
+    'eval-data': { type: 'string', help: 'validation data file, which picks the best checkpoint and drives early stopping (default: a validation split of --data)' },
+    'test-data': { type: 'string', help: "test data file, scored once after training and reported as test (default: a built-in data set's test split)" },
     'eval-split': { type: 'number', help: 'fraction of --data held out when no --eval-data (stratified by class for classification; 0: none)', default: 0.1 },
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
@@ -219,6 +221,7 @@ export const trainCommand: Command = {
       restored_best: result.train.restoredBest,
       train_runtime: result.train.runtimeSeconds,
       ...(evaluation ?? {}),
+      ...(result.test ?? {}),
     };
   },
 };

@@ -21,8 +21,9 @@ export async function classificationRunData(
     ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
       const train = encodeClassification(data.train, tokenizer, data.labels, { maxLength, source: options.data });
-      const evaluation = data.evaluation ? encodeClassification(data.evaluation, tokenizer, data.labels, { maxLength }) : undefined;
-      return { train, evaluation, warnings: [] };
+      const other = (examples: typeof data.evaluation): ClassificationData | undefined =>
+        examples ? encodeClassification(examples, tokenizer, data.labels, { maxLength }) : undefined;
+      return { train, evaluation: other(data.evaluation), test: other(data.test), warnings: [] };
     },
     baseline(evaluation) {
       // What always answering the training set's most frequent class scores on the same examples.

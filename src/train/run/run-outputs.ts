@@ -7,7 +7,7 @@ import type { TaskModel } from '../../models/types.js';
 import type { TaskEvaluation } from '../../tasks/task.js';
 import { writeReport } from '../../report/report.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
-import { evalResultsJson, type EvalResultsJson } from '../eval-results.js';
+import { evalResultsJson, testResultsJson, type EvalResultsJson } from '../eval-results.js';
 import type { Trainer, TrainResult } from '../trainer.js';
 import { formatDuration } from '../callbacks/progress.js';
 import type { RunData } from './run-data.js';
@@ -22,6 +22,8 @@ export interface RunOutputs {
   readonly result: TrainResult;
   readonly data: RunData;
   readonly evaluation?: TaskEvaluation;
+  /** The one evaluation of the test data, after training. */
+  readonly test?: TaskEvaluation;
   readonly parameters: { readonly total: number; readonly trainable: number };
   readonly modelSource: string;
   /** Save a PEFT adapter folder (the base named by options.model) instead of the whole model. */
@@ -31,14 +33,17 @@ export interface RunOutputs {
   readonly options: { readonly model: string; readonly data: string; readonly init?: string };
 }
 
-/** Writes every output file (each atomically); returns eval_results.json's content when there was evaluation data. */
-export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson | null> {
-  const { outputDir, trainer, result, data, evaluation } = run;
+/** Writes every output file (each atomically); returns the validation scores (null without validation data) and the test scores (null without test data). */
+export async function writeRunOutputs(
+  run: RunOutputs,
+): Promise<{ readonly evaluation: EvalResultsJson | null; readonly test: Readonly<Record<string, unknown>> | null }> {
+  const { outputDir, trainer, result, data, evaluation, test } = run;
   if (run.lora) await saveAdapterModel(run.model, run.tokenizer, outputDir, run.options.model);
   else await saveTaskModel(run.model, run.tokenizer, outputDir);
   writeJsonAtomic(join(outputDir, 'trainer_state.json'), trainer.state.toJSON());
   const evalJson = evaluation ? evalResultsJson(data.task, evaluation, trainer.state.epoch) : null;
-  if (evalJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), evalJson);
+  const testJson = test ? testResultsJson(data.task, test) : null;
+  if (evalJson || testJson) writeJsonAtomic(join(outputDir, 'eval_results.json'), { ...evalJson, ...testJson });
   const state = trainer.state;
   const summary: [string, string][] = [
     [
@@ -48,7 +53,8 @@ export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson 
     ['parameters', `${run.parameters.total.toLocaleString('en-US')} (${run.parameters.trainable.toLocaleString('en-US')} trained)`],
     ['task', data.task.name],
     ['training data', `${run.options.data}: ${data.trainCount.toLocaleString('en-US')} examples`],
-    ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${data.evalCount.toLocaleString('en-US')} examples` : 'none'],
+    ['validation data', data.evaluationName ? `${data.evaluationName}: ${data.evalCount.toLocaleString('en-US')} examples` : 'none'],
+    ['test data', data.testName ? `${data.testName}: ${data.testCount.toLocaleString('en-US')} examples, scored once after training` : 'none'],
     [
       'steps',
       `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`,
@@ -67,11 +73,12 @@ export async function writeRunOutputs(run: RunOutputs): Promise<EvalResultsJson 
     summary,
     logHistory: state.logHistory,
     ...(evaluation && data.evaluationName ? { evaluation: { name: data.evaluationName, count: evaluation.count, ...data.task.report(evaluation) } } : {}),
+    ...(test && data.testName ? { test: { name: data.testName, count: test.count, ...data.task.report(test) } } : {}),
     curves: data.task.curves,
     bestStep: state.bestGlobalStep,
     classCounts: data.classCounts,
     countsOf: data.task.name === 'token-classification' ? 'tag' : data.task.name === 'multi-label' ? 'label' : 'class',
     warnings: run.notices,
   });
-  return evalJson;
+  return { evaluation: evalJson, test: testJson };
 }

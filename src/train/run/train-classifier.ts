@@ -64,6 +64,8 @@ export interface TrainRunResult {
   readonly train: TrainResult;
   /** The final evaluation (of the restored best weights), when there was evaluation data. */
   readonly evaluation: EvalResultsJson | null;
+  /** The test scores (`test_loss`, `test_<metric>`, ...), from one evaluation of the test data after training; null without test data. */
+  readonly test: Readonly<Record<string, unknown>> | null;
 }
 
 /** How the run talks to the user. */
@@ -118,8 +120,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   // The run's option and the training argument name one setting (the option wins), so neither is ignored.
   const patience = options.earlyStopping ?? args.earlyStoppingPatience;
   if (patience !== undefined) args = { ...args, earlyStoppingPatience: patience };
-  const earlyStopping =
-    patience === undefined ? undefined : new EarlyStopping({ patience, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
+  const earlyStopping = patience === undefined ? undefined : new EarlyStopping({ patience, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
   if (earlyStopping && data.evaluationName === undefined) {
@@ -176,6 +177,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     data: options.data,
     task: data.task.name,
     eval_data: options.evalData ?? null,
+    test_data: options.testData ?? null,
     eval_split: options.evalData === undefined ? (options.evalSplit ?? DEFAULT_EVAL_SPLIT) : null,
     max_length: maxLength,
     freeze: options.freeze ?? 'none',
@@ -201,10 +203,12 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     out.line(
       `stopped at step ${result.globalStep} of ${trainer.plan.maxSteps}: its checkpoint is in ${plan.outputDir}; resume with the same options and --resume`,
     );
-    return { outputDir: plan.outputDir, train: result, evaluation: null };
+    return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
   }
   const evaluation = evalData ? trainer.evaluate() : undefined;
-  const evalJson = await writeRunOutputs({
+  // The test data is touched here only: after the checkpoint was picked on the validation data.
+  const test = encoded.test ? trainer.evaluate(encoded.test) : undefined;
+  const scores = await writeRunOutputs({
     outputDir: plan.outputDir,
     model,
     tokenizer,
@@ -213,6 +217,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     data,
     parameters,
     ...(evaluation ? { evaluation } : {}),
+    ...(test ? { test } : {}),
     modelSource: prepared.source,
     options,
     notices,
@@ -223,6 +228,11 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     const baseline = data.baseline(evalData);
     if (baseline !== undefined) out.line(baseline);
   }
+  if (test && encoded.test) {
+    out.line(`test on ${data.testName}: ${data.task.headline(test)}`);
+    const baseline = data.baseline(encoded.test);
+    if (baseline !== undefined) out.line(`test ${baseline}`);
+  }
   out.line(`saved the model, tokenizer, trainer_state.json and report.html to ${plan.outputDir}`);
-  return { outputDir: plan.outputDir, train: result, evaluation: evalJson };
+  return { outputDir: plan.outputDir, train: result, evaluation: scores.evaluation, test: scores.test };
 }
