@@ -154,7 +154,7 @@ export const trainCommand: Command = {
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
-    'eval-data': { type: 'string', help: 'validation data file, which picks the best checkpoint and drives early stopping (default: a validation split of --data)' },
+    'eval-data': { type: 'string', help: 'validation data: picks the best checkpoint, drives early stopping (default: a split of --data)' },
     'test-data': { type: 'string', help: "test data file, scored once after training and reported as test (default: a built-in data set's test split)" },
     'eval-split': { type: 'number', help: 'fraction of --data held out when no --eval-data (stratified by class for classification; 0: none)', default: 0.1 },
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
