@@ -8,6 +8,7 @@ import { TRAINING_DEFAULTS, type ClassWeightsOption, type EvalEvery, type Traini
 import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
+import { abortOnSigint, InterruptedError, resumeCommand } from './interrupt.js';
 import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 /** Flag name of each training argument, for error messages. */
@@ -210,7 +211,13 @@ export const trainCommand: Command = {
     const json = flags.boolean('json');
     const stream = json ? process.stderr : process.stdout;
     const output = stream.isTTY ? streamOutput(stream) : { line: log, warn: (text: string) => log(`warning: ${text}`) };
-    const result = await trainClassifier(options, { output, progress: !flags.has('progress') || flags.boolean('progress') });
+    const progress = !flags.has('progress') || flags.boolean('progress');
+    const result = await abortOnSigint((signal) => trainClassifier({ ...options, signal }, { output, progress }), output.line);
+    if (result.train.aborted) {
+      throw new InterruptedError(
+        `interrupted at step ${result.train.globalStep}, checkpoint saved; resume with: ${resumeCommand(flags.values, result.outputDir)}`,
+      );
+    }
     const evaluation = result.evaluation;
     return {
       output: result.outputDir,
