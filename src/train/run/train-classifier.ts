@@ -22,6 +22,7 @@ import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
+import { EventCallback, eventsOf, type TrainEvent } from './train-events.js';
 
 /** Everything a run takes; `training` holds the loop's settings (see TrainingArguments for defaults). */
 export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'> {
@@ -57,6 +58,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly optionNames?: OptionNamer;
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
+  /** Receives the run's progress: every step, log entry, evaluation and checkpoint, then `end` (default: none). */
+  readonly onEvent?: (event: TrainEvent) => void;
 }
 
 export interface TrainRunResult {
@@ -81,15 +84,29 @@ export interface RunIO {
  * model (Hugging Face layout), tokenizer, training_args.json, trainer_state.json,
  * eval_results.json, report.html and checkpoints/.
  */
-export async function trainClassifier(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
+export async function trainClassifier(options: TrainRunOptions, io: RunIO = SILENT): Promise<TrainRunResult> {
   // One writer per output folder for the whole run (see io/folder-lock); released on any exit.
   const lock = lockOutputFolder(options, 'train');
   if (lock.notice) io.output.warn(lock.notice);
+  let result: TrainRunResult;
   try {
-    return await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
+    result = await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
   } finally {
     lock.release({ removeFolderIfEmpty: true });
   }
+  options.onEvent?.({ type: 'end', result });
+  return result;
+}
+
+/** A library caller's default: no lines and no progress display. */
+const SILENT: RunIO = { output: { line() {}, warn() {} }, progress: false };
+
+/**
+ * trainClassifier as an async iterator of its events (`for await (const e of trainEvents(options))`),
+ * ending with `end`, which carries the result. Leaving the loop early aborts the run with a resumable checkpoint.
+ */
+export function trainEvents(options: TrainRunOptions, io?: RunIO): AsyncGenerator<TrainEvent, void, undefined> {
+  return eventsOf(trainClassifier, options, io);
 }
 
 async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
@@ -154,6 +171,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
+  if (options.onEvent) callbacks.push(new EventCallback(options.onEvent));
   const trainer = new Trainer({
     model,
     task: data.task,
