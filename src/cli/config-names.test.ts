@@ -52,6 +52,9 @@ const SAMPLES: Readonly<Record<string, { readonly value: unknown; readonly expec
   'eval-every': { value: 10, expect: { training: { evalEvery: 10 } } },
   'logging-steps': { value: 3, expect: { training: { loggingSteps: 3 } } },
   'save-total-limit': { value: 4, expect: { training: { saveTotalLimit: 4 } } },
+  'save-strategy': { value: 'epoch', expect: { training: { saveStrategy: 'epoch' } } },
+  'save-steps': { value: 6, expect: { training: { saveSteps: 6 } } },
+  'save-optimizer': { value: false, expect: { training: { saveOptimizer: false } } },
   'early-stopping': { value: 2, expect: { earlyStopping: 2 } },
   'min-delta': { value: 0.01, expect: { training: { earlyStoppingMinDelta: 0.01 } } },
   'metric-for-best': { value: 'accuracy', expect: { training: { metricForBest: 'accuracy' } } },
@@ -131,6 +134,11 @@ describe('config names', () => {
     assert.match(configError({ eval_strategy: 'epoch', eval_steps: 5 }), /'eval_strategy' and 'eval_steps' both set --eval-every, to different values$/);
     assert.match(configError({ eval_strategy: 'no', eval_steps: 5 }), /eval_steps 5 with eval_strategy 'no': use eval_strategy 'steps'$/);
     assert.match(configError({ eval_strategy: 'sometimes' }), /eval_strategy: 'sometimes' is not one of no, epoch, steps$/);
+  });
+
+  it('save_only_model true is --no-save-optimizer', () => {
+    assert.deepEqual(fromConfig({ save_only_model: true }).training, { saveOptimizer: false });
+    assert.deepEqual(fromConfig({ save_only_model: false }), baseline);
   });
 
   it('greater_is_better is checked against the metric', () => {
