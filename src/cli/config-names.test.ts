@@ -64,6 +64,7 @@ const SAMPLES: Readonly<Record<string, { readonly value: unknown; readonly expec
   'adam-beta1': { value: 0.8, expect: { training: { adamBetas: [0.8, 0.999] } } },
   'adam-beta2': { value: 0.99, expect: { training: { adamBetas: [0.9, 0.99] } } },
   'adam-epsilon': { value: 1e-6, expect: { training: { adamEpsilon: 1e-6 } } },
+  'report-to': { value: 'csv,tensorboard', expect: { reportTo: ['csv', 'tensorboard'] } },
   output: { value: 'elsewhere', expect: { output: 'elsewhere' } },
   overwrite: { value: true, expect: { overwrite: true } },
   resume: { value: true, expect: { resume: true } },

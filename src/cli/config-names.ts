@@ -66,6 +66,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'adam-beta1', hf: 'adam_beta1' },
   { flag: 'adam-beta2', hf: 'adam_beta2' },
   { flag: 'adam-epsilon', hf: 'adam_epsilon' },
+  { flag: 'report-to', hf: 'report_to' },
   { flag: 'output', library: 'outputDir', hf: 'output_dir' },
   { flag: 'overwrite', hf: 'overwrite_output_dir' },
   { flag: 'resume', hf: 'resume_from_checkpoint' },

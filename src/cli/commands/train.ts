@@ -1,6 +1,7 @@
 // `finetune train`: flags and config files into TrainRunOptions, then trainClassifier; the result as JSON.
 import { UsageError, FinetuneError } from '../../errors.js';
 import { parseFreezeSpec } from '../../models/freeze.js';
+import { parseReportTo } from '../../train/callbacks/metrics-files.js';
 import { streamOutput } from '../../train/callbacks/terminal-output.js';
 import { parseTaskName } from '../../train/run/task-choice.js';
 import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
@@ -141,6 +142,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('label-separator') === undefined ? {} : { labelSeparator: str('label-separator')! }),
     ...(num('threshold') === undefined ? {} : { threshold: num('threshold')! }),
     ...(str('output') === undefined ? {} : { output: str('output')! }),
+    ...(flags.list('report-to') === undefined ? {} : { reportTo: parseReportTo(flags.list('report-to')!) }),
     ...(resume === undefined || resume === false ? {} : { resume: resume === true ? true : String(resume) }),
     ...(flags.boolean('overwrite') ? { overwrite: true } : {}),
     ...(num('max-length') === undefined ? (builtinDefault ? { maxLength: DEFAULT_RUN.maxLength } : {}) : { maxLength: num('max-length')! }),
@@ -216,6 +218,7 @@ export const trainCommand: Command = {
     'adam-epsilon': { type: 'number', help: 'AdamW epsilon', default: 1e-8 },
     'load-best-model-at-end': { type: 'boolean', help: "end with the best checkpoint's weights (--no-load-best-model-at-end: the last step's)", default: true },
     'cache-features': { type: 'string', help: 'auto | true | false: train the head on features a frozen base computed once', default: 'auto' },
+    'report-to': { type: 'list', help: 'metrics files besides trainer_state.json: csv, jsonl, tensorboard (or all, none)', default: 'none' },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
   },
   async run({ flags, log }) {

@@ -10,6 +10,7 @@ import { manualSeed } from '../../tensor/random.js';
 import type { TrainerCallback, TrainerOutput } from '../callbacks/callback.js';
 import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { OverfittingMonitor } from '../callbacks/overfitting.js';
+import { MetricsFiles, parseReportTo, type ReportTarget } from '../callbacks/metrics-files.js';
 import { ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
 import { Trainer, type TrainResult } from '../trainer.js';
@@ -58,6 +59,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly optionNames?: OptionNamer;
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
+  /** Metrics files written as the run logs: 'csv' (metrics.csv), 'jsonl' (metrics.jsonl), 'tensorboard' (tensorboard/events.out.tfevents.*) (default: none). */
+  readonly reportTo?: readonly ReportTarget[];
   /** Receives the run's progress: every step, log entry, evaluation and checkpoint, then `end` (default: none). */
   readonly onEvent?: (event: TrainEvent) => void;
 }
@@ -172,6 +175,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
   if (options.onEvent) callbacks.push(new EventCallback(options.onEvent));
+  const reportTo = parseReportTo(options.reportTo ?? ['none'], 'reportTo');
+  if (reportTo.length > 0) callbacks.push(new MetricsFiles(plan.outputDir, reportTo, plan.resumeFrom === undefined));
   const trainer = new Trainer({
     model,
     task: data.task,
@@ -201,6 +206,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
     early_stopping_patience: patience ?? null,
+    report_to: reportTo.length > 0 ? reportTo : null,
     text_column: options.textColumn ?? null,
     text_pair_column: options.textPairColumn ?? null,
     label_column: options.labelColumn ?? null,
