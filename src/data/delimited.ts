@@ -14,7 +14,7 @@ const LF = 0x0a;
  * included: real files (SMS Spam Collection) have such fields, and reading them as RFC 4180
  * would glue lines together and change the row count.
  */
-export function parseDelimited(text: string, delimiter: ',' | '\t', file: string): RawTable {
+export function parseDelimited(text: string, delimiter: ',' | '\t' | ';', file: string): RawTable {
   const delim = delimiter.charCodeAt(0);
   const n = text.length;
   const records: string[][] = [];
@@ -104,7 +104,7 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', file: string
   });
   records.forEach((fields, r) => {
     if (fields.length !== columns.length) {
-      const kind = delimiter === '\t' ? 'tab-separated' : 'comma-separated';
+      const kind = delimiter === '\t' ? 'tab-separated' : delimiter === ';' ? 'semicolon-separated' : 'comma-separated';
       throw new FinetuneError(`${file}: line ${recordLines[r]} (row ${r + 1}): ${fields.length} ${kind} fields, expected ${columns.length} as in the header`);
     }
   });

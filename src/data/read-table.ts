@@ -55,8 +55,14 @@ export async function readTable(path: string, format?: DataFormat): Promise<Read
 
 function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, path: string): RawTable {
   switch (format) {
-    case 'csv':
-      return parseDelimited(text, ',', path);
+    case 'csv': {
+      const delimiter = csvDelimiter(text);
+      if (delimiter === ',') return parseDelimited(text, ',', path);
+      // A ".csv" from a spreadsheet in a locale with decimal commas uses ';'; some tools write tabs.
+      const table = parseDelimited(text, delimiter, path);
+      const name = delimiter === ';' ? 'semicolons' : 'tabs';
+      return { ...table, warnings: [`${path}: fields separated by ${name}, not commas (detected from the header line); read with ${name}`, ...table.warnings] };
+    }
     case 'tsv':
       return parseDelimited(text, '\t', path);
     case 'jsonl':
@@ -91,6 +97,20 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
   if (bytes.length === 0) throw new FinetuneError(`${path}: empty file`);
   return bytes;
+}
+
+/** The delimiter of a CSV file: ',' unless its first line has no comma and has semicolons or tabs. */
+export function csvDelimiter(text: string): ',' | ';' | '\t' {
+  const firstLine =
+    text
+      .replace(/^\ufeff/, '')
+      .trimStart()
+      .split(/\r\n|\n|\r/, 1)[0] ?? '';
+  if (firstLine.includes(',')) return ',';
+  const semicolons = firstLine.split(';').length - 1;
+  const tabs = firstLine.split('\t').length - 1;
+  if (semicolons === 0 && tabs === 0) return ',';
+  return semicolons > tabs ? ';' : '\t';
 }
 
 /** Guesses the format of a file whose name does not tell: Parquet magic, JSON brackets, else the delimiter of line 1. */

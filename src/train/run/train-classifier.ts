@@ -134,6 +134,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
 
   const choice = await chooseTask(options);
   out.line(`task: ${choice.task} (from ${choice.reason})`);
+  if (choice.hint !== undefined) out.warn(choice.hint);
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
