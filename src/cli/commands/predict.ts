@@ -151,6 +151,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
       : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
   const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
   for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
+  if (loaded.adapterSummary) streams.err(`adapter: ${loaded.adapterSummary}\n`);
   if (!loaded.tokenizer)
     throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
   const counts = new Map<string, number>();
