@@ -1,4 +1,5 @@
 // Built-in data sets that install with npm: loaded by name, cleaned, with a fixed stratified train/test split.
+import { count } from '../plural.js';
 import { existsSync } from 'node:fs';
 import { FinetuneError } from '../errors.js';
 import { cleanTable } from './clean.js';
@@ -92,7 +93,7 @@ export async function loadBuiltinDataset(name: string, options: BuiltinDatasetOp
     classes: classDistribution(consistent),
     warnings: [
       ...report.warnings.filter((warning) => !warning.includes('occur with different labels')),
-      ...(removed > 0 ? [`${name}: ${removed} message(s) whose text is filed as both spam and ham removed`] : []),
+      ...(removed > 0 ? [`${name}: ${count(removed, 'message')} whose text is filed as both spam and ham removed`] : []),
     ],
   };
   return {

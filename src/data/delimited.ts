@@ -1,4 +1,5 @@
 // CSV and TSV reader: RFC 4180 quoting (embedded delimiters, newlines, doubled quotes), CRLF/LF/CR line ends, header row.
+import { count, noun } from '../plural.js';
 import { FinetuneError } from '../errors.js';
 import { headerNames, type RawTable } from './table.js';
 
@@ -112,10 +113,10 @@ export function parseDelimited(text: string, delimiter: ',' | '\t' | ';', file: 
   const warnings: string[] = [];
   if (literalQuotes > 0) {
     warnings.push(
-      `${file}: ${literalQuotes} field(s) start with a quote that does not close a quoted field (first at line ${firstLiteralQuoteLine}); kept literally`,
+      `${file}: ${count(literalQuotes, 'field')} ${noun(literalQuotes, 'starts', 'start')} with a quote that does not close a quoted field (first at line ${firstLiteralQuoteLine}); kept literally`,
     );
   }
-  if (blankLines > 0) warnings.push(`${file}: ${blankLines} blank line(s) skipped`);
+  if (blankLines > 0) warnings.push(`${file}: ${count(blankLines, 'blank line')} skipped`);
   return { columns, rows: records, origin: (index) => `${file}: line ${recordLines[index]}`, warnings };
 }
 

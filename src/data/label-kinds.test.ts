@@ -45,8 +45,8 @@ test('multi-label CSV: separated cells sorted and unique, an empty cell kept as 
   const dup = await loadDataset(file('dup.tsv', 'text\tlabels\na\tx;y\na\ty;x\n'), { labelKind: 'multi', labelSeparator: ';' });
   assert.equal(dup.report.duplicatesDropped, 1);
   assert.deepEqual(dup.report.warnings, [
-    `${join(dir, 'dup.tsv')}: 1 exact duplicate row(s) dropped (first at line 3)`,
-    `${join(dir, 'dup.tsv')}: label(s) 'x', 'y' on every example; they tell the examples nothing apart`,
+    `${join(dir, 'dup.tsv')}: 1 exact duplicate row dropped (first at line 3)`,
+    `${join(dir, 'dup.tsv')}: labels 'x', 'y' on every example; they tell the examples nothing apart`,
   ]);
 });
 
