@@ -73,6 +73,16 @@ describe('--test-data', () => {
     assert.match(withTest.stderr, /test majority-class baseline/);
     assert.match(readFileSync(at('with/report.html'), 'utf8'), /<h2>Test on [^<]*test\.tsv \(30 examples, scored once after training\)<\/h2>/);
     assert.equal(read('with/training_args.json').test_data, at('test.tsv'));
+    // The report's run sections: settings, the data per split, the baseline and the wrong predictions.
+    const report = readFileSync(at('with/report.html'), 'utf8');
+    assert.match(report, /<h2>Hyperparameters<\/h2>\n<table class="summary"><tr><td>epochs<\/td><td class="name">2<\/td>/);
+    assert.match(report, /<p>Columns: text &#39;sentence&#39;, label &#39;label&#39;<\/p>/);
+    assert.match(report, /<th>training<\/th><th>validation<\/th><th>test<\/th>/);
+    assert.match(report, /<th class="name">examples<\/th><th>120<\/th><th>40<\/th><th>30<\/th>/);
+    assert.match(report, /majority-class baseline/);
+    assert.match(report, /aria-label="Gradient norm \(before clipping\)"/);
+    const accuracy = result.eval_accuracy as number;
+    if (accuracy < 1) assert.match(report, /<h2>The \d+ most confidently wrong validation examples<\/h2>/);
     assert.equal(read('without/eval_results.json').test_accuracy, undefined);
   });
 

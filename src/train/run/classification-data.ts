@@ -19,6 +19,8 @@ export async function classificationRunData(
     task,
     head: headSpec(data.labels.toConfig()),
     ...tableDataSummary(data),
+    evaluationExamples: () =>
+      (data.evaluation ?? []).map((e) => ({ text: e.text, ...(e.textPair === undefined ? {} : { textPair: e.textPair }), label: e.label })),
     encode(tokenizer, maxLength) {
       const train = encodeClassification(data.train, tokenizer, data.labels, { maxLength, source: options.data });
       const other = (examples: typeof data.evaluation): ClassificationData | undefined =>

@@ -34,6 +34,8 @@ export interface PreparedData {
   readonly evaluation: Example[] | undefined;
   /** How the evaluation data is named in logs and the report. */
   readonly evaluationName: string | undefined;
+  /** The columns read, for the report (`text 'sentence', label 'label'`; a built-in set's own words). */
+  readonly columns: string;
   /** The test examples, touched once at the end (testData or a built-in set's test split). */
   readonly test: Example[] | undefined;
   readonly testName: string | undefined;
@@ -85,6 +87,7 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
   let evaluationName: string | undefined;
   let test: Example[] | undefined;
   let testName: string | undefined;
+  let read = `the built-in set's text and label`;
   if (namesBuiltinDataset(options.data)) {
     const builtin = await loadBuiltinDataset(options.data);
     description.push(`${builtin.name}: ${builtin.description}`, describeReport(builtin.report));
@@ -97,6 +100,8 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     }
   } else {
     const loaded = await loadDataset(options.data, columns);
+    const c = loaded.columns;
+    read = `text '${c.text}'${c.textPair === undefined ? '' : `, text pair '${c.textPair}'`}, label '${c.label}'`;
     description.push(describeReport(loaded.report));
     warnings.push(...loaded.report.warnings);
     train = loaded.examples;
@@ -121,7 +126,7 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     test = loaded.examples;
     testName = options.testData;
   }
-  const sets = { train, evaluation, evaluationName, test, testName };
+  const sets = { train, evaluation, evaluationName, test, testName, columns: read };
   if (kind !== 'class') return finishOther(kind, sets, description, warnings);
   const trainClasses = classDistribution(train);
   if (trainClasses.length < 2) {
@@ -171,6 +176,7 @@ interface RunSets {
   readonly evaluationName: string | undefined;
   readonly test: Example[] | undefined;
   readonly testName: string | undefined;
+  readonly columns: string;
 }
 
 /** The end of prepareData for multi-label sets and numeric targets: labels, descriptions, the evaluation check. */
@@ -201,6 +207,12 @@ function finishOther(kind: 'multi' | 'number', sets: RunSets, description: strin
   return { ...sets, labels, trainClasses, description, warnings };
 }
 
+/** Examples per class (or label) of one split, for the report. */
+export interface SplitCounts {
+  readonly split: string;
+  readonly counts: readonly ClassCount[];
+}
+
 /** What every table-based run says about its data: the notices, the counts, and the texts (pairs included). */
 export function tableDataSummary(data: PreparedData): {
   readonly description: readonly string[];
@@ -211,9 +223,24 @@ export function tableDataSummary(data: PreparedData): {
   readonly evalCount: number;
   readonly testCount: number;
   readonly classCounts: readonly ClassCount[];
+  readonly columns: string;
+  readonly splitCounts: readonly SplitCounts[];
   trainTexts(): string[];
 } {
+  const counts = (examples: readonly Example[]): ClassCount[] =>
+    examples.some((e) => e.labels !== undefined)
+      ? labelDistribution(examples)
+      : examples.some((e) => e.target !== undefined)
+        ? []
+        : classDistribution(examples);
+  const splits: [string, Example[] | undefined][] = [
+    ['training', data.train],
+    ['validation', data.evaluation],
+    ['test', data.test],
+  ];
   return {
+    columns: data.columns,
+    splitCounts: splits.flatMap(([split, examples]) => (examples ? [{ split, counts: counts(examples) }] : [])).filter((s) => s.counts.length > 0),
     description: data.description,
     warnings: data.warnings,
     evaluationName: data.evaluationName,

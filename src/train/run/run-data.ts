@@ -32,6 +32,12 @@ export interface RunData<D extends EncodedInputs = EncodedInputs> {
   readonly testCount: number;
   /** Training examples per class, tag or label, for the report (empty for regression). */
   readonly classCounts: readonly ClassCount[];
+  /** The columns the data was read from, for the report (absent: not a table). */
+  readonly columns?: string;
+  /** Examples per class or label of each split, for the report (absent or empty: none, e.g. regression). */
+  readonly splitCounts?: readonly { readonly split: string; readonly counts: readonly ClassCount[] }[];
+  /** The validation examples with their classes, for the report's most confidently wrong predictions (single-label classification only). */
+  evaluationExamples?(): readonly { readonly text: string; readonly textPair?: string; readonly label: string }[];
   /** Every training text, for a word-level vocabulary when a random model comes without a tokenizer. */
   trainTexts(): string[];
   /** Tokenizes the training, evaluation and test data. */

@@ -5,7 +5,8 @@ import { saveTaskModel } from '../../models/save.js';
 import { saveAdapterModel } from '../../peft/lora/save.js';
 import type { TaskModel } from '../../models/types.js';
 import type { TaskEvaluation } from '../../tasks/task.js';
-import { writeReport } from '../../report/report.js';
+import { writeReport, type WrongPrediction } from '../../report/report.js';
+import { predictBatches } from '../../tasks/predict.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { evalResultsJson, testResultsJson, type EvalResultsJson } from '../eval-results.js';
 import type { Trainer, TrainResult } from '../trainer.js';
@@ -31,6 +32,47 @@ export interface RunOutputs {
   /** Every warning of the run (data, model, training), shown in the report. */
   readonly notices: readonly string[];
   readonly options: { readonly model: string; readonly data: string; readonly init?: string };
+  /** The run's settings (training_args.json's content), shown in the report. */
+  readonly hyperparameters?: Readonly<Record<string, unknown>>;
+  /** The trivial predictor's scores on the validation data (one line). */
+  readonly baseline?: string;
+  /** The run's longest input in tokens (for the report's predictions). */
+  readonly maxLength?: number;
+}
+
+/** How many wrong validation predictions the report lists. */
+const WRONG_SHOWN = 20;
+
+/** The validation examples a single-label classifier got wrong, most confident first (at most WRONG_SHOWN). */
+function confidentlyWrong(run: RunOutputs): WrongPrediction[] {
+  const examples = run.data.evaluationExamples?.();
+  if (!examples || examples.length === 0 || run.model.head.kind !== 'sequence-classification' || run.model.head.problemType !== 'single_label_classification') {
+    return [];
+  }
+  const wrong: WrongPrediction[] = [];
+  const inputs = examples.map((e) => ({ text: e.text, ...(e.textPair === undefined ? {} : { textPair: e.textPair }) }));
+  let at = 0;
+  predictBatches(
+    run.model,
+    run.tokenizer,
+    inputs,
+    (batch) => {
+      for (const p of batch) {
+        const gold = examples[at++]!.label;
+        if ('probs' in p && p.label !== gold)
+          wrong.push({ text: p.text_pair === undefined ? p.text : `${p.text} / ${p.text_pair}`, label: gold, predicted: p.label, score: p.score });
+      }
+    },
+    run.maxLength === undefined ? {} : { maxLength: run.maxLength },
+  );
+  return wrong.sort((a, b) => b.score - a.score).slice(0, WRONG_SHOWN);
+}
+
+/** training_args.json's entries as report rows (unset options left out). */
+function hyperparameterRows(values: Readonly<Record<string, unknown>>): [string, string][] {
+  return Object.entries(values)
+    .filter(([key, value]) => value !== null && value !== undefined && key !== 'outputDir')
+    .map(([key, value]) => [key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
 }
 
 /** Writes every output file (each atomically); returns the validation scores (null without validation data) and the test scores (null without test data). */
@@ -79,6 +121,10 @@ export async function writeRunOutputs(
     classCounts: data.classCounts,
     countsOf: data.task.name === 'token-classification' ? 'tag' : data.task.name === 'multi-label' ? 'label' : 'class',
     warnings: run.notices,
+    ...(run.hyperparameters ? { hyperparameters: hyperparameterRows(run.hyperparameters) } : {}),
+    ...(data.splitCounts && data.splitCounts.length > 0 ? { data: { ...(data.columns ? { columns: data.columns } : {}), splits: data.splitCounts } } : {}),
+    ...(run.baseline ? { baseline: run.baseline } : {}),
+    confidentlyWrong: evaluation ? confidentlyWrong(run) : [],
   });
   return { evaluation: evalJson, test: testJson };
 }

@@ -194,7 +194,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   mkdirSync(plan.outputDir, { recursive: true });
   if (plan.notice) out.line(plan.notice);
   if (plan.resumeFrom === undefined && options.overwrite) rmSync(join(plan.outputDir, CHECKPOINTS_FOLDER), { recursive: true, force: true });
-  writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
+  const trainingArgs = {
     ...args,
     model: options.model,
     init: options.init ?? 'pretrained',
@@ -213,7 +213,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     label_column: options.labelColumn ?? null,
     ...(choice.task === 'token-classification' ? { label_all_tokens: options.labelAllTokens ?? false, tokens_column: options.tokensColumn ?? null } : {}),
     ...(choice.task === 'multi-label' ? { threshold: options.threshold ?? 0.5, label_separator: options.labelSeparator ?? '|' } : {}),
-  });
+  };
+  writeJsonAtomic(join(plan.outputDir, 'training_args.json'), trainingArgs);
   if (plan.resumeFrom) {
     trainer.resumeFrom(plan.resumeFrom);
     out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
@@ -233,6 +234,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const evaluation = evalData ? trainer.evaluate() : undefined;
   // The test data is touched here only: after the checkpoint was picked on the validation data.
   const test = encoded.test ? trainer.evaluate(encoded.test) : undefined;
+  const baseline = evaluation && evalData ? data.baseline(evalData) : undefined;
   const scores = await writeRunOutputs({
     outputDir: plan.outputDir,
     model,
@@ -247,10 +249,12 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     options,
     notices,
     lora: prepared.lora,
+    hyperparameters: trainingArgs,
+    maxLength,
+    ...(baseline === undefined ? {} : { baseline }),
   });
   if (evaluation && evalData) {
     out.line(`final evaluation on ${data.evaluationName}: ${data.task.headline(evaluation)}`);
-    const baseline = data.baseline(evalData);
     if (baseline !== undefined) out.line(baseline);
   }
   if (test && encoded.test) {
