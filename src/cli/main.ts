@@ -22,7 +22,7 @@ function version(): string {
 }
 
 function mainHelp(): string {
-  const rows = ALL_COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n');
+  const rows = ALL_COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n');
   return `finetune ${version()}: fine-tune pre-trained neural networks on Node.js
 
 Usage: finetune <command> [options]
