@@ -6,6 +6,7 @@ import { applyEngineFlags, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { completionCommand } from './commands/completion.js';
 import { listCommand } from './commands/list.js';
+import { pushCommand } from './commands/push.js';
 import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
 import { mergeCommand } from './commands/merge.js';
@@ -14,7 +15,7 @@ import { trainCommand } from './commands/train.js';
 
 const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand];
 // Commands that list or complete the others (added after them, so their help and completion cover every command).
-const ALL_COMMANDS: readonly Command[] = [...COMMANDS, listCommand, completionCommand(() => ALL_COMMANDS)];
+const ALL_COMMANDS: readonly Command[] = [...COMMANDS, pushCommand, listCommand, completionCommand(() => ALL_COMMANDS)];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

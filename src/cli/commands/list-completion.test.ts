@@ -41,7 +41,7 @@ async function bashComplete(words: readonly string[]): Promise<string[]> {
 describe('finetune completion', () => {
   it('bash: commands, then the flags of the command typed, then paths after a file flag', async () => {
     assert.deepEqual(await bashComplete(['finetune', 'co']), ['completion']);
-    assert.ok((await bashComplete(['finetune', '']).then((w) => w.join(' '))).startsWith('train eval predict merge info bench list completion'));
+    assert.ok((await bashComplete(['finetune', '']).then((w) => w.join(' '))).startsWith('train eval predict merge info bench push list completion'));
     assert.deepEqual(await bashComplete(['finetune', 'train', '--save-s']), ['--save-strategy', '--save-steps']);
     assert.deepEqual(await bashComplete(['finetune', 'predict', '--text-p']), ['--text-pair', '--text-pair-column']);
     assert.ok((await bashComplete(['finetune', 'train', '--data', 'READ'])).includes('README.md'));
@@ -51,7 +51,7 @@ describe('finetune completion', () => {
     const run = await runCli(['completion', 'zsh']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^#compdef finetune\n/);
-    assert.match(run.stdout, /commands=\(train eval predict merge info bench list completion help\)/);
+    assert.match(run.stdout, /commands=\(train eval predict merge info bench push list completion help\)/);
     assert.match(run.stdout, /train\) flags=\([^)]*--report-to[^)]*\)/);
   });
 
