@@ -2,6 +2,7 @@
 import { readTextBounded } from '../io/bounded-read.js';
 import { parseDocument } from 'yaml';
 import { FinetuneError, UsageError } from '../errors.js';
+import { configEntries } from './config-names.js';
 
 /** `list` splits on commas; `texts` is repeatable with one whole value per occurrence (texts may hold commas). */
 export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list' | 'texts';
@@ -29,8 +30,8 @@ export const COMMON_FLAGS: FlagSpecs = {
   threads: { type: 'int', help: 'worker threads for the kernels (env FINETUNE_THREADS; default: all cores)' },
 };
 
-function coerce(name: string, spec: FlagSpec, raw: unknown, source: string): FlagValue {
-  const where = `${source}: --${name}`;
+/** `where` names the option in errors (default `<source>: --<name>`; a config file names its own key). */
+function coerce(name: string, spec: FlagSpec, raw: unknown, source: string, where = `${source}: --${name}`): FlagValue {
   switch (spec.type) {
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
@@ -60,9 +61,7 @@ function coerce(name: string, spec: FlagSpec, raw: unknown, source: string): Fla
   }
 }
 
-const toFlagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-');
-
-/** Reads a --config file: a YAML or JSON mapping of flag names (kebab-case, camelCase or snake_case) to values. */
+/** Reads a --config file: a YAML or JSON mapping of option names (the CLI's, the library's or Hugging Face's; see config-names) to values. */
 function readConfigFile(path: string, specs: FlagSpecs): ParsedFlags {
   let text: string;
   try {
@@ -96,11 +95,8 @@ export function parseConfigText(text: string, path: string, specs: FlagSpecs): P
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new FinetuneError(`${path}: expected a mapping of option names to values`);
   const out: ParsedFlags = {};
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    const name = toFlagName(key);
-    const spec = specs[name];
-    if (!spec || name === 'config') throw new FinetuneError(`${path}: unknown option '${key}'`);
-    out[name] = coerce(name, spec, value, path);
+  for (const { key, flag, value } of configEntries(data as Record<string, unknown>, path, specs)) {
+    out[flag] = coerce(flag, specs[flag]!, value, path, `${path}: ${key}`);
   }
   return out;
 }

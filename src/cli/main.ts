@@ -4,6 +4,9 @@ import { FinetuneError, UsageError } from '../errors.js';
 import { formatFlagHelp, Flags, parseFlags } from './args.js';
 import { applyEngineFlags, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
+import { completionCommand } from './commands/completion.js';
+import { listCommand } from './commands/list.js';
+import { pushCommand } from './commands/push.js';
 import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
 import { exportCommand } from './commands/export.js';
@@ -13,6 +16,8 @@ import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
 const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand, generateCommand, exportCommand];
+// Commands that list or complete the others (added after them, so their help and completion cover every command).
+const ALL_COMMANDS: readonly Command[] = [...COMMANDS, pushCommand, listCommand, completionCommand(() => ALL_COMMANDS)];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,7 +25,7 @@ function version(): string {
 }
 
 function mainHelp(): string {
-  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n');
+  const rows = ALL_COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n');
   return `finetune ${version()}: fine-tune pre-trained neural networks on Node.js
 
 Usage: finetune <command> [options]
@@ -62,8 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${version()}\n`);
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    const command = ALL_COMMANDS.find((c) => c.name === name);
+    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${ALL_COMMANDS.map((c) => c.name).join(', ')})`);
     // Help wins over everything else on the line, so `-h` never starts (or half-checks) a run.
     if (rest.includes('-h') || rest.includes('--help')) {
       process.stdout.write(`${commandHelp(command)}\n`);

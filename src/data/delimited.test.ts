@@ -37,7 +37,7 @@ test('a field that starts with a quote but is not a closed quoted field is taken
     ['spam', 'next row'],
   ]);
   assert.equal(table.origin(2), 'sms.tsv: line 4');
-  assert.deepEqual(table.warnings, ['sms.tsv: 2 field(s) start with a quote that does not close a quoted field (first at line 2); kept literally']);
+  assert.deepEqual(table.warnings, ['sms.tsv: 2 fields start with a quote that does not close a quoted field (first at line 2); kept literally']);
 });
 
 test('CRLF, LF and lone CR line ends, with and without a final newline', () => {
@@ -68,7 +68,7 @@ test('blank lines are skipped, not counted as rows, and reported', () => {
     ['bye', '0'],
   ]);
   assert.equal(table.origin(1), 'd.csv: line 7');
-  assert.deepEqual(table.warnings, ['d.csv: 5 blank line(s) skipped']);
+  assert.deepEqual(table.warnings, ['d.csv: 5 blank lines skipped']);
 });
 
 test('a row with too few or too many fields names the file, line, row and counts', () => {

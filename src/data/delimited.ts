@@ -1,5 +1,6 @@
 // CSV and TSV reader: RFC 4180 quoting (embedded delimiters, newlines, doubled quotes), CRLF/LF/CR line ends, header row; fed whole or in chunks.
 import { FinetuneError } from '../errors.js';
+import { count, noun } from '../plural.js';
 import { RowCollector } from './row-collector.js';
 import { headerNames, type RawTable } from './table.js';
 
@@ -24,7 +25,7 @@ const MORE = -2;
  * included: real files (SMS Spam Collection) have such fields, and reading them as RFC 4180
  * would glue lines together and change the row count.
  */
-export function parseDelimited(text: string, delimiter: ',' | '\t', file: string): RawTable {
+export function parseDelimited(text: string, delimiter: ',' | '\t' | ';', file: string): RawTable {
   const parser = new DelimitedParser(delimiter, file);
   parser.push(text);
   return parser.end();
@@ -49,7 +50,7 @@ export class DelimitedParser {
   private blankLines = 0;
 
   constructor(
-    private readonly delimiter: ',' | '\t',
+    private readonly delimiter: ',' | '\t' | ';',
     private readonly file: string,
     /** The longest record held while its end is looked for (default MAX_RECORD_CHARS). */
     private readonly maxRecordChars = MAX_RECORD_CHARS,
@@ -71,10 +72,10 @@ export class DelimitedParser {
     const warnings: string[] = [];
     if (this.literalQuotes > 0) {
       warnings.push(
-        `${this.file}: ${this.literalQuotes} field(s) start with a quote that does not close a quoted field (first at line ${this.firstLiteralQuoteLine}); kept literally`,
+        `${this.file}: ${count(this.literalQuotes, 'field')} ${noun(this.literalQuotes, 'starts', 'start')} with a quote that does not close a quoted field (first at line ${this.firstLiteralQuoteLine}); kept literally`,
       );
     }
-    if (this.blankLines > 0) warnings.push(`${this.file}: ${this.blankLines} blank line(s) skipped`);
+    if (this.blankLines > 0) warnings.push(`${this.file}: ${count(this.blankLines, 'blank line')} skipped`);
     return this.rows.table(this.columns, this.file, warnings);
   }
 
@@ -170,7 +171,7 @@ export class DelimitedParser {
       return;
     }
     if (fields.length !== this.columns.length) {
-      const kind = this.delimiter === '\t' ? 'tab-separated' : 'comma-separated';
+      const kind = this.delimiter === '\t' ? 'tab-separated' : this.delimiter === ';' ? 'semicolon-separated' : 'comma-separated';
       throw new FinetuneError(
         `${this.file}: line ${line} (row ${this.rows.length + 1}): ${fields.length} ${kind} fields, expected ${this.columns.length} as in the header`,
       );

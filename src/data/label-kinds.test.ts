@@ -45,8 +45,8 @@ test('multi-label CSV: separated cells sorted and unique, an empty cell kept as 
   const dup = await loadDataset(file('dup.tsv', 'text\tlabels\na\tx;y\na\ty;x\n'), { labelKind: 'multi', labelSeparator: ';' });
   assert.equal(dup.report.duplicatesDropped, 1);
   assert.deepEqual(dup.report.warnings, [
-    `${join(dir, 'dup.tsv')}: 1 exact duplicate row(s) dropped (first at line 3)`,
-    `${join(dir, 'dup.tsv')}: label(s) 'x', 'y' on every example; they tell the examples nothing apart`,
+    `${join(dir, 'dup.tsv')}: 1 exact duplicate row dropped (first at line 3)`,
+    `${join(dir, 'dup.tsv')}: labels 'x', 'y' on every example; they tell the examples nothing apart`,
   ]);
 });
 
@@ -212,7 +212,11 @@ test('detectLabelKind: lists or joined labels -> multi, fractional or many integ
   const ages = Array.from({ length: 60 }, (_, i) => 18 + i * 2);
   assert.deepEqual(detectLabelKind(ages), { kind: 'number', reason: '60 distinct integers from 18 to 136' });
   const ids = Array.from({ length: 50 }, (_, i) => i);
-  assert.deepEqual(detectLabelKind(ids), { kind: 'class', reason: '50 distinct integers, read as class ids' });
+  assert.deepEqual(detectLabelKind(ids), {
+    kind: 'class',
+    reason: '50 distinct integers, read as class ids',
+    hint: 'the label column holds 50 distinct integers from 0 to 49, read as 50 classes; if they are scores or amounts, train with --task regression',
+  });
   assert.equal(detectLabelKind(Array.from({ length: 150 }, (_, i) => i)).kind, 'number');
   assert.deepEqual(detectLabelKind(['0', '1', '1.0', 1]), { kind: 'class', reason: '2 distinct integers, read as class ids' });
   assert.deepEqual(detectLabelKind(['ham', 'spam', 'ham']), { kind: 'class', reason: '2 distinct values' });

@@ -131,7 +131,12 @@ export function summarizeTargets(targets: readonly number[]): TargetSummary {
 export interface LabelKindGuess {
   readonly kind: LabelKind;
   readonly reason: string;
+  /** Something to tell the user about the guess (many integer classes that may be scores). */
+  readonly hint?: string;
 }
+
+// More distinct integer classes than this get a hint that they might be a regression target.
+const HINT_CLASS_IDS = 10;
 
 // More distinct integers than this are read as numbers even when they run 0, 1, 2, ... like class ids.
 const MAX_CLASS_IDS = 100;
@@ -163,7 +168,13 @@ export function detectLabelKind(values: readonly unknown[], separator = DEFAULT_
     if (distinct.length > MAX_CLASS_IDS || (distinct.length > MIN_NUMBER_VALUES && !idLike)) {
       return { kind: 'number', reason: `${distinct.length} distinct integers from ${min} to ${max}` };
     }
-    return { kind: 'class', reason: `${distinct.length} distinct integers, read as class ids` };
+    const reason = `${distinct.length} distinct integers, read as class ids`;
+    if (distinct.length <= HINT_CLASS_IDS) return { kind: 'class', reason };
+    return {
+      kind: 'class',
+      reason,
+      hint: `the label column holds ${distinct.length} distinct integers from ${min} to ${max}, read as ${distinct.length} classes; if they are scores or amounts, train with --task regression`,
+    };
   }
 
   const strings = filled.filter((v): v is string => typeof v === 'string');

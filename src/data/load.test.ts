@@ -44,8 +44,8 @@ test('CSV: columns detected, empty rows and duplicates dropped and counted', asy
     ],
   );
   assert.deepEqual(report.warnings, [
-    `${path}: 2 row(s) with an empty text or label dropped (first at line 5)`,
-    `${path}: 1 exact duplicate row(s) dropped (first at line 4)`,
+    `${path}: 2 rows with an empty text or label dropped (first at line 5)`,
+    `${path}: 1 exact duplicate row dropped (first at line 4)`,
   ]);
 });
 
@@ -57,7 +57,7 @@ test('duplicates can be kept; texts with two labels are counted and kept', async
   const dropped = await loadDataset(path);
   assert.equal(dropped.examples.length, 3);
   assert.equal(dropped.report.conflictingTexts, 1);
-  assert.ok(dropped.report.warnings.includes(`${path}: 1 text(s) occur with different labels (first at line 4)`));
+  assert.ok(dropped.report.warnings.includes(`${path}: 1 text occurs with different labels (first at line 4)`));
 });
 
 test('TSV with CRLF, labels first, a BOM and integer labels written as floats', async () => {

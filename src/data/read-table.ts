@@ -117,12 +117,21 @@ async function streamTable(path: string, format: DataFormat | undefined, limit: 
       return { table: { ...table, warnings: [...decoded.warnings, ...table.warnings] }, format: chosen };
     }
     const decoder = new TextStreamDecoder(name, DESCRIPTIONS[chosen]);
-    const parser = chosen === 'csv' || chosen === 'tsv' ? new DelimitedParser(chosen === 'csv' ? ',' : '\t', name) : new JsonLinesParser(name);
-    parser.push(decoder.push(start));
+    const first = decoder.push(start);
+    // A ".csv" from a spreadsheet in a locale with decimal commas uses ';'; some tools write tabs.
+    const delimiter = chosen === 'csv' ? csvDelimiter(first) : '\t';
+    const notes =
+      chosen === 'csv' && delimiter !== ','
+        ? [
+            `${name}: fields separated by ${delimiter === ';' ? 'semicolons' : 'tabs'}, not commas (detected from the header line); read with ${delimiter === ';' ? 'semicolons' : 'tabs'}`,
+          ]
+        : [];
+    const parser = chosen === 'csv' || chosen === 'tsv' ? new DelimitedParser(delimiter, name) : new JsonLinesParser(name);
+    parser.push(first);
     if (!done) for await (const chunk of rest) parser.push(decoder.push(chunk));
     parser.push(decoder.end());
     const table = parser.end();
-    return { table: { ...table, warnings: [...decoder.warnings, ...table.warnings] }, format: chosen };
+    return { table: { ...table, warnings: [...notes, ...decoder.warnings, ...table.warnings] }, format: chosen };
   } finally {
     await chunks.return?.(undefined);
   }
@@ -159,6 +168,20 @@ export async function readDataBytes(path: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of dataByteStream(path)) parts.push(chunk);
   return Buffer.concat(parts);
+}
+
+/** The delimiter of a CSV file: ',' unless its first line has no comma and has semicolons or tabs. */
+export function csvDelimiter(text: string): ',' | ';' | '\t' {
+  const firstLine =
+    text
+      .replace(/^\ufeff/, '')
+      .trimStart()
+      .split(/\r\n|\n|\r/, 1)[0] ?? '';
+  if (firstLine.includes(',')) return ',';
+  const semicolons = firstLine.split(';').length - 1;
+  const tabs = firstLine.split('\t').length - 1;
+  if (semicolons === 0 && tabs === 0) return ',';
+  return semicolons > tabs ? ';' : '\t';
 }
 
 /** Guesses the format of a file whose name does not tell: Parquet magic, JSON brackets, else the delimiter of line 1. */

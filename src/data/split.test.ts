@@ -92,7 +92,7 @@ test('randomSplit: seeded, sized by the fraction, at least one item a side, orde
   assert.equal(randomSplit(items.slice(0, 3), 0.01, 1).validation.length, 1);
   assert.throws(() => randomSplit(items.slice(0, 1), 0.5, 1), {
     name: 'FinetuneError',
-    message: 'cannot hold out a validation split from 1 example(s); it needs two',
+    message: 'cannot hold out a validation split from 1 example; it needs two',
   });
   assert.throws(() => randomSplit(items, 0, 1), { message: 'validation fraction must be between 0 and 1 (exclusive), got 0' });
 });

@@ -1,4 +1,5 @@
 // Seeded train/validation splits: stratified (each class keeps its proportion in both parts) or plain random.
+import { count } from '../plural.js';
 import { FinetuneError } from '../errors.js';
 import { sortLabels } from './labels.js';
 import { createRandom, shuffleInPlace } from './random.js';
@@ -89,7 +90,7 @@ export function randomSplit<T>(items: readonly T[], fraction: number, seed: numb
   if (!(fraction > 0 && fraction < 1)) {
     throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   }
-  if (items.length < 2) throw new FinetuneError(`cannot hold out a validation split from ${items.length} ${noun}(s); it needs two`);
+  if (items.length < 2) throw new FinetuneError(`cannot hold out a validation split from ${count(items.length, noun)}; it needs two`);
   const take = Math.min(items.length - 1, Math.max(1, Math.round(items.length * fraction)));
   const order = shuffleInPlace(
     Array.from(items, (_, i) => i),

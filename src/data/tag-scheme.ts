@@ -1,4 +1,5 @@
 // Checks of entity tags against the IOB2 scheme (B-TYPE, I-TYPE, O): odd tags and spans that open with I-.
+import { count, noun } from '../plural.js';
 import type { TaggedSentence } from './tagged-types.js';
 
 const SHAPED = /^[BIESLU]-\S/;
@@ -27,7 +28,7 @@ export function tagSchemeWarnings(sentences: readonly TaggedSentence[], source: 
         .map((tag) => `'${tag}'`)
         .join(', ') + (odd.length > MAX_LISTED ? `, ... (${odd.length} in all)` : '');
     warnings.push(
-      `${source}: tag(s) ${names} not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at ${at(firstSeen.get(odd[0] as string))})`,
+      `${source}: ${noun(odd.length, 'tag')} ${names} not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at ${at(firstSeen.get(odd[0] as string))})`,
     );
   }
   // Only in pure B/I/O data does an I- after O or another type mean a broken span (E-/S- schemes differ).
@@ -44,7 +45,9 @@ export function tagSchemeWarnings(sentences: readonly TaggedSentence[], source: 
       });
     }
     if (broken > 0) {
-      warnings.push(`${source}: ${broken} entity span(s) start with I- instead of B- (first in the sentence at ${at(first)}); IOB1 data or broken spans`);
+      warnings.push(
+        `${source}: ${count(broken, 'entity span')} ${noun(broken, 'starts', 'start')} with I- instead of B- (first in the sentence at ${at(first)}); IOB1 data or broken spans`,
+      );
     }
   }
   return warnings;

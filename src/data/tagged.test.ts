@@ -159,7 +159,7 @@ test('JSON Lines in the datasets layout: string or integer tags, columns detecte
   );
   assert.deepEqual(report.warnings, [
     `${path}: tags read from 'ner_tags'; the records also hold 'pos_tags' (name one with labelColumn)`,
-    `${path}: 1 empty sentence(s) dropped`,
+    `${path}: 1 empty sentence dropped`,
   ]);
   assert.deepEqual((await loadTaggedDataset(path, { labelColumn: 'pos_tags' })).sentences[1]?.tags, ['22']);
   const odd = file('odd.json', '[{"w":["a","b"],"lab":["X","Y"],"n":1}]');
@@ -226,8 +226,8 @@ test('warnings: tags off the IOB2 scheme, spans opening with I-, blank tokens, o
   const path = file('scheme.conll', 'a\tB-PER\nb\tI-PER\nc\tX-FOO\nd\tO\n\ne\tI-LOC\nf\tO\n\ng\tB-LOC\nh\tI-PER\n');
   const { report } = await loadTaggedDataset(path);
   assert.deepEqual(report.warnings, [
-    `${path}: tag(s) 'X-FOO' not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at line 1)`,
-    `${path}: 2 entity span(s) start with I- instead of B- (first in the sentence at line 6); IOB1 data or broken spans`,
+    `${path}: tag 'X-FOO' not IOB2-shaped (B-TYPE, I-TYPE or O) though most tags are (first in the sentence at line 1)`,
+    `${path}: 2 entity spans start with I- instead of B- (first in the sentence at line 6); IOB1 data or broken spans`,
   ]);
   const pos = await loadTaggedDataset(file('pos.conll', 'a\tDET\nb\tNOUN\n'));
   assert.deepEqual(pos.report.warnings, []);
@@ -235,7 +235,7 @@ test('warnings: tags off the IOB2 scheme, spans opening with I-, blank tokens, o
   assert.deepEqual(bioes.report.warnings, []);
   const blanks = file('blank.jsonl', '{"tokens":["a","\\u200b "],"tags":["O","B-X"]}\n');
   assert.deepEqual((await loadTaggedDataset(blanks)).report.warnings, [
-    `${blanks}: 1 empty or invisible token(s) (first in the sentence at line 1); a tokenizer gives them no pieces, so their tags are not learned`,
+    `${blanks}: 1 empty or invisible token (first in the sentence at line 1); a tokenizer gives them no pieces, so their tags are not learned`,
   ]);
   const single = file('single.conll', 'a\tO\n');
   assert.deepEqual((await loadTaggedDataset(single)).report.warnings, [`${single}: only one tag ('O'); a tagger needs at least two`]);
@@ -260,7 +260,7 @@ test('splitSentences: seeded, sized by the fraction, order kept; tagDistribution
   assert.equal(splitSentences(sentences.slice(0, 2), 0.01, 1).validation.length, 1);
   assert.equal(splitSentences(sentences.slice(0, 2), 0.99, 1).train.length, 1);
   assert.throws(() => splitSentences(sentences, 1, 1), { message: 'validation fraction must be between 0 and 1 (exclusive), got 1' });
-  assert.throws(() => splitSentences(sentences.slice(0, 1), 0.5, 1), { message: 'cannot hold out a validation split from 1 sentence(s); it needs two' });
+  assert.throws(() => splitSentences(sentences.slice(0, 1), 0.5, 1), { message: 'cannot hold out a validation split from 1 sentence; it needs two' });
   assert.deepEqual(tagDistribution(sentences), [
     { label: 'B-X', count: 3, fraction: 0.3 },
     { label: 'O', count: 7, fraction: 0.7 },

@@ -1,4 +1,5 @@
 // loadTaggedDataset: reads CoNLL, CoNLL-U or JSON Lines tagging files into sentences with a report; sentence splits and tag counts.
+import { count } from '../plural.js';
 import { basename } from 'node:path';
 import { FinetuneError } from '../errors.js';
 import { parseConll, parseConllu } from './conll.js';
@@ -71,7 +72,7 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
   const parsed = parseTagged(text, format, path, options);
   const { sentences } = parsed;
   if (sentences.length === 0) {
-    const empty = parsed.emptyDropped > 0 ? ` (${parsed.emptyDropped} empty sentence(s) dropped)` : '';
+    const empty = parsed.emptyDropped > 0 ? ` (${count(parsed.emptyDropped, 'empty sentence')} dropped)` : '';
     throw new FinetuneError(`${path}: no sentences${empty}`);
   }
 
@@ -89,10 +90,10 @@ export async function loadTaggedDataset(path: string, options: LoadTaggedOptions
     }
   }
   const warnings = [...decoded.warnings, ...parsed.warnings];
-  if (parsed.emptyDropped > 0) warnings.push(`${path}: ${parsed.emptyDropped} empty sentence(s) dropped`);
+  if (parsed.emptyDropped > 0) warnings.push(`${path}: ${count(parsed.emptyDropped, 'empty sentence')} dropped`);
   if (blankTokens > 0) {
     warnings.push(
-      `${path}: ${blankTokens} empty or invisible token(s) (first in the sentence at ${(firstBlank ?? '').replace(`${path}: `, '')}); a tokenizer gives them no pieces, so their tags are not learned`,
+      `${path}: ${count(blankTokens, 'empty or invisible token')} (first in the sentence at ${(firstBlank ?? '').replace(`${path}: `, '')}); a tokenizer gives them no pieces, so their tags are not learned`,
     );
   }
   warnings.push(...tagSchemeWarnings(sentences, path));

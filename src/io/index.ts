@@ -17,6 +17,7 @@ export { readShardIndex, readShardedSafetensors, type ShardIndex } from './safet
 export { parsePytorchBin, readPytorchBin, type PytorchBinReadOptions } from './pytorch-bin.js';
 export { WEIGHTS_FILE_NAMES, findWeightsFile, readStateDict, type StateDictReadOptions } from './state-dict.js';
 export { hubSettings, type DownloadProgress, type HubOptions, type HubSettings } from './hub-settings.js';
+export { pushFolder, type PushOptions, type PushResult } from './hub-push.js';
 export {
   DEFAULT_MODEL_FILES,
   isHubId,

@@ -35,7 +35,7 @@ describe('renderReport', () => {
   it('is one self-contained page: no script, no external reference', () => {
     assert.ok(html.startsWith('<!DOCTYPE html>'));
     assert.ok(!/<script|src=|href=|@import|url\(/i.test(html));
-    assert.equal((html.match(/<svg /g) ?? []).length, 3);
+    assert.equal((html.match(/<svg /g) ?? []).length, 4);
   });
 
   it('draws train and validation loss, metric curves and marks the best step', () => {

@@ -21,6 +21,8 @@ export interface ReportInput {
   readonly logHistory: readonly ReportLogEntry[];
   /** The final evaluation, if there was evaluation data. */
   readonly evaluation?: ReportEvaluation;
+  /** The test data's one evaluation after training, if there was test data. */
+  readonly test?: ReportEvaluation;
   /** Validation metrics charted over training: ['eval_' + metric key, display name]. */
   readonly curves?: readonly (readonly [string, string])[];
   /** The step of the best checkpoint, marked on the curves. */
@@ -31,6 +33,26 @@ export interface ReportInput {
   readonly countsOf?: string;
   /** Notices from data loading and training (imbalance, leakage, overfitting). */
   readonly warnings?: readonly string[];
+  /** The run's settings as training_args.json holds them: [name, value]. */
+  readonly hyperparameters?: readonly (readonly [string, string])[];
+  /** The columns read and the examples per class (or label) of each split. */
+  readonly data?: {
+    readonly columns?: string;
+    readonly splits: readonly { readonly split: string; readonly counts: readonly { readonly label: string; readonly count: number }[] }[];
+  };
+  /** What a trivial predictor scores on the validation data (one line). */
+  readonly baseline?: string;
+  /** The validation examples the model got wrong with the highest confidence, most confident first. */
+  readonly confidentlyWrong?: readonly WrongPrediction[];
+}
+
+/** A validation example the model classified wrongly. */
+export interface WrongPrediction {
+  readonly text: string;
+  readonly label: string;
+  readonly predicted: string;
+  /** The probability of the predicted class. */
+  readonly score: number;
 }
 
 const COLORS = { train: '#1f77b4', validation: '#d62728', accuracy: '#2ca02c', f1: '#9467bd', precision: '#ff7f0e', recall: '#8c564b', lr: '#7f7f7f' };
@@ -97,11 +119,18 @@ export function renderReport(input: ReportInput): string {
     lineChart({ title: 'Loss: training vs validation', xLabel: 'step', series: lossSeries, ...withMarker }),
     lineChart({ title: 'Validation metrics', xLabel: 'step', series: metricSeries, ...withMarker }),
     lineChart({ title: 'Learning rate', xLabel: 'step', series: [{ name: 'learning rate', color: COLORS.lr, points: series(log, 'learning_rate') }] }),
+    lineChart({
+      title: 'Gradient norm (before clipping)',
+      xLabel: 'step',
+      series: [{ name: 'gradient norm', color: COLORS.train, points: series(log, 'grad_norm') }],
+      ...withMarker,
+    }),
   ];
   const sections: string[] = [`<h1>${escapeHtml(input.title)}</h1>`, summaryTable(input.summary)];
   if (input.warnings && input.warnings.length > 0) {
     sections.push('<h2>Notices</h2>', ...input.warnings.map((w) => `<div class="warn">${escapeHtml(w)}</div>`));
   }
+  if (input.hyperparameters && input.hyperparameters.length > 0) sections.push('<h2>Hyperparameters</h2>', summaryTable(input.hyperparameters));
   sections.push('<h2>Curves</h2>', `<div class="charts">${charts.join('')}</div>`);
   if (input.evaluation) {
     const { scores, tables, name, count } = input.evaluation;
@@ -110,7 +139,36 @@ export function renderReport(input: ReportInput): string {
   } else {
     sections.push('<h2>Final evaluation</h2><p class="muted">No evaluation data was given.</p>');
   }
-  if (input.classCounts && input.classCounts.length > 0) {
+  if (input.baseline) sections.push(`<p class="muted">${escapeHtml(input.baseline)}</p>`);
+  if (input.confidentlyWrong && input.confidentlyWrong.length > 0) {
+    const rows = input.confidentlyWrong.map(
+      (w) =>
+        `<tr><td class="name">${escapeHtml(w.text.length > 200 ? `${w.text.slice(0, 200)}…` : w.text)}</td><td class="name">${escapeHtml(w.label)}</td><td class="name">${escapeHtml(w.predicted)}</td><td>${formatScore(w.score)}</td></tr>`,
+    );
+    sections.push(
+      `<h2>The ${input.confidentlyWrong.length} most confidently wrong validation examples</h2>`,
+      `<table><tr><th class="name">text</th><th class="name">label</th><th class="name">predicted</th><th>confidence</th></tr>${rows.join('')}</table>`,
+    );
+  }
+  if (input.test) {
+    const { scores, tables, name, count } = input.test;
+    sections.push(`<h2>Test on ${escapeHtml(name)} (${count} examples, scored once after training)</h2>`, scoresTable(scores));
+    for (const table of tables) sections.push(`<h2>Test: ${escapeHtml(table.title)}</h2>`, taskTable(table));
+  }
+  if (input.data && input.data.splits.length > 0) {
+    const { splits } = input.data;
+    const labels = [...new Set(splits.flatMap((s) => s.counts.map((c) => c.label)))];
+    const rows = labels.map(
+      (label) =>
+        `<tr><td class="name">${escapeHtml(label)}</td>${splits.map((s) => `<td>${s.counts.find((c) => c.label === label)?.count ?? 0}</td>`).join('')}</tr>`,
+    );
+    const totals = `<tr><th class="name">examples</th>${splits.map((s) => `<th>${s.counts.reduce((n, c) => n + c.count, 0)}</th>`).join('')}</tr>`;
+    sections.push(
+      '<h2>Data</h2>',
+      input.data.columns ? `<p>Columns: ${escapeHtml(input.data.columns)}</p>` : '',
+      `<table><tr><th class="name">${input.countsOf ?? 'class'}</th>${splits.map((s) => `<th>${escapeHtml(s.split)}</th>`).join('')}</tr>${rows.join('')}${input.countsOf === 'label' ? '' : totals}</table>`,
+    );
+  } else if (input.classCounts && input.classCounts.length > 0) {
     const total = input.classCounts.reduce((s, c) => s + c.count, 0);
     const rows = input.classCounts.map(
       (c) => `<tr><td class="name">${escapeHtml(c.label)}</td><td>${c.count}</td><td>${((100 * c.count) / Math.max(1, total)).toFixed(1)}%</td></tr>`,

@@ -38,7 +38,8 @@ export function niceTicks(min: number, max: number, target = 5): number[] {
 function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 10000 || a < 0.001) return v.toExponential(1);
+  // Three significant digits, so neighbouring ticks (1e-4, 1.05e-4) stay apart.
+  if (a >= 10000 || a < 0.001) return Number(v.toPrecision(3)).toExponential();
   return String(Number(v.toPrecision(4)));
 }
 
@@ -58,7 +59,11 @@ export function lineChart(options: ChartOptions): string {
   let [xMin, xMax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [yMin, yMax] = options.yRange ?? [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (xMax === xMin) [xMin, xMax] = [xMin - 1, xMax + 1];
-  if (yMax === yMin) [yMin, yMax] = [yMin - 0.5, yMax + 0.5];
+  // One value (a single evaluation): a range around it on its own scale, so a learning rate of 1e-4 is not drawn on -0.5 .. 0.5.
+  if (yMax === yMin) {
+    const half = yMin === 0 ? 0.5 : Math.abs(yMin) * 0.1;
+    [yMin, yMax] = [yMin - half, yMax + half];
+  }
   if (!options.yRange) {
     const margin = (yMax - yMin) * 0.05;
     [yMin, yMax] = [yMin - margin, yMax + margin];

@@ -23,6 +23,8 @@ export interface ClassPrediction {
   readonly score: number;
   /** Probability of each class, in label-id order (config.json id2label). */
   readonly probs: number[];
+  /** The class of each entry of probs and logits. */
+  readonly classes: string[];
   /** The raw scores behind probs, in the same order. */
   readonly logits: number[];
 }
@@ -96,7 +98,8 @@ function sequencePredictions(
     }
     const probs = softmax(rowLogits);
     const best = probs.indexOf(Math.max(...probs));
-    return { text: input.text, ...pair, label: names[best] ?? `LABEL_${best}`, score: probs[best]!, probs, logits: rowLogits };
+    const classNames = probs.map((_, i) => names[i] ?? `LABEL_${i}`);
+    return { text: input.text, ...pair, label: classNames[best]!, score: probs[best]!, probs, classes: classNames, logits: rowLogits };
   });
 }
 

@@ -1,4 +1,5 @@
 // Checkpoint housekeeping around a run: leftovers of killed writers, checkpoints of an abandoned future, restoring the best weights.
+import { count } from '../plural.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Module } from '../nn/module.js';
@@ -18,7 +19,7 @@ export function prepareCheckpointFolder(outputDir: string, state: TrainerState, 
   for (const checkpoint of later) rmSync(checkpoint.path, { recursive: true, force: true });
   if (later.length > 0) {
     output.line(
-      `removed ${later.length} checkpoint(s) after step ${state.globalStep} left by an earlier run (${later.map((c) => relative(outputDir, c.path)).join(', ')})`,
+      `removed ${count(later.length, 'checkpoint')} after step ${state.globalStep} left by an earlier run (${later.map((c) => relative(outputDir, c.path)).join(', ')})`,
     );
   }
 }

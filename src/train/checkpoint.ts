@@ -34,7 +34,8 @@ function raw(t: Tensor | Float32Array, shape?: readonly number[]): RawTensor {
 }
 
 /** Writes `dir` (e.g. output/checkpoints/checkpoint-120) atomically: it appears complete or not at all. */
-export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promise<void> {
+export async function saveCheckpoint(dir: string, parts: CheckpointParts, options: { readonly optimizer?: boolean } = {}): Promise<void> {
+  const withOptimizer = options.optimizer ?? true;
   const { model, optimizer, state, schedule } = parts;
   const nameOf = new Map(model.namedParameters().map(([n, p]) => [p, n]));
   const optimizerState = optimizer.stateDict();
@@ -50,8 +51,9 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
   await writeFolderAtomic(dir, (temp) => {
     // Parameters and persistent buffers (running statistics), so a resumed run continues exactly.
     writeSafetensors(join(temp, MODEL_FILE), new Map([...model.stateDict()].map(([n, t]) => [n, raw(t)])), { format: 'finetune' });
-    writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(optimizerState.step) });
-    writeJsonAtomic(join(temp, SCHEDULER_FILE), { schedule, last_lr: optimizer.lr });
+    if (withOptimizer) writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(optimizerState.step) });
+    // Says that a missing optimizer file was left out on purpose (saveOptimizer false), not lost.
+    writeJsonAtomic(join(temp, SCHEDULER_FILE), { schedule, last_lr: optimizer.lr, ...(withOptimizer ? {} : { optimizer_saved: false }) });
     writeJsonAtomic(join(temp, STATE_FILE), state.toJSON());
   });
 }
@@ -78,8 +80,11 @@ export function loadModelWeights(dir: string, model: Module): void {
   model.loadStateDict(state, { source: path });
 }
 
-/** Restores model, optimizer and trainer state from a checkpoint; returns the state and the schedule it ran. */
-export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { state: TrainerState; schedule: ScheduleConfig } {
+/**
+ * Restores model, optimizer and trainer state from a checkpoint; returns the state, the schedule it ran,
+ * and whether it held the optimizer's state (a checkpoint saved without it leaves the optimizer fresh).
+ */
+export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { state: TrainerState; schedule: ScheduleConfig; optimizerRestored: boolean } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FinetuneError(`${dir}: no such checkpoint folder`);
   const statePath = join(dir, STATE_FILE);
   const state = TrainerState.fromJSON(readJson(statePath), statePath);
@@ -92,9 +97,11 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { 
     );
   }
   const schedulerPath = join(dir, SCHEDULER_FILE);
-  const schedule = checkScheduleConfig((readJson(schedulerPath) as { schedule?: unknown }).schedule, schedulerPath);
+  const scheduler = readJson(schedulerPath) as { schedule?: unknown; optimizer_saved?: unknown };
+  const schedule = checkScheduleConfig(scheduler.schedule, schedulerPath);
   loadModelWeights(dir, model);
   const optimizerPath = join(dir, OPTIMIZER_FILE);
+  if (scheduler.optimizer_saved === false && !existsSync(optimizerPath)) return { state, schedule, optimizerRestored: false };
   if (!existsSync(optimizerPath)) throw new FinetuneError(`${optimizerPath}: missing from the checkpoint`);
   const { tensors, metadata } = readSafetensors(optimizerPath);
   checkFiniteTensors(tensors, optimizerPath);
@@ -120,7 +127,7 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW): { 
     throw new FinetuneError(`${optimizerPath}: optimizer state for '${name}', which this run does not train (were the frozen parameters changed?)`);
   }
   optimizer.loadStateDict(loaded);
-  return { state, schedule };
+  return { state, schedule, optimizerRestored: true };
 }
 
 /** The checkpoints in an output folder, oldest step first. Temporary folders of interrupted writes are ignored. */

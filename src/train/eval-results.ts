@@ -19,3 +19,9 @@ export function evalResultsJson(task: AnyTask, evaluation: TaskEvaluation, epoch
     ...(epoch === undefined ? {} : { epoch }),
   } as EvalResultsJson;
 }
+
+/** The test scores as eval_results.json and the command's result hold them: every key of evalResultsJson with `test_` for `eval_`, details included. */
+export function testResultsJson(task: AnyTask, evaluation: TaskEvaluation): Readonly<Record<string, unknown>> {
+  const json = evalResultsJson(task, evaluation);
+  return Object.fromEntries(Object.entries(json).map(([key, value]) => [key.startsWith('eval_') ? `test_${key.slice(5)}` : `test_${key}`, value]));
+}

@@ -4,6 +4,8 @@ export {
   resolveTrainingArguments,
   TRAINING_DEFAULTS,
   SCHEDULER_NAMES,
+  SAVE_STRATEGIES,
+  type SaveStrategy,
   type TrainingArguments,
   type TrainingOptions,
   type SchedulerName,
@@ -36,6 +38,9 @@ export {
 export { weightDecayGroups } from './param-groups.js';
 export { AdamW, SGD, Optimizer, clipGradNorm, type AdamWOptions, type AdamWState, type SGDOptions, type ParamGroup } from './optim/index.js';
 export { trainClassifier, type TrainRunOptions, type TrainRunResult, type RunIO } from './run/train-classifier.js';
+export { trainEvents } from './run/train-classifier.js';
+export { EventCallback, type TrainEvent } from './run/train-events.js';
+export { MetricsFiles, parseReportTo, tensorBoardTag, REPORT_TARGETS, type ReportTarget } from './callbacks/metrics-files.js';
 export { evalClassifier, type EvalRunOptions, type EvalRunResult } from './run/eval-classifier.js';
 export { prepareData, describeClasses, DEFAULT_EVAL_SPLIT, type DataOptions, type PreparedData } from './run/prepare-data.js';
 export { prepareModel, DEFAULT_MAX_LENGTH, type ModelOptions, type PreparedModel } from './run/prepare-model.js';

@@ -19,6 +19,7 @@ import { lrAt } from './schedule.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
 import { recycleBuffers } from '../tensor/memory.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export interface TrainerOptions<D extends EncodedInputs = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
@@ -67,6 +68,8 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
   private readonly signal: AbortSignal | undefined;
   private aborted = false;
   private lastSavedStep = -1;
+  /** The best evaluation's weights when no checkpoint holds them (saveStrategy off that step). */
+  private bestWeights: Map<string, Tensor> | undefined;
   private readonly useFeatureCache: boolean;
   private trainFeatures: FeatureCache | undefined;
   private evalFeatures: FeatureCache | undefined;
@@ -148,7 +151,12 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
 
   /** Restores model, optimizer, RNG, data position and callback state from a checkpoint folder. */
   resumeFrom(checkpointDir: string): void {
-    const { state, schedule } = loadCheckpoint(checkpointDir, this.model, this.optimizer);
+    const { state, schedule, optimizerRestored } = loadCheckpoint(checkpointDir, this.model, this.optimizer);
+    if (!optimizerRestored) {
+      this.output.warn(
+        `${checkpointDir}: saved without the optimizer's state (save optimizer false); the optimizer restarts from zero moments, so the result will differ from an uninterrupted run`,
+      );
+    }
     const planned = this.plan.schedule;
     if (JSON.stringify(schedule) !== JSON.stringify(planned)) {
       this.output.warn(
@@ -193,7 +201,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     while (this.state.globalStep < plan.maxSteps && !this.state.shouldTrainingStop && !this.aborted) {
       await this.runEpoch();
     }
-    const restoredBest = !this.aborted && args.loadBestModelAtEnd && restoreBestWeights(args.outputDir, this.state, this.model, this.output);
+    const restoredBest = !this.aborted && args.loadBestModelAtEnd && this.restoreBest();
     const runtimeSeconds = (performance.now() - started) / 1000;
     const [lossSum, lossSteps] = this.state.lossTotal;
     const trainLoss = lossSteps > 0 ? lossSum / lossSteps : NaN;
@@ -251,12 +259,12 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
       const c = this.control;
       c.shouldLog = state.globalStep % this.plan.loggingSteps === 0 || last;
       c.shouldEvaluate = (args.evalEvery === 'epoch' ? endOfEpoch : state.globalStep % args.evalEvery === 0) || last;
-      c.shouldSave = c.shouldEvaluate;
+      c.shouldSave = this.savesCheckpoints && (args.saveStrategy === 'eval' ? c.shouldEvaluate : savePoint(args, state.globalStep, endOfEpoch) || last);
       this.emit('onStepEnd', info);
       if (c.shouldLog) this.logTraining(info);
       if (c.shouldEvaluate && this.evalData) this.evaluateAndTrack();
       if (c.shouldStop) state.shouldTrainingStop = true;
-      if (c.shouldSave || state.shouldTrainingStop) await this.saveCheckpoint();
+      if (c.shouldSave || (state.shouldTrainingStop && this.savesCheckpoints)) await this.saveCheckpoint();
       if (endOfEpoch) this.emit('onEpochEnd');
       const stop = state.shouldTrainingStop;
       Object.assign(c, { shouldStop: false, shouldEvaluate: false, shouldSave: false, shouldLog: false });
@@ -335,10 +343,36 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     if (isImprovement(metric, value, this.state.bestMetric)) {
       this.state.bestMetric = value;
       this.state.bestGlobalStep = this.state.globalStep;
-      this.state.bestModelCheckpoint = relative(this.args.outputDir, checkpointPath(this.args.outputDir, this.state.globalStep));
+      // A best step without a checkpoint keeps its weights in memory, so the end can still restore them.
+      const saved = this.control.shouldSave;
+      this.state.bestModelCheckpoint = saved ? relative(this.args.outputDir, checkpointPath(this.args.outputDir, this.state.globalStep)) : null;
+      this.bestWeights = saved || !this.args.loadBestModelAtEnd ? undefined : copyWeights(this.model);
     }
     const evaluation: Evaluation = { metrics, details: result.metrics, shown: this.task.curves, trainLoss };
     this.emit('onEvaluate', evaluation);
+  }
+
+  /** Whether this run writes checkpoints besides the one an abort writes. */
+  private get savesCheckpoints(): boolean {
+    return this.args.saveStrategy !== 'no' && this.args.saveTotalLimit > 0;
+  }
+
+  /** The best weights back into the model at the end: from memory, else from the best checkpoint. */
+  private restoreBest(): boolean {
+    const { state } = this;
+    if (state.bestGlobalStep === null || state.bestGlobalStep === state.globalStep) return false;
+    if (this.bestWeights) {
+      this.model.loadStateDict(this.bestWeights, { source: 'the best weights' });
+      this.output.line(`restored the best weights (step ${state.bestGlobalStep}, ${state.metricForBest} ${state.bestMetric?.toFixed(4)})`);
+      return true;
+    }
+    if (state.bestModelCheckpoint === null) {
+      this.output.warn(
+        `the best weights (step ${state.bestGlobalStep}) had no checkpoint and did not outlive the resume; keeping those of step ${state.globalStep}`,
+      );
+      return false;
+    }
+    return restoreBestWeights(this.args.outputDir, state, this.model, this.output);
   }
 
   private async saveCheckpoint(): Promise<void> {
@@ -347,9 +381,9 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     state.rngState = defaultRandom().getState();
     state.statefulCallbacks = Object.fromEntries(this.callbacks.filter((c) => c.stateDict).map((c) => [c.name, c.stateDict!()]));
     const dir = checkpointPath(args.outputDir, state.globalStep);
-    await saveCheckpoint(dir, { model: this.model, optimizer: this.optimizer, state, schedule: this.plan.schedule });
+    await saveCheckpoint(dir, { model: this.model, optimizer: this.optimizer, state, schedule: this.plan.schedule }, { optimizer: args.saveOptimizer });
     const best = state.bestModelCheckpoint ? [join(args.outputDir, state.bestModelCheckpoint)] : [];
-    rotateCheckpoints(args.outputDir, args.saveTotalLimit, best);
+    rotateCheckpoints(args.outputDir, Math.max(1, args.saveTotalLimit), best);
     this.emit('onSave', dir);
   }
 
@@ -360,6 +394,17 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     const features = target === this.evalData ? this.evalFeatures : undefined;
     return evaluateModel(this.model, this.task, target, { batchSize: this.args.evalBatchSize, ...(features ? { features } : {}) });
   }
+}
+
+/** Whether saveStrategy 'epoch' or 'steps' checkpoints at this step. */
+function savePoint(args: TrainingArguments, step: number, endOfEpoch: boolean): boolean {
+  if (args.saveStrategy === 'epoch') return endOfEpoch;
+  return args.saveStrategy === 'steps' && step % args.saveSteps! === 0;
+}
+
+/** A copy of the model's parameters and buffers, apart from the live tensors. */
+function copyWeights(model: TaskModel): Map<string, Tensor> {
+  return new Map([...model.stateDict()].map(([name, t]) => [name, new Tensor(t.data.slice(), t.shape)]));
 }
 
 function round(value: number, digits: number): number {

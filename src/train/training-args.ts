@@ -8,6 +8,10 @@ export const SCHEDULER_NAMES: readonly SchedulerName[] = ['linear', 'cosine', 'c
 /** When to evaluate (and checkpoint): at the end of every epoch, or every N optimizer steps. */
 export type EvalEvery = 'epoch' | number;
 
+/** When to checkpoint: at every evaluation (default), never, at the end of every epoch, or every saveSteps steps. */
+export type SaveStrategy = 'eval' | 'no' | 'epoch' | 'steps';
+export const SAVE_STRATEGIES: readonly SaveStrategy[] = ['eval', 'no', 'epoch', 'steps'];
+
 /** How the loss weighs classes: 'balanced' (n / (classes * count), as scikit-learn) or explicit weights per class id. */
 export type ClassWeightsOption = 'balanced' | readonly number[];
 
@@ -50,8 +54,17 @@ export interface TrainingArguments {
   readonly evalEvery: EvalEvery;
   /** Log the training loss every N optimizer steps (default: about 50 times per run, at most every 50 steps). */
   readonly loggingSteps?: number;
-  /** Most recent checkpoints kept besides the best one (default 2). */
+  /** Most recent checkpoints kept besides the best one (default 2; 0: no checkpoints, the final model only). */
   readonly saveTotalLimit: number;
+  /**
+   * When to write a checkpoint (default 'eval': at every evaluation and the last step). An abort always
+   * writes one, to resume from. Best weights that fall on a step without a checkpoint are kept in memory.
+   */
+  readonly saveStrategy: SaveStrategy;
+  /** Steps between checkpoints under saveStrategy 'steps' (required there). */
+  readonly saveSteps?: number;
+  /** Save the optimizer's moments in checkpoints (default true); without them a resumed run restarts the optimizer. */
+  readonly saveOptimizer: boolean;
   /** Stop after this many evaluations without improvement of metricForBest (default: off). */
   readonly earlyStoppingPatience?: number;
   /** The least change of metricForBest that counts as an improvement (default 0). */
@@ -92,6 +105,8 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = {
   seed: 42,
   evalEvery: 'epoch',
   saveTotalLimit: 2,
+  saveStrategy: 'eval',
+  saveOptimizer: true,
   earlyStoppingMinDelta: 0,
   metricForBest: 'f1_macro',
   loadBestModelAtEnd: true,
@@ -132,7 +147,11 @@ export function resolveTrainingArguments(options: TrainingOptions, nameOf: Optio
   check(isInt(a.seed) && a.seed >= 0 && a.seed <= 0xffffffff, 'seed', a.seed, 'must be an integer from 0 to 4294967295');
   check(a.evalEvery === 'epoch' || (isInt(a.evalEvery) && a.evalEvery >= 1), 'evalEvery', a.evalEvery, "must be 'epoch' or a number of steps >= 1");
   if (a.loggingSteps !== undefined) check(isInt(a.loggingSteps) && a.loggingSteps >= 1, 'loggingSteps', a.loggingSteps, 'must be an integer >= 1');
-  check(isInt(a.saveTotalLimit) && a.saveTotalLimit >= 1, 'saveTotalLimit', a.saveTotalLimit, 'must be an integer >= 1');
+  check(isInt(a.saveTotalLimit) && a.saveTotalLimit >= 0, 'saveTotalLimit', a.saveTotalLimit, 'must be an integer >= 0');
+  check(SAVE_STRATEGIES.includes(a.saveStrategy), 'saveStrategy', a.saveStrategy, `is not one of ${SAVE_STRATEGIES.join(', ')}`);
+  if (a.saveSteps !== undefined) check(isInt(a.saveSteps) && a.saveSteps >= 1, 'saveSteps', a.saveSteps, 'must be an integer >= 1');
+  if (a.saveStrategy === 'steps' && a.saveSteps === undefined) throw new FinetuneError(`${nameOf('saveSteps')} is needed with ${nameOf('saveStrategy')} steps`);
+  check(typeof a.saveOptimizer === 'boolean', 'saveOptimizer', a.saveOptimizer, 'must be true or false');
   if (a.earlyStoppingPatience !== undefined) {
     check(isInt(a.earlyStoppingPatience) && a.earlyStoppingPatience >= 1, 'earlyStoppingPatience', a.earlyStoppingPatience, 'must be an integer >= 1');
   }

@@ -36,10 +36,12 @@ export async function runInfo(context: CommandContext, warn: (line: string) => v
     freeze: loaded.adapter || lora ? null : freeze,
     lora: loaded.adapter ? 'adapter' : lora ? 'new' : null,
     tokenizer: loaded.tokenizer ? { vocabSize: loaded.tokenizer.vocabSize, modelMaxLength: loaded.tokenizer.modelMaxLength ?? null } : null,
+    adapter: loaded.adapterSummary,
     warnings: loaded.warnings,
   };
   for (const warning of loaded.warnings) warn(`warning: ${warning}`);
   log(`model: ${name}${loaded.source !== name ? ` (${loaded.source})` : ''}`);
+  if (loaded.adapterSummary) log(`adapter: ${loaded.adapterSummary}`);
   log(
     `architecture: ${result.architecture} (model_type ${model.modelType}), ${result.layers} layers${encoder.hiddenSize ? `, hidden size ${encoder.hiddenSize}` : ''}`,
   );

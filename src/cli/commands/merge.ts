@@ -36,6 +36,7 @@ async function mergeInto(model: string, output: string, flags: CommandContext['f
     throw new FinetuneError(`--model ${model}: a plain model with no adapter to merge; give the adapter folder with --adapter`);
   }
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (loaded.adapterSummary) log(`adapter: ${loaded.adapterSummary}`);
   const layers = mergeLora(loaded.model);
   await saveTaskModel(loaded.model, loaded.tokenizer, output);
   const parameters = loaded.model.parameterCount().total;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { FinetuneError, UsageError } from '../../errors.js';
 import { Flags, parseFlags } from '../args.js';
-import { predictCommand, runPredict } from './predict.js';
+import { predictCommand, runPredict, stdinInputs } from './predict.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/golden/models/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../../bin/finetune.js', import.meta.url));
@@ -45,7 +45,8 @@ describe('finetune predict', () => {
     assert.equal(rows.length, 2);
     assert.equal(rows[0]!.text, 'A gorgeous, witty, seductive movie.');
     for (const row of rows) {
-      assert.deepEqual(Object.keys(row), ['text', 'label', 'score', 'probs', 'logits']);
+      assert.deepEqual(Object.keys(row), ['text', 'label', 'score', 'probs', 'classes', 'logits']);
+      assert.deepEqual((row as Row & { classes: string[] }).classes, ['neg', 'neu', 'pos']);
       assert.ok(['neg', 'neu', 'pos'].includes(row.label));
       assert.equal(row.probs.length, 3);
       assert.ok(Math.abs(row.probs.reduce((a, b) => a + b, 0) - 1) < 1e-9);
@@ -113,5 +114,32 @@ describe('finetune predict', () => {
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
     assert.match(bad.stderr, /missing: no such folder/);
+  });
+
+  it('--data - reads standard input: JSON Lines with a text column, or one text per line', () => {
+    const jsonl = spawnSync(process.execPath, [BIN, 'predict', '--model', `${GOLDEN}bert`, '--data', '-'], {
+      input: '{"id": 1, "sentence": "dull"}\n{"id": 2, "sentence": "A gorgeous, witty movie."}\n',
+      encoding: 'utf8',
+    });
+    assert.equal(jsonl.status, 0, jsonl.stderr);
+    assert.deepEqual(
+      jsonl.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).text),
+      ['dull', 'A gorgeous, witty movie.'],
+    );
+    const lines = spawnSync(process.execPath, [BIN, 'predict', '--model', `${GOLDEN}bert`, '--data', '-'], { input: 'dull\n\n{not json\n', encoding: 'utf8' });
+    assert.equal(lines.status, 0, lines.stderr);
+    assert.deepEqual(
+      lines.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).text),
+      ['dull', '{not json'],
+    );
+    assert.deepEqual(stdinInputs('{"a": "x", "b": "y"}\n', 'b'), [{ text: 'y' }]);
+    assert.throws(() => stdinInputs('plain text\n', 'b'), /--data -: line 1 is not a JSON object, so there are no columns for --text-column/);
+    assert.throws(() => stdinInputs('{"a": "x", "b": "y"}\n'), /standard input: cannot tell which column holds the text/);
   });
 });

@@ -1,7 +1,7 @@
 // `finetune predict`: runs a trained model on texts given on the command line or in a file, one JSON object per input (JSONL): a class, labels, a value or tagged words.
 import { TEXT_COLUMN_NAMES, TEXT_PAIR_COLUMN_NAMES } from '../../data/columns.js';
 import { readTable } from '../../data/read-table.js';
-import type { RawTable } from '../../data/table.js';
+import type { Cell, RawTable } from '../../data/table.js';
 import { FinetuneError, UsageError } from '../../errors.js';
 import { readTextBounded } from '../../io/bounded-read.js';
 import { predictBatches, predictionKeys, type PredictInput } from '../../tasks/predict.js';
@@ -45,8 +45,59 @@ function textColumns(table: RawTable, file: string, textName?: string, pairName?
 
 const cellText = (cell: unknown): string => (cell === null || cell === undefined ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
 
-/** Inputs from --data: a .txt file holds one text per line; other files are tables (CSV, TSV, JSONL, JSON, Parquet). */
+/** Most bytes read from standard input (as a data file may hold). */
+const STDIN_LIMIT = 512 * 1024 * 1024;
+
+/** All of standard input as text, bounded. */
+async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > STDIN_LIMIT) throw new FinetuneError(`--data -: standard input is over ${STDIN_LIMIT / 1024 / 1024} MB; give a file`);
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Inputs from standard input (`--data -`): JSON Lines when every line is a JSON object (the text
+ * column found as in a file), else one text per line.
+ */
+export function stdinInputs(text: string, textName?: string, pairName?: string): PredictInput[] {
+  const all = text.split(/\r?\n/);
+  const lines = all.filter((line) => line.trim() !== '');
+  const objects = lines.map((line) => {
+    if (!line.trimStart().startsWith('{')) return undefined;
+    try {
+      const value = JSON.parse(line) as unknown;
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  if (lines.length === 0 || objects.some((o) => o === undefined)) {
+    if (textName !== undefined || pairName !== undefined) {
+      const bad = lines[objects.indexOf(undefined)];
+      if (bad !== undefined) throw new FinetuneError(`--data -: line ${all.indexOf(bad) + 1} is not a JSON object, so there are no columns for --text-column`);
+    }
+    return lines.map((line) => ({ text: line }));
+  }
+  const columns = [...new Set(objects.flatMap((o) => Object.keys(o!)))];
+  const table: RawTable = {
+    columns,
+    rows: objects.map((o) => columns.map((c) => o![c] as Cell)),
+    origin: (index) => `standard input: line ${index + 1}`,
+    warnings: [],
+  };
+  const { text: t, pair } = textColumns(table, 'standard input', textName, pairName);
+  return table.rows.map((row) => ({ text: cellText(row[t]), ...(pair === null ? {} : { textPair: cellText(row[pair]) }) }));
+}
+
+/** Inputs from --data: `-` is standard input; a .txt file holds one text per line; other files are tables (CSV, TSV, JSONL, JSON, Parquet). */
 async function readInputs(file: string, textName?: string, pairName?: string): Promise<PredictInput[]> {
+  if (file === '-') return stdinInputs(await readStdin(), textName, pairName);
   if (file.toLowerCase().endsWith('.txt')) {
     let text: string;
     try {
@@ -102,6 +153,7 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
       : texts.map((text, i) => ({ text, ...(pairs ? { textPair: pairs[i]! } : {}) }));
   const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
   for (const warning of loaded.warnings) streams.err(`warning: ${warning}\n`);
+  if (loaded.adapterSummary) streams.err(`adapter: ${loaded.adapterSummary}\n`);
   if (!loaded.tokenizer)
     throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); predict needs the model's tokenizer`);
   prepareForInference(loaded, flags.string('quantize'));
@@ -133,7 +185,10 @@ export const predictCommand: Command = {
     revision: { type: 'string', help: 'Hub revision (branch, tag or commit)', default: 'main' },
     text: { type: 'texts', help: 'a text to classify (repeatable; commas are kept)' },
     'text-pair': { type: 'texts', help: 'the second text of a pair, one per --text' },
-    data: { type: 'string', help: 'texts to classify: .txt (one per line), CSV, TSV, JSONL, JSON or Parquet' },
+    data: {
+      type: 'string',
+      help: "texts to classify: .txt (one per line), CSV, TSV, JSONL, JSON or Parquet; '-': standard input (JSON Lines or one text per line)",
+    },
     'text-column': { type: 'string', help: 'column of the text in --data (detected when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
     'batch-size': { type: 'int', help: 'inputs per batch', default: 32 },

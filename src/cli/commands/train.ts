@@ -1,13 +1,15 @@
 // `finetune train`: flags and config files into TrainRunOptions, then trainClassifier; the result as JSON.
 import { UsageError, FinetuneError } from '../../errors.js';
 import { parseFreezeSpec } from '../../models/freeze.js';
+import { parseReportTo } from '../../train/callbacks/metrics-files.js';
 import { streamOutput } from '../../train/callbacks/terminal-output.js';
 import { parseTaskName } from '../../train/run/task-choice.js';
 import { trainClassifier, type TrainRunOptions } from '../../train/run/train-classifier.js';
-import type { ClassWeightsOption, EvalEvery, TrainingArguments } from '../../train/training-args.js';
+import { TRAINING_DEFAULTS, type ClassWeightsOption, type EvalEvery, type TrainingArguments } from '../../train/training-args.js';
 import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
+import { abortOnSigint, InterruptedError, resumeCommand } from './interrupt.js';
 import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
 
 /** Flag name of each training argument, for error messages. */
@@ -27,11 +29,19 @@ const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
   evalEvery: 'eval-every',
   loggingSteps: 'logging-steps',
   saveTotalLimit: 'save-total-limit',
+  saveStrategy: 'save-strategy',
+  saveSteps: 'save-steps',
+  saveOptimizer: 'save-optimizer',
+  earlyStoppingPatience: 'early-stopping',
   earlyStoppingMinDelta: 'min-delta',
   metricForBest: 'metric-for-best',
   classWeights: 'class-weights',
   labelSmoothing: 'label-smoothing',
   groupByLength: 'group-by-length',
+  adamBetas: 'adam-beta1 / --adam-beta2',
+  adamEpsilon: 'adam-epsilon',
+  loadBestModelAtEnd: 'load-best-model-at-end',
+  cacheFeatures: 'cache-features',
 };
 
 function parseEvalEvery(value: string | undefined): EvalEvery | undefined {
@@ -50,6 +60,19 @@ function parseClassWeights(value: string | undefined): ClassWeightsOption | unde
     throw new FinetuneError(`--class-weights ${value}: expected 'balanced' or numbers >= 0 separated by commas, one per class`);
   }
   return weights;
+}
+
+function parseCacheFeatures(value: string | undefined): TrainingArguments['cacheFeatures'] | undefined {
+  if (value === undefined || value === 'auto') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new FinetuneError(`--cache-features ${value}: expected auto, true or false`);
+}
+
+/** --adam-beta1 and --adam-beta2 as the pair the library takes (the default for the one not given). */
+function adamBetas(flags: Flags): readonly [number, number] | undefined {
+  const [beta1, beta2] = [flags.number('adam-beta1'), flags.number('adam-beta2')];
+  if (beta1 === undefined && beta2 === undefined) return undefined;
+  return [beta1 ?? TRAINING_DEFAULTS.adamBetas[0], beta2 ?? TRAINING_DEFAULTS.adamBetas[1]];
 }
 
 function parseInit(value: string | undefined): 'pretrained' | 'random' {
@@ -86,11 +109,18 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     evalEvery: parseEvalEvery(str('eval-every')),
     loggingSteps: num('logging-steps'),
     saveTotalLimit: num('save-total-limit'),
+    saveStrategy: str('save-strategy'),
+    saveSteps: num('save-steps'),
+    ...(flags.has('save-optimizer') ? { saveOptimizer: flags.boolean('save-optimizer') } : {}),
     earlyStoppingMinDelta: num('min-delta'),
     metricForBest: str('metric-for-best'),
     classWeights: parseClassWeights(str('class-weights')),
     labelSmoothing: num('label-smoothing'),
     ...(flags.has('group-by-length') ? { groupByLength: flags.boolean('group-by-length') } : {}),
+    adamBetas: adamBetas(flags),
+    adamEpsilon: num('adam-epsilon'),
+    ...(flags.has('load-best-model-at-end') ? { loadBestModelAtEnd: flags.boolean('load-best-model-at-end') } : {}),
+    cacheFeatures: parseCacheFeatures(str('cache-features')),
   };
   const defined = Object.fromEntries(Object.entries(training).filter(([, v]) => v !== undefined)) as TrainRunOptions['training'];
   const resume = flags.values.resume;
@@ -101,6 +131,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     data,
     init: parseInit(str('init')),
     ...(str('eval-data') === undefined ? {} : { evalData: str('eval-data')! }),
+    ...(str('test-data') === undefined ? {} : { testData: str('test-data')! }),
     ...(num('eval-split') === undefined ? {} : { evalSplit: num('eval-split')! }),
     ...(str('text-column') === undefined ? {} : { textColumn: str('text-column')! }),
     ...(str('text-pair-column') === undefined ? {} : { textPairColumn: str('text-pair-column')! }),
@@ -111,6 +142,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('label-separator') === undefined ? {} : { labelSeparator: str('label-separator')! }),
     ...(num('threshold') === undefined ? {} : { threshold: num('threshold')! }),
     ...(str('output') === undefined ? {} : { output: str('output')! }),
+    ...(flags.list('report-to') === undefined ? {} : { reportTo: parseReportTo(flags.list('report-to')!) }),
     ...(resume === undefined || resume === false ? {} : { resume: resume === true ? true : String(resume) }),
     ...(flags.boolean('overwrite') ? { overwrite: true } : {}),
     ...(num('max-length') === undefined ? (builtinDefault ? { maxLength: DEFAULT_RUN.maxLength } : {}) : { maxLength: num('max-length')! }),
@@ -132,7 +164,8 @@ export const trainCommand: Command = {
   flags: {
     model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
-    'eval-data': { type: 'string', help: 'evaluation data file (default: a validation split of --data)' },
+    'eval-data': { type: 'string', help: 'validation data: picks the best checkpoint, drives early stopping (default: a split of --data)' },
+    'test-data': { type: 'string', help: "test data file, scored once after training and reported as test (default: a built-in data set's test split)" },
     'eval-split': { type: 'number', help: 'fraction of --data held out when no --eval-data (stratified by class for classification; 0: none)', default: 0.1 },
     'text-column': { type: 'string', help: 'column of the text (detected per file when omitted)' },
     'text-pair-column': { type: 'string', help: 'column of the second text of a pair (detected when omitted)' },
@@ -176,11 +209,24 @@ export const trainCommand: Command = {
     },
     'eval-every': { type: 'string', help: "evaluate and checkpoint every N steps or 'epoch'", default: 'epoch' },
     'logging-steps': { type: 'int', help: 'log the training loss every N steps (default: about 50 times per run)' },
-    'save-total-limit': { type: 'int', help: 'recent checkpoints kept besides the best', default: 2 },
+    'save-total-limit': { type: 'int', help: 'recent checkpoints kept besides the best (0: no checkpoints, the final model only)', default: 2 },
+    'save-strategy': {
+      type: 'string',
+      help: 'eval (checkpoint at every evaluation) | no | epoch | steps (every --save-steps); Ctrl-C always leaves one',
+      default: 'eval',
+    },
+    'save-steps': { type: 'int', help: 'steps between checkpoints under --save-strategy steps' },
+    'save-optimizer': { type: 'boolean', help: "keep the optimizer's state in checkpoints (false: smaller; a resume restarts the optimizer)", default: true },
     resume: { type: 'boolean', optionalValue: true, help: "continue --output's latest checkpoint, or the given checkpoint or run folder" },
     'class-weights': { type: 'string', help: 'balanced, or one weight per class: 1,3.5' },
     'label-smoothing': { type: 'number', help: 'label smoothing of the loss', default: 0 },
     'group-by-length': { type: 'boolean', help: 'batch texts of similar length together (--no-group-by-length to turn off)', default: true },
+    'adam-beta1': { type: 'number', help: 'AdamW beta1', default: 0.9 },
+    'adam-beta2': { type: 'number', help: 'AdamW beta2', default: 0.999 },
+    'adam-epsilon': { type: 'number', help: 'AdamW epsilon', default: 1e-8 },
+    'load-best-model-at-end': { type: 'boolean', help: "end with the best checkpoint's weights (--no-load-best-model-at-end: the last step's)", default: true },
+    'cache-features': { type: 'string', help: 'auto | true | false: train the head on features a frozen base computed once', default: 'auto' },
+    'report-to': { type: 'list', help: 'metrics files besides trainer_state.json: csv, jsonl, tensorboard (or all, none)', default: 'none' },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
   },
   async run({ flags, log }) {
@@ -189,7 +235,13 @@ export const trainCommand: Command = {
     const json = flags.boolean('json');
     const stream = json ? process.stderr : process.stdout;
     const output = stream.isTTY ? streamOutput(stream) : { line: log, warn: (text: string) => log(`warning: ${text}`) };
-    const result = await trainClassifier(options, { output, progress: !flags.has('progress') || flags.boolean('progress') });
+    const progress = !flags.has('progress') || flags.boolean('progress');
+    const result = await abortOnSigint((signal) => trainClassifier({ ...options, signal }, { output, progress }), output.line);
+    if (result.train.aborted) {
+      throw new InterruptedError(
+        `interrupted at step ${result.train.globalStep}, checkpoint saved; resume with: ${resumeCommand(flags.values, result.outputDir)}`,
+      );
+    }
     const evaluation = result.evaluation;
     return {
       output: result.outputDir,
@@ -200,6 +252,7 @@ export const trainCommand: Command = {
       restored_best: result.train.restoredBest,
       train_runtime: result.train.runtimeSeconds,
       ...(evaluation ?? {}),
+      ...(result.test ?? {}),
     };
   },
 };

@@ -63,6 +63,8 @@ describe('loadClassifierWithAdapter', () => {
     assert.ok(loaded.tokenizer !== null, "the adapter folder's tokenizer");
     assert.ok(!loaded.warnings.some((w) => w.includes('tokenizer') || w.includes('head')), loaded.warnings.join('\n'));
     assert.equal(loaded.model.training, false);
+    // What the adapter brings, said instead of a warning that the base has no head for these labels.
+    assert.equal(loaded.adapterSummary, `${out}: LoRA adapter (r 8, alpha 16, on query, value) with its own classifier (2 labels: spam, ham) over ${base}`);
   });
 
   it("rebuilds the head for the adapter's class count when nothing names the labels (a PEFT adapter on a 3-label base)", async () => {
@@ -85,6 +87,7 @@ describe('loadClassifierWithAdapter', () => {
     const loaded = await loadClassifierWithAdapter(base);
     assert.equal(loaded.adapter, null);
     assert.equal(loaded.adapterDir, null);
+    assert.equal(loaded.adapterSummary, null);
     assert.ok(!loaded.model.namedParameters().some(([n]) => n.includes('lora_')));
   });
 

@@ -22,11 +22,24 @@ export interface LoadedAdapterClassifier extends LoadedClassifier {
   readonly adapter: LoraConfig | null;
   /** The adapter folder, or null. */
   readonly adapterDir: string | null;
+  /** What the adapter provides (rank, targets, its own head and labels), for the user; null without an adapter. */
+  readonly adapterSummary: string | null;
+}
+
+/** `runs/a: LoRA adapter (r 8, alpha 16, on query, value) with its own classifier (2 labels: ham, spam) over bert-base-uncased`. */
+export function describeAdapter(adapterDir: string, config: LoraConfig, model: Pick<TaskModel, 'labels' | 'numLabels' | 'headModules'>, base: string): string {
+  const targets = typeof config.targetModules === 'string' ? config.targetModules : config.targetModules.join(', ');
+  const names = Array.from({ length: model.numLabels }, (_, i) => model.labels.id2label[String(i)] ?? `LABEL_${i}`);
+  const labels = `${model.numLabels} label${model.numLabels === 1 ? '' : 's'}${model.numLabels <= 8 ? `: ${names.join(', ')}` : ''}`;
+  // PEFT lists every head name a task may use (classifier, score); the model has one of them.
+  const saved = config.modulesToSave.filter((m) => model.headModules.some((h) => h === m || h.startsWith(`${m}.`)));
+  const head = saved.length > 0 ? ` with its own ${saved.join(' + ')} (${labels})` : ` (${labels})`;
+  return `${adapterDir}: LoRA adapter (r ${config.r}, alpha ${config.loraAlpha}, on ${targets})${head} over ${base}`;
 }
 
 const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.txt', 'vocab.json'];
 /** Base-load warnings about the head, which the adapter replaces as a whole. */
-const HEAD_WARNING = /classification head in the checkpoint|checkpoint's head does not fit|keeping the head trained/;
+const HEAD_WARNING = /classification head in the (checkpoint|pre-trained model)|checkpoint's head does not fit|keeping the head trained/;
 
 /** Whether `path` is a folder holding an adapter but no model weights (a LoRA run's output). */
 export function isAdapterOnlyFolder(path: string): boolean {
@@ -112,7 +125,7 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
     }
     base = resolveRecordedBase(recorded, nameOrDir);
   } else {
-    return { ...(await loadTaskModel(nameOrDir, loadOptions)), adapter: null, adapterDir: null };
+    return { ...(await loadTaskModel(nameOrDir, loadOptions)), adapter: null, adapterDir: null, adapterSummary: null };
   }
 
   const config = readLoraConfig(adapterDir);
@@ -131,5 +144,13 @@ export async function loadClassifierWithAdapter(nameOrDir: string, options: Load
   const ownTokenizer = TOKENIZER_MARKERS.some((name) => existsSync(join(adapterDir, name)));
   if (ownTokenizer) tokenizer = await loadTokenizer(adapterDir);
   const warnings = loaded.warnings.filter((w) => !HEAD_WARNING.test(w) && !(ownTokenizer && w.includes(': no tokenizer files')));
-  return { model: model.eval(), tokenizer, source: loaded.source, warnings, adapter: config, adapterDir };
+  return {
+    model: model.eval(),
+    tokenizer,
+    source: loaded.source,
+    warnings,
+    adapter: config,
+    adapterDir,
+    adapterSummary: describeAdapter(adapterDir, config, model, base),
+  };
 }

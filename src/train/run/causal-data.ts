@@ -21,7 +21,7 @@ import type { TextTokenizer } from '../../tokenizers/types.js';
 import { DEFAULT_EVAL_SPLIT, type DataOptions } from './prepare-data.js';
 import type { RunData } from './run-data.js';
 
-export interface CausalDataOptions extends Pick<DataOptions, 'data' | 'evalData' | 'evalSplit' | 'textColumn' | 'seed'> {
+export interface CausalDataOptions extends Pick<DataOptions, 'data' | 'evalData' | 'testData' | 'evalSplit' | 'textColumn' | 'seed'> {
   /** The model folder, where a chat_template.jinja may sit beside the tokenizer (optional). */
   readonly model?: string;
   /** Train chat on every token instead of the assistant turns only (default false). */
@@ -96,6 +96,14 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
     train = withRows(train, parts.train);
     evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}'s ${NOUN[train.kind]}, seed ${options.seed})`;
   }
+  let test: CausalRows | undefined;
+  if (options.testData !== undefined) {
+    test = await readCausalData(options.testData, columns);
+    if (test.kind !== train.kind) throw new FinetuneError(`${options.testData}: ${NOUN[test.kind]}, but the training data holds ${NOUN[train.kind]}`);
+    description.push(`${options.testData}: ${count(rowsOf(test).length)} ${NOUN[test.kind]} (${test.layout}), scored once after training`);
+    warnings.push(...test.warnings);
+  }
+  const testRows = test;
   let unigram: { counts: Float64Array; total: number } | undefined;
   return {
     task: causalLMTask(),
@@ -105,6 +113,8 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
     evaluationName,
     trainCount: rowsOf(train).length,
     evalCount: evaluation ? rowsOf(evaluation).length : 0,
+    testName: options.testData,
+    testCount: testRows ? rowsOf(testRows).length : 0,
     classCounts: [],
     trainTexts: () =>
       train.kind === 'text'
@@ -124,11 +134,13 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
       const encodedEval = evaluation
         ? encodeRows(evaluation, tokenizer, maxLength, specials, evaluationName ?? 'evaluation', templateOnce, allTokens)
         : undefined;
+      const encodedTest = testRows ? encodeRows(testRows, tokenizer, maxLength, specials, options.testData ?? 'test', templateOnce, allTokens) : undefined;
       const notices: string[] = [];
       const notes: string[] = [];
       for (const [name, encoded] of [
         [options.data, encodedTrain],
         [evaluationName, encodedEval],
+        [options.testData, encodedTest],
       ] as const) {
         if (!encoded) continue;
         const blocks =
@@ -151,7 +163,7 @@ export async function causalRunData(options: CausalDataOptions): Promise<RunData
         }
       });
       unigram = { counts, total };
-      return { train: encodedTrain.data, evaluation: encodedEval?.data, warnings: notices, notes };
+      return { train: encodedTrain.data, evaluation: encodedEval?.data, test: encodedTest?.data, warnings: notices, notes };
     },
     baseline(evaluationData) {
       if (unigram === undefined) return undefined;

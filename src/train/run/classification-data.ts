@@ -21,15 +21,24 @@ export async function classificationRunData(
     task,
     head: headSpec(data.labels.toConfig()),
     ...tableDataSummary(data),
+    evaluationExamples: () =>
+      (data.evaluation ?? []).map((e) => ({ text: e.text, ...(e.textPair === undefined ? {} : { textPair: e.textPair }), label: e.label })),
     encode(tokenizer, maxLength) {
       // Token ids come from the on-disk cache when the same texts met the same tokenizer before.
       const fingerprint = tokenizerFingerprint(tokenizer);
       const train = cachedTextInputs(data.train, tokenizer, { maxLength, source: options.data, fingerprint });
-      const evaluation = data.evaluation ? cachedTextInputs(data.evaluation, tokenizer, { maxLength, fingerprint }) : undefined;
+      const encoded: string[] = [...train.warnings];
+      const other = (examples: typeof data.evaluation): ClassificationData | undefined => {
+        if (!examples) return undefined;
+        const cached = cachedTextInputs(examples, tokenizer, { maxLength, fingerprint });
+        encoded.push(...cached.warnings);
+        return { ...cached.inputs, labels: data.labels.encode(examples) };
+      };
       return {
         train: { ...train.inputs, labels: data.labels.encode(data.train) },
-        evaluation: evaluation && data.evaluation ? { ...evaluation.inputs, labels: data.labels.encode(data.evaluation) } : undefined,
-        warnings: [...train.warnings, ...(evaluation?.warnings ?? [])],
+        evaluation: other(data.evaluation),
+        test: other(data.test),
+        warnings: encoded,
       };
     },
     baseline(evaluation) {

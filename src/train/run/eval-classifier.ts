@@ -26,7 +26,7 @@ export interface EvalRunOptions {
   readonly model: string;
   /** A LoRA adapter folder to put on `model` (default: none). */
   readonly adapter?: string;
-  /** A labelled data file, or a built-in data set's name (its held-out test split, as `train` evaluates on). */
+  /** A labelled data file, or a built-in data set's name (its held-out test split, which `train` scores once as its test). */
   readonly data: string;
   readonly textColumn?: string;
   readonly textPairColumn?: string;

@@ -18,10 +18,9 @@ export async function multiLabelRunData(options: DataOptions, threshold?: number
     encode(tokenizer, maxLength) {
       const size = names.length;
       const train = encodeMultiLabel(data.train, data.labels.encodeMultiHot(data.train), size, tokenizer, { maxLength, source: options.data });
-      const evaluation = data.evaluation
-        ? encodeMultiLabel(data.evaluation, data.labels.encodeMultiHot(data.evaluation), size, tokenizer, { maxLength })
-        : undefined;
-      return { train, evaluation, warnings: [] };
+      const other = (examples: typeof data.evaluation): MultiLabelData | undefined =>
+        examples ? encodeMultiLabel(examples, data.labels.encodeMultiHot(examples), size, tokenizer, { maxLength }) : undefined;
+      return { train, evaluation: other(data.evaluation), test: other(data.test), warnings: [] };
     },
     baseline(evaluation) {
       // Predicting no label at all: exact match on the rows that have none, F1 0.
@@ -44,8 +43,9 @@ export async function regressionRunData(options: DataOptions): Promise<RunData<R
     ...tableDataSummary(data),
     encode(tokenizer, maxLength) {
       const train = encodeRegression(data.train, targetsOf(data.train), tokenizer, { maxLength, source: options.data });
-      const evaluation = data.evaluation ? encodeRegression(data.evaluation, targetsOf(data.evaluation), tokenizer, { maxLength }) : undefined;
-      return { train, evaluation, warnings: [] };
+      const other = (examples: typeof data.evaluation): RegressionData | undefined =>
+        examples ? encodeRegression(examples, targetsOf(examples), tokenizer, { maxLength }) : undefined;
+      return { train, evaluation: other(data.evaluation), test: other(data.test), warnings: [] };
     },
     baseline(evaluation) {
       const always = new RegressionMetricsAccumulator();

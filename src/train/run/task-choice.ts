@@ -16,6 +16,8 @@ import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
 export interface TaskChoice {
   readonly task: TaskName;
   readonly reason: string;
+  /** A note on the choice for the user (integer labels that may be a regression target). */
+  readonly hint?: string;
 }
 
 /** Checks a `--task` value. */
@@ -124,5 +126,5 @@ export async function chooseTask(options: {
   const at = table.columns.indexOf(columns.label);
   const guess = detectLabelKind(table.rows.map((row) => row[at]));
   const task: TaskName = guess.kind === 'multi' ? 'multi-label' : guess.kind === 'number' ? 'regression' : 'classification';
-  return { task, reason: `the data: ${guess.reason}` };
+  return { task, reason: `the data: ${guess.reason}`, ...(guess.hint === undefined ? {} : { hint: guess.hint }) };
 }

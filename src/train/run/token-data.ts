@@ -10,7 +10,7 @@ import type { DataOptions } from './prepare-data.js';
 import { DEFAULT_EVAL_SPLIT, describeClasses } from './prepare-data.js';
 import type { RunData } from './run-data.js';
 
-export interface TokenDataOptions extends Pick<DataOptions, 'data' | 'evalData' | 'evalSplit' | 'labelColumn' | 'seed'> {
+export interface TokenDataOptions extends Pick<DataOptions, 'data' | 'evalData' | 'testData' | 'evalSplit' | 'labelColumn' | 'seed'> {
   /** The word column of CoNLL-U or JSON Lines files (detected when absent). */
   readonly tokensColumn?: string;
   /** Label every sub-token of a word, not only the first. */
@@ -70,32 +70,48 @@ export async function tokenRunData(options: TokenDataOptions): Promise<RunData<T
     evaluation = parts.validation;
     evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}'s sentences, seed ${options.seed})`;
   }
+  let test: TaggedSentence[] | undefined;
+  if (options.testData !== undefined) {
+    const other = await loadTaggedDataset(options.testData, columns);
+    description.push(describeLoad(other));
+    warnings.push(...other.report.warnings);
+    test = other.sentences;
+  }
+  const testName = options.testData;
   const tags = LabelMap.fromSentences(train);
   if (tags.size < 2) throw new FinetuneError(`${options.data}: only one tag ('${tags.labels[0] ?? ''}') in the training data; a tagger needs at least two`);
   if (evaluation) tags.encodeTags(evaluation);
+  if (test) tags.encodeTags(test);
   const trainTags = tagDistribution(train);
   description.push(`training: ${train.length.toLocaleString('en-US')} sentences, ${tags.size} tags: ${describeClasses(trainTags)}`);
   if (evaluation && evaluationName) description.push(`evaluation: ${evaluation.length.toLocaleString('en-US')} sentences from ${evaluationName}`);
+  if (test && testName) description.push(`test: ${test.length.toLocaleString('en-US')} sentences from ${testName}, scored once after training`);
   const names = tags.labels;
   const baseline = wordTagBaseline(train);
+  let encodedTestData: TokenClassificationData | undefined;
   return {
     task: tokenClassificationTask({ labels: names }),
     head: headSpec(tags.toConfig(), 'token-classification'),
     description,
     warnings,
     evaluationName,
+    testName,
     trainCount: train.length,
     evalCount: evaluation?.length ?? 0,
+    testCount: test?.length ?? 0,
     classCounts: trainTags,
     trainTexts: () => train.map((s) => s.tokens.join(' ')),
     encode(tokenizer, maxLength) {
       const encodeOptions = { maxLength, tags: names, labelAllTokens: options.labelAllTokens ?? false };
       const encodedTrain = encodeTagSequences(train, tokenizer, { ...encodeOptions, source: options.data });
       const encodedEval = evaluation ? encodeTagSequences(evaluation, tokenizer, encodeOptions) : undefined;
+      const encodedTest = test ? encodeTagSequences(test, tokenizer, encodeOptions) : undefined;
+      encodedTestData = encodedTest?.data;
       const notices: string[] = [];
       for (const [name, encoded] of [
         [options.data, encodedTrain],
         [evaluationName, encodedEval],
+        [testName, encodedTest],
       ] as const) {
         if (!encoded || encoded.truncated.labelsLost === 0) continue;
         const t = encoded.truncated;
@@ -104,13 +120,15 @@ export async function tokenRunData(options: TokenDataOptions): Promise<RunData<T
             `(or with words that give no tokens) lost ${t.labelsLost.toLocaleString('en-US')} word label${t.labelsLost === 1 ? '' : 's'} to truncation`,
         );
       }
-      return { train: encodedTrain.data, evaluation: encodedEval?.data, warnings: notices };
+      return { train: encodedTrain.data, evaluation: encodedEval?.data, test: encodedTest?.data, warnings: notices };
     },
-    baseline() {
-      if (!evaluation) return undefined;
+    baseline(data) {
+      // The sentences behind the encoded set the caller scores (validation or test).
+      const sentences = data !== undefined && data === encodedTestData ? test : evaluation;
+      if (!sentences) return undefined;
       const perWord = new EntityMetricsAccumulator({ labels: names });
       const majority = new EntityMetricsAccumulator({ labels: names });
-      for (const s of evaluation) {
+      for (const s of sentences) {
         perWord.add(s.tags, s.tokens.map(baseline.tagOf));
         majority.add(
           s.tags,

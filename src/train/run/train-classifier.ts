@@ -10,6 +10,7 @@ import { manualSeed } from '../../tensor/random.js';
 import type { TrainerCallback, TrainerOutput } from '../callbacks/callback.js';
 import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { OverfittingMonitor } from '../callbacks/overfitting.js';
+import { MetricsFiles, parseReportTo, type ReportTarget } from '../callbacks/metrics-files.js';
 import { ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
 import { Trainer, type TrainResult } from '../trainer.js';
@@ -17,11 +18,12 @@ import { resolveTrainingArguments, type OptionNamer, type TrainingArguments } fr
 import { isGridThreshold } from '../../tasks/multi-label/index.js';
 import type { TaskName } from '../../tasks/task.js';
 import { lockOutputFolder, planOutput } from './output-folder.js';
-import type { DataOptions } from './prepare-data.js';
+import { DEFAULT_EVAL_SPLIT, type DataOptions } from './prepare-data.js';
 import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
+import { EventCallback, eventsOf, type TrainEvent } from './train-events.js';
 
 /** Everything a run takes; `training` holds the loop's settings (see TrainingArguments for defaults). */
 export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'> {
@@ -59,6 +61,10 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly optionNames?: OptionNamer;
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
+  /** Metrics files written as the run logs: 'csv' (metrics.csv), 'jsonl' (metrics.jsonl), 'tensorboard' (tensorboard/events.out.tfevents.*) (default: none). */
+  readonly reportTo?: readonly ReportTarget[];
+  /** Receives the run's progress: every step, log entry, evaluation and checkpoint, then `end` (default: none). */
+  readonly onEvent?: (event: TrainEvent) => void;
 }
 
 export interface TrainRunResult {
@@ -66,6 +72,8 @@ export interface TrainRunResult {
   readonly train: TrainResult;
   /** The final evaluation (of the restored best weights), when there was evaluation data. */
   readonly evaluation: EvalResultsJson | null;
+  /** The test scores (`test_loss`, `test_<metric>`, ...), from one evaluation of the test data after training; null without test data. */
+  readonly test: Readonly<Record<string, unknown>> | null;
 }
 
 /** How the run talks to the user. */
@@ -81,15 +89,29 @@ export interface RunIO {
  * model (Hugging Face layout), tokenizer, training_args.json, trainer_state.json,
  * eval_results.json, report.html and checkpoints/.
  */
-export async function trainClassifier(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
+export async function trainClassifier(options: TrainRunOptions, io: RunIO = SILENT): Promise<TrainRunResult> {
   // One writer per output folder for the whole run (see io/folder-lock); released on any exit.
   const lock = lockOutputFolder(options, 'train');
   if (lock.notice) io.output.warn(lock.notice);
+  let result: TrainRunResult;
   try {
-    return await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
+    result = await withOutputErrors(lock.folder, `--output ${lock.folder}`, () => trainInFolder({ ...options, output: lock.folder }, io));
   } finally {
     lock.release({ removeFolderIfEmpty: true });
   }
+  options.onEvent?.({ type: 'end', result });
+  return result;
+}
+
+/** A library caller's default: no lines and no progress display. */
+const SILENT: RunIO = { output: { line() {}, warn() {} }, progress: false };
+
+/**
+ * trainClassifier as an async iterator of its events (`for await (const e of trainEvents(options))`),
+ * ending with `end`, which carries the result. Leaving the loop early aborts the run with a resumable checkpoint.
+ */
+export function trainEvents(options: TrainRunOptions, io?: RunIO): AsyncGenerator<TrainEvent, void, undefined> {
+  return eventsOf(trainClassifier, options, io);
 }
 
 async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<TrainRunResult> {
@@ -114,15 +136,16 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
 
   const choice = await chooseTask(options);
   out.line(`task: ${choice.task} (from ${choice.reason})`);
+  if (choice.hint !== undefined) out.warn(choice.hint);
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
   // A causal LM's logits are [B, T, vocabulary]: evaluate in batches of the training size unless told otherwise.
   if (data.task.name === 'causal-lm' && options.training?.evalBatchSize === undefined) args = { ...args, evalBatchSize: args.batchSize };
-  const earlyStopping =
-    options.earlyStopping === undefined
-      ? undefined
-      : new EarlyStopping({ patience: options.earlyStopping, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
+  // The run's option and the training argument name one setting (the option wins), so neither is ignored.
+  const patience = options.earlyStopping ?? args.earlyStoppingPatience;
+  if (patience !== undefined) args = { ...args, earlyStoppingPatience: patience };
+  const earlyStopping = patience === undefined ? undefined : new EarlyStopping({ patience, minDelta: args.earlyStoppingMinDelta, metric: args.metricForBest });
   for (const line of data.description) out.line(line);
   for (const warning of data.warnings) out.warn(warning);
   if (earlyStopping && data.evaluationName === undefined) {
@@ -158,6 +181,9 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
+  if (options.onEvent) callbacks.push(new EventCallback(options.onEvent));
+  const reportTo = parseReportTo(options.reportTo ?? ['none'], 'reportTo');
+  if (reportTo.length > 0) callbacks.push(new MetricsFiles(plan.outputDir, reportTo, plan.resumeFrom === undefined));
   const trainer = new Trainer({
     model,
     task: data.task,
@@ -174,24 +200,27 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   mkdirSync(plan.outputDir, { recursive: true });
   if (plan.notice) out.line(plan.notice);
   if (plan.resumeFrom === undefined && options.overwrite) rmSync(join(plan.outputDir, CHECKPOINTS_FOLDER), { recursive: true, force: true });
-  writeJsonAtomic(join(plan.outputDir, 'training_args.json'), {
+  const trainingArgs = {
     ...args,
     model: options.model,
     init: options.init ?? 'pretrained',
     data: options.data,
     task: data.task.name,
     eval_data: options.evalData ?? null,
-    eval_split: data.evaluationName ?? null,
+    test_data: options.testData ?? null,
+    eval_split: options.evalData === undefined ? (options.evalSplit ?? DEFAULT_EVAL_SPLIT) : null,
     max_length: maxLength,
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
-    early_stopping_patience: options.earlyStopping ?? null,
+    early_stopping_patience: patience ?? null,
+    report_to: reportTo.length > 0 ? reportTo : null,
     text_column: options.textColumn ?? null,
     text_pair_column: options.textPairColumn ?? null,
     label_column: options.labelColumn ?? null,
     ...(choice.task === 'token-classification' ? { label_all_tokens: options.labelAllTokens ?? false, tokens_column: options.tokensColumn ?? null } : {}),
     ...(choice.task === 'multi-label' ? { threshold: options.threshold ?? 0.5, label_separator: options.labelSeparator ?? '|' } : {}),
-  });
+  };
+  writeJsonAtomic(join(plan.outputDir, 'training_args.json'), trainingArgs);
   if (plan.resumeFrom) {
     trainer.resumeFrom(plan.resumeFrom);
     out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
@@ -206,10 +235,13 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     out.line(
       `stopped at step ${result.globalStep} of ${trainer.plan.maxSteps}: its checkpoint is in ${plan.outputDir}; resume with the same options and --resume`,
     );
-    return { outputDir: plan.outputDir, train: result, evaluation: null };
+    return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
   }
   const evaluation = evalData ? trainer.evaluate() : undefined;
-  const evalJson = await writeRunOutputs({
+  // The test data is touched here only: after the checkpoint was picked on the validation data.
+  const test = encoded.test ? trainer.evaluate(encoded.test) : undefined;
+  const baseline = evaluation && evalData ? data.baseline(evalData) : undefined;
+  const scores = await writeRunOutputs({
     outputDir: plan.outputDir,
     model,
     tokenizer,
@@ -218,16 +250,24 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     data,
     parameters,
     ...(evaluation ? { evaluation } : {}),
+    ...(test ? { test } : {}),
     modelSource: prepared.source,
     options,
     notices,
     lora: prepared.lora,
+    hyperparameters: trainingArgs,
+    maxLength,
+    ...(baseline === undefined ? {} : { baseline }),
   });
   if (evaluation && evalData) {
     out.line(`final evaluation on ${data.evaluationName}: ${data.task.headline(evaluation)}`);
-    const baseline = data.baseline(evalData);
     if (baseline !== undefined) out.line(baseline);
   }
+  if (test && encoded.test) {
+    out.line(`test on ${data.testName}: ${data.task.headline(test)}`);
+    const baseline = data.baseline(encoded.test);
+    if (baseline !== undefined) out.line(`test ${baseline}`);
+  }
   out.line(`saved the model, tokenizer, trainer_state.json and report.html to ${plan.outputDir}`);
-  return { outputDir: plan.outputDir, train: result, evaluation: evalJson };
+  return { outputDir: plan.outputDir, train: result, evaluation: scores.evaluation, test: scores.test };
 }
