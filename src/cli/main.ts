@@ -8,9 +8,11 @@ import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
 import { mergeCommand } from './commands/merge.js';
 import { predictCommand } from './commands/predict.js';
+import { searchCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
+import { workerCommand } from './commands/worker.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand];
+const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand, searchCommand, workerCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -55,6 +55,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly training?: Partial<Omit<TrainingArguments, 'outputDir'>>;
   /** How errors name a training option (the CLI passes its flag names). */
   readonly optionNames?: OptionNamer;
+  /** Callbacks added after the built-in ones (progress, overfitting, early stopping); default none. */
+  readonly callbacks?: readonly TrainerCallback[];
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
 }
@@ -152,6 +154,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
+  callbacks.push(...(options.callbacks ?? []));
   const trainer = new Trainer({
     model,
     task: data.task,
