@@ -10,7 +10,7 @@ const W = 420;
 const H = 220;
 const PAD = 36;
 
-const html = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** A colour per trial, spread around the hue circle. */
 const colour = (i: number): string => `hsl(${(i * 137.5) % 360} 65% 45%)`;
@@ -26,9 +26,9 @@ function axes(title: string, xLabel: string, yRange: readonly number[]): string 
   const lo = Math.min(...yRange);
   const hi = Math.max(...yRange);
   return (
-    `<text x="${W / 2}" y="14" text-anchor="middle" font-weight="bold">${html(title)}</text>` +
+    `<text x="${W / 2}" y="14" text-anchor="middle" font-weight="bold">${esc(title)}</text>` +
     `<line x1="${PAD}" y1="${H - PAD}" x2="${W - 8}" y2="${H - PAD}" stroke="#888"/><line x1="${PAD}" y1="20" x2="${PAD}" y2="${H - PAD}" stroke="#888"/>` +
-    `<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${html(xLabel)}</text>` +
+    `<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>` +
     `<text x="2" y="${H - PAD}" font-size="10">${lo.toFixed(3)}</text><text x="2" y="28" font-size="10">${hi.toFixed(3)}</text>`
   );
 }
@@ -69,7 +69,7 @@ function scatter(state: SearchState, name: string, rows: readonly TrialRecord[])
       ? spec.choices
           .map(
             (c, i) =>
-              `<text x="${PAD + ((W - PAD - 8) / spec.choices.length) * (i + 0.5)}" y="${H - PAD + 12}" text-anchor="middle">${html(String(c))}</text>`,
+              `<text x="${PAD + ((W - PAD - 8) / spec.choices.length) * (i + 0.5)}" y="${H - PAD + 12}" text-anchor="middle">${esc(String(c))}</text>`,
           )
           .join('')
       : `<text x="${PAD}" y="${H - PAD + 12}">${spec.low}</text><text x="${W - 8}" y="${H - PAD + 12}" text-anchor="end">${spec.high}</text>`;
@@ -112,12 +112,12 @@ export function writeSearchReport(folder: string, state: SearchState): void {
         `<tr><td>${rank + 1}</td><td>${t.index}</td><td>${t.value!.toFixed(4)}</td><td>${t.status}</td><td>${t.globalStep}</td>${names
           .map(
             (n) =>
-              `<td>${html(typeof t.params[n] === 'number' && !Number.isInteger(t.params[n]) ? (t.params[n] as number).toPrecision(3) : String(t.params[n]))}</td>`,
+              `<td>${esc(typeof t.params[n] === 'number' && !Number.isInteger(t.params[n]) ? (t.params[n] as number).toPrecision(3) : String(t.params[n]))}</td>`,
           )
           .join('')}</tr>`,
     )
     .join('');
-  const others = state.trials.filter((t) => !board.includes(t)).map((t) => `trial ${t.index}: ${t.status}${t.error ? ` (${html(t.error)})` : ''}`);
+  const others = state.trials.filter((t) => !board.includes(t)).map((t) => `trial ${t.index}: ${t.status}${t.error ? ` (${esc(t.error)})` : ''}`);
   let bestSection = '<p>No trial has finished yet.</p>';
   if (best) {
     const flags = bestTrainFlags(state, best);
@@ -125,18 +125,18 @@ export function writeSearchReport(folder: string, state: SearchState): void {
     writeFileAtomic(join(folder, 'best.yaml'), yaml);
     bestSection =
       `<p>Trial ${best.index}: ${state.settings.metric} ${best.value!.toFixed(4)} on the validation data. As a command line:</p>` +
-      `<pre>${html(trainCommandLine(flags))}</pre><p>As a config file (best.yaml, run with <code>finetune train --config best.yaml</code>):</p><pre>${html(yaml)}</pre>`;
+      `<pre>${esc(trainCommandLine(flags))}</pre><p>As a config file (best.yaml, run with <code>finetune train --config best.yaml</code>):</p><pre>${esc(yaml)}</pre>`;
   }
   const totalSteps = state.trials.reduce((sum, t) => sum + t.globalStep, 0);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>finetune search</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}svg{margin:4px;border:1px solid #eee}</style></head><body>
-<h1>Search: ${html(state.settings.metric)} (${state.settings.direction}), ${state.settings.sampler} sampler${state.settings.asha ? `, ASHA (eta ${state.settings.asha.reductionFactor}, rungs from ${state.settings.asha.minResource} ${state.settings.asha.unit})` : ''}</h1>
+<h1>Search: ${esc(state.settings.metric)} (${state.settings.direction}), ${state.settings.sampler} sampler${state.settings.asha ? `, ASHA (eta ${state.settings.asha.reductionFactor}, rungs from ${state.settings.asha.minResource} ${state.settings.asha.unit})` : ''}</h1>
 <p>${state.trials.length} of ${state.settings.trials} trials started, ${board.length} with a value; ${totalSteps} optimizer steps in all.</p>
 <h2>Best configuration</h2>${bestSection}
-<h2>Leaderboard</h2><table><tr><th>rank</th><th>trial</th><th>${html(state.settings.metric)}</th><th>status</th><th>steps</th>${names.map((n) => `<th>${html(n)}</th>`).join('')}</tr>${rows}</table>
+<h2>Leaderboard</h2><table><tr><th>rank</th><th>trial</th><th>${esc(state.settings.metric)}</th><th>status</th><th>steps</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>${rows}</table>
 ${others.length > 0 ? `<p>${others.join('<br>')}</p>` : ''}
 <h2>Curves</h2>${curves(state)}
-<h2>${html(state.settings.metric)} against each parameter</h2>${board.length > 0 ? names.map((n) => scatter(state, n, board)).join('') : '<p>No values yet.</p>'}
+<h2>${esc(state.settings.metric)} against each parameter</h2>${board.length > 0 ? names.map((n) => scatter(state, n, board)).join('') : '<p>No values yet.</p>'}
 </body></html>
 `;
   writeFileAtomic(join(folder, 'report.html'), html);
