@@ -15,12 +15,14 @@ export function rungResource(rung: number, options: AshaOptions): number {
 
 /**
  * Whether a trial whose value at a rung is `value` continues, given every value recorded at that
- * rung (its own included). As Optuna's SuccessiveHalvingPruner: it continues when it is within the
- * top floor(n / eta) of the rung, and the first trials to reach a rung (fewer than eta) always continue.
+ * rung (its own included). As Optuna's SuccessiveHalvingPruner, it continues when it is within the
+ * top floor(n / eta) of the rung; unlike it, the first trials to reach a rung (fewer than eta) all
+ * continue, since one early value says little about the ones to come.
  */
 export function continuesAtRung(value: number, rungValues: readonly number[], eta: number, direction: 'maximize' | 'minimize'): boolean {
   if (!Number.isFinite(value)) return false;
   const sorted = rungValues.filter(Number.isFinite).sort((a, b) => (direction === 'maximize' ? b - a : a - b));
+  if (sorted.length < eta) return true;
   const keep = Math.max(1, Math.floor(sorted.length / eta));
   const threshold = sorted[keep - 1];
   if (threshold === undefined) return true;

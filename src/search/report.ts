@@ -68,8 +68,7 @@ function scatter(state: SearchState, name: string, rows: readonly TrialRecord[])
     spec.kind === 'choice'
       ? spec.choices
           .map(
-            (c, i) =>
-              `<text x="${PAD + ((W - PAD - 8) / spec.choices.length) * (i + 0.5)}" y="${H - PAD + 12}" text-anchor="middle">${esc(String(c))}</text>`,
+            (c, i) => `<text x="${PAD + ((W - PAD - 8) / spec.choices.length) * (i + 0.5)}" y="${H - PAD + 12}" text-anchor="middle">${esc(String(c))}</text>`,
           )
           .join('')
       : `<text x="${PAD}" y="${H - PAD + 12}">${spec.low}</text><text x="${W - 8}" y="${H - PAD + 12}" text-anchor="end">${spec.high}</text>`;

@@ -1,4 +1,5 @@
 // `finetune search`: a search YAML (train options + a search: block) and flags into trials run here or on a Redis queue; the leaderboard as JSON.
+import { existsSync } from 'node:fs';
 import { getThreads } from '../../backend/index.js';
 import { FinetuneError, UsageError } from '../../errors.js';
 import { LocalExecutor } from '../../search/local-executor.js';
@@ -65,6 +66,11 @@ export const searchCommand: Command = {
     const settings = searchSettingsFromFlags(flags);
     const base = baseTrainFlags(flags);
     if (base.model === undefined || base.data === undefined) throw new UsageError('search: the config or the command line must give model and data');
+    // A missing data file would fail every trial the same way: say so once, before any starts.
+    for (const name of ['data', 'eval-data']) {
+      const value = base[name];
+      if (typeof value === 'string' && /[/\\.]/.test(value) && !existsSync(value)) throw new FinetuneError(`--${name} ${value}: no such file`);
+    }
     const resume = flags.boolean('resume');
     const output = flags.string('output') ?? (resume ? undefined : `runs/search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     if (output === undefined) throw new UsageError('search: --resume needs --output (the search folder to continue)');
