@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { getThreads } from '../../backend/index.js';
 import { FinetuneError, UsageError } from '../../errors.js';
 import { LocalExecutor } from '../../search/local-executor.js';
-import { queueExecutor } from '../../search/queue.js';
+import { connectRedis, queueExecutor } from '../../search/queue.js';
 import { runSearch } from '../../search/search.js';
 import { parseDuration, parseSearchSettings, type SearchSettings } from '../../search/space.js';
 import { leaderboard } from '../../search/state.js';
@@ -78,6 +78,8 @@ export const searchCommand: Command = {
     const backend = flags.string('backend');
     if (backend !== undefined) process.env.FINETUNE_BACKEND = backend;
     const queue = flags.string('queue');
+    // An unreachable Redis is one line now, not a failed trial after the folder is made.
+    if (queue !== undefined) (await connectRedis(queue)).disconnect();
     const threadsPerTrial = queue === undefined ? Math.max(1, Math.floor(getThreads() / settings.parallel)) : undefined;
     const result = await runSearch({
       folder: output,
