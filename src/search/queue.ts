@@ -64,12 +64,14 @@ export class RedisRungStore implements RungStore {
 
 /** The coordinator's side: each trial a job (id from search, trial and attempt, so a restarted coordinator finds its jobs again). */
 export function queueExecutor(url: string, state: SearchState, log: (line: string) => void): TrialExecutor {
-  let opened: Promise<{ queue: Queue; events: QueueEvents; redis: Redis }> | undefined;
-  const open = (): Promise<{ queue: Queue; events: QueueEvents; redis: Redis }> => {
+  type Opened = { queue: Queue; events: QueueEvents; redis: Redis; eventsRedis: Redis };
+  let opened: Promise<Opened> | undefined;
+  const open = (): Promise<Opened> => {
     opened ??= (async () => {
       const redis = await connectRedis(url);
       const queue = new Queue(QUEUE_NAME, { connection: redis });
-      const events = new QueueEvents(QUEUE_NAME, { connection: await connectRedis(url) });
+      const eventsRedis = await connectRedis(url);
+      const events = new QueueEvents(QUEUE_NAME, { connection: eventsRedis });
       await events.waitUntilReady();
       await redis.del(key(state.id, 'stop'));
       events.on('progress', ({ jobId, data }) => {
@@ -79,7 +81,7 @@ export function queueExecutor(url: string, state: SearchState, log: (line: strin
           `${jobId.slice(state.id.length + 1)}: rung ${report.rung}, value ${report.value.toFixed(4)}, ${report.continues ? 'continues' : 'stopped by ASHA'}`,
         );
       });
-      return { queue, events, redis };
+      return { queue, events, redis, eventsRedis };
     })();
     return opened;
   };
@@ -108,11 +110,12 @@ export function queueExecutor(url: string, state: SearchState, log: (line: strin
     },
     async close(): Promise<void> {
       if (!opened) return;
-      const { queue, events, redis } = await opened;
+      const { queue, events, redis, eventsRedis } = await opened;
       await events.close();
       await queue.close();
-      await events.disconnect().catch(() => {});
+      // BullMQ leaves connections it was given open.
       redis.disconnect();
+      eventsRedis.disconnect();
     },
   };
 }
