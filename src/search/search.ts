@@ -187,8 +187,11 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
   return { state, best, outOfBudget };
 }
 
+/** A trial's values in a line; LoRA's own values are left out when LoRA is off (the trial does not use them). */
 export function describe(record: TrialRecord): string {
+  const unused = record.params.lora === false ? /^lora-/ : /^$/;
   return Object.entries(record.params)
+    .filter(([k]) => !unused.test(k))
     .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : String(v)}`)
     .join(', ');
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { runCli } from '../support/run-cli.js';
 import { boardOf, checkpointsOf, start, trialsOf, until, writeSearchSetup } from './support.js';
 
@@ -45,9 +45,14 @@ async function startRedis(): Promise<string> {
 const stepOf = (name: string): number => Number(/^checkpoint-(\d+)$/.exec(name)?.[1] ?? 0);
 
 describe('finetune search --queue with finetune worker', { skip: REDIS ? false : 'redis-server is not installed (Debian package redis-server)' }, () => {
+  let url = '';
+  let config = '';
+  before(async () => {
+    config = writeSearchSetup(root, 4);
+    url = await startRedis();
+  });
+
   it('survives a worker killed mid-trial: every trial once, the killed one resumed, the leaderboard of a one-process search', async () => {
-    const config = writeSearchSetup(root, 4);
-    const url = await startRedis();
     const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '2']));
     for (const w of workers) started.push(w.child);
     await until(() => workers.every((w) => w.stdout().includes('waiting for trials')), 'both workers to connect', 30_000);
@@ -80,5 +85,31 @@ describe('finetune search --queue with finetune worker', { skip: REDIS ? false :
     const local = await runCli(['search', '--config', config, '--output', join(root, 'local'), '--parallel', '1', '--threads', '1']);
     assert.equal(local.code, 0, local.stderr);
     assert.deepEqual(boardOf(join(root, 'queued')), boardOf(join(root, 'local')));
+  });
+
+  it('a coordinator SIGKILLed and restarted with --resume picks up its jobs from Redis and ends with the same leaderboard', async () => {
+    const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '2']));
+    for (const w of workers) started.push(w.child);
+    const args = ['search', '--config', config, '--output', join(root, 'restarted'), '--queue', url, '--parallel', '2'];
+    const first = start(args);
+    started.push(first.child);
+    await until(
+      () => existsSync(join(root, 'restarted', 'search.json')) && trialsOf(join(root, 'restarted')).some((t) => t.status === 'complete'),
+      'a finished trial',
+    );
+    first.child.kill('SIGKILL');
+    await first.done;
+    const again = start([...args, '--resume']);
+    started.push(again.child);
+    const exit = await again.done;
+    assert.equal(exit.code, 0, exit.stderr);
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.done));
+    const trials = trialsOf(join(root, 'restarted'));
+    assert.deepEqual(
+      trials.map((t) => [t.index, t.status, t.globalStep]),
+      [0, 1, 2, 3].map((i) => [i, 'complete', 30]),
+    );
+    assert.deepEqual(boardOf(join(root, 'restarted')), boardOf(join(root, 'local')));
   });
 });
