@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connectRedis, RedisRungStore } from '../../src/search/queue.js';
 import { runCli } from '../support/run-cli.js';
 import { boardOf, checkpointsOf, start, trialsOf, until, writeSearchSetup } from './support.js';
 
@@ -111,5 +112,19 @@ describe('finetune search --queue with finetune worker', { skip: REDIS ? false :
       [0, 1, 2, 3].map((i) => [i, 'complete', 30]),
     );
     assert.deepEqual(boardOf(join(root, 'restarted')), boardOf(join(root, 'local')));
+  });
+
+  it("keeps ASHA's rung values in Redis, per search and rung, a trial's repeated report replacing its value", async () => {
+    const redis = await connectRedis(url);
+    try {
+      const a = new RedisRungStore(redis, 'search-a');
+      await a.record(0, 1, 0.5);
+      await a.record(0, 2, 0.7);
+      assert.deepEqual([...(await a.record(0, 1, 0.6))].sort(), [0.6, 0.7]);
+      assert.deepEqual(await new RedisRungStore(redis, 'search-b').record(0, 1, 0.1), [0.1]);
+      assert.deepEqual(await a.record(1, 2, 0.8), [0.8]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
