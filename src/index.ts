@@ -26,3 +26,4 @@ export * from './peft/index.js';
 export * from './tasks/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';
+export * as search from './search/index.js';
