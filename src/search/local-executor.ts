@@ -14,6 +14,16 @@ export interface TrialExecutor {
   close(): Promise<void>;
 }
 
+/** A trial's process ended without an outcome; `signal` when a signal (Ctrl-C, SIGKILL) ended it, leaving the trial resumable. */
+export class TrialProcessError extends Error {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+  }
+}
+
 const CHILD = fileURLToPath(new URL('./trial-process.js', import.meta.url));
 
 export class LocalExecutor implements TrialExecutor {
@@ -40,7 +50,13 @@ export class LocalExecutor implements TrialExecutor {
       child.on('exit', (code, signal) => {
         this.children.delete(child);
         if (outcome) resolve(outcome);
-        else reject(new Error(`trial ${spec.index}: its process ended (${signal ?? `exit code ${code}`})${crash ? `: ${crash.split('\n')[0]}` : ''}`));
+        else
+          reject(
+            new TrialProcessError(
+              `trial ${spec.index}: its process ended (${signal ?? `exit code ${code}`})${crash ? `: ${crash.split('\n')[0]}` : ''}`,
+              signal,
+            ),
+          );
       });
       post({ type: 'run', spec });
     });

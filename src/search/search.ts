@@ -6,7 +6,7 @@ import type { ParsedFlags } from '../cli/args.js';
 import { FinetuneError } from '../errors.js';
 import { lockFolder } from '../io/folder-lock.js';
 import { MemoryRungStore } from './asha.js';
-import type { TrialExecutor } from './local-executor.js';
+import { TrialProcessError, type TrialExecutor } from './local-executor.js';
 import { writeSearchReport } from './report.js';
 import { makeSampler, type Observation } from './samplers.js';
 import type { SearchSettings } from './space.js';
@@ -142,12 +142,15 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
     update({ ...record, status: 'running' });
     log(`trial ${record.index}: ${describe(record)}${record.startSteps.length > 0 ? ' (resumed)' : ''}`);
     let outcome: TrialOutcome;
+    let retry = true;
     try {
       outcome = await executor.run(specOf(record), record.startSteps.length);
     } catch (error) {
+      // Killed by a signal (Ctrl-C reaches the whole process group): resumable from its checkpoint with --resume, not failed.
+      const killed = error instanceof TrialProcessError && error.signal !== null;
       outcome = {
         index: record.index,
-        status: 'failed',
+        status: killed ? 'interrupted' : 'failed',
         value: undefined,
         globalStep: record.globalStep,
         startStep: record.globalStep,
@@ -155,6 +158,7 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
         rungs: record.rungs,
         error: (error as Error).message,
       };
+      retry = !killed;
     }
     const updated: TrialRecord = {
       ...record,
@@ -168,7 +172,7 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
     };
     update(updated);
     // Interrupted without the budget running out (a worker was stopped): it goes again, from its checkpoint.
-    if (outcome.status === 'interrupted' && !outOfBudget) queue.push(record.index);
+    if (outcome.status === 'interrupted' && !outOfBudget && retry) queue.push(record.index);
     const shown = outcome.value === undefined ? 'no value' : `${settings.metric} ${outcome.value.toFixed(4)}`;
     log(`trial ${record.index} ${outcome.status} at step ${outcome.globalStep}: ${shown}${outcome.error ? ` (${outcome.error})` : ''}`);
   };
