@@ -44,7 +44,9 @@ function startState(options: SearchOptions): SearchState {
     if (!options.resume) throw new FinetuneError(`--output ${folder}: holds a search (${SEARCH_FILE}); pass --resume to continue it, or choose another folder`);
     const differs = sameSearch(previous, base, settings);
     if (differs) throw new FinetuneError(`${join(folder, SEARCH_FILE)}: ${differs} from the search being resumed; use the same config, or another --output`);
-    return { ...previous, settings: { ...previous.settings, trials: settings.trials, parallel: settings.parallel, ...budgetOf(settings) } };
+    // Trials, parallel and budget are this run's; a budget is never carried over from an earlier run.
+    const { budgetSeconds: _spent, ...kept } = previous.settings;
+    return { ...previous, settings: { ...kept, trials: settings.trials, parallel: settings.parallel, ...budgetOf(settings) } };
   }
   if (existsSync(folder) && readdirSync(folder).some((name) => !name.startsWith('.'))) {
     throw new FinetuneError(`--output ${folder}: the folder is not empty and holds no ${SEARCH_FILE}; choose another folder`);

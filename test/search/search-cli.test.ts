@@ -85,6 +85,20 @@ describe('finetune search', () => {
     assert.deepEqual(boardOf(at('killed')), boardOf(at('whole')));
   });
 
+  it('stops the running trial at a checkpoint when --budget is spent, and --resume finishes with the same leaderboard', async () => {
+    const args = ['search', '--config', config, '--output', at('budget'), '--threads', '1', '--parallel', '1'];
+    const short = await runCli([...args, '--budget', '2s', '--json']);
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(lastJson(short.stdout).out_of_budget, true);
+    assert.match(short.stderr, /the budget is spent/);
+    const trials = trialsOf(at('budget'));
+    assert.equal(trials.length, 1, 'no trial starts after the budget');
+    assert.equal(trials[0]!.status, 'interrupted');
+    const resumed = await runCli([...args, '--resume']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(boardOf(at('budget')), boardOf(at('whole')));
+  });
+
   it('refuses a folder that holds another search without --resume, and a resume with another space', async () => {
     const again = await runCli(['search', '--config', config, '--output', at('whole')]);
     assert.equal(again.code, 1);
