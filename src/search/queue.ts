@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FinetuneError } from '../errors.js';
+import { folderLockOwner } from '../io/folder-lock.js';
 import type { RungStore } from './asha.js';
 import type { TrialExecutor } from './local-executor.js';
 import type { SearchState } from './state.js';
@@ -100,6 +101,8 @@ export function queueExecutor(url: string, state: SearchState, log: (line: strin
           jobId,
           removeOnComplete: false,
           removeOnFail: false,
+          attempts: 20,
+          backoff: { type: 'fixed', delay: 3000 },
         });
       }
       const result = (await job.waitUntilFinished(events)) as TrialOutcome | string;
@@ -140,6 +143,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     QUEUE_NAME,
     async (job) => {
       const { searchId, spec } = job.data;
+      // A job taken over while its first worker still runs it (a lock not renewed in time on a loaded machine):
+      // this attempt fails and BullMQ retries it later, by when the trial has ended or its worker is gone.
+      const owner = folderLockOwner(String(spec.flags.output));
+      if (owner) throw new Error(`trial ${spec.index}: its folder is in use by process ${owner.pid} on host ${owner.host}`);
       options.log(`${job.id}: trial ${spec.index} in ${String(spec.flags.output)}`);
       const controller = new AbortController();
       current = controller;

@@ -54,7 +54,7 @@ describe('finetune search --queue with finetune worker', { skip: REDIS ? false :
   });
 
   it('survives a worker killed mid-trial: every trial once, the killed one resumed, the leaderboard of a one-process search', async () => {
-    const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '2']));
+    const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '3']));
     for (const w of workers) started.push(w.child);
     await until(() => workers.every((w) => w.stdout().includes('waiting for trials')), 'both workers to connect', 30_000);
     const coordinator = start(['search', '--config', config, '--output', join(root, 'queued'), '--queue', url, '--parallel', '2', '--json']);
@@ -89,7 +89,7 @@ describe('finetune search --queue with finetune worker', { skip: REDIS ? false :
   });
 
   it('a coordinator SIGKILLed and restarted with --resume picks up its jobs from Redis and ends with the same leaderboard', async () => {
-    const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '2']));
+    const workers = [0, 1].map(() => start(['worker', '--queue', url, '--threads', '1', '--lock-seconds', '3']));
     for (const w of workers) started.push(w.child);
     const args = ['search', '--config', config, '--output', join(root, 'restarted'), '--queue', url, '--parallel', '2'];
     const first = start(args);
