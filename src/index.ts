@@ -29,3 +29,4 @@ export * from './generate/index.js';
 export * from './train/index.js';
 export * as report from './report/index.js';
 export * as onnxExport from './export/index.js';
+export * as search from './search/index.js';

@@ -4,8 +4,8 @@ import { parseDocument } from 'yaml';
 import { FinetuneError, UsageError } from '../errors.js';
 import { configEntries } from './config-names.js';
 
-/** `list` splits on commas; `texts` is repeatable with one whole value per occurrence (texts may hold commas). */
-export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list' | 'texts';
+/** `list` splits on commas; `texts` is repeatable with one whole value per occurrence (texts may hold commas); `mapping` comes only from a config file (search's `search:` block). */
+export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list' | 'texts' | 'mapping';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -17,7 +17,7 @@ export interface FlagSpec {
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
-export type FlagValue = string | number | boolean | string[];
+export type FlagValue = string | number | boolean | string[] | { readonly [key: string]: unknown };
 export type ParsedFlags = Record<string, FlagValue>;
 
 /** Flags every command accepts. */
@@ -55,6 +55,9 @@ function coerce(name: string, spec: FlagSpec, raw: unknown, source: string, wher
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
+    case 'mapping':
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FinetuneError(`${where}: expected a mapping (in a --config file)`);
+      return raw as { readonly [key: string]: unknown };
     case 'string':
       if (typeof raw === 'object' && raw !== null) throw new FinetuneError(`${where}: expected a single value`);
       return String(raw);

@@ -13,9 +13,22 @@ import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { mergeCommand } from './commands/merge.js';
 import { predictCommand } from './commands/predict.js';
+import { searchCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
+import { workerCommand } from './commands/worker.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, evalCommand, predictCommand, mergeCommand, infoCommand, benchCommand, generateCommand, exportCommand];
+const COMMANDS: readonly Command[] = [
+  trainCommand,
+  evalCommand,
+  predictCommand,
+  mergeCommand,
+  infoCommand,
+  benchCommand,
+  generateCommand,
+  exportCommand,
+  searchCommand,
+  workerCommand,
+];
 // Commands that list or complete the others (added after them, so their help and completion cover every command).
 const ALL_COMMANDS: readonly Command[] = [...COMMANDS, pushCommand, listCommand, completionCommand(() => ALL_COMMANDS)];
 

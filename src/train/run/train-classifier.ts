@@ -59,6 +59,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly training?: Partial<Omit<TrainingArguments, 'outputDir'>>;
   /** How errors name a training option (the CLI passes its flag names). */
   readonly optionNames?: OptionNamer;
+  /** Callbacks added after the built-in ones (progress, overfitting, early stopping); default none. */
+  readonly callbacks?: readonly TrainerCallback[];
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
   /** Metrics files written as the run logs: 'csv' (metrics.csv), 'jsonl' (metrics.jsonl), 'tensorboard' (tensorboard/events.out.tfevents.*) (default: none). */
@@ -184,6 +186,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   if (options.onEvent) callbacks.push(new EventCallback(options.onEvent));
   const reportTo = parseReportTo(options.reportTo ?? ['none'], 'reportTo');
   if (reportTo.length > 0) callbacks.push(new MetricsFiles(plan.outputDir, reportTo, plan.resumeFrom === undefined));
+  callbacks.push(...(options.callbacks ?? []));
   const trainer = new Trainer({
     model,
     task: data.task,
