@@ -27,6 +27,12 @@ export function textInputs(inputs: ModelInputs): TextInputs {
   return inputs;
 }
 
+/** Narrows a batch to image inputs; an image model given token ids fails here by name. */
+export function imageInputs(inputs: ModelInputs): ImageInputs {
+  if (!('pixelValues' in inputs)) throw new TypeError('an image model was given text inputs (input_ids)');
+  return inputs;
+}
+
 /** Labels of a classification head, as config.json stores them. */
 export interface LabelNames {
   readonly id2label: Readonly<Record<string, string>>;
@@ -35,9 +41,10 @@ export interface LabelNames {
 
 /**
  * Which head sits on the base, as transformers names the classes: `...ForSequenceClassification` reads
- * one vector per input, `...ForTokenClassification` one per token.
+ * one vector per input, `...ForTokenClassification` one per token, `...ForImageClassification` one per image
+ * (its forward takes ImageInputs; features are the pooled base output [B, F]).
  */
-export type HeadKind = 'sequence-classification' | 'token-classification';
+export type HeadKind = 'sequence-classification' | 'token-classification' | 'image-classification';
 
 /** config.json `problem_type` of a sequence head: which loss transformers pairs with its logits. */
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
