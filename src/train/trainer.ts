@@ -20,7 +20,7 @@ import { TrainerState, type LogEntry } from './trainer-state.js';
 import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
 import { recycleBuffers } from '../tensor/memory.js';
 
-export interface TrainerOptions<D extends EncodedInputs = EncodedInputs, M = unknown> {
+export interface TrainerOptions<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
   /** What is learnt: batches, loss and metrics (its labels are the model's outputs). */
   readonly task: Task<D, M>;
@@ -53,7 +53,7 @@ export interface TrainResult {
 
 const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
 
-export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
+export class Trainer<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
   readonly task: Task<D, M>;
   readonly args: TrainingArguments;
@@ -219,6 +219,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
   private async runEpoch(): Promise<void> {
     const { args, state } = this;
     const batches = trainBatchPlan(this.task.lengths(this.trainData), args.batchSize, args.seed, state.epochIndex, args.groupByLength);
+    this.task.setEpoch?.(this.trainData, state.epochIndex);
     const groups: number[][][] = [];
     for (let i = 0; i < batches.length; i += args.gradAccumSteps) groups.push(batches.slice(i, i + args.gradAccumSteps));
     if (state.stepsInEpoch >= groups.length) state.stepsInEpoch = 0;

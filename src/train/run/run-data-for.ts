@@ -1,4 +1,5 @@
 // The run data of each task, from the run's options: one place that maps a task name to its reader.
+import { FinetuneError } from '../../errors.js';
 import type { TaskName } from '../../tasks/task.js';
 import type { TrainingArguments } from '../training-args.js';
 import { classificationRunData } from './classification-data.js';
@@ -25,5 +26,8 @@ export function runDataFor(task: TaskName, options: TaskDataOptions, args: Pick<
       return multiLabelRunData(options, options.threshold);
     case 'regression':
       return regressionRunData(options);
+    case 'image-classification':
+      // Images need no tokenizer: their runs read data with imageRunData (image-data.ts) and train in train-images.ts.
+      throw new FinetuneError(`${options.data}: image data is read by imageRunData, not as a table`);
   }
 }
