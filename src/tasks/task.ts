@@ -31,7 +31,7 @@ export interface TaskBatch<I extends ModelInputs = TextInputs> {
  * (a metric that needs the values, such as Spearman's rank correlation, keeps one number per example).
  */
 export interface MetricStream<M> {
-  add(logits: Tensor, batch: TaskBatch): void;
+  add(logits: Tensor, batch: TaskBatch<ModelInputs>): void;
   result(): M;
 }
 

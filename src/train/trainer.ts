@@ -1,7 +1,7 @@
 // The Trainer: the training loop, evaluation, checkpoints and resume; callbacks read its saveable state and steer it.
 import { join, relative } from 'node:path';
 import { FinetuneError } from '../errors.js';
-import type { TaskModel } from '../models/types.js';
+import type { ModelInputs, TaskModel } from '../models/types.js';
 import { normalizeMetricName, isImprovement } from '../tasks/metric-names.js';
 import type { EncodedInputs, Task, TaskBatch, TaskEvaluation } from '../tasks/task.js';
 import { defaultRandom, Random } from '../tensor/random.js';
@@ -23,7 +23,7 @@ import { recycleBuffers } from '../tensor/memory.js';
 export interface TrainerOptions<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
   /** What is learnt: batches, loss and metrics (its labels are the model's outputs). */
-  readonly task: Task<D, M>;
+  readonly task: Task<D, M, ModelInputs>;
   readonly args: TrainingOptions;
   readonly trainData: D;
   /** Evaluated at `evalEvery`; needed by early stopping and best-checkpoint selection. */
@@ -55,7 +55,7 @@ const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
 
 export class Trainer<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
-  readonly task: Task<D, M>;
+  readonly task: Task<D, M, ModelInputs>;
   readonly args: TrainingArguments;
   readonly plan: RunPlan;
   readonly optimizer: AdamW;
@@ -277,7 +277,7 @@ export class Trainer<D = EncodedInputs, M = unknown> {
     this.optimizer.lr = learningRate;
     // The step's loss is the mean over every item (example or labelled token) of its batches, so each
     // batch's mean is weighted by its share of the items, not averaged as a mean of means.
-    const batches: TaskBatch[] = group.map((indices) => this.task.collate(this.trainData, indices));
+    const batches: TaskBatch<ModelInputs>[] = group.map((indices) => this.task.collate(this.trainData, indices));
     const items = batches.reduce((s, b) => s + b.items, 0);
     let loss = 0;
     let tokens = 0;

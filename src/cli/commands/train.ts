@@ -9,6 +9,7 @@ import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
 import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
+import { IMAGE_TRAIN_FLAGS, imageOptionsFromFlags } from './image-flags.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
@@ -117,6 +118,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(str('freeze') === undefined ? {} : { freeze: parseFreezeSpec(str('freeze')!) }),
     ...(early === undefined ? {} : { earlyStopping: early }),
     ...(lora === undefined ? {} : { lora }),
+    ...imageOptionsFromFlags(flags),
     ...(builtinDefault ? { training: { ...DEFAULT_RUN.training, ...defined } } : defined === undefined ? {} : { training: defined }),
     optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
   };
@@ -174,6 +176,7 @@ export const trainCommand: Command = {
     'label-smoothing': { type: 'number', help: 'label smoothing of the loss', default: 0 },
     'group-by-length': { type: 'boolean', help: 'batch texts of similar length together (--no-group-by-length to turn off)', default: true },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
+    ...IMAGE_TRAIN_FLAGS,
   },
   async run({ flags, log }) {
     const options = trainOptionsFromFlags(flags);

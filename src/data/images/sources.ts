@@ -5,6 +5,7 @@ import { FinetuneError } from '../../errors.js';
 import { cellToLabel, cellToText } from '../clean.js';
 import { LABEL_COLUMN_NAMES } from '../columns.js';
 import { readTable } from '../read-table.js';
+import type { RawTable } from '../table.js';
 import { decodeImageFile, type DecodeOptions, type DecodedFile } from './decode.js';
 import { idxSplitFile, isIdxFolder, isIdxImagesFile, loadIdxImages } from './idx.js';
 import type { ImageSourceFormat, LoadedImageSet, PixelImage } from './types.js';
@@ -23,6 +24,19 @@ export interface ImageLoadOptions extends DecodeOptions {
   /** CSV/JSONL: the column of the image path and of the label (detected when absent). */
   readonly imageColumn?: string;
   readonly labelColumn?: string;
+}
+
+/** The folder kinds of image data in words ('a folder of class folders', 'IDX files'), or undefined. */
+export function imageFolderKind(path: string): string | undefined {
+  const format = imageSourceFormat(path);
+  return format === 'folder' ? 'a folder of class folders' : format === 'idx' ? 'IDX files' : undefined;
+}
+
+/** Whether a table lists images: a path column (IMAGE_COLUMN_NAMES) whose first value names an image file. */
+export function listsImages(table: RawTable): boolean {
+  const at = table.columns.findIndex((c) => IMAGE_COLUMN_NAMES.includes(c.toLowerCase()));
+  const first = at < 0 ? undefined : table.rows[0]?.[at];
+  return typeof first === 'string' && IMAGE_EXTENSIONS.includes(extname(first.trim()).toLowerCase());
 }
 
 /** Whether `path` is image data this module reads (a folder, an IDX file or folder, or a table whose columns name images). */

@@ -31,10 +31,58 @@ export interface ImageClassificationData {
   readonly origins?: readonly string[];
 }
 
-/** The image-classification task over `options.labels`: cross-entropy, accuracy / precision / recall / F1, the confusion matrix. */
-export function imageClassificationTask(options: ClassificationTaskOptions): Task<ImageClassificationData, ClassificationMetrics, ImageInputs> {
+/** An evaluation image the model got wrong: its index in the data, the true and predicted class ids, the predicted class's probability. */
+export interface Misclassified {
+  readonly index: number;
+  readonly label: number;
+  readonly predicted: number;
+  readonly score: number;
+}
+
+/** Classification metrics plus the most confident mistakes (for report.html's grid). */
+export interface ImageClassificationMetrics extends ClassificationMetrics {
+  /** At most `misclassifiedLimit` mistakes, most confident first (ties: lower index first). */
+  readonly misclassified: readonly Misclassified[];
+}
+
+export interface ImageClassificationTaskOptions extends ClassificationTaskOptions {
+  /** Mistakes kept for the report (default 48). */
+  readonly misclassifiedLimit?: number;
+}
+
+const byConfidence = (a: Misclassified, b: Misclassified): number => b.score - a.score || a.index - b.index;
+
+/** The image-classification task over `options.labels`: cross-entropy, accuracy / precision / recall / F1, the confusion matrix, the surest mistakes. */
+export function imageClassificationTask(options: ImageClassificationTaskOptions): Task<ImageClassificationData, ImageClassificationMetrics, ImageInputs> {
+  const scoring = classificationScoring<ImageInputs>(options);
+  const limit = options.misclassifiedLimit ?? 48;
+  const classes = options.labels.length;
   return {
-    ...classificationScoring<ImageInputs>(options),
+    ...scoring,
+    metrics() {
+      const inner = scoring.metrics();
+      let wrong: Misclassified[] = [];
+      return {
+        add(logits, batch) {
+          inner.add(logits, batch);
+          const values = logits.f32();
+          const actual = batch.targets.i32();
+          batch.indices.forEach((index, row) => {
+            const r = values.subarray(row * classes, (row + 1) * classes);
+            let best = 0;
+            for (let c = 1; c < classes; c++) if (r[c]! > r[best]!) best = c;
+            if (best === actual[row]) return;
+            let total = 0;
+            for (let c = 0; c < classes; c++) total += Math.exp(r[c]! - r[best]!);
+            wrong.push({ index, label: actual[row]!, predicted: best, score: 1 / total });
+          });
+          // Sorted and cut back now and then, so a poor model on 10,000 images keeps a bounded list.
+          if (wrong.length > 4 * limit) wrong = wrong.sort(byConfidence).slice(0, limit);
+        },
+        result: () => ({ ...inner.result(), misclassified: wrong.sort(byConfidence).slice(0, limit) }),
+      };
+    },
+    details: (m) => ({ ...scoring.details(m), misclassified: m.misclassified }),
     name: 'image-classification',
     headKind: 'image-classification',
     size: (data) => data.labels.length,

@@ -10,6 +10,7 @@ import { FinetuneError } from '../../errors.js';
 import { checkReadableFile } from '../../io/bounded-read.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
+import { imageFolderKind, listsImages } from '../../data/images/sources.js';
 
 /** The task and why it was chosen (printed: "task: token-classification (from the data: a CoNLL file)"). */
 export interface TaskChoice {
@@ -27,6 +28,7 @@ export function parseTaskName(value: string): TaskName {
 export function taskOfConfig(config: Readonly<Record<string, unknown>>): TaskName | undefined {
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
   if (architectures.some((a) => typeof a === 'string' && a.endsWith('ForTokenClassification'))) return 'token-classification';
+  if (architectures.some((a) => typeof a === 'string' && a.endsWith('ForImageClassification'))) return 'image-classification';
   if (config.problem_type === 'multi_label_classification') return 'multi-label';
   if (config.problem_type === 'regression') return 'regression';
   return undefined;
@@ -77,11 +79,14 @@ export async function chooseTask(options: {
   const fromModel = modelTask(options.model);
   if (fromModel !== undefined) return { task: fromModel, reason: `the model's config.json` };
   if (namesBuiltinDataset(options.data)) return { task: 'classification', reason: 'the built-in data set' };
+  const images = imageFolderKind(options.data);
+  if (images !== undefined) return { task: 'image-classification', reason: `the data: ${images}` };
   const tagged = taggedFormatFromPath(options.data);
   if (tagged === 'conll' || tagged === 'conllu')
     return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
   if (looksTaggedJson(options.data)) return { task: 'token-classification', reason: 'the data: JSON records with word lists' };
   const { table } = await readTable(options.data);
+  if (listsImages(table)) return { task: 'image-classification', reason: 'the data: a list of image files' };
   const columns = selectColumns(
     table,
     {

@@ -20,6 +20,7 @@ import { lockOutputFolder, planOutput } from './output-folder.js';
 import type { DataOptions } from './prepare-data.js';
 import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
+import { trainImagesInFolder } from './train-images.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 
@@ -57,6 +58,16 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly optionNames?: OptionNamer;
   /** Aborting it stops the run between two steps with a checkpoint that `resume` continues; no final model is written. */
   readonly signal?: AbortSignal;
+  /** Images: the model's input size, height = width (default: the model's preprocessor_config.json). */
+  readonly imageSize?: number;
+  /** Images: random resized crops and horizontal flips when training (default true; off when a frozen base's features are cached). */
+  readonly augment?: boolean;
+  /** Images: train on a stratified subset of this many images (default: all). */
+  readonly maxTrainImages?: number;
+  /** Images: skip undecodable image files, counting them, instead of failing on the first (default false). */
+  readonly skipBadImages?: boolean;
+  /** Images: the path column of a CSV/JSONL image list (detected when absent). */
+  readonly imageColumn?: string;
 }
 
 export interface TrainRunResult {
@@ -112,6 +123,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
 
   const choice = await chooseTask(options);
   out.line(`task: ${choice.task} (from ${choice.reason})`);
+  if (choice.task === 'image-classification') return trainImagesInFolder(options, { out, notices, plan, args, progress: io.progress !== false });
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
