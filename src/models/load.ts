@@ -14,6 +14,7 @@ import type { ConfigJson } from './encoder/config-fields.js';
 import { checkLabels, defaultLabels, labelCount } from './labels.js';
 import { builtinModelLoader, familyFor } from './registry.js';
 import type { HeadKind, HeadSpec, LabelNames, ProblemType, TaskModel } from './types.js';
+import { isImageTaskModel, readPreprocessorFile } from './vision/image-model.js';
 import { weightWarnings } from './warnings.js';
 
 export interface LoadClassifierOptions {
@@ -68,6 +69,9 @@ export function resolveLabels(config: ConfigJson, file: string, options: Pick<Lo
   return fromConfig ?? defaultLabels(2);
 }
 
+/** model_types that only classify images (their head defaults to image classification whatever `architectures` says). */
+const IMAGE_MODEL_TYPES: readonly string[] = ['resnet', 'vit'];
+
 const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'multi_label_classification', 'regression'];
 
 /** The head a model is built with: the caller's choice, else what config.json says (architectures, problem_type). */
@@ -77,7 +81,13 @@ export function resolveHead(
   options: Pick<LoadClassifierOptions, 'numLabels' | 'labels' | 'headKind' | 'problemType'>,
 ): HeadSpec {
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : '';
-  const kind = options.headKind ?? (architecture.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification');
+  const kind =
+    options.headKind ??
+    (architecture.endsWith('ForTokenClassification')
+      ? 'token-classification'
+      : architecture.endsWith('ForImageClassification') || IMAGE_MODEL_TYPES.includes(String(config.model_type))
+        ? 'image-classification'
+        : 'sequence-classification');
   const saved = config.problem_type;
   if (saved !== undefined && saved !== null && !PROBLEM_TYPES.includes(saved as ProblemType)) {
     throw new FinetuneError(`${file}: problem_type '${String(saved)}' is not one of ${PROBLEM_TYPES.join(', ')}`);
@@ -137,7 +147,8 @@ export async function loadTaskModel(nameOrDir: string, options: LoadClassifierOp
     warnings.push(...weightWarnings(report, model, config, head.labels, weightsFile));
   }
   let tokenizer: TextTokenizer | null = null;
-  if (TOKENIZER_MARKERS.some((name) => existsSync(join(source, name)))) tokenizer = await loadTokenizer(source);
+  if (isImageTaskModel(model)) model.preprocessor = readPreprocessorFile(source, model.preprocessor);
+  else if (TOKENIZER_MARKERS.some((name) => existsSync(join(source, name)))) tokenizer = await loadTokenizer(source);
   else warnings.push(`${source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt)`);
   return { model: model.eval(), tokenizer, source, warnings };
 }

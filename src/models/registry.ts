@@ -4,11 +4,13 @@ import { bertFamily } from './bert/index.js';
 import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
 import type { LoadedClassifier } from './load.js';
+import { resnetFamily } from './resnet/index.js';
 import { robertaFamily } from './roberta/index.js';
 import type { HeadSpec } from './types.js';
 import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
+import { vitFamily } from './vit/index.js';
 
-const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily];
+const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily, resnetFamily, vitFamily];
 
 /** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
 export type BuiltinModelLoader = (options: { readonly head: HeadSpec; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FinetuneError } from '../../errors.js';
 import { formatBytes } from '../../io/bounded-read.js';
 import { WEIGHTS_FILE_NAMES } from '../../io/state-dict.js';
+import { checkImageConfigBudget } from '../vision/config-budget.js';
 import type { ConfigJson } from './config-fields.js';
 
 /** The size fields of an encoder config.json, under each family's names. */
@@ -91,6 +92,8 @@ export interface ConfigBudget {
  * Fields that are not positive numbers are left for the family's own config check.
  */
 export function checkConfigBudget(config: ConfigJson, file: string, options: ConfigBudgetOptions = {}): ConfigBudget {
+  const image = checkImageConfigBudget(config, file, options.memoryBytes ?? totalmem(), options.weightsBytes, options.weightsFile);
+  if (image) return image;
   const names = FIELDS[String(config.model_type)] ?? BERT_FIELDS;
   const sizes = {} as Sizes;
   const given = {} as Record<keyof SizeFields, boolean>;

@@ -10,8 +10,8 @@ import { type ImagePreprocessor, readPreprocessorConfig } from './preprocessor.j
  * features are the pooled base output [B, F], classify the head.
  */
 export interface ImageTaskModel extends TaskModel {
-  /** How images are resized and normalised for this model (preprocessor_config.json). */
-  readonly preprocessor: ImagePreprocessor;
+  /** How images are resized and normalised for this model (preprocessor_config.json; the loader sets the folder's). */
+  preprocessor: ImagePreprocessor;
   /** Channels of pixel_values (config.json num_channels; 3 for RGB). */
   readonly numChannels: number;
 }

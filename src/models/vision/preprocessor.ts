@@ -61,7 +61,8 @@ function positiveInt(value: unknown, file: string, key: string): number {
 
 function rgb(value: unknown, fallback: Rgb, file: string, key: string, positive: boolean): Rgb {
   if (value === undefined || value === null) return fallback;
-  const v = typeof value === 'number' ? [value, value, value] : value;
+  // One value (a number or a one-element list, as single-channel models write) stands for all three channels.
+  const v = typeof value === 'number' ? [value, value, value] : Array.isArray(value) && value.length === 1 ? [value[0], value[0], value[0]] : value;
   const ok = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0);
   if (!Array.isArray(v) || v.length !== 3 || !v.every(ok)) fail(file, key, `three ${positive ? 'positive ' : ''}numbers`, value);
   return [v[0], v[1], v[2]];
