@@ -14,7 +14,7 @@ import { DEFAULT_EVAL_SPLIT, describeClasses } from './prepare-data.js';
 export interface ImageDataOptions {
   /** A folder of class folders, a CSV/JSONL of path and label, an IDX images file, or a folder of IDX files. */
   readonly data: string;
-  /** Evaluation images (the same kinds); default: an IDX folder's test split, else a stratified split of `data`. */
+  /** Evaluation images (the same kinds); default: an IDX folder's test split (unless evalSplit is given), else a stratified split of `data`. */
   readonly evalData?: string;
   /** Fraction of `data` held out when there is no evaluation data (default 0.1; 0: none). */
   readonly evalSplit?: number;
@@ -98,7 +98,7 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
     skippedWarning(set, options.evalData);
     evaluation = set;
     evaluationName = options.evalData;
-  } else if (loaded.format === 'idx' && isIdxFolder(options.data)) {
+  } else if (options.evalSplit === undefined && loaded.format === 'idx' && isIdxFolder(options.data)) {
     const set = await loadIdxSplit(options.data, 'test');
     evaluation = set;
     evaluationName = `${options.data} (its test split, ${set.images.length.toLocaleString('en-US')} images)`;

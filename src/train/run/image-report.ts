@@ -30,7 +30,7 @@ export async function misclassifiedGrid(
     })),
   );
   return {
-    title: `Misclassified images (the ${images.length} surest mistakes)`,
+    title: `Misclassified images (${images.length === 1 ? 'one mistake' : `the ${images.length} surest mistakes`})`,
     empty: 'No evaluation image was misclassified.',
     images,
   };

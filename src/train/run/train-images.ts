@@ -111,7 +111,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
   const head: HeadSpec = { kind: 'image-classification', labels: labelsFromNames(names), problemType: 'single_label_classification' };
   const { model, source, warnings } = await loadImageModel(options, head);
   for (const warning of warnings) out.warn(warning);
-  (model as { preprocessor: ImagePreprocessor }).preprocessor = resizedPreprocessor(model.preprocessor, options.imageSize);
+  model.preprocessor = resizedPreprocessor(model.preprocessor, options.imageSize);
   let parameters = applyFreeze(model, options.freeze ?? 'none');
   if (options.lora) parameters = applyLora(model, options.lora);
   const p = model.preprocessor;
