@@ -110,11 +110,13 @@ export class Trainer<D = EncodedInputs, M = unknown> {
       weightDecay: this.args.weightDecay,
     });
     // Token heads read [B, T, H] features whose T changes per batch: their base runs every step instead.
-    const cacheable = model.head.kind === 'sequence-classification' && this.onlyHeadTrains();
+    // Image heads read pooled features [B, F], as sequence heads do.
+    const pooled = model.head.kind === 'sequence-classification' || model.head.kind === 'image-classification';
+    const cacheable = pooled && this.onlyHeadTrains();
     this.useFeatureCache = this.args.cacheFeatures === 'auto' ? cacheable : this.args.cacheFeatures;
     if (this.useFeatureCache && !cacheable) {
       throw new FinetuneError(
-        model.head.kind === 'sequence-classification'
+        pooled
           ? 'cacheFeatures needs a frozen base: parameters outside the head are trainable'
           : 'cacheFeatures works for sequence heads only; a token head reads every token of the base',
       );
