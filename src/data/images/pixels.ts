@@ -109,15 +109,16 @@ export function writePixelValues(image: PixelImage, p: PixelPreprocessing, out: 
   const plane = H * W;
   for (let c = 0; c < 3; c++) {
     const from = C === 1 ? 0 : c;
-    const mean = p.imageMean[c]!;
     const std = p.imageStd[c]!;
-    const scale = p.rescaleFactor;
+    const scale = p.rescaleFactor / std;
+    const shift = p.imageMean[c]! / std;
     const base = offset + c * plane;
     for (let y = 0; y < H; y++) {
+      const row = base + y * W;
       for (let x = 0; x < W; x++) {
         // Rounded and clamped to 8 bits, as the PIL image transformers resizes would hold them.
         const v = Math.min(255, Math.max(0, Math.round(values[(y * W + x) * C + from]!)));
-        out[base + y * W + (flip ? W - 1 - x : x)] = (v * scale - mean) / std;
+        out[row + (flip ? W - 1 - x : x)] = v * scale - shift;
       }
     }
   }

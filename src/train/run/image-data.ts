@@ -106,7 +106,7 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
     const parts = splitImageSet(loaded, split, options.seed);
     train = parts.train;
     evaluation = parts.validation;
-    evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
+    evaluationName = `validation split (${parts.validation.images.length.toLocaleString('en-US')} images, ${+(split * 100).toPrecision(3)}% of ${options.data}, seed ${options.seed})`;
   }
   if (options.maxTrainImages !== undefined) {
     if (!Number.isInteger(options.maxTrainImages) || options.maxTrainImages < 2)
