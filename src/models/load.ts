@@ -70,7 +70,7 @@ export function resolveLabels(config: ConfigJson, file: string, options: Pick<Lo
 }
 
 /** model_types that only classify images (their head defaults to image classification whatever `architectures` says). */
-const IMAGE_MODEL_TYPES: readonly string[] = ['resnet', 'vit'];
+const IMAGE_MODEL_TYPES: readonly string[] = ['resnet', 'vit', 'mobilenet-v2-keras'];
 
 const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'multi_label_classification', 'regression'];
 

@@ -4,18 +4,22 @@ import { bertFamily } from './bert/index.js';
 import { distilbertFamily } from './distilbert/index.js';
 import type { ModelFamily } from './family.js';
 import type { LoadedClassifier } from './load.js';
+import { loadBuiltinMobileNet, mobileNetV2KerasFamily, NSFWJS_MOBILENET_BUILTIN_NAME } from './mobilenet-v2/index.js';
 import { resnetFamily } from './resnet/index.js';
 import { robertaFamily } from './roberta/index.js';
 import type { HeadSpec } from './types.js';
 import { loadBuiltinUseLite, USE_LITE_BUILTIN_NAME, useLiteFamily } from './use-lite/index.js';
 import { vitFamily } from './vit/index.js';
 
-const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily, resnetFamily, vitFamily];
+const families: ModelFamily[] = [bertFamily, distilbertFamily, robertaFamily, useLiteFamily, resnetFamily, vitFamily, mobileNetV2KerasFamily];
 
 /** Loads a model known by name whose weights install with npm (not a folder, not a Hub id). */
 export type BuiltinModelLoader = (options: { readonly head: HeadSpec; readonly init: 'pretrained' | 'random' }) => LoadedClassifier;
 
-const builtinModels: Readonly<Record<string, BuiltinModelLoader>> = { [USE_LITE_BUILTIN_NAME]: loadBuiltinUseLite };
+const builtinModels: Readonly<Record<string, BuiltinModelLoader>> = {
+  [USE_LITE_BUILTIN_NAME]: loadBuiltinUseLite,
+  [NSFWJS_MOBILENET_BUILTIN_NAME]: loadBuiltinMobileNet,
+};
 
 /** Names `--model` accepts for built-in models. */
 export const BUILTIN_MODEL_NAMES: readonly string[] = Object.keys(builtinModels);

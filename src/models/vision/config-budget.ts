@@ -1,12 +1,12 @@
-// The parameter count an image model's config.json implies (ResNet, ViT), checked before anything is allocated.
+// The parameter count an image model's config.json implies (ResNet, ViT, Keras MobileNetV2), checked before anything is allocated.
 import { FinetuneError } from '../../errors.js';
 import { formatBytes } from '../../io/bounded-read.js';
 import type { ConfigJson } from '../encoder/config-fields.js';
 
 /** Models whose float32 weights take less than this are built before their weights file is judged (as for encoders). */
 const WEIGHTS_CHECK_BYTES = 256 * 1024 * 1024;
-/** Stages, layers or blocks beyond this are a typo or an attack (ResNet-152 has 50 layers, ViT-G 48 blocks). */
-const MAX_LAYERS = 1024;
+/** Stages, layers or blocks beyond this are a typo or an attack (ResNet-152 has 50 layers, ViT-G 48 blocks, MobileNetV2 162 Keras layers). */
+const MAX_LAYERS = 4096;
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback);
 const list = (v: unknown, fallback: number[]): number[] => (Array.isArray(v) && v.every((x) => typeof x === 'number' && x > 0) ? (v as number[]) : fallback);
@@ -33,6 +33,20 @@ function imageParameters(config: ConfigJson): { parameters: number; depth: [stri
       previous = out;
     });
     return { parameters, depth: ['depths', depths.reduce((a, b) => a + b, 0)] };
+  }
+  if (config.model_type === 'mobilenet-v2-keras') {
+    const model = config.keras_model_config as { config?: { layers?: unknown } } | undefined;
+    const layers = Array.isArray(model?.config?.layers) ? (model.config.layers as { class_name?: unknown; config?: Record<string, unknown> }[]) : [];
+    let parameters = 0;
+    for (const layer of layers) {
+      const c = layer.config ?? {};
+      const inChannels = num(c.in_channels, 0);
+      const kernel = list(c.kernel_size, [1, 1]);
+      if (layer.class_name === 'Conv2D') parameters += inChannels * num(c.filters, 0) * (kernel[0] ?? 1) * (kernel[1] ?? 1);
+      else if (layer.class_name === 'DepthwiseConv2D') parameters += inChannels * num(c.depth_multiplier, 1) * (kernel[0] ?? 1) * (kernel[1] ?? 1);
+      else if (layer.class_name === 'Dense') parameters += inChannels * num(c.units, 0);
+    }
+    return { parameters: parameters + num(config.hidden_size, 0), depth: ['keras_model_config', layers.length] };
   }
   return undefined;
 }
