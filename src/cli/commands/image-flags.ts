@@ -5,6 +5,7 @@ export const IMAGE_TRAIN_FLAGS: FlagSpecs = {
   'image-size': { type: 'int', help: "images: the model's input size in pixels, height = width (default: the model's preprocessor_config.json)" },
   augment: { type: 'boolean', help: 'images: random resized crops and flips when training (--no-augment for none)', default: true },
   'max-train-images': { type: 'int', help: 'images: train on a stratified subset of this many images' },
+  'max-eval-images': { type: 'int', help: 'images: evaluate on a stratified subset of this many images' },
   'skip-bad-images': { type: 'boolean', help: 'images: skip unreadable image files (counted) instead of stopping at the first' },
   'image-column': { type: 'string', help: 'images: the path column of a CSV/JSONL image list (detected when omitted)' },
 };
@@ -14,16 +15,19 @@ export function imageOptionsFromFlags(flags: Flags): {
   imageSize?: number;
   augment?: boolean;
   maxTrainImages?: number;
+  maxEvalImages?: number;
   skipBadImages?: boolean;
   imageColumn?: string;
 } {
   const size = flags.number('image-size');
   const max = flags.number('max-train-images');
+  const maxEval = flags.number('max-eval-images');
   const column = flags.string('image-column');
   return {
     ...(size === undefined ? {} : { imageSize: size }),
     ...(flags.has('augment') ? { augment: flags.boolean('augment') } : {}),
     ...(max === undefined ? {} : { maxTrainImages: max }),
+    ...(maxEval === undefined ? {} : { maxEvalImages: maxEval }),
     ...(flags.boolean('skip-bad-images') ? { skipBadImages: true } : {}),
     ...(column === undefined ? {} : { imageColumn: column }),
   };

@@ -20,6 +20,8 @@ export interface ImageDataOptions {
   readonly evalSplit?: number;
   /** Train on a stratified subset of this many images (default: all), e.g. 1,000 of Fashion-MNIST's 60,000. */
   readonly maxTrainImages?: number;
+  /** Evaluate on a stratified subset of this many images (default: all), when a full test set costs too much per evaluation. */
+  readonly maxEvalImages?: number;
   /** Skip undecodable images, counting them, instead of failing (default false). */
   readonly skipBadImages?: boolean;
   /** CSV/JSONL columns (detected when absent). */
@@ -114,6 +116,14 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
     if (options.maxTrainImages < train.images.length) {
       train = subsetImageSet(train, options.maxTrainImages, options.seed);
       description.push(`training on a stratified subset of ${train.images.length.toLocaleString('en-US')} images (--max-train-images, seed ${options.seed})`);
+    }
+  }
+  if (options.maxEvalImages !== undefined && evaluation) {
+    if (!Number.isInteger(options.maxEvalImages) || options.maxEvalImages < 2)
+      throw new FinetuneError(`--max-eval-images ${options.maxEvalImages}: must be an integer >= 2`);
+    if (options.maxEvalImages < evaluation.images.length) {
+      evaluation = subsetImageSet(evaluation, options.maxEvalImages, options.seed);
+      evaluationName = `${evaluationName}, a stratified subset of ${evaluation.images.length.toLocaleString('en-US')} (--max-eval-images, seed ${options.seed})`;
     }
   }
   const classCounts = classDistribution(train.labels.map((label) => ({ label })));

@@ -64,6 +64,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly augment?: boolean;
   /** Images: train on a stratified subset of this many images (default: all). */
   readonly maxTrainImages?: number;
+  /** Images: evaluate on a stratified subset of this many images (default: all). */
+  readonly maxEvalImages?: number;
   /** Images: skip undecodable image files, counting them, instead of failing on the first (default false). */
   readonly skipBadImages?: boolean;
   /** Images: the path column of a CSV/JSONL image list (detected when absent). */

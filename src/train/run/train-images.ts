@@ -86,6 +86,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     ...(options.evalData === undefined ? {} : { evalData: options.evalData }),
     ...(options.evalSplit === undefined ? {} : { evalSplit: options.evalSplit }),
     ...(options.maxTrainImages === undefined ? {} : { maxTrainImages: options.maxTrainImages }),
+    ...(options.maxEvalImages === undefined ? {} : { maxEvalImages: options.maxEvalImages }),
     ...(options.skipBadImages ? { skipBadImages: true } : {}),
     ...(options.imageColumn === undefined ? {} : { imageColumn: options.imageColumn }),
     ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
@@ -133,7 +134,11 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     name: 'LastImageEvaluation',
     onEvaluate(context, e) {
       const loss = e.metrics.eval_loss;
-      if (loss !== undefined) last = { step: context.state.globalStep, evaluation: { loss, count: encoded.evaluation?.labels.length ?? 0, metrics: e.details as ImageClassificationMetrics } };
+      if (loss !== undefined)
+        last = {
+          step: context.state.globalStep,
+          evaluation: { loss, count: encoded.evaluation?.labels.length ?? 0, metrics: e.details as ImageClassificationMetrics },
+        };
     },
   });
   const trainer = new Trainer({
@@ -166,6 +171,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     image_size: p.size.height,
     augment: augment !== undefined && !trainer.cachesFeatures,
     max_train_images: options.maxTrainImages ?? null,
+    max_eval_images: options.maxEvalImages ?? null,
     skip_bad_images: options.skipBadImages ?? false,
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
