@@ -184,13 +184,22 @@ describe('resuming an augmented image run', () => {
 describe('Fashion-MNIST', { skip: existsSync(FASHION) ? false : `${FASHION} is absent (Debian package dataset-fashion-mnist)` }, () => {
   it('trains a few steps on a few images of the IDX files and names the classes', async () => {
     const run = await runCli(
-      train('--data', FASHION, '--max-train-images', '40', '--eval-split', '0.001', '--max-steps', '3', '--output', at('fashion'), '--json'),
+      train('--data', FASHION, '--max-train-images', '40', '--max-eval-images', '50', '--max-steps', '3', '--output', at('fashion'), '--json'),
     );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /task: image-classification/);
     assert.match(run.stderr, /training on a stratified subset of 40 images/);
     assert.match(run.stderr, /T-shirt\/top 4 \(10\.0%\)/);
-    assert.equal(lastJson(run.stdout).eval_samples, 60);
+    assert.match(
+      run.stderr,
+      /evaluation: 50 images from .*fashion-mnist \(its test split, 10,000 images\), a stratified subset of 50 \(--max-eval-images, seed 42\): Ankle boot 5/,
+    );
+    assert.match(run.stderr, /step 3\/3 .*, [\d.]+ examples\/s/);
+    const result = lastJson(run.stdout);
+    assert.equal(result.eval_samples, 50);
+    // The final evaluation is the last step's (the same weights), not a second pass.
+    const state = JSON.parse(readFileSync(at('fashion/trainer_state.json'), 'utf8'));
+    assert.equal(state.log_history.filter((e: Record<string, unknown>) => 'eval_loss' in e).at(-1).eval_loss, result.eval_loss);
     assert.match(readFileSync(at('fashion/config.json'), 'utf8'), /"Ankle boot"/);
   });
 });
