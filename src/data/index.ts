@@ -51,3 +51,4 @@ export {
   type BuiltinDatasetOptions,
   type BuiltinSplit,
 } from './builtin.js';
+export * as images from './images/index.js';

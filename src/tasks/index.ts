@@ -52,3 +52,12 @@ export {
   type ValuePrediction,
 } from './predict.js';
 export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
+export {
+  imageClassificationTask,
+  type ImageAugmentation,
+  type ImageClassificationData,
+  type ImageClassificationMetrics,
+  type ImageClassificationTaskOptions,
+  type Misclassified,
+} from './image-classification/index.js';
+export { predictImages, type ImagePrediction } from './image-classification/predict.js';

@@ -40,3 +40,6 @@ export { evalClassifier, type EvalRunOptions, type EvalRunResult } from './run/e
 export { prepareData, describeClasses, DEFAULT_EVAL_SPLIT, type DataOptions, type PreparedData } from './run/prepare-data.js';
 export { prepareModel, DEFAULT_MAX_LENGTH, type ModelOptions, type PreparedModel } from './run/prepare-model.js';
 export { planOutput, timestampedOutputDir, RUNS_FOLDER, type OutputPlan, type OutputOptions } from './run/output-folder.js';
+export { imageRunData, decodeBound, type ImageDataOptions, type ImageRunData } from './run/image-data.js';
+export { evalImages, type ImageEvalOptions } from './run/eval-images.js';
+export { resizedPreprocessor } from './run/train-images.js';
