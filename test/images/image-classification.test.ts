@@ -125,6 +125,29 @@ describe('finetune train on images', () => {
     assert.equal(JSON.parse(readFileSync(at('frozen/training_args.json'), 'utf8')).augment, false);
   });
 
+  it('trains the built-in MobileNetV2 of nsfwjs when image data comes without --model', async () => {
+    const run = await runCli([
+      'train',
+      '--data',
+      at('bars'),
+      '--image-size',
+      '32',
+      '--max-steps',
+      '1',
+      '--batch-size',
+      '4',
+      '--eval-split',
+      '0.25',
+      '--output',
+      at('builtin'),
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /model: mobilenet-v2-keras from .*nsfwjs.*, 2,226,434 parameters, 2,226,434 trained \(100\.00%\), input 32x32/);
+    const predicted = await runCli(['predict', '--model', at('builtin'), '--image', at('bars/vertical/1.png')]);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.equal(JSON.parse(predicted.stdout).probs.length, 2);
+  });
+
   it('refuses a text model for images, naming it', async () => {
     const bert = fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url));
     const run = await runCli(['train', '--model', bert, '--data', at('bars'), '--max-steps', '1', '--output', at('text-model')]);

@@ -1,4 +1,6 @@
 // The image flags of `train` (input size, augmentation, subset, bad files, list column) and their options.
+import { imageFolderKind } from '../../data/images/sources.js';
+import { NSFWJS_MOBILENET_BUILTIN_NAME } from '../../models/mobilenet-v2/pretrained.js';
 import type { Flags, FlagSpecs } from '../args.js';
 
 export const IMAGE_TRAIN_FLAGS: FlagSpecs = {
@@ -9,6 +11,11 @@ export const IMAGE_TRAIN_FLAGS: FlagSpecs = {
   'skip-bad-images': { type: 'boolean', help: 'images: skip unreadable image files (counted) instead of stopping at the first' },
   'image-column': { type: 'string', help: 'images: the path column of a CSV/JSONL image list (detected when omitted)' },
 };
+
+/** The built-in image backbone for a folder of class folders or IDX files given without --model, else undefined. */
+export function defaultImageModel(data: string | undefined): string | undefined {
+  return data !== undefined && imageFolderKind(data) !== undefined ? NSFWJS_MOBILENET_BUILTIN_NAME : undefined;
+}
 
 /** TrainRunOptions' image fields from the flags given. */
 export function imageOptionsFromFlags(flags: Flags): {

@@ -9,7 +9,7 @@ import type { Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
 import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
-import { IMAGE_TRAIN_FLAGS, imageOptionsFromFlags } from './image-flags.js';
+import { defaultImageModel, IMAGE_TRAIN_FLAGS, imageOptionsFromFlags } from './image-flags.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
@@ -62,8 +62,9 @@ function parseInit(value: string | undefined): 'pretrained' | 'random' {
 export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
   // Neither --model nor --data: the built-in default run (use-lite on spam-assassin); other flags still apply.
   const builtinDefault = !flags.has('model') && !flags.has('data');
-  const model = builtinDefault ? DEFAULT_RUN.model : flags.string('model');
   const data = builtinDefault ? DEFAULT_RUN.data : flags.string('data');
+  // Image data without --model: the built-in image backbone.
+  const model = builtinDefault ? DEFAULT_RUN.model : (flags.string('model') ?? defaultImageModel(data));
   if (model === undefined) throw new UsageError('train: --model is required (a model folder, a Hub id, or a config.json with --init random)');
   if (data === undefined) throw new UsageError('train: --data is required (a CSV, TSV, JSONL or Parquet file, or a built-in data set)');
   const num = (name: string): number | undefined => flags.number(name);
@@ -131,7 +132,10 @@ export const trainCommand: Command = {
     'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]\n' +
     `Without --model and --data: the built-in default, ${defaultRunFlags()} (flags given override it)`,
   flags: {
-    model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
+    model: {
+      type: 'string',
+      help: 'model folder, Hub id, built-in name, or config.json (with --init random); image folders and IDX data default to nsfwjs-mobilenet-v2',
+    },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
     'eval-data': { type: 'string', help: 'evaluation data file (default: a validation split of --data)' },
     'eval-split': { type: 'number', help: 'fraction of --data held out when no --eval-data (stratified by class for classification; 0: none)', default: 0.1 },
