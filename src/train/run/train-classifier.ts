@@ -66,6 +66,8 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly maxTrainImages?: number;
   /** Images: evaluate on a stratified subset of this many images (default: all). */
   readonly maxEvalImages?: number;
+  /** Images: the batch norms' momentum, PyTorch's sense (default: the model's; Keras models such as nsfwjs's MobileNetV2 have 0.001). */
+  readonly bnMomentum?: number;
   /** Images: skip undecodable image files, counting them, instead of failing on the first (default false). */
   readonly skipBadImages?: boolean;
   /** Images: the path column of a CSV/JSONL image list (detected when absent). */

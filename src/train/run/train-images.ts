@@ -13,6 +13,7 @@ import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import type { HeadSpec } from '../../models/types.js';
 import { type ImageTaskModel, isImageTaskModel } from '../../models/vision/image-model.js';
 import type { ImagePreprocessor } from '../../models/vision/preprocessor.js';
+import { BatchNorm2d } from '../../nn/vision.js';
 import { applyLora } from '../../peft/lora/apply.js';
 import { writeReport } from '../../report/report.js';
 import { type ImageClassificationMetrics, imageClassificationTask } from '../../tasks/image-classification/index.js';
@@ -114,6 +115,10 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
   const { model, source, warnings } = await loadImageModel(options, head);
   for (const warning of warnings) out.warn(warning);
   model.preprocessor = resizedPreprocessor(model.preprocessor, options.imageSize);
+  if (options.bnMomentum !== undefined) {
+    if (!(options.bnMomentum > 0 && options.bnMomentum <= 1)) throw new FinetuneError(`--bn-momentum ${options.bnMomentum}: must be in (0, 1]`);
+    for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) m.momentum = options.bnMomentum;
+  }
   let parameters = applyFreeze(model, options.freeze ?? 'none');
   if (options.lora) parameters = applyLora(model, options.lora);
   const p = model.preprocessor;
@@ -172,6 +177,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     augment: augment !== undefined && !trainer.cachesFeatures,
     max_train_images: options.maxTrainImages ?? null,
     max_eval_images: options.maxEvalImages ?? null,
+    bn_momentum: options.bnMomentum ?? null,
     skip_bad_images: options.skipBadImages ?? false,
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
