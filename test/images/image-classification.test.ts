@@ -148,6 +148,15 @@ describe('finetune train on images', () => {
     assert.equal(JSON.parse(predicted.stdout).probs.length, 2);
   });
 
+  it('sets the batch norms momentum, and refuses one outside (0, 1]', async () => {
+    const run = await runCli(train('--data', at('bars'), '--bn-momentum', '0.3', '--max-steps', '1', '--output', at('bn')));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(readFileSync(at('bn/training_args.json'), 'utf8')).bn_momentum, 0.3);
+    const bad = await runCli(train('--data', at('bars'), '--bn-momentum', '0', '--max-steps', '1', '--output', at('bn-bad')));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--bn-momentum 0: must be in \(0, 1\]\n$/);
+  });
+
   it('refuses a text model for images, naming it', async () => {
     const bert = fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url));
     const run = await runCli(['train', '--model', bert, '--data', at('bars'), '--max-steps', '1', '--output', at('text-model')]);
