@@ -56,3 +56,4 @@ export {
   type BuiltinSplit,
 } from './builtin.js';
 export * as causal from './causal/index.js';
+export * as images from './images/index.js';

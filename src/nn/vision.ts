@@ -69,12 +69,18 @@ export class BatchNorm2d extends Module {
   readonly running_mean: ModuleBuffer;
   readonly running_var: ModuleBuffer;
   readonly num_batches_tracked: ModuleBuffer;
+  /**
+   * Weight of each batch in the running statistics (null: cumulative average). Settable: a Keras model's
+   * 0.999 (0.001 here) would keep its pre-training statistics through a short fine-tuning run.
+   */
+  momentum: number | null;
 
   constructor(
     readonly numFeatures: number,
     readonly options: BatchNorm2dLayerOptions = {},
   ) {
     super();
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.weight = new Parameter(new Float32Array(numFeatures).fill(1), [numFeatures]);
     this.bias = new Parameter(new Float32Array(numFeatures), [numFeatures]);
     this.running_mean = new ModuleBuffer(new Float32Array(numFeatures), [numFeatures]);
@@ -85,7 +91,7 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     return batchNorm2d(x, this.weight, this.bias, this.running_mean, this.running_var, {
       training: this.training,
-      momentum: this.options.momentum === undefined ? 0.1 : this.options.momentum,
+      momentum: this.momentum,
       eps: this.options.eps ?? 1e-5,
       numBatchesTracked: this.num_batches_tracked,
     });

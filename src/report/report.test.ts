@@ -82,3 +82,30 @@ describe('charts', () => {
     assert.match(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
   });
 });
+
+describe('the image grid', () => {
+  const base = { title: 'images', summary: [], logHistory: [], evaluation: { name: 'test', count: 6, ...task.report({ loss: 0.65, count: 6, metrics }) } };
+  it('shows each thumbnail with its labels, escaped, after the evaluation tables', () => {
+    const html = renderReport({
+      ...base,
+      imageGrid: {
+        title: 'Misclassified images',
+        empty: 'none',
+        images: [{ src: 'data:image/png;base64,AAAA', caption: ['true: <pos>', 'predicted: neg (61%)'], title: 'a "b".png' }],
+      },
+    });
+    assert.match(
+      html,
+      /<h2>Misclassified images<\/h2>\n<div class="thumbs"><figure title="a &quot;b&quot;\.png"><img src="data:image\/png;base64,AAAA" alt="true: &lt;pos&gt;, predicted: neg \(61%\)">/,
+    );
+    assert.match(html, /<figcaption>true: &lt;pos&gt;<br>predicted: neg \(61%\)<\/figcaption>/);
+    assert.ok(html.indexOf('Confusion matrix') < html.indexOf('Misclassified images'));
+    assert.doesNotMatch(html, /<script|https?:/);
+  });
+  it('says so when there are no images', () => {
+    assert.match(
+      renderReport({ ...base, imageGrid: { title: 'Misclassified images', empty: 'No mistakes.', images: [] } }),
+      /<p class="muted">No mistakes\.<\/p>/,
+    );
+  });
+});

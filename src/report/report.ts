@@ -44,6 +44,8 @@ export interface ReportInput {
   readonly baseline?: string;
   /** The validation examples the model got wrong with the highest confidence, most confident first. */
   readonly confidentlyWrong?: readonly WrongPrediction[];
+  /** Images to show in a grid (image classification: the surest mistakes), each a small data: URI with its labels. */
+  readonly imageGrid?: ReportImageGrid;
 }
 
 /** A validation example the model classified wrongly. */
@@ -53,6 +55,24 @@ export interface WrongPrediction {
   readonly predicted: string;
   /** The probability of the predicted class. */
   readonly score: number;
+}
+
+/** A titled grid of thumbnails, each with a caption (true and predicted labels). */
+export interface ReportImageGrid {
+  readonly title: string;
+  /** Shown when there are no images (e.g. no mistakes). */
+  readonly empty: string;
+  readonly images: readonly { readonly src: string; readonly caption: readonly string[]; readonly title: string }[];
+}
+
+function imageGrid(grid: ReportImageGrid): string {
+  if (grid.images.length === 0) return `<p class="muted">${escapeHtml(grid.empty)}</p>`;
+  const cells = grid.images.map(
+    (image) =>
+      `<figure title="${escapeHtml(image.title)}"><img src="${escapeHtml(image.src)}" alt="${escapeHtml(image.caption.join(', '))}">` +
+      `<figcaption>${image.caption.map(escapeHtml).join('<br>')}</figcaption></figure>`,
+  );
+  return `<div class="thumbs">${cells.join('')}</div>`;
 }
 
 const COLORS = { train: '#1f77b4', validation: '#d62728', accuracy: '#2ca02c', f1: '#9467bd', precision: '#ff7f0e', recall: '#8c564b', lr: '#7f7f7f' };
@@ -65,7 +85,9 @@ th{background:#f5f5f5}td.name,th.name{text-align:left}.summary td:first-child{te
 .chart-title{font-size:14px;font-weight:600}.tick,.legend,.axis-label,.marker-label{font-size:11px;fill:#444}
 .grid{stroke:#eee}.frame{fill:none;stroke:#bbb}.marker{stroke:#999;stroke-dasharray:4 3}.muted{fill:#999;color:#777}
 .warn{background:#fff6e0;border-left:4px solid #f0a500;padding:6px 10px;margin:4px 0}
-.cm td{min-width:48px;text-align:center}`;
+.cm td{min-width:48px;text-align:center}
+.thumbs{display:flex;flex-wrap:wrap;gap:8px}.thumbs figure{margin:0;width:96px;font-size:11px;text-align:center}
+.thumbs img{width:96px;height:96px;object-fit:contain;image-rendering:pixelated;background:#f5f5f5;border:1px solid #ddd}`;
 
 function series(log: readonly ReportLogEntry[], key: string): [number, number][] {
   return log.filter((e) => typeof e[key] === 'number').map((e) => [e.step, e[key] as number]);
@@ -136,6 +158,7 @@ export function renderReport(input: ReportInput): string {
     const { scores, tables, name, count } = input.evaluation;
     sections.push(`<h2>Final evaluation on ${escapeHtml(name)} (${count} examples)</h2>`, scoresTable(scores));
     for (const table of tables) sections.push(`<h2>${escapeHtml(table.title)}</h2>`, taskTable(table));
+    if (input.imageGrid) sections.push(`<h2>${escapeHtml(input.imageGrid.title)}</h2>`, imageGrid(input.imageGrid));
   } else {
     sections.push('<h2>Final evaluation</h2><p class="muted">No evaluation data was given.</p>');
   }

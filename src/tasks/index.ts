@@ -55,3 +55,12 @@ export {
 export { classifier, type ClassifierOptions, type ScoredLabel, type TextClassifier } from './pipeline.js';
 export { causalLMTask, shiftLabels, type CausalLMData, type CausalLMMetrics } from './causal-lm/index.js';
 export { inferenceLogits } from './inference.js';
+export {
+  imageClassificationTask,
+  type ImageAugmentation,
+  type ImageClassificationData,
+  type ImageClassificationMetrics,
+  type ImageClassificationTaskOptions,
+  type Misclassified,
+} from './image-classification/index.js';
+export { predictImages, type ImagePrediction } from './image-classification/predict.js';

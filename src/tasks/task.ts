@@ -3,7 +3,7 @@ import type { HeadKind, ModelInputs, ProblemType, TextInputs } from '../models/t
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The tasks `--task` names. */
-export const TASK_NAMES = ['classification', 'token-classification', 'multi-label', 'regression', 'causal-lm'] as const;
+export const TASK_NAMES = ['classification', 'token-classification', 'multi-label', 'regression', 'causal-lm', 'image-classification'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** A tokenized data set: one unpadded row of ids per example (batches pad later), and the task's targets. */
@@ -31,7 +31,7 @@ export interface TaskBatch<I extends ModelInputs = TextInputs> {
  * (a metric that needs the values, such as Spearman's rank correlation, keeps one number per example).
  */
 export interface MetricStream<M> {
-  add(logits: Tensor, batch: TaskBatch): void;
+  add(logits: Tensor, batch: TaskBatch<ModelInputs>): void;
   result(): M;
 }
 
@@ -63,7 +63,7 @@ export interface TaskReport {
  * A task: what the trainer, `eval` and the report need to know beyond the model. `D` is the encoded
  * data set it trains on, `M` its full metrics (per class, per entity type, ...).
  */
-export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown, I extends ModelInputs = TextInputs> {
+export interface Task<D = EncodedInputs, M = unknown, I extends ModelInputs = TextInputs> {
   readonly name: TaskName;
   /** The head the model needs. */
   readonly headKind: HeadKind;
@@ -80,6 +80,8 @@ export interface Task<D extends EncodedInputs = EncodedInputs, M = unknown, I ex
   lengths(data: D): number[];
   /** The examples at `indices`, padded to the longest. */
   collate(data: D, indices: readonly number[]): TaskBatch<I>;
+  /** Called as each training epoch starts (resumed runs included), for data that draws per epoch (image augmentation). */
+  setEpoch?(data: D, epoch: number): void;
   /** The batch's mean training loss over its items (a scalar with gradient). */
   loss(logits: Tensor, batch: TaskBatch<I>): Tensor;
   /** The batch's evaluation loss as a sum and the weight it divides by (summed over batches, then divided). */

@@ -1,6 +1,6 @@
 // Evaluation: a task's loss and streamed metrics of a model on an encoded data set (or on cached base features).
-import type { TaskModel } from '../models/types.js';
-import type { EncodedInputs, Task, TaskEvaluation } from '../tasks/task.js';
+import type { ModelInputs, TaskModel } from '../models/types.js';
+import type { Task, TaskEvaluation } from '../tasks/task.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evalBatchPlan } from './batch-plan.js';
@@ -36,7 +36,7 @@ export function gatherFeatures(cache: FeatureCache, indices: readonly number[]):
 }
 
 /** Runs the base once over every example (evaluation mode, no dropout): the features the head trains on when the base is frozen. */
-export function computeFeatures<D extends EncodedInputs>(model: TaskModel, task: Task<D, unknown>, data: D, batchSize: number): FeatureCache {
+export function computeFeatures<D>(model: TaskModel, task: Task<D, unknown, ModelInputs>, data: D, batchSize: number): FeatureCache {
   return inEvalMode(model, () => {
     let cache: Float32Array | null = null;
     let dim = 0;
@@ -54,7 +54,7 @@ export function computeFeatures<D extends EncodedInputs>(model: TaskModel, task:
 }
 
 /** Evaluates `model` on `data` for `task`: the mean loss (weighted as the training loss is) and the task's metrics, streamed batch by batch. */
-export function evaluateModel<D extends EncodedInputs, M>(model: TaskModel, task: Task<D, M>, data: D, options: EvaluateOptions): TaskEvaluation<M> {
+export function evaluateModel<D, M>(model: TaskModel, task: Task<D, M, ModelInputs>, data: D, options: EvaluateOptions): TaskEvaluation<M> {
   const stream = task.metrics();
   let lossSum = 0;
   let weightSum = 0;

@@ -46,3 +46,6 @@ export { prepareData, describeClasses, DEFAULT_EVAL_SPLIT, type DataOptions, typ
 export { prepareModel, DEFAULT_MAX_LENGTH, type ModelOptions, type PreparedModel } from './run/prepare-model.js';
 export { planOutput, timestampedOutputDir, RUNS_FOLDER, type OutputPlan, type OutputOptions } from './run/output-folder.js';
 export { benchPredict, type BenchPredictOptions, type BenchPredictResult } from './bench/predict-bench.js';
+export { imageRunData, decodeBound, type ImageDataOptions, type ImageRunData } from './run/image-data.js';
+export { evalImages, type ImageEvalOptions } from './run/eval-images.js';
+export { resizedPreprocessor } from './run/train-images.js';

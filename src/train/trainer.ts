@@ -1,7 +1,7 @@
 // The Trainer: the training loop, evaluation, checkpoints and resume; callbacks read its saveable state and steer it.
 import { join, relative } from 'node:path';
 import { FinetuneError } from '../errors.js';
-import type { TaskModel } from '../models/types.js';
+import type { ModelInputs, TaskModel } from '../models/types.js';
 import { normalizeMetricName, isImprovement } from '../tasks/metric-names.js';
 import type { EncodedInputs, Task, TaskBatch, TaskEvaluation } from '../tasks/task.js';
 import { defaultRandom, Random } from '../tensor/random.js';
@@ -21,10 +21,10 @@ import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions 
 import { recycleBuffers } from '../tensor/memory.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export interface TrainerOptions<D extends EncodedInputs = EncodedInputs, M = unknown> {
+export interface TrainerOptions<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
   /** What is learnt: batches, loss and metrics (its labels are the model's outputs). */
-  readonly task: Task<D, M>;
+  readonly task: Task<D, M, ModelInputs>;
   readonly args: TrainingOptions;
   readonly trainData: D;
   /** Evaluated at `evalEvery`; needed by early stopping and best-checkpoint selection. */
@@ -54,9 +54,9 @@ export interface TrainResult {
 
 const NO_OUTPUT: TrainerOutput = { line() {}, warn() {} };
 
-export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
+export class Trainer<D = EncodedInputs, M = unknown> {
   readonly model: TaskModel;
-  readonly task: Task<D, M>;
+  readonly task: Task<D, M, ModelInputs>;
   readonly args: TrainingArguments;
   readonly plan: RunPlan;
   readonly optimizer: AdamW;
@@ -114,11 +114,13 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
       weightDecay: this.args.weightDecay,
     });
     // Token heads read [B, T, H] features whose T changes per batch: their base runs every step instead.
-    const cacheable = model.head.kind === 'sequence-classification' && this.onlyHeadTrains();
+    // Image heads read pooled features [B, F], as sequence heads do.
+    const pooled = model.head.kind === 'sequence-classification' || model.head.kind === 'image-classification';
+    const cacheable = pooled && this.onlyHeadTrains();
     this.useFeatureCache = this.args.cacheFeatures === 'auto' ? cacheable : this.args.cacheFeatures;
     if (this.useFeatureCache && !cacheable) {
       throw new FinetuneError(
-        model.head.kind === 'sequence-classification'
+        pooled
           ? 'cacheFeatures needs a frozen base: parameters outside the head are trainable'
           : 'cacheFeatures works for sequence heads only; a token head reads every token of the base',
       );
@@ -228,6 +230,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
   private async runEpoch(): Promise<void> {
     const { args, state } = this;
     const batches = trainBatchPlan(this.task.lengths(this.trainData), args.batchSize, args.seed, state.epochIndex, args.groupByLength);
+    this.task.setEpoch?.(this.trainData, state.epochIndex);
     const groups: number[][][] = [];
     for (let i = 0; i < batches.length; i += args.gradAccumSteps) groups.push(batches.slice(i, i + args.gradAccumSteps));
     if (state.stepsInEpoch >= groups.length) state.stepsInEpoch = 0;
@@ -285,7 +288,7 @@ export class Trainer<D extends EncodedInputs = EncodedInputs, M = unknown> {
     this.optimizer.lr = learningRate;
     // The step's loss is the mean over every item (example or labelled token) of its batches, so each
     // batch's mean is weighted by its share of the items, not averaged as a mean of means.
-    const batches: TaskBatch[] = group.map((indices) => this.task.collate(this.trainData, indices));
+    const batches: TaskBatch<ModelInputs>[] = group.map((indices) => this.task.collate(this.trainData, indices));
     const items = batches.reduce((s, b) => s + b.items, 0);
     let loss = 0;
     let tokens = 0;

@@ -19,6 +19,8 @@ export const evalCommand: Command = {
     threshold: { type: 'number', help: 'multi-label models: probability above which a label is given', default: 0.5 },
     'batch-size': { type: 'int', help: 'examples per batch', default: 64 },
     'max-length': { type: 'int', help: 'longest input in tokens (default: the length the model was trained with, else 128)' },
+    'skip-bad-images': { type: 'boolean', help: 'image models: skip unreadable image files (counted) instead of stopping at the first' },
+    'image-column': { type: 'string', help: 'image models: the path column of a CSV/JSONL image list (detected when omitted)' },
   },
   async run({ flags, log }) {
     const model = flags.string('model');
@@ -37,6 +39,8 @@ export const evalCommand: Command = {
       ...(flags.number('threshold') === undefined ? {} : { threshold: flags.number('threshold')! }),
       ...(flags.number('batch-size') === undefined ? {} : { batchSize: flags.number('batch-size')! }),
       ...(flags.number('max-length') === undefined ? {} : { maxLength: flags.number('max-length')! }),
+      ...(flags.boolean('skip-bad-images') ? { skipBadImages: true } : {}),
+      ...(opt('image-column') === undefined ? {} : { imageColumn: opt('image-column')! }),
     });
     log(`${model} on ${data}:`);
     for (const line of task.describe(result)) log(line);

@@ -9,6 +9,8 @@ import { loadClassifierWithAdapter } from '../../peft/lora/load-model.js';
 import type { Command, CommandContext } from '../command.js';
 import { checkQuantize, prepareForInference } from './inference-flags.js';
 import { adapterLoadOptions } from './lora-flags.js';
+import { isImageTaskModel } from '../../models/vision/image-model.js';
+import { predictImages } from '../../tasks/image-classification/predict.js';
 
 function column(table: RawTable, name: string, what: string, file: string): number {
   const exact = table.columns.indexOf(name);
@@ -134,6 +136,11 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   const texts = flags.list('text') ?? [];
   const pairs = flags.list('text-pair');
   const data = flags.string('data');
+  const images = flags.list('image') ?? [];
+  if (images.length > 0) {
+    if (texts.length > 0 || data !== undefined) throw new UsageError('predict: give --image, or --text / --data, not both');
+    return runPredictImages(model, images, flags, streams);
+  }
   if (texts.length === 0 && data === undefined) throw new UsageError('predict: give --text "..." (repeatable) or --data <file>');
   if (texts.length > 0 && data !== undefined) throw new UsageError('predict: give --text or --data, not both');
   if (pairs !== undefined && pairs.length !== texts.length) {
@@ -174,16 +181,39 @@ export async function runPredict({ flags }: CommandContext, streams: PredictStre
   return { predictions: inputs.length, labels: Object.fromEntries(counts) };
 }
 
+/** predict --image: an image model on image files, one JSON object per image. */
+async function runPredictImages(model: string, images: readonly string[], flags: CommandContext['flags'], streams: PredictStreams): Promise<unknown> {
+  const batchSize = flags.number('batch-size') ?? 32;
+  if (batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be at least 1`);
+  const loaded = await loadClassifierWithAdapter(model, adapterLoadOptions(flags));
+  if (!isImageTaskModel(loaded.model)) throw new FinetuneError(`--model ${model}: a ${loaded.model.modelType} model reads text; --image needs an image model`);
+  for (const warning of loaded.warnings.filter((w) => !w.includes('no tokenizer files'))) streams.err(`warning: ${warning}\n`);
+  const counts = new Map<string, number>();
+  await predictImages(
+    loaded.model,
+    images,
+    (batch) => {
+      for (const p of batch) counts.set(p.label, (counts.get(p.label) ?? 0) + 1);
+      streams.out(batch.map((p) => `${JSON.stringify(p)}\n`).join(''));
+    },
+    batchSize,
+  );
+  const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
+  streams.err(`predicted ${images.length} image${images.length === 1 ? '' : 's'}${summary ? `: ${summary}` : ''}\n`);
+  return { predictions: images.length, labels: Object.fromEntries(counts) };
+}
+
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'classify texts with a trained model (one JSON object per input)',
   writesJsonLines: true,
-  usage: 'Usage: finetune predict --model <dir or hub id> [--adapter <dir>] (--text "..." [--text "..."] | --data <file>)',
+  usage: 'Usage: finetune predict --model <dir or hub id> [--adapter <dir>] (--text "..." [--text "..."] | --data <file> | --image <file> [--image <file>])',
   flags: {
     model: { type: 'string', help: 'model folder (a training run output) or Hub id' },
     adapter: { type: 'string', help: 'LoRA adapter folder to put on the model' },
     revision: { type: 'string', help: 'Hub revision (branch, tag or commit)', default: 'main' },
     text: { type: 'texts', help: 'a text to classify (repeatable; commas are kept)' },
+    image: { type: 'texts', help: 'an image file to classify with an image model (repeatable)' },
     'text-pair': { type: 'texts', help: 'the second text of a pair, one per --text' },
     data: {
       type: 'string',

@@ -11,6 +11,7 @@ import type { Command } from '../command.js';
 import { DEFAULT_RUN, defaultRunFlags } from './default-run.js';
 import { abortOnSigint, InterruptedError, resumeCommand } from './interrupt.js';
 import { LORA_FLAGS, loraFromFlags } from './lora-flags.js';
+import { defaultImageModel, IMAGE_TRAIN_FLAGS, imageOptionsFromFlags } from './image-flags.js';
 
 /** Flag name of each training argument, for error messages. */
 const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
@@ -84,8 +85,9 @@ function parseInit(value: string | undefined): 'pretrained' | 'random' {
 export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
   // Neither --model nor --data: the built-in default run (use-lite on spam-assassin); other flags still apply.
   const builtinDefault = !flags.has('model') && !flags.has('data');
-  const model = builtinDefault ? DEFAULT_RUN.model : flags.string('model');
   const data = builtinDefault ? DEFAULT_RUN.data : flags.string('data');
+  // Image data without --model: the built-in image backbone.
+  const model = builtinDefault ? DEFAULT_RUN.model : (flags.string('model') ?? defaultImageModel(data));
   if (model === undefined) throw new UsageError('train: --model is required (a model folder, a Hub id, or a config.json with --init random)');
   if (data === undefined) throw new UsageError('train: --data is required (a CSV, TSV, JSONL or Parquet file, or a built-in data set)');
   const num = (name: string): number | undefined => flags.number(name);
@@ -150,6 +152,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     ...(early === undefined ? {} : { earlyStopping: early }),
     ...(lora === undefined ? {} : { lora }),
     ...(flags.boolean('gradient-checkpointing') ? { gradientCheckpointing: true } : {}),
+    ...imageOptionsFromFlags(flags),
     ...(builtinDefault ? { training: { ...DEFAULT_RUN.training, ...defined } } : defined === undefined ? {} : { training: defined }),
     optionNames: (key) => `--${FLAG_OF[key] ?? key}`,
   };
@@ -162,7 +165,10 @@ export const trainCommand: Command = {
     'Usage: finetune train --model <dir|hub id|config.json> --data <file|built-in> [--eval-data <file> | --eval-split 0.1] [--output <dir>] [options]\n' +
     `Without --model and --data: the built-in default, ${defaultRunFlags()} (flags given override it)`,
   flags: {
-    model: { type: 'string', help: 'model folder, Hub id, or config.json (with --init random)' },
+    model: {
+      type: 'string',
+      help: 'model folder, Hub id, built-in name, or config.json (with --init random); image folders and IDX data default to nsfwjs-mobilenet-v2',
+    },
     data: { type: 'string', help: 'training data: CSV, TSV, JSONL, JSON or Parquet; CoNLL or CoNLL-U for tagging; or a built-in data set' },
     'eval-data': { type: 'string', help: 'validation data: picks the best checkpoint, drives early stopping (default: a split of --data)' },
     'test-data': { type: 'string', help: "test data file, scored once after training and reported as test (default: a built-in data set's test split)" },
@@ -228,6 +234,7 @@ export const trainCommand: Command = {
     'cache-features': { type: 'string', help: 'auto | true | false: train the head on features a frozen base computed once', default: 'auto' },
     'report-to': { type: 'list', help: 'metrics files besides trainer_state.json: csv, jsonl, tensorboard (or all, none)', default: 'none' },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },
+    ...IMAGE_TRAIN_FLAGS,
   },
   async run({ flags, log }) {
     const options = trainOptionsFromFlags(flags);

@@ -1,5 +1,6 @@
 // Sentence (and sentence-pair) classification: one class per example, cross-entropy, accuracy / precision / recall / F1 and the confusion matrix.
 import type { LabelMap } from '../../data/labels.js';
+import type { ModelInputs, TextInputs } from '../../models/types.js';
 import type { Example } from '../../data/types.js';
 import { crossEntropy, type CrossEntropyOptions } from '../../tensor/ops/losses.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -48,25 +49,22 @@ export function formatClassification(m: ClassificationMetrics, loss: number): st
   ];
 }
 
-/** The classification task over `options.labels`. */
-export function classificationTask(options: ClassificationTaskOptions): Task<ClassificationData, ClassificationMetrics> {
+/** What a classification task scores with, whatever its inputs: everything of a Task but its data and collate. */
+export type ClassificationScoring<I extends ModelInputs = TextInputs> = Omit<
+  Task<ClassificationData, ClassificationMetrics, I>,
+  'name' | 'headKind' | 'size' | 'lengths' | 'collate'
+>;
+
+/** The loss, metrics and report of single-label classification over `options.labels` (shared by the text and image tasks). */
+export function classificationScoring<I extends ModelInputs = TextInputs>(options: ClassificationTaskOptions): ClassificationScoring<I> {
   const labels = options.labels;
   const loss = options.loss ?? {};
   const weights = loss.classWeights?.f32() ?? null;
   return {
-    name: 'classification',
-    headKind: 'sequence-classification',
     problemType: 'single_label_classification',
     labels,
     metricNames: CLASSIFICATION_METRICS,
     defaultMetric: 'f1_macro',
-    size: (data) => data.labels.length,
-    lengths: inputLengths,
-    collate(data, indices): TaskBatch {
-      const { inputs, tokens } = collateInputs(data, indices);
-      const targets = Int32Array.from(indices, (i) => data.labels[i]!);
-      return { inputs, targets: new Tensor(targets, [indices.length]), items: indices.length, tokens, indices };
-    },
     loss: (logits, batch) => crossEntropy(logits, batch.targets, loss),
     evalLoss(logits, batch) {
       const sum = crossEntropy(logits, batch.targets, { ...loss, reduction: 'sum' }).item();
@@ -122,5 +120,21 @@ export function classificationTask(options: ClassificationTaskOptions): Task<Cla
     }),
     describe: (evaluation: TaskEvaluation<ClassificationMetrics>) => formatClassification(evaluation.metrics, evaluation.loss),
     details: (m) => ({ per_class: m.perClass, confusion_matrix: m.confusion, labels: m.labels }),
+  };
+}
+
+/** The classification task over `options.labels`. */
+export function classificationTask(options: ClassificationTaskOptions): Task<ClassificationData, ClassificationMetrics> {
+  return {
+    ...classificationScoring(options),
+    name: 'classification',
+    headKind: 'sequence-classification',
+    size: (data) => data.labels.length,
+    lengths: inputLengths,
+    collate(data, indices): TaskBatch {
+      const { inputs, tokens } = collateInputs(data, indices);
+      const targets = Int32Array.from(indices, (i) => data.labels[i]!);
+      return { inputs, targets: new Tensor(targets, [indices.length]), items: indices.length, tokens, indices };
+    },
   };
 }

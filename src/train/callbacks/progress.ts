@@ -54,31 +54,40 @@ export class ProgressCallback implements TrainerCallback {
     };
   }
 
+  /** `123 tok/s` (`tokens/s` in full); inputs without tokens (images) count examples instead. */
+  private throughput(context: CallbackContext, full: boolean): string {
+    if (this.tokens > 0) return `${Math.round(this.rates(context).tokensPerSecond)} ${full ? 'tokens' : 'tok'}/s`;
+    const elapsed = (this.now() - this.startTime) / 1000;
+    const { args, state } = context;
+    const examples = (state.globalStep - this.startStep) * args.batchSize * args.gradAccumSteps;
+    return `${elapsed > 0 ? (examples / elapsed).toFixed(1) : '0'} ${full ? 'examples' : 'ex'}/s`;
+  }
+
   onStepEnd(context: CallbackContext, step: StepInfo): void {
     this.tokens += step.tokens;
     this.lastStep = step;
     const redraw = this.output.redraw;
     if (!redraw) return;
     const { state } = context;
-    const { tokensPerSecond, secondsLeft } = this.rates(context);
+    const { secondsLeft } = this.rates(context);
     const filled = Math.round((this.barWidth * state.globalStep) / Math.max(1, state.maxSteps));
     const bar = '#'.repeat(filled) + '-'.repeat(Math.max(0, this.barWidth - filled));
     const epochs = Math.ceil(state.numTrainEpochs);
     redraw.call(
       this.output,
       `epoch ${Math.min(epochs, state.epochIndex + 1)}/${epochs} |${bar}| ${state.globalStep}/${state.maxSteps} ` +
-        `loss ${fmtLoss(step.loss)} lr ${fmtLr(step.learningRate)} ${Math.round(tokensPerSecond)} tok/s ${formatDuration(secondsLeft)} left`,
+        `loss ${fmtLoss(step.loss)} lr ${fmtLr(step.learningRate)} ${this.throughput(context, false)} ${formatDuration(secondsLeft)} left`,
     );
   }
 
   onLog(context: CallbackContext, entry: LogEntry): void {
     // On a terminal the bar shows the same figures; plain output gets one line per logging step.
     if (this.output.redraw || !('loss' in entry)) return;
-    const { tokensPerSecond, secondsLeft } = this.rates(context);
+    const { secondsLeft } = this.rates(context);
     const gradNorm = typeof entry.grad_norm === 'number' ? `, grad norm ${entry.grad_norm.toFixed(3)}` : '';
     this.output.line(
       `step ${entry.step}/${context.state.maxSteps} (epoch ${entry.epoch.toFixed(2)}): loss ${fmtLoss(entry.loss)}, ` +
-        `lr ${fmtLr(Number(entry.learning_rate))}${gradNorm}, ${Math.round(tokensPerSecond)} tokens/s, ${formatDuration(secondsLeft)} left`,
+        `lr ${fmtLr(Number(entry.learning_rate))}${gradNorm}, ${this.throughput(context, true)}, ${formatDuration(secondsLeft)} left`,
     );
   }
 

@@ -19,6 +19,8 @@ import type { TextTokenizer } from '../../tokenizers/types.js';
 import { evaluateModel } from '../evaluate.js';
 import { causalRunData } from './causal-data.js';
 import { isCausalConfig } from './task-choice.js';
+import { isImageTaskModel } from '../../models/vision/image-model.js';
+import { evalImages } from './eval-images.js';
 import { DEFAULT_MAX_LENGTH } from './prepare-model.js';
 
 export interface EvalRunOptions {
@@ -39,6 +41,10 @@ export interface EvalRunOptions {
   readonly batchSize?: number;
   /** Longest input in tokens (default: the max_length the model was trained with, per its training_args.json; else 128, or the tokenizer's limit if lower). */
   readonly maxLength?: number;
+  /** Image models: skip unreadable image files (counted) instead of failing (default false). */
+  readonly skipBadImages?: boolean;
+  /** Image models: the path column of a CSV/JSONL image list (detected when absent). */
+  readonly imageColumn?: string;
 }
 
 export interface EvalRunResult {
@@ -152,6 +158,16 @@ export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunRe
     options.batchSize ?? (existsSync(join(options.model, 'config.json')) && isCausalConfig(readJsonObject(join(options.model, 'config.json'))) ? 8 : 64);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
+  if (isImageTaskModel(loaded.model)) {
+    const images = await evalImages(loaded.model, {
+      data: options.data,
+      batchSize,
+      ...(options.skipBadImages ? { skipBadImages: true } : {}),
+      ...(options.imageColumn === undefined ? {} : { imageColumn: options.imageColumn }),
+      ...(options.labelColumn === undefined ? {} : { labelColumn: options.labelColumn }),
+    });
+    return { ...images, model: loaded.model };
+  }
   if (!loaded.tokenizer)
     throw new FinetuneError(`${loaded.source}: no tokenizer files (tokenizer.json, vocab.txt, vocab.json + merges.txt); the model needs its tokenizer`);
   const maxLength =

@@ -1,4 +1,5 @@
 // The run data of each task, from the run's options: one place that maps a task name to its reader.
+import { FinetuneError } from '../../errors.js';
 import type { TaskName } from '../../tasks/task.js';
 import type { TrainingArguments } from '../training-args.js';
 import { causalRunData } from './causal-data.js';
@@ -30,5 +31,8 @@ export function runDataFor(task: TaskName, options: TaskDataOptions, args: Pick<
       return regressionRunData(options);
     case 'causal-lm':
       return causalRunData(options);
+    case 'image-classification':
+      // Images need no tokenizer: their runs read data with imageRunData (image-data.ts) and train in train-images.ts.
+      throw new FinetuneError(`${options.data}: image data is read by imageRunData, not as a table`);
   }
 }

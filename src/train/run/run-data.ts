@@ -5,7 +5,7 @@ import type { EncodedInputs, Task } from '../../tasks/task.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 
 /** The data sets of a run, tokenized. */
-export interface EncodedRunData<D extends EncodedInputs> {
+export interface EncodedRunData<D> {
   readonly train: D;
   readonly evaluation: D | undefined;
   /** The test data, scored once after training. */
@@ -17,7 +17,7 @@ export interface EncodedRunData<D extends EncodedInputs> {
 }
 
 /** A run's data, read and checked, before the model's tokenizer is known. */
-export interface RunData<D extends EncodedInputs = EncodedInputs> {
+export interface RunData<D = EncodedInputs> {
   readonly task: Task<D, unknown>;
   /** The head the task needs, with its labels in id order. */
   readonly head: HeadSpec;

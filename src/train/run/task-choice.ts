@@ -11,6 +11,7 @@ import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from '../../models/causal/mo
 import { checkReadableFile } from '../../io/bounded-read.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { TASK_NAMES, type TaskName } from '../../tasks/task.js';
+import { imageFolderKind, listsImages } from '../../data/images/sources.js';
 
 /** The task and why it was chosen (printed: "task: token-classification (from the data: a CoNLL file)"). */
 export interface TaskChoice {
@@ -31,6 +32,7 @@ export function taskOfConfig(config: Readonly<Record<string, unknown>>): TaskNam
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
   if (architectures.some((a) => typeof a === 'string' && a.endsWith('ForTokenClassification'))) return 'token-classification';
   if (isCausalConfig(config)) return 'causal-lm';
+  if (architectures.some((a) => typeof a === 'string' && a.endsWith('ForImageClassification'))) return 'image-classification';
   if (config.problem_type === 'multi_label_classification') return 'multi-label';
   if (config.problem_type === 'regression') return 'regression';
   return undefined;
@@ -108,6 +110,8 @@ export async function chooseTask(options: {
   const fromModel = modelTask(options.model);
   if (fromModel !== undefined) return { task: fromModel, reason: `the model's config.json` };
   if (namesBuiltinDataset(options.data)) return { task: 'classification', reason: 'the built-in data set' };
+  const images = imageFolderKind(options.data);
+  if (images !== undefined) return { task: 'image-classification', reason: `the data: ${images}` };
   const tagged = taggedFormatFromPath(options.data);
   if (tagged === 'conll' || tagged === 'conllu')
     return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
@@ -115,6 +119,7 @@ export async function chooseTask(options: {
   if (looksLikeFortunes(options.data)) return { task: 'causal-lm', reason: "the data: text in '%'-separated quotes (a fortune file)" };
   // Kept for prepareData, which reads the same source next: a pipe cannot be read twice, a large file need not be parsed twice.
   const { table } = await readTable(options.data, undefined, { keep: true });
+  if (listsImages(table)) return { task: 'image-classification', reason: 'the data: a list of image files' };
   const columns = selectColumns(
     table,
     {

@@ -21,6 +21,7 @@ import { lockOutputFolder, planOutput } from './output-folder.js';
 import { DEFAULT_EVAL_SPLIT, type DataOptions } from './prepare-data.js';
 import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
+import { trainImagesInFolder } from './train-images.js';
 import { prepareModel } from './prepare-model.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 import { EventCallback, eventsOf, type TrainEvent } from './train-events.js';
@@ -67,6 +68,20 @@ export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'>
   readonly reportTo?: readonly ReportTarget[];
   /** Receives the run's progress: every step, log entry, evaluation and checkpoint, then `end` (default: none). */
   readonly onEvent?: (event: TrainEvent) => void;
+  /** Images: the model's input size, height = width (default: the model's preprocessor_config.json). */
+  readonly imageSize?: number;
+  /** Images: random resized crops and horizontal flips when training (default true; off when a frozen base's features are cached). */
+  readonly augment?: boolean;
+  /** Images: train on a stratified subset of this many images (default: all). */
+  readonly maxTrainImages?: number;
+  /** Images: evaluate on a stratified subset of this many images (default: all). */
+  readonly maxEvalImages?: number;
+  /** Images: the batch norms' momentum, PyTorch's sense (default: the model's; Keras models such as nsfwjs's MobileNetV2 have 0.001). */
+  readonly bnMomentum?: number;
+  /** Images: skip undecodable image files, counting them, instead of failing on the first (default false). */
+  readonly skipBadImages?: boolean;
+  /** Images: the path column of a CSV/JSONL image list (detected when absent). */
+  readonly imageColumn?: string;
 }
 
 export interface TrainRunResult {
@@ -139,6 +154,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const choice = await chooseTask(options);
   out.line(`task: ${choice.task} (from ${choice.reason})`);
   if (choice.hint !== undefined) out.warn(choice.hint);
+  if (choice.task === 'image-classification') return trainImagesInFolder(options, { out, notices, plan, args, progress: io.progress !== false });
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
