@@ -117,20 +117,30 @@ async function streamTable(path: string, format: DataFormat | undefined, limit: 
       return { table: { ...table, warnings: [...decoded.warnings, ...table.warnings] }, format: chosen };
     }
     const decoder = new TextStreamDecoder(name, DESCRIPTIONS[chosen]);
-    const first = decoder.push(start);
-    // A ".csv" from a spreadsheet in a locale with decimal commas uses ';'; some tools write tabs.
-    const delimiter = chosen === 'csv' ? csvDelimiter(first) : '\t';
-    const notes =
-      chosen === 'csv' && delimiter !== ','
-        ? [
-            `${name}: fields separated by ${delimiter === ';' ? 'semicolons' : 'tabs'}, not commas (detected from the header line); read with ${delimiter === ';' ? 'semicolons' : 'tabs'}`,
-          ]
-        : [];
-    const parser = chosen === 'csv' || chosen === 'tsv' ? new DelimitedParser(delimiter, name) : new JsonLinesParser(name);
-    parser.push(first);
-    if (!done) for await (const chunk of rest) parser.push(decoder.push(chunk));
-    parser.push(decoder.end());
-    const table = parser.end();
+    // The parser is made once the header line is in (the decoder may hold text back): a ".csv" from a
+    // spreadsheet in a locale with decimal commas uses ';', and some tools write tabs.
+    let parser: DelimitedParser | JsonLinesParser | undefined;
+    let held = '';
+    const notes: string[] = [];
+    const feed = (text: string, last: boolean): void => {
+      if (parser === undefined) {
+        held += text;
+        if (!last && chosen === 'csv' && !/[\r\n]/.test(held)) return;
+        const delimiter = chosen === 'csv' ? csvDelimiter(held) : '\t';
+        if (chosen === 'csv' && delimiter !== ',') {
+          const names = delimiter === ';' ? 'semicolons' : 'tabs';
+          notes.push(`${name}: fields separated by ${names}, not commas (detected from the header line); read with ${names}`);
+        }
+        parser = chosen === 'csv' || chosen === 'tsv' ? new DelimitedParser(delimiter, name) : new JsonLinesParser(name);
+        text = held;
+        held = '';
+      }
+      parser.push(text);
+    };
+    feed(decoder.push(start), false);
+    if (!done) for await (const chunk of rest) feed(decoder.push(chunk), false);
+    feed(decoder.end(), true);
+    const table = (parser as DelimitedParser | JsonLinesParser).end();
     return { table: { ...table, warnings: [...notes, ...decoder.warnings, ...table.warnings] }, format: chosen };
   } finally {
     await chunks.return?.(undefined);

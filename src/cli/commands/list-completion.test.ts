@@ -10,14 +10,17 @@ describe('finetune list', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^models \(--model <name>\):\n {2}use-lite {2}Google's Universal Sentence Encoder Lite.*\[npm @energetic-ai\/model-embeddings-en\]$/m,
+      /^models \(--model <name>\):\n {2}use-lite +Google's Universal Sentence Encoder Lite.*\[npm @energetic-ai\/model-embeddings-en\]$/m,
     );
     assert.match(run.stdout, /^data sets \(--data <name>\):\n {2}spam-assassin {2}SpamAssassin public mail corpus.*\[npm @stdlib\/datasets-spam-assassin\]$/m);
     const json = await runCli(['list', '--json']);
     const result = JSON.parse(json.stdout.trimEnd().split('\n').at(-1)!);
     assert.deepEqual(
       result.models.map((m: { name: string; installed: boolean }) => [m.name, m.installed]),
-      [['use-lite', true]],
+      [
+        ['use-lite', true],
+        ['nsfwjs-mobilenet-v2', true],
+      ],
     );
     assert.ok(result.datasets.some((d: { name: string }) => d.name === 'spam-assassin'));
   });
@@ -41,7 +44,11 @@ async function bashComplete(words: readonly string[]): Promise<string[]> {
 describe('finetune completion', () => {
   it('bash: commands, then the flags of the command typed, then paths after a file flag', async () => {
     assert.deepEqual(await bashComplete(['finetune', 'co']), ['completion']);
-    assert.ok((await bashComplete(['finetune', '']).then((w) => w.join(' '))).startsWith('train eval predict merge info bench push list completion'));
+    assert.ok(
+      (await bashComplete(['finetune', '']).then((w) => w.join(' '))).startsWith(
+        'train eval predict merge info bench generate export search worker push list completion',
+      ),
+    );
     assert.deepEqual(await bashComplete(['finetune', 'train', '--save-s']), ['--save-strategy', '--save-steps']);
     assert.deepEqual(await bashComplete(['finetune', 'predict', '--text-p']), ['--text-pair', '--text-pair-column']);
     assert.ok((await bashComplete(['finetune', 'train', '--data', 'READ'])).includes('README.md'));
@@ -51,7 +58,7 @@ describe('finetune completion', () => {
     const run = await runCli(['completion', 'zsh']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^#compdef finetune\n/);
-    assert.match(run.stdout, /commands=\(train eval predict merge info bench push list completion help\)/);
+    assert.match(run.stdout, /commands=\(train eval predict merge info bench generate export search worker push list completion help\)/);
     assert.match(run.stdout, /train\) flags=\([^)]*--report-to[^)]*\)/);
   });
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUILTIN_DATASET_NAMES, builtinDatasetInfo } from '../../data/builtin.js';
 import { BUILTIN_MODEL_NAMES } from '../../models/registry.js';
+import { NSFWJS_MOBILENET_BUILTIN_NAME, NSFWJS_PACKAGE } from '../../models/mobilenet-v2/pretrained.js';
 import { USE_LITE_BUILTIN_NAME, USE_LITE_PACKAGE } from '../../models/use-lite/pretrained.js';
 import type { Command } from '../command.js';
 
@@ -12,6 +13,10 @@ const MODEL_INFO: Readonly<Record<string, { readonly description: string; readon
   [USE_LITE_BUILTIN_NAME]: {
     description: "Google's Universal Sentence Encoder Lite: a 2-layer transformer, 7 million parameters, 8k SentencePiece vocabulary",
     packageName: USE_LITE_PACKAGE,
+  },
+  [NSFWJS_MOBILENET_BUILTIN_NAME]: {
+    description: 'MobileNetV2 from nsfwjs (ImageNet-initialised Keras model), cut at its last convolution block for a new image head',
+    packageName: NSFWJS_PACKAGE,
   },
 };
 
@@ -27,7 +32,13 @@ export interface BuiltinEntry {
 function isInstalled(packageName: string): boolean {
   for (const dir of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
     try {
-      createRequire(pathToFileURL(join(dir, 'noop.js')).href).resolve(`${packageName}/package.json`);
+      const require = createRequire(pathToFileURL(join(dir, 'noop.js')).href);
+      // A package whose exports map hides package.json still resolves by its name.
+      try {
+        require.resolve(`${packageName}/package.json`);
+      } catch {
+        require.resolve(packageName);
+      }
       return true;
     } catch {
       // Not from this base; try the next.
