@@ -44,6 +44,8 @@ export interface ReportInput {
   readonly baseline?: string;
   /** The validation examples the model got wrong with the highest confidence, most confident first. */
   readonly confidentlyWrong?: readonly WrongPrediction[];
+  /** Tokens per second at steps of the run (absent: no chart). */
+  readonly throughput?: readonly (readonly [step: number, tokensPerSecond: number])[];
   /** Images to show in a grid (image classification: the surest mistakes), each a small data: URI with its labels. */
   readonly imageGrid?: ReportImageGrid;
 }
@@ -147,6 +149,9 @@ export function renderReport(input: ReportInput): string {
       series: [{ name: 'gradient norm', color: COLORS.train, points: series(log, 'grad_norm') }],
       ...withMarker,
     }),
+    ...(input.throughput && input.throughput.length > 0
+      ? [lineChart({ title: 'Throughput (tokens/s)', xLabel: 'step', series: [{ name: 'tokens/s', color: COLORS.validation, points: input.throughput }] })]
+      : []),
   ];
   const sections: string[] = [`<h1>${escapeHtml(input.title)}</h1>`, summaryTable(input.summary)];
   if (input.warnings && input.warnings.length > 0) {

@@ -87,8 +87,8 @@ describe('finetune search', () => {
 
   it('stops the running trial at a checkpoint when --budget is spent, and --resume finishes with the same leaderboard', async () => {
     const args = ['search', '--config', config, '--output', at('budget'), '--threads', '1', '--parallel', '1'];
-    // Half a second: less than one trial takes even on a fast machine (a trial process starts in about that).
-    const short = await runCli([...args, '--budget', '0.5s', '--json']);
+    // 50 ms: less than a trial's process takes to start, so the budget is spent before its first step ends.
+    const short = await runCli([...args, '--budget', '0.05s', '--json']);
     assert.equal(short.code, 0, short.stderr);
     assert.equal(lastJson(short.stdout).out_of_budget, true);
     assert.match(short.stderr, /the budget is spent/);

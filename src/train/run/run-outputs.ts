@@ -1,4 +1,5 @@
 // The files a finished run leaves: the model in Hugging Face layout, trainer_state.json, eval_results.json, report.html.
+import type { ThroughputPoint } from '../callbacks/throughput.js';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import { saveTaskModel } from '../../models/save.js';
@@ -36,6 +37,8 @@ export interface RunOutputs {
   readonly hyperparameters?: Readonly<Record<string, unknown>>;
   /** The trivial predictor's scores on the validation data (one line). */
   readonly baseline?: string;
+  /** Tokens per second over the run (wall clock; not in trainer_state.json). */
+  readonly throughput?: readonly ThroughputPoint[];
   /** The run's longest input in tokens (for the report's predictions). */
   readonly maxLength?: number;
 }
@@ -125,6 +128,7 @@ export async function writeRunOutputs(
     ...(data.splitCounts && data.splitCounts.length > 0 ? { data: { ...(data.columns ? { columns: data.columns } : {}), splits: data.splitCounts } } : {}),
     ...(run.baseline ? { baseline: run.baseline } : {}),
     confidentlyWrong: evaluation ? confidentlyWrong(run) : [],
+    ...(run.throughput && run.throughput.length > 0 ? { throughput: run.throughput.map((p) => [p.step, p.perSecond] as const) } : {}),
   });
   return { evaluation: evalJson, test: testJson };
 }

@@ -23,6 +23,7 @@ import { runDataFor } from './run-data-for.js';
 import { chooseTask } from './task-choice.js';
 import { trainImagesInFolder } from './train-images.js';
 import { prepareModel } from './prepare-model.js';
+import { ThroughputRecorder } from '../callbacks/throughput.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 import { EventCallback, eventsOf, type TrainEvent } from './train-events.js';
 
@@ -196,6 +197,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const evalData = encoded.evaluation;
 
   const callbacks: TrainerCallback[] = [];
+  const throughput = new ThroughputRecorder();
+  callbacks.push(throughput);
   if (io.progress !== false) callbacks.push(new ProgressCallback({ output: out }));
   callbacks.push(new OverfittingMonitor(out));
   if (earlyStopping) callbacks.push(earlyStopping);
@@ -277,6 +280,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     hyperparameters: trainingArgs,
     maxLength,
     ...(baseline === undefined ? {} : { baseline }),
+    throughput: throughput.points,
   });
   if (evaluation && evalData) {
     out.line(`final evaluation on ${data.evaluationName}: ${data.task.headline(evaluation)}`);
