@@ -1,8 +1,9 @@
 // Trials across machines: a BullMQ queue on Redis that `finetune worker` processes pull from; rung values and stop requests live in Redis.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+// Types only at the top: bullmq and ioredis load when a queue is used, not whenever the package is imported.
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { FinetuneError } from '../errors.js';
 import { folderLockOwner } from '../io/folder-lock.js';
 import type { RungStore } from './asha.js';
@@ -34,6 +35,7 @@ const key = (searchId: string, ...rest: string[]): string => ['finetune', 'searc
 /** Opens a connection for BullMQ, failing within `timeoutMs` with one line when Redis cannot be reached. */
 export async function connectRedis(url: string, timeoutMs = 3000): Promise<Redis> {
   if (!/^rediss?:\/\/[^/]+/.test(url)) throw new FinetuneError(`--queue ${url}: expected redis://host:port/db`);
+  const { Redis } = await import('ioredis');
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   probe.on('error', () => {});
   try {
@@ -69,6 +71,7 @@ export function queueExecutor(url: string, state: SearchState, log: (line: strin
   let opened: Promise<Opened> | undefined;
   const open = (): Promise<Opened> => {
     opened ??= (async () => {
+      const { Queue, QueueEvents } = await import('bullmq');
       const redis = await connectRedis(url);
       const queue = new Queue(QUEUE_NAME, { connection: redis });
       const eventsRedis = await connectRedis(url);
@@ -136,6 +139,7 @@ export interface WorkerOptions {
 
 /** Pulls trials from the queue and runs them one at a time, until the signal aborts; a trial found half done resumes from its checkpoint. */
 export async function runWorker(options: WorkerOptions): Promise<void> {
+  const { Worker } = await import('bullmq');
   const connection = await connectRedis(options.url);
   const lockDuration = (options.lockSeconds ?? 30) * 1000;
   let current: AbortController | undefined;
