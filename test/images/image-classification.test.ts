@@ -222,9 +222,11 @@ describe('Fashion-MNIST', { skip: existsSync(FASHION) ? false : `${FASHION} is a
     assert.match(run.stderr, /task: image-classification/);
     assert.match(run.stderr, /training on a stratified subset of 40 images/);
     assert.match(run.stderr, /T-shirt\/top 4 \(10\.0%\)/);
+    // Checkpoints are picked on a validation split of the training images; the test split is scored once, at the end.
+    assert.match(run.stderr, /evaluation: 50 images from validation split .*, a stratified subset of 50 \(--max-eval-images, seed 42\): Ankle boot 5/);
     assert.match(
       run.stderr,
-      /evaluation: 50 images from .*fashion-mnist \(its test split, 10,000 images\), a stratified subset of 50 \(--max-eval-images, seed 42\): Ankle boot 5/,
+      /test: 50 images from .*fashion-mnist \(its test split\), a stratified subset of 50 \(--max-eval-images, seed 42\), scored once after training: Ankle boot 5/,
     );
     assert.match(run.stderr, /step 3\/3 .*, [\d.]+ examples\/s/);
     const result = lastJson(run.stdout);
@@ -233,5 +235,6 @@ describe('Fashion-MNIST', { skip: existsSync(FASHION) ? false : `${FASHION} is a
     const state = JSON.parse(readFileSync(at('fashion/trainer_state.json'), 'utf8'));
     assert.equal(state.log_history.filter((e: Record<string, unknown>) => 'eval_loss' in e).at(-1).eval_loss, result.eval_loss);
     assert.match(readFileSync(at('fashion/config.json'), 'utf8'), /"Ankle boot"/);
+    assert.equal(JSON.parse(readFileSync(at('fashion/eval_results.json'), 'utf8')).test_samples, 50);
   });
 });

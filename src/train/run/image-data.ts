@@ -14,13 +14,15 @@ import { DEFAULT_EVAL_SPLIT, describeClasses } from './prepare-data.js';
 export interface ImageDataOptions {
   /** A folder of class folders, a CSV/JSONL of path and label, an IDX images file, or a folder of IDX files. */
   readonly data: string;
-  /** Evaluation images (the same kinds); default: an IDX folder's test split (unless evalSplit is given), else a stratified split of `data`. */
+  /** Validation images (the same kinds), which pick the best checkpoint; default: a stratified split of `data`. */
   readonly evalData?: string;
+  /** Test images, scored once after training; default: an IDX folder's test split, else none. */
+  readonly testData?: string;
   /** Fraction of `data` held out when there is no evaluation data (default 0.1; 0: none). */
   readonly evalSplit?: number;
   /** Train on a stratified subset of this many images (default: all), e.g. 1,000 of Fashion-MNIST's 60,000. */
   readonly maxTrainImages?: number;
-  /** Evaluate on a stratified subset of this many images (default: all), when a full test set costs too much per evaluation. */
+  /** Validate and test on stratified subsets of this many images (default: all), when a full set costs too much per evaluation. */
   readonly maxEvalImages?: number;
   /** Skip undecodable images, counting them, instead of failing (default false). */
   readonly skipBadImages?: boolean;
@@ -40,6 +42,9 @@ export interface ImageRunData {
   readonly train: ImageSet;
   readonly evaluation: ImageSet | undefined;
   readonly evaluationName: string | undefined;
+  /** Scored once, after training. */
+  readonly test: ImageSet | undefined;
+  readonly testName: string | undefined;
   readonly description: readonly string[];
   readonly warnings: readonly string[];
   readonly classCounts: readonly ClassCount[];
@@ -47,7 +52,7 @@ export interface ImageRunData {
   encode(
     preprocessing: PixelPreprocessing,
     augment: AugmentOptions | undefined,
-  ): { train: ImageClassificationData; evaluation: ImageClassificationData | undefined };
+  ): { train: ImageClassificationData; evaluation: ImageClassificationData | undefined; test: ImageClassificationData | undefined };
 }
 
 /**
@@ -100,15 +105,24 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
     skippedWarning(set, options.evalData);
     evaluation = set;
     evaluationName = options.evalData;
-  } else if (options.evalSplit === undefined && loaded.format === 'idx' && isIdxFolder(options.data)) {
-    const set = await loadIdxSplit(options.data, 'test');
-    evaluation = set;
-    evaluationName = `${options.data} (its test split, ${set.images.length.toLocaleString('en-US')} images)`;
   } else if (split > 0) {
     const parts = splitImageSet(loaded, split, options.seed);
     train = parts.train;
     evaluation = parts.validation;
     evaluationName = `validation split (${parts.validation.images.length.toLocaleString('en-US')} images, ${+(split * 100).toPrecision(3)}% of ${options.data}, seed ${options.seed})`;
+  }
+  // The test images are touched once, after training: checkpoints are picked on the validation images.
+  let test: ImageSet | undefined;
+  let testName: string | undefined;
+  if (options.testData !== undefined) {
+    const set = await loadImageSet(options.testData, load);
+    description.push(describeSet(options.testData, set));
+    skippedWarning(set, options.testData);
+    test = set;
+    testName = options.testData;
+  } else if (loaded.format === 'idx' && isIdxFolder(options.data)) {
+    test = await loadIdxSplit(options.data, 'test');
+    testName = `${options.data} (its test split)`;
   }
   if (options.maxTrainImages !== undefined) {
     if (!Number.isInteger(options.maxTrainImages) || options.maxTrainImages < 2)
@@ -126,6 +140,10 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
       evaluationName = `${evaluationName}, a stratified subset of ${evaluation.images.length.toLocaleString('en-US')} (--max-eval-images, seed ${options.seed})`;
     }
   }
+  if (options.maxEvalImages !== undefined && test && options.maxEvalImages < test.images.length) {
+    test = subsetImageSet(test, options.maxEvalImages, options.seed);
+    testName = `${testName}, a stratified subset of ${test.images.length.toLocaleString('en-US')} (--max-eval-images, seed ${options.seed})`;
+  }
   const classCounts = classDistribution(train.labels.map((label) => ({ label })));
   if (classCounts.length < 2)
     throw new FinetuneError(`${options.data}: only one class ('${classCounts[0]?.label ?? ''}') in the training images; a classifier needs at least two`);
@@ -136,6 +154,7 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
   if (imbalance !== undefined) warnings.push(`${options.data}: ${imbalance}`);
   const trainIds = classIds(train, classNames, 'training classes');
   const evalIds = evaluation ? classIds(evaluation, classNames, 'training classes') : undefined;
+  const testIds = test ? classIds(test, classNames, 'training classes') : undefined;
   if (evaluation && evaluationName) {
     description.push(
       `evaluation: ${evaluation.images.length.toLocaleString('en-US')} images from ${evaluationName}: ${describeClasses(classDistribution(evaluation.labels.map((label) => ({ label }))))}`,
@@ -143,11 +162,20 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
     const duplicates = duplicateImagesWarning(findDuplicateImages(train, evaluation), evaluation.images.length, evaluationName);
     if (duplicates !== undefined) warnings.push(duplicates);
   }
+  if (test && testName) {
+    description.push(
+      `test: ${test.images.length.toLocaleString('en-US')} images from ${testName}, scored once after training: ${describeClasses(classDistribution(test.labels.map((label) => ({ label }))))}`,
+    );
+    const duplicates = duplicateImagesWarning(findDuplicateImages(train, test), test.images.length, testName);
+    if (duplicates !== undefined) warnings.push(duplicates);
+  }
   return {
     classNames,
     train,
     evaluation,
     evaluationName,
+    test,
+    testName,
     description,
     warnings,
     classCounts: ordered,
@@ -161,6 +189,7 @@ export async function imageRunData(options: ImageDataOptions): Promise<ImageRunD
           ...(augment ? { augmentation: { options: augment, enabled: true, epoch: 0 } } : {}),
         },
         evaluation: evaluation && evalIds ? { images: evaluation.images, labels: evalIds, preprocessing, origins: evaluation.origins } : undefined,
+        test: test && testIds ? { images: test.images, labels: testIds, preprocessing, origins: test.origins } : undefined,
       };
     },
   };

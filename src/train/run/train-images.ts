@@ -24,7 +24,7 @@ import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { OverfittingMonitor } from '../callbacks/overfitting.js';
 import { formatDuration, ProgressCallback } from '../callbacks/progress.js';
 import { CHECKPOINTS_FOLDER } from '../checkpoint.js';
-import { evalResultsJson } from '../eval-results.js';
+import { evalResultsJson, testResultsJson } from '../eval-results.js';
 import { classWeightTensor } from '../run-plan.js';
 import { Trainer } from '../trainer.js';
 import type { TrainingArguments } from '../training-args.js';
@@ -85,6 +85,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     data: options.data,
     seed: args.seed,
     ...(options.evalData === undefined ? {} : { evalData: options.evalData }),
+    ...(options.testData === undefined ? {} : { testData: options.testData }),
     ...(options.evalSplit === undefined ? {} : { evalSplit: options.evalSplit }),
     ...(options.maxTrainImages === undefined ? {} : { maxTrainImages: options.maxTrainImages }),
     ...(options.maxEvalImages === undefined ? {} : { maxEvalImages: options.maxEvalImages }),
@@ -172,6 +173,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     data: options.data,
     task: task.name,
     eval_data: options.evalData ?? null,
+    test_data: options.testData ?? null,
     eval_split: data.evaluationName ?? null,
     image_size: p.size.height,
     augment: augment !== undefined && !trainer.cachesFeatures,
@@ -202,10 +204,13 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
   const state = trainer.state;
   const scoredFinalWeights = last !== undefined && last.step === state.globalStep && (!result.restoredBest || state.bestGlobalStep === state.globalStep);
   const evaluation = encoded.evaluation ? (scoredFinalWeights ? last!.evaluation : trainer.evaluate()) : undefined;
+  // The test images are touched here only: after the checkpoint was picked on the validation images.
+  const test = encoded.test ? trainer.evaluate(encoded.test) : undefined;
   await saveTaskModel(model, null, plan.outputDir);
   writeJsonAtomic(join(plan.outputDir, 'trainer_state.json'), state.toJSON());
   const evalJson = evaluation ? evalResultsJson(task, evaluation, state.epoch) : null;
-  if (evalJson) writeJsonAtomic(join(plan.outputDir, 'eval_results.json'), evalJson);
+  const testJson = test ? testResultsJson(task, test) : null;
+  if (evalJson || testJson) writeJsonAtomic(join(plan.outputDir, 'eval_results.json'), { ...evalJson, ...testJson });
   const grid = evaluation && encoded.evaluation ? await misclassifiedGrid(encoded.evaluation, evaluation.metrics.misclassified, names) : undefined;
   writeReport(join(plan.outputDir, 'report.html'), {
     title: `finetune: ${options.model} on ${options.data}`,
@@ -215,7 +220,8 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
       ['task', task.name],
       ['input', `${p.size.height} x ${p.size.width}${augment && !trainer.cachesFeatures ? ', random resized crops and flips when training' : ''}`],
       ['training data', `${options.data}: ${data.train.images.length.toLocaleString('en-US')} images`],
-      ['evaluation data', data.evaluationName ? `${data.evaluationName}: ${(data.evaluation?.images.length ?? 0).toLocaleString('en-US')} images` : 'none'],
+      ['validation data', data.evaluationName ? `${data.evaluationName}: ${(data.evaluation?.images.length ?? 0).toLocaleString('en-US')} images` : 'none'],
+      ['test data', data.testName ? `${data.testName}: ${(data.test?.images.length ?? 0).toLocaleString('en-US')} images, scored once after training` : 'none'],
       [
         'steps',
         `${state.globalStep.toLocaleString('en-US')} of ${state.maxSteps.toLocaleString('en-US')} (epoch ${state.epoch.toFixed(2)})${result.stoppedEarly ? ', stopped early' : ''}`,
@@ -225,6 +231,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     ],
     logHistory: state.logHistory,
     ...(evaluation && data.evaluationName ? { evaluation: { name: data.evaluationName, count: evaluation.count, ...task.report(evaluation) } } : {}),
+    ...(test && data.testName ? { test: { name: data.testName, count: test.count, ...task.report(test) } } : {}),
     curves: task.curves,
     bestStep: state.bestGlobalStep,
     classCounts: data.classCounts,
@@ -233,6 +240,7 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     ...(grid ? { imageGrid: grid } : {}),
   });
   if (evaluation) out.line(`final evaluation on ${data.evaluationName}: ${task.headline(evaluation)}`);
+  if (test) out.line(`test on ${data.testName}: ${task.headline(test)}`);
   out.line(`saved the model, preprocessor_config.json, trainer_state.json and report.html to ${plan.outputDir}`);
-  return { outputDir: plan.outputDir, train: result, evaluation: evalJson, test: null };
+  return { outputDir: plan.outputDir, train: result, evaluation: evalJson, test: testJson };
 }
