@@ -4,13 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
+import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
 import { syntheticExamples } from '../support/tiny-classifier.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-config-replay-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 /** trainer_state.json without the wall-clock figures, which differ between any two runs. */
 function state(folder: string): unknown {

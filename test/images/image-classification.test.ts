@@ -17,14 +17,13 @@ import { imageRunData } from '../../src/train/run/image-data.js';
 import { resizedPreprocessor } from '../../src/train/run/train-images.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { resolveTrainingArguments } from '../../src/train/training-args.js';
-import { runCli } from '../support/run-cli.js';
+import { lastJson, runCli } from '../support/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-images-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
 const resnet = fileURLToPath(new URL('../../../test/golden/vision/resnet-basic', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 /** 16 x 16 images: a bright horizontal or vertical bar on a dim pattern. */
 async function writeBars(folder: string, perClass: number): Promise<void> {

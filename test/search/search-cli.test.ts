@@ -4,14 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli } from '../support/run-cli.js';
+import { lastJson, runCli } from '../support/run-cli.js';
 import { boardOf, checkpointsOf, start, trialsOf, until, writeSearchSetup } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-search-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const config = writeSearchSetup(root, 3);
 const at = (name: string): string => join(root, name);
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 describe('finetune search', () => {
   it('runs each trial as a run folder, ranks them in search.json and report.html, and best.yaml trains as it is', async () => {

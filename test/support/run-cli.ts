@@ -53,3 +53,6 @@ export const TINY_BERT_CONFIG = {
   hidden_act: 'gelu',
   pad_token_id: 0,
 };
+
+/** The JSON object a `--json` run prints on the last line of its stdout. */
+export const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);

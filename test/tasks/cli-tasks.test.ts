@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../support/run-cli.js';
+import { lastJson, runCli } from '../support/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-cli-tasks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
 const goldenBert = fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url));
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8'));
 const train = (...args: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
   runCli(['train', '--model', goldenBert, '--threads', '1', '--max-length', '24', '--no-progress', '--json', ...args]);

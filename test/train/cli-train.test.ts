@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
+import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
 import { syntheticExamples } from '../support/tiny-classifier.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-cli-train-'));
@@ -13,7 +13,6 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
 const base = (): string[] => ['train', '--model', at('model'), '--init', 'random', '--threads', '1', '--max-length', '24'];
 const goldenBert = fileURLToPath(new URL('../../../test/golden/models/bert', import.meta.url));
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 before(() => {
   mkdirSync(at('model'));

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
+import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
 import { syntheticExamples } from '../support/tiny-classifier.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-save-options-'));
@@ -17,7 +17,6 @@ const checkpoints = (folder: string): number[] =>
         .filter((n) => !Number.isNaN(n))
         .sort((a, b) => a - b)
     : [];
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 
 before(() => {
   mkdirSync(at('model'));

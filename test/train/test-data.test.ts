@@ -4,13 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
+import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
 import { syntheticExamples } from '../support/tiny-classifier.js';
 
 const root = mkdtempSync(join(tmpdir(), 'finetune-test-data-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (name: string): string => join(root, name);
-const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
 const read = (path: string): Record<string, unknown> => JSON.parse(readFileSync(at(path), 'utf8'));
 
 before(() => {
