@@ -22,3 +22,22 @@ for name in plain asha; do
   echo "$name: best $best"
   node "$REPO/bin/finetune.js" eval --model "$best" --data "$REPO/../shared/data/sst2_dev.tsv" --max-length 64 --json | tail -1
 done
+# Steps spent against steps planned: a trial's planned length is the max_steps of its trainer_state.json (in the folder, or its newest checkpoint).
+for name in plain asha; do
+  node -e "
+const fs = require('fs'), path = require('path');
+const s = require('./runs/$name/search.json');
+const planned = (folder) => {
+  const states = [path.join(folder, 'trainer_state.json')];
+  const ck = path.join(folder, 'checkpoints');
+  if (fs.existsSync(ck)) for (const c of fs.readdirSync(ck)) states.push(path.join(ck, c, 'trainer_state.json'));
+  for (const f of states) if (fs.existsSync(f)) return JSON.parse(fs.readFileSync(f, 'utf8')).max_steps;
+  return NaN;
+};
+let spent = 0, plan = 0;
+for (const t of s.trials) { spent += t.globalStep; plan += planned(t.folder); }
+const counts = {};
+for (const t of s.trials) counts[t.status] = (counts[t.status] ?? 0) + 1;
+console.log('$name: ' + s.trials.length + ' trials ' + JSON.stringify(counts) + ', ' + spent + ' steps spent of ' + plan + ' planned (' + (100 * spent / plan).toFixed(1) + '%)');
+"
+done

@@ -16,9 +16,10 @@ describe('ASHA', () => {
     assert.equal(rungOf(2.9999999999, { unit: 'epoch', minResource: 1, reductionFactor: 3 }), 1);
   });
 
-  it('lets the first trials of a rung through and then only the top floor(n / eta)', () => {
+  it('lets the first trial of a rung through, then the best so far, then only the top floor(n / eta)', () => {
     assert.equal(continuesAtRung(0.5, [0.5], 3, 'maximize'), true);
-    assert.equal(continuesAtRung(0.4, [0.5, 0.4], 3, 'maximize'), true);
+    assert.equal(continuesAtRung(0.4, [0.5, 0.4], 3, 'maximize'), false);
+    assert.equal(continuesAtRung(0.6, [0.5, 0.6], 3, 'maximize'), true);
     assert.equal(continuesAtRung(0.3, [0.5, 0.4, 0.3], 3, 'maximize'), false);
     assert.equal(continuesAtRung(0.6, [0.5, 0.4, 0.6], 3, 'maximize'), true);
     assert.equal(continuesAtRung(0.2, [0.5, 0.4, 0.2], 3, 'minimize'), true);
@@ -28,11 +29,11 @@ describe('ASHA', () => {
 
   it('judges each rung once, and a repeated report of the same trial replaces its value', async () => {
     const store = new MemoryRungStore();
-    for (const [trial, value] of [
-      [0, 0.9],
-      [1, 0.8],
+    for (const [trial, value, continues] of [
+      [0, 0.9, true],
+      [1, 0.8, false],
     ] as const) {
-      assert.equal((await new AshaJudge(options, 'maximize', store, trial).report(10, value))?.continues, true);
+      assert.equal((await new AshaJudge(options, 'maximize', store, trial).report(10, value))?.continues, continues);
     }
     const judge = new AshaJudge(options, 'maximize', store, 2);
     assert.equal(await judge.report(5, 0.1), undefined, 'before the first rung');

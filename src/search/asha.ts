@@ -16,13 +16,13 @@ export function rungResource(rung: number, options: AshaOptions): number {
 /**
  * Whether a trial whose value at a rung is `value` continues, given every value recorded at that
  * rung (its own included). As Optuna's SuccessiveHalvingPruner, it continues when it is within the
- * top floor(n / eta) of the rung; unlike it, the first trials to reach a rung (fewer than eta) all
- * continue, since one early value says little about the ones to come.
+ * top max(1, floor(n / eta)) of the rung: the first trial always continues, and while fewer than eta
+ * have reported, a later one only when it is the best so far. (Letting every one of the first eta - 1
+ * through, as an earlier version did, spent two thirds of a sequential search's steps.)
  */
 export function continuesAtRung(value: number, rungValues: readonly number[], eta: number, direction: 'maximize' | 'minimize'): boolean {
   if (!Number.isFinite(value)) return false;
   const sorted = rungValues.filter(Number.isFinite).sort((a, b) => (direction === 'maximize' ? b - a : a - b));
-  if (sorted.length < eta) return true;
   const keep = Math.max(1, Math.floor(sorted.length / eta));
   const threshold = sorted[keep - 1];
   if (threshold === undefined) return true;
