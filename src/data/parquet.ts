@@ -1,6 +1,7 @@
 // Parquet reader on top of hyparquet: top-level columns in schema order, one row per record.
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { FinetuneError } from '../errors.js';
+import { implausiblePage } from './parquet-pages.js';
 import type { Cell, RawTable } from './table.js';
 
 /** Reads a whole Parquet file held in memory. Snappy and uncompressed files are supported. */
@@ -12,6 +13,8 @@ export async function parseParquet(bytes: Uint8Array, file: string): Promise<Raw
   try {
     const metadata = parquetMetadata(buffer);
     columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    const damage = implausiblePage(bytes, metadata);
+    if (damage !== undefined) throw new ParquetDamage(damage);
     objects = await containingStrayRejections(() => parquetReadObjects({ file: buffer, metadata }));
   } catch (error) {
     throw new FinetuneError(`${file}: cannot read as Parquet (${parquetProblem(error)})`, { cause: error });
@@ -42,7 +45,11 @@ async function containingStrayRejections<T>(read: () => Promise<T>): Promise<T> 
   }
 }
 
+/** A page header that no sound file has; its message is the user's. */
+class ParquetDamage extends Error {}
+
 function parquetProblem(error: unknown): string {
+  if (error instanceof ParquetDamage) return `the file is damaged: ${error.message}`;
   // The reader's own crashes on damaged bytes ("Cannot read properties of undefined") say nothing to a user.
   if (error instanceof TypeError || error instanceof RangeError) return 'the file is damaged, truncated or not Parquet';
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
