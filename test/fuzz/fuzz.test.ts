@@ -2,7 +2,7 @@
 //
 // Each target runs in a worker thread with a heap limit; the parent times every case and stops a
 // worker that hangs. Inputs that ever failed live in test/fixtures/fuzz/<target>/ and are replayed
-// first. FUZZ_SAVE=1 writes new failing inputs there; FUZZ_RUNS=100000 is the long mode.
+// first. FUZZ_SAVE=1 writes new failing inputs there; FUZZ_RUNS=100000 is the long mode; FUZZ_TARGETS picks readers.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { caseInput } from './cases.js';
 import { TARGETS, type FuzzTarget } from './targets.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+/** FUZZ_TARGETS=parquet,csv runs only those readers (a long run of one reader after a fix). */
+const ONLY = process.env.FUZZ_TARGETS?.split(',').map((name) => name.trim());
 /** A case slower than this is a hang (generous: the machine is shared). */
 const CASE_TIMEOUT_MS = Number(process.env.FUZZ_CASE_TIMEOUT_MS ?? 10_000);
 /** How long a worker may take to load before its first case. */
@@ -88,7 +90,7 @@ function report(target: FuzzTarget, failures: readonly Failure[], name: (index: 
 }
 
 describe('fuzz', { concurrency: 2 }, () => {
-  for (const target of TARGETS) {
+  for (const target of TARGETS.filter((t) => ONLY === undefined || ONLY.includes(t.name))) {
     it(`${target.name}: saved regression inputs, then ${RUNS.toLocaleString('en-US')} mutated inputs end in a FinetuneError or a value`, async () => {
       const { names, inputs } = regressionInputs(target);
       if (inputs.length > 0) {
