@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
 import { writeOnnxModel } from '../../src/export/onnx/export-model.js';
+import { defaultLabels } from '../../src/models/labels.js';
 import { loadTaskModel } from '../../src/models/load.js';
+import { mobileNetFromTfjs, readNsfwjsMobileNet } from '../../src/models/mobilenet-v2/index.js';
 import type { TaskModel } from '../../src/models/types.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
@@ -60,6 +62,23 @@ describe('image classifier export run by ONNX Runtime', () => {
       assert.deepEqual(rowArgmax(q.logits, model.numLabels), rowArgmax(expected, model.numLabels));
     });
   }
+
+  it("MobileNetV2 from nsfwjs (Keras layers): our logits within 1e-4 at its end and through nsfwjs's own dense head, int8 our argmax", async () => {
+    const tfjs = readNsfwjsMobileNet();
+    const head = { kind: 'image-classification', labels: defaultLabels(3), problemType: 'single_label_classification' } as const;
+    const dims = [2, 3, 224, 224];
+    const pixels = Float32Array.from(randomPixels(dims, 5), (v) => Math.min(1, Math.max(0, 0.5 + 0.25 * v)));
+    for (const end of [undefined, 'dense_3']) {
+      const model = mobileNetFromTfjs(tfjs, head, 'pretrained', end);
+      const expected = ourImageLogits(model, pixels, dims);
+      const file = join(root, `mobilenet-${end ?? 'backbone'}.onnx`);
+      writeOnnxModel(model, file);
+      const got = await onnxImageLogits(file, pixels, dims);
+      assert.ok(maxAbsDiff(got.logits, expected) < 1e-4, `${end ?? 'backbone'}: max difference ${maxAbsDiff(got.logits, expected)}`);
+      writeOnnxModel(model, `${file}.int8`, { weights: 'int8' });
+      assert.deepEqual(rowArgmax((await onnxImageLogits(`${file}.int8`, pixels, dims)).logits, 3), rowArgmax(expected, 3));
+    }
+  });
 
   it('runs a ResNet on another image size (the spatial axes are dynamic)', async () => {
     const model = (await loadTaskModel(join(VISION, 'resnet-basic'))).model;
