@@ -27,6 +27,14 @@ export interface TransformersJsExport {
   readonly extraFiles: readonly string[];
 }
 
+/**
+ * Model types transformers.js does not know, written as the class of theirs that runs the same graph (inputs and
+ * outputs alike); the original stays in config.json as `finetune_model_type`.
+ */
+const TRANSFORMERS_JS_CLASSES: Readonly<Record<string, { readonly modelType: string; readonly architecture: string }>> = {
+  'mobilenet-v2-keras': { modelType: 'mobilenet_v2', architecture: 'MobileNetV2ForImageClassification' },
+};
+
 /** What transformers' GenerationConfig.from_model_config keeps of a causal model's config.json: its special token ids. */
 export function generationConfigJson(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { _from_model_config: true };
@@ -51,6 +59,8 @@ export async function exportTransformersJs(
   const int8 = options.quantize ? writeOnnxModel(model, join(onnxDir, 'model_quantized.onnx'), { ...options, weights: 'int8' }) : null;
   const config: Record<string, unknown> = model.configJson();
   if (fp32.dataFile || int8?.dataFile) config['transformers.js_config'] = { use_external_data_format: true };
+  const known = TRANSFORMERS_JS_CLASSES[model.modelType];
+  if (known) Object.assign(config, { finetune_model_type: model.modelType, model_type: known.modelType, architectures: [known.architecture] });
   writeFileAtomic(join(dir, 'config.json'), configJsonText(config));
   const extraFiles: string[] = [];
   if (isCausalLM(model)) {
