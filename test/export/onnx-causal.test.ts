@@ -1,6 +1,6 @@
 // ONNX Runtime (Node) on exported GPT-2, Llama and Qwen2: our logits within 1e-4 on the first step and on a step with the cache, our greedy ids, int8 argmax.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -112,6 +112,23 @@ describe('causal LM export run by ONNX Runtime', () => {
       await q.release();
     });
   }
+
+  it('puts the weights in model.onnx_data when asked (as past 2 GiB) and ONNX Runtime reads them from there', async () => {
+    const model = (await loadTaskModel(join(CAUSAL_GOLDEN, 'qwen2'))).model as CausalLMModel;
+    mkdirSync(join(root, 'external'));
+    const file = join(root, 'external', 'model.onnx');
+    const written = writeOnnxModel(model, file, { externalData: 'always' });
+    assert.equal(written.dataFile, `${file}_data`);
+    assert.ok(existsSync(`${file}_data`));
+    const { kvHeads, headDim } = shapeOf(model);
+    const decoder = await OnnxDecoder.open(file);
+    const ids = [[5, 17, 33, 8]];
+    const mask = [[1, 1, 1, 1]];
+    const got = await decoder.step(ids, mask, decoder.emptyCache(1, kvHeads, headDim));
+    await decoder.release();
+    const diff = maskedDiff(got.logits, ours(model, ids, mask), mask, model.vocabSize, 4);
+    assert.ok(diff < 1e-4, `max difference ${diff}`);
+  });
 
   it('refuses a causal family with a head other than the lm_head, naming the head', () => {
     const model = createTaskModel({ model_type: 'gpt2', vocab_size: 40, n_embd: 8, n_layer: 1, n_head: 2, n_positions: 16 });

@@ -1,6 +1,6 @@
 // ONNX Runtime (Node) on exported ResNet (basic, bottleneck) and ViT (with and without q/k/v bias): our logits within 1e-4, int8 argmax.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -88,5 +88,15 @@ describe('image classifier export run by ONNX Runtime', () => {
     const pixels = randomPixels(dims, 3);
     const got = await onnxImageLogits(file, pixels, dims);
     assert.ok(maxAbsDiff(got.logits, ourImageLogits(model, pixels, dims)) < 1e-4);
+  });
+
+  it('puts the weights in model.onnx_data when asked (as past 2 GiB) and ONNX Runtime reads them from there', async () => {
+    const model = (await loadTaskModel(join(VISION, 'vit'))).model;
+    const file = join(root, 'vit-external.onnx');
+    assert.equal(writeOnnxModel(model, file, { externalData: 'always' }).dataFile, `${file}_data`);
+    assert.ok(existsSync(`${file}_data`));
+    const dims = [2, 3, 16, 16];
+    const pixels = randomPixels(dims, 9);
+    assert.ok(maxAbsDiff((await onnxImageLogits(file, pixels, dims)).logits, ourImageLogits(model, pixels, dims)) < 1e-4);
   });
 });
