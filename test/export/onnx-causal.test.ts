@@ -113,6 +113,36 @@ describe('causal LM export run by ONNX Runtime', () => {
     });
   }
 
+  it('mistral (a sliding window wider than the sequence): first step within 1e-4 of our logits', async () => {
+    const model = createTaskModel({
+      model_type: 'mistral',
+      vocab_size: 64,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 64,
+      sliding_window: 16,
+      initializer_range: 0.2,
+    }) as CausalLMModel;
+    const file = join(root, 'mistral.onnx');
+    writeOnnxModel(model, file);
+    const decoder = await OnnxDecoder.open(file);
+    const ids = [
+      [5, 17, 33, 8, 41, 12],
+      [0, 0, 9, 27, 3, 60],
+    ];
+    const mask = [
+      [1, 1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1, 1],
+    ];
+    const got = await decoder.step(ids, mask, decoder.emptyCache(2, 2, 8));
+    await decoder.release();
+    const diff = maskedDiff(got.logits, ours(model, ids, mask), mask, 64, 6);
+    assert.ok(diff < 1e-4, `max difference ${diff}`);
+  });
+
   it('puts the weights in model.onnx_data when asked (as past 2 GiB) and ONNX Runtime reads them from there', async () => {
     const model = (await loadTaskModel(join(CAUSAL_GOLDEN, 'qwen2'))).model as CausalLMModel;
     mkdirSync(join(root, 'external'));
