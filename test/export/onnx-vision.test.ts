@@ -90,6 +90,17 @@ describe('image classifier export run by ONNX Runtime', () => {
     assert.ok(maxAbsDiff(got.logits, ourImageLogits(model, pixels, dims)) < 1e-4);
   });
 
+  it('refuses an image family with another head, naming the head', async () => {
+    const model = (await loadTaskModel(join(VISION, 'vit'))).model;
+    const other = Object.assign(Object.create(Object.getPrototypeOf(model) as object) as object, model, {
+      head: { ...model.head, kind: 'token-classification' },
+    }) as typeof model;
+    assert.throws(
+      () => writeOnnxModel(other, join(root, 'bad.onnx')),
+      /ViTForImageClassification has a token-classification head; only image-classification exports/,
+    );
+  });
+
   it('puts the weights in model.onnx_data when asked (as past 2 GiB) and ONNX Runtime reads them from there', async () => {
     const model = (await loadTaskModel(join(VISION, 'vit'))).model;
     const file = join(root, 'vit-external.onnx');
