@@ -46,6 +46,11 @@ export class Conv2d extends Module {
     this.options = geometry;
   }
 
+  /** Stride, padding, dilation and groups as constructed (what an exported graph's Conv node needs). */
+  get geometry(): Conv2dOptions {
+    return this.options;
+  }
+
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options);
   }

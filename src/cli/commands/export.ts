@@ -35,8 +35,10 @@ async function runExport({ flags, log }: CommandContext): Promise<unknown> {
       if (merged > 0) log(`merged ${merged} LoRA layers of ${loaded.adapterDir} before export`);
       log(`wrote ${written.fp32.file} (${(written.fp32.bytes / 2 ** 20).toFixed(1)} MiB)${written.fp32.dataFile ? ` with ${written.fp32.dataFile}` : ''}`);
       if (written.int8) log(`wrote ${written.int8.file} (${(written.int8.bytes / 2 ** 20).toFixed(1)} MiB, int8 linear weights)`);
+      for (const file of written.extraFiles) log(`wrote ${join(output, file)}`);
       // use-lite keeps its SentencePiece vocabulary as vocab.json: ONNX Runtime runs the export, transformers.js's pipelines cannot.
-      if (!existsSync(join(output, 'tokenizer.json'))) {
+      // Image models read preprocessor_config.json instead.
+      if (!written.extraFiles.includes('preprocessor_config.json') && !existsSync(join(output, 'tokenizer.json'))) {
         process.stderr.write(
           `warning: ${output} has no tokenizer.json (${written.tokenizer ? 'this tokenizer saves another format' : 'the model has no tokenizer files'}); transformers.js pipelines need one\n`,
         );

@@ -67,8 +67,9 @@ describe('ONNX graph export', () => {
     const model = createTaskModel(TINY_BERT);
     applyLora(model, { r: 2, alpha: 4, dropout: 0, targets: ['query'] });
     assert.throws(() => buildOnnxGraph(model), /still carries LoRA layers; merge the adapter first/);
-    const other = Object.assign(createTaskModel(TINY_BERT), { modelType: 'gpt2' });
-    assert.throws(() => buildOnnxGraph(other), /model_type 'gpt2' has no exporter \(supported: bert, /);
-    assert.ok(onnxModelTypes().includes('use-lite'));
+    const other = Object.assign(createTaskModel(TINY_BERT), { modelType: 'gpt_neox' });
+    assert.throws(() => buildOnnxGraph(other), /model_type 'gpt_neox' has no exporter \(supported: bert, /);
+    for (const type of ['use-lite', 'gpt2', 'llama', 'qwen2', 'mistral', 'resnet', 'vit', 'mobilenet-v2-keras'])
+      assert.ok(onnxModelTypes().includes(type), type);
   });
 });

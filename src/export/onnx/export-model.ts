@@ -6,12 +6,16 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { TaskModel } from '../../models/types.js';
 import { bertOnnx, robertaOnnx } from './families/bert.js';
 import { distilbertOnnx } from './families/distilbert.js';
+import { gpt2Onnx } from './families/gpt2.js';
+import { llamaOnnx } from './families/llama.js';
+import { mobileNetV2Onnx } from './families/mobilenet-v2.js';
 import type { OnnxFamilyExporter } from './families/encoder.js';
 import { useLiteOnnx } from './families/use-lite.js';
+import { resnetOnnx, vitOnnx } from './families/vision.js';
 import { GraphBuilder, inlineTensor, rawBytes } from './graph.js';
 import { encodeModel, IR_VERSION, type ModelMessage, MS_DOMAIN, OPSET, type TensorMessage } from './proto.js';
 
-const exporters: OnnxFamilyExporter[] = [bertOnnx, robertaOnnx, distilbertOnnx, useLiteOnnx];
+const exporters: OnnxFamilyExporter[] = [bertOnnx, robertaOnnx, distilbertOnnx, useLiteOnnx, gpt2Onnx, llamaOnnx, resnetOnnx, vitOnnx, mobileNetV2Onnx];
 
 /** Adds an exporter (a new family); a later registration wins for its model types. */
 export function registerOnnxExporter(exporter: OnnxFamilyExporter): void {

@@ -72,6 +72,11 @@ export class KerasGraph extends Module {
     return this.children().map(([name]) => name);
   }
 
+  /** Each layer's spec and module in execution order (what an exported graph walks). */
+  layerSteps(): readonly { readonly spec: KerasLayerSpec; readonly module: Module }[] {
+    return this.steps;
+  }
+
   forward(pixels: Tensor): Tensor {
     const values = new Map<string, Tensor>();
     let last = pixels;
