@@ -1,6 +1,6 @@
 // Int8 inference: QuantizedLinear, and the swap of every Linear of a model for one (what `predict --quantize int8` runs).
 import { type Int8LinearWeights, linearInt8, quantizeLinearWeights } from '../tensor/ops/linear-int8.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
 
@@ -11,13 +11,24 @@ export class QuantizedLinear extends Module {
   }
 
   static fromLinear(linear: Linear): QuantizedLinear {
-    return new QuantizedLinear(quantizeLinearWeights(linear.weight, linear.bias));
+    // The scheme quantises per output channel of a [out, in] weight; GPT-2's Conv1D keeps [in, out].
+    const weight = linear.fanInFanOut ? transposed(linear.weight) : linear.weight;
+    return new QuantizedLinear(quantizeLinearWeights(weight, linear.bias));
   }
 
   /** Shapes: x [..., in] -> [..., out]. */
   forward(x: Tensor): Tensor {
     return linearInt8(x, this.weights);
   }
+}
+
+/** A copy of a 2-D weight with its axes swapped: [rows, cols] -> [cols, rows]. */
+function transposed(weight: Tensor): Tensor {
+  const [rows, cols] = weight.shape as [number, number];
+  const from = weight.f32();
+  const to = new Float32Array(from.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c]!;
+  return new Tensor(to, [cols, rows]);
 }
 
 /**
