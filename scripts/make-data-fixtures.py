@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Writes the small Parquet fixtures of the data-layer tests (test/fixtures/data/*.parquet) with pyarrow.
 # Run: /work/venv/bin/python scripts/make-data-fixtures.py   (pyarrow from the local wheel folder)
+import random
 from pathlib import Path
 
 import pyarrow as pa
@@ -41,5 +42,20 @@ scores = pa.table({
 })
 pq.write_table(scores, OUT / "scores.parquet", compression="snappy")
 
-for name in ("reviews.parquet", "pairs.parquet", "reviews-zstd.parquet", "topics.parquet", "scores.parquet"):
+# Many small pages of every kind the page checks read: nulls (definition levels), lists (repetition
+# levels), booleans, a constant column (long dictionary runs), version 1 and 2 data pages.
+rng = random.Random(0)
+words = ["good", "bad", "fine", "great", "awful", "ok"]
+count = 2000
+pages = pa.table({
+    "text": [None if i % 7 == 0 else " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for i in range(count)],
+    "label": [rng.randint(0, 1) for _ in range(count)],
+    "flag": [None if i % 11 == 0 else i % 3 == 0 for i in range(count)],
+    "tokens": [[rng.choice(words) for _ in range(rng.randint(0, 3))] for _ in range(count)],
+    "same": ["x"] * count,
+})
+pq.write_table(pages, OUT / "pages-v1.parquet", compression="none", data_page_version="1.0", use_dictionary=False, data_page_size=1024, row_group_size=700)
+pq.write_table(pages, OUT / "pages-v2.parquet", compression="snappy", data_page_version="2.0", data_page_size=1024, row_group_size=700)
+
+for name in ("reviews.parquet", "pairs.parquet", "reviews-zstd.parquet", "topics.parquet", "scores.parquet", "pages-v1.parquet", "pages-v2.parquet"):
     print(name, (OUT / name).stat().st_size, "bytes")

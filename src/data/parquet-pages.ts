@@ -1,5 +1,6 @@
 // Parquet page headers checked before decoding: the reader allocates what a header declares, so damaged counts are refused first.
 import type { FileMetaData } from 'hyparquet';
+import { columnLevels, type DataPageFacts, runPastPage } from './parquet-runs.js';
 
 /** The most values a file may declare across its pages, per byte of the file (plus a floor for tiny files). */
 const VALUES_PER_FILE_BYTE = 64;
@@ -7,11 +8,12 @@ const VALUES_FLOOR = 1 << 20;
 /** Snappy's output is at most about 21 times its input; anything past this ratio is damage (uncompressed pages are 1:1). */
 const MAX_EXPANSION = 32;
 
-/** What one page header says about its size and value count (Thrift compact fields of PageHeader). */
+/** What one page header says (Thrift compact fields of PageHeader): its sizes, and for a data page what the run scan needs. */
 interface PageSizes {
   readonly uncompressed: number;
   readonly compressed: number;
   readonly values: number;
+  readonly dataPage: DataPageFacts | undefined;
 }
 
 /**
@@ -27,6 +29,7 @@ export function implausiblePage(bytes: Uint8Array, metadata: FileMetaData): stri
       const meta = chunk.meta_data;
       if (!meta) continue;
       const where = `row group ${g + 1}, column ${c + 1}`;
+      const levels = columnLevels(metadata, meta.path_in_schema);
       const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
       if (!(start >= 4 && end <= bytes.byteLength && start < end)) return `${where}: its pages lie outside the file`;
@@ -34,13 +37,18 @@ export function implausiblePage(bytes: Uint8Array, metadata: FileMetaData): stri
       while (pos < end) {
         const reader = new CompactReader(bytes, pos, end);
         const page = reader.pageSizes();
-        pos = reader.pos + page.compressed;
+        const body = reader.pos;
+        pos = body + page.compressed;
         if (page.compressed < 0 || pos > end) return `${where}: a page runs past its column chunk`;
         if (page.uncompressed < 0 || page.uncompressed > MAX_EXPANSION * page.compressed + 64) {
           return `${where}: a page declares ${page.uncompressed} bytes from ${page.compressed}`;
         }
         totalValues += Math.max(0, page.values);
         if (page.values < 0 || totalValues > maxValues) return `${where}: the pages declare more values than the file can hold`;
+        if (page.dataPage) {
+          const run = runPastPage(bytes.subarray(body, pos), page.dataPage, meta.codec, meta.type, levels);
+          if (run) return `${where}: ${run}`;
+        }
       }
     }
   }
@@ -59,18 +67,34 @@ class CompactReader {
     let uncompressed = 0;
     let compressed = -1;
     let values = 0;
+    let version: 0 | 1 | 2 = 0;
+    // Fields of data_page_header (v1: 2 encoding) and data_page_header_v2 (4 encoding, 5 and 6 level lengths, 7 is_compressed).
+    const v2 = { encoding: 0, definitionBytes: 0, repetitionBytes: 0, valuesCompressed: true };
+    let encoding = 0;
     this.readStruct((field, type) => {
       if (field === 2 && type === 5) uncompressed = this.zigzag();
       else if (field === 3 && type === 5) compressed = this.zigzag();
       else if ((field === 5 || field === 7 || field === 8) && type === 12) {
         // data_page_header, dictionary_page_header, data_page_header_v2: num_values is field 1 of each.
+        if (field !== 7) version = field === 5 ? 1 : 2;
         this.readStruct((inner, innerType) => {
           if (inner === 1 && innerType === 5) values = this.zigzag();
+          else if (field === 5 && inner === 2 && innerType === 5) encoding = this.zigzag();
+          else if (field === 8 && inner === 4 && innerType === 5) v2.encoding = this.zigzag();
+          else if (field === 8 && inner === 5 && innerType === 5) v2.definitionBytes = this.zigzag();
+          else if (field === 8 && inner === 6 && innerType === 5) v2.repetitionBytes = this.zigzag();
+          else if (field === 8 && inner === 7 && (innerType === 1 || innerType === 2)) v2.valuesCompressed = innerType === 1;
           else this.skip(innerType);
         });
       } else this.skip(type);
     });
-    return { uncompressed, compressed, values };
+    const dataPage: DataPageFacts | undefined =
+      version === 0
+        ? undefined
+        : version === 1
+          ? { version, values, encoding, uncompressed, definitionBytes: 0, repetitionBytes: 0, valuesCompressed: true }
+          : { version, values, uncompressed, ...v2 };
+    return { uncompressed, compressed, values, dataPage };
   }
 
   private readStruct(onField: (field: number, type: number) => void, depth = 0): void {
