@@ -19,15 +19,28 @@ export interface Split<T> {
  * says. The same examples, fraction and seed always give the same split.
  */
 export function stratifiedSplit<T extends { readonly label: string }>(examples: readonly T[], fraction: number, seed: number): Split<T> {
+  const held = stratifiedHoldout(examples.length, (index) => (examples[index] as T).label, fraction, seed);
+  const train: T[] = [];
+  const validation: T[] = [];
+  examples.forEach((example, index) => (held[index] ? validation : train).push(example));
+  return { train, validation };
+}
+
+/**
+ * stratifiedSplit's choice for `count` items whose class is `classOf(index)`: 1 marks an item held out
+ * for validation. Items need not be objects, so an index of millions of rows splits without them.
+ */
+export function stratifiedHoldout(count: number, classOf: (index: number) => string, fraction: number, seed: number): Uint8Array {
   if (!(fraction > 0 && fraction < 1)) {
     throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   }
   const byClass = new Map<string, number[]>();
-  examples.forEach((example, index) => {
-    const members = byClass.get(example.label);
+  for (let index = 0; index < count; index++) {
+    const label = classOf(index);
+    const members = byClass.get(label);
     if (members) members.push(index);
-    else byClass.set(example.label, [index]);
-  });
+    else byClass.set(label, [index]);
+  }
   // Classes in a fixed order so the random stream each class sees does not depend on the data's order.
   const labels = sortLabels(byClass.keys());
   const quotas = new Map<string, number>();
@@ -35,9 +48,9 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
     const size = (byClass.get(label) as number[]).length;
     if (size >= 2) quotas.set(label, Math.min(size - 1, Math.max(1, Math.round(size * fraction))));
   }
-  limitSmallClasses(quotas, byClass, fraction, Math.ceil(examples.length * fraction), seed);
+  limitSmallClasses(quotas, byClass, fraction, Math.ceil(count * fraction), seed);
   const random = createRandom(seed);
-  const held = new Uint8Array(examples.length);
+  const held = new Uint8Array(count);
   let heldCount = 0;
   for (const label of labels) {
     const members = byClass.get(label) as number[];
@@ -48,12 +61,9 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
     heldCount += take;
   }
   if (heldCount === 0) {
-    throw new FinetuneError(`cannot hold out a validation split: no class has two examples (${examples.length} examples)`);
+    throw new FinetuneError(`cannot hold out a validation split: no class has two examples (${count} examples)`);
   }
-  const train: T[] = [];
-  const validation: T[] = [];
-  examples.forEach((example, index) => (held[index] ? validation : train).push(example));
-  return { train, validation };
+  return held;
 }
 
 /**
