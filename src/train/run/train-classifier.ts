@@ -178,7 +178,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     init: options.init ?? 'pretrained',
     head: data.head,
     freeze: options.freeze ?? 'none',
-    trainTexts: data.trainTexts(),
+    trainTexts: () => data.trainTexts(),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
     ...(options.lora === undefined ? {} : { lora: options.lora }),
     ...(options.gradientCheckpointing ? { gradientCheckpointing: true } : {}),
