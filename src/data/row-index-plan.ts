@@ -20,7 +20,7 @@ export function indexMinBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Bytes of the file's start that columns and the label kind are detected from. */
-export const SAMPLE_BYTES = 1 << 20;
+export const SAMPLE_BYTES = 1 << 18;
 
 function headBytes(path: string, bytes: number): Buffer {
   const buffer = Buffer.alloc(bytes);

@@ -67,6 +67,40 @@ class Column<T extends Float64Array | Uint32Array> {
   }
 }
 
+/** Label ids by the label's text, found from its bytes without a string per row while the labels are few. */
+class RawLabels {
+  readonly ids = new Map<string, number>();
+  private readonly known: Uint8Array[] = [];
+  private readonly knownQuoted: number[] = [];
+  private readonly knownIds: number[] = [];
+
+  id(buf: Buffer, fields: RecordFields, k: number): number {
+    const start = fields.starts[k]!;
+    const end = fields.ends[k]!;
+    const quoted = fields.quoted[k]!;
+    const { known } = this;
+    next: for (let j = 0; j < known.length; j++) {
+      const bytes = known[j]!;
+      if (bytes.length !== end - start || this.knownQuoted[j] !== quoted) continue;
+      for (let q = 0; q < bytes.length; q++) if (bytes[q] !== buf[start + q]) continue next;
+      return this.knownIds[j]!;
+    }
+    const label = fieldText(buf, fields, k);
+    let id = this.ids.get(label);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(label, id);
+    }
+    // The same bytes, quoted alike, are always the same label.
+    if (known.length < 64) {
+      known.push(buf.slice(start, end));
+      this.knownQuoted.push(quoted);
+      this.knownIds.push(id);
+    }
+    return id;
+  }
+}
+
 /** The UTF-8 byte order mark's length at the start of `buf`, or 0. */
 function bomLength(buf: Uint8Array): number {
   return buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
@@ -83,7 +117,7 @@ export function indexRows(path: string, options: RowIndexOptions): RowIndex {
   const lines = new Column(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
   const labelIds = new Column(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
   const hashes = new Column(new Uint32Array(1 << 17), (n) => new Uint32Array(n));
-  const rawLabels = new Map<string, number>();
+  const labels = new RawLabels();
   const fields = new RecordFields();
   const hash = new TextHash();
   let header = false;
@@ -152,25 +186,20 @@ export function indexRows(path: string, options: RowIndexOptions): RowIndex {
           if (firstEmptyLine === 0) firstEmptyLine = startLine;
           continue;
         }
-        const label = fieldText(view, fields, labelAt);
-        let id = rawLabels.get(label);
-        if (id === undefined) {
-          id = rawLabels.size;
-          rawLabels.set(label, id);
-        }
+        const id = labels.id(view, fields, labelAt);
         hash.reset();
         hash.field(view, fields, textAt);
         if (pairAt >= 0) {
           hash.byte(0x09);
           hash.field(view, fields, pairAt);
         }
-        const [lo, hi] = hash.finish();
+        hash.finish();
         starts.push(base + recordStart);
         lengths.push(next - recordStart);
         lines.push(startLine);
         labelIds.push(id);
-        hashes.push(lo);
-        hashes.push(hi);
+        hashes.push(hash.lo);
+        hashes.push(hash.hi);
       }
       // Keep the unfinished record: move it to the front and read on after it.
       buffer.copy(buffer, 0, pos, held);
@@ -183,16 +212,16 @@ export function indexRows(path: string, options: RowIndexOptions): RowIndex {
   }
   if (!header) throw new FinetuneError(`${source}: no header row (the file holds only blank lines)`);
   if (rowsRead === 0) throw new FinetuneError(`${source}: no data rows`);
-  const { names, remap } = classNames(rawLabels);
+  const { names, remap } = classNames(labels.ids);
   const ids = labelIds.done();
-  const labels = names.length <= 0x100 ? new Uint8Array(ids.length) : names.length <= 0x10000 ? new Uint16Array(ids.length) : new Uint32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) labels[i] = remap[ids[i]!]!;
+  const classes = names.length <= 0x100 ? new Uint8Array(ids.length) : names.length <= 0x10000 ? new Uint16Array(ids.length) : new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) classes[i] = remap[ids[i]!]!;
   return {
     count: ids.length,
     starts: starts.done(),
     lengths: lengths.done(),
     lines: lines.done(),
-    labels,
+    labels: classes,
     labelNames: names,
     hashes: hashes.done(),
     report: { rowsRead, emptyDropped, firstEmptyLine, blankLines, literalQuotes, firstLiteralQuoteLine },

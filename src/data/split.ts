@@ -2,7 +2,7 @@
 import { count } from '../plural.js';
 import { FinetuneError } from '../errors.js';
 import { sortLabels } from './labels.js';
-import { createRandom, shuffleInPlace } from './random.js';
+import { createRandom, randomInt, shuffleInPlace } from './random.js';
 
 /** The two parts of a split, each in the original order of the examples. */
 export interface Split<T> {
@@ -34,18 +34,31 @@ export function stratifiedHoldout(count: number, classOf: (index: number) => str
   if (!(fraction > 0 && fraction < 1)) {
     throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   }
-  const byClass = new Map<string, number[]>();
+  // Members per class in typed arrays (two passes: sizes, then members), so millions of rows cost no array of numbers each.
+  const classes = new Array<string>(count);
+  const sizes = new Map<string, number>();
   for (let index = 0; index < count; index++) {
     const label = classOf(index);
-    const members = byClass.get(label);
-    if (members) members.push(index);
-    else byClass.set(label, [index]);
+    classes[index] = label;
+    sizes.set(label, (sizes.get(label) ?? 0) + 1);
+  }
+  const byClass = new Map<string, Uint32Array>();
+  const filled = new Map<string, number>();
+  for (const [label, size] of sizes) {
+    byClass.set(label, new Uint32Array(size));
+    filled.set(label, 0);
+  }
+  for (let index = 0; index < count; index++) {
+    const label = classes[index]!;
+    const at = filled.get(label)!;
+    byClass.get(label)![at] = index;
+    filled.set(label, at + 1);
   }
   // Classes in a fixed order so the random stream each class sees does not depend on the data's order.
   const labels = sortLabels(byClass.keys());
   const quotas = new Map<string, number>();
   for (const label of labels) {
-    const size = (byClass.get(label) as number[]).length;
+    const size = (byClass.get(label) as Uint32Array).length;
     if (size >= 2) quotas.set(label, Math.min(size - 1, Math.max(1, Math.round(size * fraction))));
   }
   limitSmallClasses(quotas, byClass, fraction, Math.ceil(count * fraction), seed);
@@ -53,10 +66,16 @@ export function stratifiedHoldout(count: number, classOf: (index: number) => str
   const held = new Uint8Array(count);
   let heldCount = 0;
   for (const label of labels) {
-    const members = byClass.get(label) as number[];
+    const members = byClass.get(label) as Uint32Array;
     if (members.length < 2) continue;
     const take = quotas.get(label) as number;
-    shuffleInPlace(members, random);
+    // shuffleInPlace's draws on a typed array: the same order as on a plain one.
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = randomInt(random, i + 1);
+      const swap = members[i]!;
+      members[i] = members[j]!;
+      members[j] = swap;
+    }
     for (let k = 0; k < take; k++) held[members[k] as number] = 1;
     heldCount += take;
   }
@@ -73,7 +92,7 @@ export function stratifiedHoldout(count: number, classOf: (index: number) => str
  */
 function limitSmallClasses(
   quotas: Map<string, number>,
-  byClass: ReadonlyMap<string, readonly number[]>,
+  byClass: ReadonlyMap<string, { readonly length: number }>,
   fraction: number,
   allowed: number,
   seed: number,
@@ -81,7 +100,7 @@ function limitSmallClasses(
   let total = 0;
   for (const quota of quotas.values()) total += quota;
   if (total <= allowed) return;
-  const small = [...quotas.keys()].filter((label) => Math.round((byClass.get(label) as readonly number[]).length * fraction) < 1);
+  const small = [...quotas.keys()].filter((label) => Math.round((byClass.get(label) as { readonly length: number }).length * fraction) < 1);
   shuffleInPlace(small, createRandom(seed ^ 0x5bd1e995));
   for (const label of small) {
     if (total <= allowed || total <= 1) break;
