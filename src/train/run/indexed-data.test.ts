@@ -38,6 +38,17 @@ describe('indexed classification data', () => {
     assert.equal(indexed.evaluation?.rows.length, memory.evaluation?.length);
   });
 
+  it('--max-eval-samples evaluates a stratified subset, the same size on both paths; below 2 it fails by name', async () => {
+    const options = { data: at('train.csv'), seed: 3, evalSplit: 0.5, maxEvalSamples: 20 };
+    const indexed = indexedData(options, { cacheDir: at('cache-a') });
+    const memory = await prepareData(options);
+    assert.equal(indexed.evaluation?.rows.length, memory.evaluation?.length);
+    assert.ok(Math.abs(memory.evaluation!.length - 20) <= 1);
+    assert.match(indexed.evaluation!.name, /, a subset of \d+ \(--max-eval-samples, seed 3\)$/);
+    assert.equal(indexed.evaluation?.name, memory.evaluationName);
+    assert.throws(() => indexedData({ ...options, maxEvalSamples: 1 }, { cacheDir: at('cache-a') }), /--max-eval-samples 1: must be an integer >= 2/);
+  });
+
   it('fails on an evaluation label the training data lacks, naming its file and line', () => {
     assert.throws(
       () => indexedData({ data: at('train.csv'), evalData: at('dev.csv'), seed: 1 }, { cacheDir: at('cache-b') }),

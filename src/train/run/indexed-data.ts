@@ -18,10 +18,14 @@ import type { ClassificationData } from '../../tasks/classification/index.js';
 import { finetuneCacheDir } from '../../tokenizers/token-cache.js';
 import type { TextTokenizer } from '../../tokenizers/types.js';
 import { indexedInputs } from './indexed-inputs.js';
-import { DEFAULT_EVAL_SPLIT, describeClasses, type DataOptions } from './prepare-data.js';
+import { DEFAULT_EVAL_SPLIT, describeClasses, evalSubsetFraction, type DataOptions } from './prepare-data.js';
+import { stratifiedHoldout } from '../../data/split.js';
 
 /** The validation examples handed to the report's "most confidently wrong" list at most (it predicts each of them once more). */
 export const REPORT_EXAMPLES = 10_000;
+
+/** Validation splits above this many examples get a notice that every evaluation scores them all. */
+const LARGE_EVALUATION = 50_000;
 
 /** One indexed file and the rows of it a part of the run uses. */
 export interface IndexedPart {
@@ -137,6 +141,17 @@ export function indexedData(options: DataOptions, extra: IndexedDataOptions = {}
     trainRows = parts.train;
     const name = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
     evaluation = { name, index: main.index, plan: main.plan.index, rows: parts.validation };
+  }
+  const subset = evaluation === undefined ? undefined : evalSubsetFraction(options.maxEvalSamples, evaluation.rows.length);
+  if (evaluation !== undefined && subset !== undefined) {
+    const { index, rows } = evaluation;
+    const held = stratifiedHoldout(rows.length, (k) => index.labelNames[index.labels[rows[k]!]!]!, subset, options.seed);
+    const kept = rows.filter((_, k) => held[k] === 1);
+    evaluation = { ...evaluation, rows: kept, name: `${evaluation.name}, a subset of ${kept.length.toLocaleString('en-US')} (--max-eval-samples, seed ${options.seed})` };
+  } else if (evaluation !== undefined && evaluation.rows.length > LARGE_EVALUATION) {
+    warnings.push(
+      `${evaluation.name}: ${evaluation.rows.length.toLocaleString('en-US')} examples, each read, tokenized and scored at every evaluation; --max-eval-samples N evaluates a stratified subset`,
+    );
   }
   let test: typeof evaluation;
   if (options.testData !== undefined) {

@@ -231,6 +231,7 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     eval_data: options.evalData ?? null,
     test_data: options.testData ?? null,
     eval_split: options.evalData === undefined ? (options.evalSplit ?? DEFAULT_EVAL_SPLIT) : null,
+    ...(options.maxEvalSamples === undefined ? {} : { max_eval_samples: options.maxEvalSamples }),
     max_length: maxLength,
     freeze: options.freeze ?? 'none',
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
