@@ -26,7 +26,12 @@ function examplesOf(path: string, index: RowIndex, plan: ReturnType<typeof planR
   try {
     return Array.from({ length: index.count }, (_, i) => {
       const row = reader.read(i);
-      return { text: row.text, ...(row.textPair === undefined ? {} : { textPair: row.textPair }), label: index.labelNames[index.labels[i]!]!, origin: row.origin };
+      return {
+        text: row.text,
+        ...(row.textPair === undefined ? {} : { textPair: row.textPair }),
+        label: index.labelNames[index.labels[i]!]!,
+        origin: row.origin,
+      };
     });
   } finally {
     reader.close();

@@ -49,13 +49,19 @@ export function indexedClassificationRunData(
       if (!part) return [];
       const counts = new Float64Array(names.length);
       for (const id of part.labels) counts[id]!++;
-      return [{ split, counts: names.map((label, id) => ({ label, count: counts[id]!, fraction: counts[id]! / Math.max(1, part.rows.length) })).filter((c) => c.count > 0) }];
+      return [
+        {
+          split,
+          counts: names.map((label, id) => ({ label, count: counts[id]!, fraction: counts[id]! / Math.max(1, part.rows.length) })).filter((c) => c.count > 0),
+        },
+      ];
     }),
     // The report predicts these once more: a bounded share of a validation split of millions.
     evaluationExamples: () => (data.evaluation ? partTexts(data.evaluation, REPORT_EXAMPLES) : []),
     trainTexts: () => partTexts(data.train).flatMap((e) => (e.textPair === undefined ? [e.text] : [e.text, e.textPair])),
     encode(tokenizer, maxLength) {
-      const encode = (part: IndexedPart | undefined): ClassificationData | undefined => (part ? indexedClassificationData(part, tokenizer, maxLength) : undefined);
+      const encode = (part: IndexedPart | undefined): ClassificationData | undefined =>
+        part ? indexedClassificationData(part, tokenizer, maxLength) : undefined;
       return { train: encode(data.train)!, evaluation: encode(data.evaluation), test: encode(data.test), warnings: [] };
     },
     baseline(evaluation) {

@@ -82,7 +82,8 @@ function indexFile(path: string, columns: LoadDatasetOptions, cacheDir: string, 
     );
   if (r.blankLines > 0) warnings.push(`${path}: ${count(r.blankLines, 'blank line')} skipped`);
   if (r.emptyDropped > 0) warnings.push(`${path}: ${count(r.emptyDropped, 'row')} with an empty text or label dropped (first at line ${r.firstEmptyLine})`);
-  if (got.duplicatesDropped > 0) warnings.push(`${path}: ${count(got.duplicatesDropped, 'exact duplicate row')} dropped (first at line ${got.firstDuplicateLine})`);
+  if (got.duplicatesDropped > 0)
+    warnings.push(`${path}: ${count(got.duplicatesDropped, 'exact duplicate row')} dropped (first at line ${got.firstDuplicateLine})`);
   if (got.conflictingTexts > 0) {
     const verb = got.conflictingTexts === 1 ? 'occurs' : 'occur';
     warnings.push(`${path}: ${count(got.conflictingTexts, 'text')} ${verb} with different labels (first at line ${got.firstConflictLine})`);
@@ -147,7 +148,11 @@ export function indexedData(options: DataOptions, extra: IndexedDataOptions = {}
     const { index, rows } = evaluation;
     const held = stratifiedHoldout(rows.length, (k) => index.labelNames[index.labels[rows[k]!]!]!, subset, options.seed);
     const kept = rows.filter((_, k) => held[k] === 1);
-    evaluation = { ...evaluation, rows: kept, name: `${evaluation.name}, a subset of ${kept.length.toLocaleString('en-US')} (--max-eval-samples, seed ${options.seed})` };
+    evaluation = {
+      ...evaluation,
+      rows: kept,
+      name: `${evaluation.name}, a subset of ${kept.length.toLocaleString('en-US')} (--max-eval-samples, seed ${options.seed})`,
+    };
   } else if (evaluation !== undefined && evaluation.rows.length > LARGE_EVALUATION) {
     warnings.push(
       `${evaluation.name}: ${evaluation.rows.length.toLocaleString('en-US')} examples, each read, tokenized and scored at every evaluation; --max-eval-samples N evaluates a stratified subset`,
