@@ -3,7 +3,7 @@
 // Texts are compared by their 64-bit hashes: candidates are found by sorting 53 bits of them in a
 // Float64Array (no object per row), then confirmed on all 64 bits.
 import type { RowIndex } from './row-index.js';
-import { stratifiedHoldout } from './split.js';
+import { stratifiedHoldoutIds } from './split.js';
 
 /** 53 bits of row i's hash as an exact float, for sorting. */
 function key53(hashes: Uint32Array, i: number): number {
@@ -105,8 +105,7 @@ export interface RowSplit {
 
 /** stratifiedSplit on an index: the same rows, fraction and seed hold out the same rows as stratifiedSplit of the same examples. */
 export function splitRows(index: RowIndex, fraction: number, seed: number): RowSplit {
-  const { labels, labelNames } = index;
-  const held = stratifiedHoldout(index.count, (i) => labelNames[labels[i]!]!, fraction, seed);
+  const held = stratifiedHoldoutIds(index.labels, index.labelNames, fraction, seed);
   return { train: rowsWhere(held, 0), validation: rowsWhere(held, 1) };
 }
 

@@ -31,29 +31,41 @@ export function stratifiedSplit<T extends { readonly label: string }>(examples: 
  * for validation. Items need not be objects, so an index of millions of rows splits without them.
  */
 export function stratifiedHoldout(count: number, classOf: (index: number) => string, fraction: number, seed: number): Uint8Array {
+  const names: string[] = [];
+  const idOf = new Map<string, number>();
+  const ids = new Uint32Array(count);
+  for (let index = 0; index < count; index++) {
+    const label = classOf(index);
+    let id = idOf.get(label);
+    if (id === undefined) {
+      id = names.length;
+      idOf.set(label, id);
+      names.push(label);
+    }
+    ids[index] = id;
+  }
+  return stratifiedHoldoutIds(ids, names, fraction, seed);
+}
+
+/** stratifiedHoldout for items given as class ids into `names` (each name once): no string per item. */
+export function stratifiedHoldoutIds(ids: ArrayLike<number>, names: readonly string[], fraction: number, seed: number): Uint8Array {
   if (!(fraction > 0 && fraction < 1)) {
     throw new FinetuneError(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   }
+  const count = ids.length;
   // Members per class in typed arrays (two passes: sizes, then members), so millions of rows cost no array of numbers each.
-  const classes = new Array<string>(count);
-  const sizes = new Map<string, number>();
+  const sizes = new Uint32Array(names.length);
+  for (let index = 0; index < count; index++) sizes[ids[index]!]!++;
+  const memberLists = Array.from(sizes, (size) => new Uint32Array(size));
+  const filled = new Uint32Array(names.length);
   for (let index = 0; index < count; index++) {
-    const label = classOf(index);
-    classes[index] = label;
-    sizes.set(label, (sizes.get(label) ?? 0) + 1);
+    const id = ids[index]!;
+    memberLists[id]![filled[id]!++] = index;
   }
   const byClass = new Map<string, Uint32Array>();
-  const filled = new Map<string, number>();
-  for (const [label, size] of sizes) {
-    byClass.set(label, new Uint32Array(size));
-    filled.set(label, 0);
-  }
-  for (let index = 0; index < count; index++) {
-    const label = classes[index]!;
-    const at = filled.get(label)!;
-    byClass.get(label)![at] = index;
-    filled.set(label, at + 1);
-  }
+  names.forEach((name, id) => {
+    if (sizes[id]! > 0) byClass.set(name, memberLists[id]!);
+  });
   // Classes in a fixed order so the random stream each class sees does not depend on the data's order.
   const labels = sortLabels(byClass.keys());
   const quotas = new Map<string, number>();
