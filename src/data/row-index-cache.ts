@@ -3,14 +3,28 @@
 // The key hashes the file's identity (path, size, modification time, inode), its first and last
 // 64 KiB and the columns read: an edited file, or other columns, is another entry, never a stale one.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { dropDuplicateRows, type DeduplicatedIndex } from './row-index-checks.js';
+import { dropDuplicateRows, type DeduplicatedIndex, type RowSplit } from './row-index-checks.js';
 import { indexRows, type RowIndex, type RowIndexOptions, type RowIndexReport } from './row-index.js';
 
 /** Bumped when the layout or the key changes, so old entries are never read. */
 const FORMAT = 'finetune-row-index-1';
 const MAGIC = 0x58444e49; // "INDX"
+const SPLIT_MAGIC = 0x54494c53; // "SLIT"
 const EDGE_BYTES = 1 << 16;
 
 /** What the header's JSON holds besides the arrays. */
@@ -142,6 +156,8 @@ export interface CachedRowIndex extends DeduplicatedIndex {
   readonly hit: boolean;
   /** A notice when the cache could not be written. */
   readonly warning: string | undefined;
+  /** The cache file (absent with the cache off): splits of the index are cached beside it. */
+  readonly file?: string;
 }
 
 /**
@@ -154,7 +170,48 @@ export function cachedRowIndex(path: string, options: RowIndexOptions, cacheDir:
   const key = rowIndexKey(path, { ...options, dropDuplicates } as RowIndexOptions);
   const file = join(cacheDir, 'index', `${key}.bin`);
   const cached = read(file);
-  if (cached) return { ...cached, hit: true, warning: undefined };
+  if (cached) return { ...cached, hit: true, warning: undefined, file };
   const result = dropDuplicateRows(indexRows(path, options), dropDuplicates);
-  return { ...result, hit: false, warning: write(file, result) };
+  return { ...result, hit: false, warning: write(file, result), file };
+}
+
+/** A split of an indexed file with its leak check: the validation rows that share a text with training (positions into validation). */
+export interface CheckedSplit extends RowSplit {
+  readonly leaked: Uint32Array;
+}
+
+/**
+ * `compute()`, or its result cached beside the index file (`indexFile`, from cachedRowIndex) for this
+ * fraction and seed: the split and the leak check cost a second run more than reading the index.
+ */
+export function cachedSplit(indexFile: string | undefined, fraction: number, seed: number, compute: () => CheckedSplit): CheckedSplit {
+  if (indexFile === undefined) return compute();
+  const file = indexFile.replace(/\.bin$/, `-split-${fraction}-${seed}.bin`);
+  try {
+    const bytes = readFileSync(file);
+    const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const [magic, train, validation, leaked] = words;
+    if (magic === SPLIT_MAGIC && words.length === 4 + train! + validation! + leaked!) {
+      let at = 4;
+      const take = (n: number): Uint32Array => words.subarray(at, (at += n));
+      return { train: take(train!), validation: take(validation!), leaked: take(leaked!) };
+    }
+  } catch {
+    // Missing or unreadable: computed below.
+  }
+  const result = compute();
+  const words = new Uint32Array(4 + result.train.length + result.validation.length + result.leaked.length);
+  words.set([SPLIT_MAGIC, result.train.length, result.validation.length, result.leaked.length]);
+  words.set(result.train, 4);
+  words.set(result.validation, 4 + result.train.length);
+  words.set(result.leaked, 4 + result.train.length + result.validation.length);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, words);
+    renameSync(temporary, file);
+  } catch {
+    // A split not cached only costs the next run the time to compute it again.
+    rmSync(temporary, { force: true });
+  }
+  return result;
 }

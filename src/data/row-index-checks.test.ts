@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { findLeakage } from './leakage.js';
 import { loadDataset } from './load.js';
-import { cachedRowIndex } from './row-index-cache.js';
+import { cachedRowIndex, cachedSplit } from './row-index-cache.js';
 import { allRows, dropDuplicateRows, leakedRows, splitRows } from './row-index-checks.js';
 import { planRowIndex } from './row-index-plan.js';
 import { indexRows } from './row-index.js';
@@ -78,6 +78,20 @@ describe('row index checks', () => {
     for (const key of ['starts', 'lengths', 'lines', 'labels', 'hashes'] as const) assert.deepEqual([...second.index[key]], [...first.index[key]]);
     assert.deepEqual(second.index.labelNames, first.index.labelNames);
     assert.deepEqual(second.index.report, first.index.report);
+    // The split and its leak check are cached beside the index: computed once per fraction and seed.
+    let computed = 0;
+    const compute = () => {
+      computed++;
+      return { ...splitRows(first.index, 0.2, 9), leaked: Uint32Array.of(3) };
+    };
+    const a = cachedSplit(first.file, 0.2, 9, compute);
+    const b = cachedSplit(second.file, 0.2, 9, compute);
+    assert.equal(computed, 1);
+    assert.deepEqual([...b.train], [...a.train]);
+    assert.deepEqual([...b.validation], [...a.validation]);
+    assert.deepEqual([...b.leaked], [3]);
+    cachedSplit(second.file, 0.3, 9, compute);
+    assert.equal(computed, 2);
     writeFileSync(path, `id,text,label\n${rows(301, 5)}\n`);
     assert.equal(cachedRowIndex(path, plan, cache).hit, false);
   });

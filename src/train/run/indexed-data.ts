@@ -6,7 +6,7 @@
 import { imbalanceWarning, DEFAULT_IMBALANCE_RATIO } from '../../data/distribution.js';
 import { LabelMap, sortLabels } from '../../data/labels.js';
 import { leakageWarning } from '../../data/leakage.js';
-import { cachedRowIndex, type CachedRowIndex } from '../../data/row-index-cache.js';
+import { cachedRowIndex, cachedSplit, type CachedRowIndex } from '../../data/row-index-cache.js';
 import { allRows, leakedRows, splitRows } from '../../data/row-index-checks.js';
 import { planRowIndex } from '../../data/row-index-plan.js';
 import type { RowIndex, RowIndexOptions } from '../../data/row-index.js';
@@ -60,6 +60,15 @@ function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
 
+/** Some rows of an indexed file, named, with their leak check when it is known already. */
+interface RowsOf {
+  readonly name: string;
+  readonly index: RowIndex;
+  readonly plan: RowIndexOptions;
+  readonly rows: Uint32Array;
+  readonly leaked?: ArrayLike<number>;
+}
+
 /** Indexes (or finds in the cache) one file, with the lines the log and the report show about it. */
 function indexFile(path: string, columns: LoadDatasetOptions, cacheDir: string, description: string[], warnings: string[]) {
   const started = performance.now();
@@ -91,7 +100,7 @@ function indexFile(path: string, columns: LoadDatasetOptions, cacheDir: string, 
   if (index.count === 0) {
     throw new FinetuneError(`${path}: no usable rows: all ${r.rowsRead} have an empty text or label (columns '${plan.columns.text}', '${plan.columns.label}')`);
   }
-  return { plan, index };
+  return { plan, index, file: got.file };
 }
 
 /** Examples per class of some rows of an index, in label order. */
@@ -133,15 +142,18 @@ export function indexedData(options: DataOptions, extra: IndexedDataOptions = {}
   const c = main.plan.columns;
   const read = `text '${c.text}'${c.textPair === undefined ? '' : `, text pair '${c.textPair}'`}, label '${c.label}'`;
   let trainRows = allRows(main.index);
-  let evaluation: { name: string; index: RowIndex; plan: RowIndexOptions; rows: Uint32Array } | undefined;
+  let evaluation: RowsOf | undefined;
   if (options.evalData !== undefined) {
     const other = indexFile(options.evalData, columns, cacheDir, description, warnings);
     evaluation = { name: options.evalData, index: other.index, plan: other.plan.index, rows: allRows(other.index) };
   } else if (split > 0) {
-    const parts = splitRows(main.index, split, options.seed);
+    const parts = cachedSplit(main.file, split, options.seed, () => {
+      const rows = splitRows(main.index, split, options.seed);
+      return { ...rows, leaked: Uint32Array.from(leakedRows(main.index, rows.train, main.index, rows.validation)) };
+    });
     trainRows = parts.train;
     const name = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
-    evaluation = { name, index: main.index, plan: main.plan.index, rows: parts.validation };
+    evaluation = { name, index: main.index, plan: main.plan.index, rows: parts.validation, leaked: parts.leaked };
   }
   const subset = evaluation === undefined ? undefined : evalSubsetFraction(options.maxEvalSamples, evaluation.rows.length);
   if (evaluation !== undefined && subset !== undefined) {
@@ -171,8 +183,11 @@ export function indexedData(options: DataOptions, extra: IndexedDataOptions = {}
   if (imbalance !== undefined) warnings.push(`${options.data}: ${imbalance}`);
   const labels = LabelMap.fromLabels(trainClasses.map((c) => c.label));
   description.push(`training: ${trainRows.length.toLocaleString('en-US')} examples, ${trainClasses.length} classes: ${describeClasses(trainClasses)}`);
-  const part = (p: { name: string; index: RowIndex; plan: RowIndexOptions; rows: Uint32Array }, file: string): IndexedPart => ({
-    ...p,
+  const part = (p: RowsOf, file: string): IndexedPart => ({
+    name: p.name,
+    index: p.index,
+    plan: p.plan,
+    rows: p.rows,
     reader: new RowReader(file, p.index, p.plan),
     labels: classIds(p.index, p.rows, labels, file),
   });
@@ -186,11 +201,11 @@ export function indexedData(options: DataOptions, extra: IndexedDataOptions = {}
     const made = part(p, file);
     const tail = what === 'test' ? ', scored once after training' : '';
     description.push(`${what}: ${p.rows.length.toLocaleString('en-US')} examples from ${p.name}${tail}: ${describeClasses(rowClasses(p.index, p.rows))}`);
-    const leaked = leakedRows(main.index, trainRows, p.index, p.rows);
+    const leaked = p.leaked ?? leakedRows(main.index, trainRows, p.index, p.rows);
     if (leaked.length > 0) {
       const sample = made.reader.read(p.rows[leaked[0]!]!);
       const text = sample.textPair === undefined ? sample.text : `${sample.text}\t${sample.textPair}`;
-      const warning = leakageWarning({ evalIndices: leaked, trainIndices: [], texts: [text] }, p.rows.length, p.name);
+      const warning = leakageWarning({ evalIndices: Array.from(leaked), trainIndices: [], texts: [text] }, p.rows.length, p.name);
       if (warning !== undefined) warnings.push(warning);
     }
     return made;
