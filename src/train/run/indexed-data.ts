@@ -123,7 +123,9 @@ function classIds(index: RowIndex, rows: Uint32Array, labels: LabelMap, name: st
       return labels.id(label, `${name}: line ${index.lines[rows[k]!]}`);
     }
   });
-  return Int32Array.from(rows, (r) => remap[index.labels[r]!]!);
+  const ids = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) ids[k] = remap[index.labels[rows[k]!]!]!;
+  return ids;
 }
 
 /** Reads, splits and checks indexed classification data: prepareData for files too large to hold as examples. */

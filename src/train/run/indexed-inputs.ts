@@ -53,6 +53,10 @@ export function indexedInputs(
     typeIds: pairs ? view('types') : null,
     padId: tokenizer.padId,
     // About four bytes a token, plus the special tokens: close enough to group rows of similar length.
-    estimatedLengths: () => Array.from(rows, (r) => Math.min(maxLength, 2 + Math.ceil(index.lengths[r]! / 4))),
+    estimatedLengths: () => {
+      const lengths = new Array<number>(rows.length);
+      for (let k = 0; k < rows.length; k++) lengths[k] = Math.min(maxLength, 2 + Math.ceil(index.lengths[rows[k]!]! / 4));
+      return lengths;
+    },
   };
 }
