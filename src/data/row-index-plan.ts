@@ -33,7 +33,7 @@ function headBytes(path: string, bytes: number): Buffer {
 }
 
 /**
- * True when `path` is a plain CSV/TSV file (by its name; not gzip, not UTF-16, LF or CRLF line ends)
+ * True when `path` is a plain CSV/TSV file (by its name; UTF-8 by its first 64 KiB, not gzip, LF or CRLF line ends)
  * of at least `minBytes`: such a file is indexed rather than read into memory.
  */
 export function usesRowIndex(path: string, minBytes = indexMinBytes()): boolean {
@@ -52,6 +52,12 @@ export function usesRowIndex(path: string, minBytes = indexMinBytes()): boolean 
   const head = headBytes(path, 1 << 16);
   if (head[0] === 0x1f && head[1] === 0x8b) return false;
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return false;
+  // Text that is not UTF-8 (Windows-1252, Latin-1): the in-memory reader decodes and reports it.
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length < 1 << 16 ? head.length : head.lastIndexOf(0x0a) + 1));
+  } catch {
+    return false;
+  }
   // A CR that ends a line on its own (old Mac files): the in-memory reader knows those.
   for (let i = head.indexOf(0x0d); i >= 0 && i + 1 < head.length; i = head.indexOf(0x0d, i + 1)) if (head[i + 1] !== 0x0a) return false;
   return true;

@@ -123,6 +123,10 @@ describe('usesRowIndex', () => {
     assert.equal(usesRowIndex(csv, 1 << 20), false);
     assert.equal(usesRowIndex(file('{"text":"a","label":"b"}\n', 'jsonl'), 0), false);
     assert.equal(usesRowIndex(file('text,label\ra,b\r'), 0), false);
+    assert.equal(usesRowIndex(file(Buffer.from('text,label\ncaf\xe9,b\n', 'latin1').toString('latin1')), 0), true);
+    const latin1 = join(root, 'latin1.csv');
+    writeFileSync(latin1, Buffer.from('text,label\ncaf\xe9,b\n', 'latin1'));
+    assert.equal(usesRowIndex(latin1, 0), false);
     assert.equal(usesRowIndex(join(root, 'missing.csv'), 0), false);
   });
 });
