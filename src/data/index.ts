@@ -36,7 +36,7 @@ export {
   type LabelKindGuess,
 } from './label-kinds.js';
 export { LabelMap, sortLabels, type LabelMapConfig } from './labels.js';
-export { randomSplit, stratifiedSplit, type Split } from './split.js';
+export { randomSplit, stratifiedHoldout, stratifiedHoldoutIds, stratifiedSplit, type Split } from './split.js';
 export { findLeakage, leakageWarning, type Leakage } from './leakage.js';
 export { classDistribution, DEFAULT_IMBALANCE_RATIO, imbalanceWarning, labelCounts } from './distribution.js';
 export type { LoadedTaggedDataset, LoadTaggedOptions, TaggedDataReport, TaggedFormat, TaggedSentence } from './tagged-types.js';
@@ -57,3 +57,8 @@ export {
 } from './builtin.js';
 export * as causal from './causal/index.js';
 export * as images from './images/index.js';
+export { indexRows, type RowIndex, type RowIndexOptions, type RowIndexReport } from './row-index.js';
+export { indexMinBytes, planRowIndex, usesRowIndex } from './row-index-plan.js';
+export { allRows, dropDuplicateRows, leakedRows, selectRows, splitRows, type DeduplicatedIndex, type RowSplit } from './row-index-checks.js';
+export { cachedRowIndex, cachedSplit, type CachedRowIndex, type CheckedSplit } from './row-index-cache.js';
+export { RowReader, type RowText } from './row-reader.js';

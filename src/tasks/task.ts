@@ -12,6 +12,8 @@ export interface EncodedInputs {
   /** Segment ids per example; null when every example is a single text. */
   readonly typeIds: readonly Int32Array[] | null;
   readonly padId: number;
+  /** Token counts guessed without tokenizing, for data tokenized when a batch reads it (default: each row's length). */
+  readonly estimatedLengths?: () => number[];
 }
 
 /** A padded batch with its targets. Shapes: B examples, T the longest example's tokens. `I`: text or image inputs. */

@@ -65,7 +65,8 @@ export function collateInputs(data: EncodedInputs, indices: readonly number[]): 
   return { inputs, tokens, length: t };
 }
 
-/** The token count of every example. */
+/** The token count of every example (estimated, when the data is tokenized per batch). */
 export function inputLengths(data: EncodedInputs): number[] {
+  if (data.estimatedLengths) return data.estimatedLengths();
   return data.inputIds.map((ids) => ids.length);
 }

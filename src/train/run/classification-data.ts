@@ -2,6 +2,8 @@
 import { classificationTask, classificationMetrics, type ClassificationData } from '../../tasks/classification/index.js';
 import { tokenizerFingerprint } from '../../tokenizers/token-cache.js';
 import { cachedTextInputs } from './cached-inputs.js';
+import { usesRowIndex } from '../../data/row-index-plan.js';
+import { indexedClassificationRunData } from './indexed-classification-data.js';
 import { headSpec } from '../../models/labels.js';
 import { classWeightTensor } from '../run-plan.js';
 import type { TrainingArguments } from '../training-args.js';
@@ -13,6 +15,11 @@ export async function classificationRunData(
   options: DataOptions,
   args: Pick<TrainingArguments, 'classWeights' | 'labelSmoothing'>,
 ): Promise<RunData<ClassificationData>> {
+  // Large CSV/TSV files are indexed, not read into memory, so training starts before every row is tokenized.
+  const indexed = (options.labelKind ?? 'class') === 'class' && usesRowIndex(options.data);
+  if (indexed && [options.evalData, options.testData].every((file) => file === undefined || usesRowIndex(file, 0))) {
+    return indexedClassificationRunData(options, args);
+  }
   const data = await prepareData(options);
   const names = data.labels.labels;
   const weights = classWeightTensor(args.classWeights, data.labels.encode(data.train), names);

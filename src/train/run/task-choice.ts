@@ -5,6 +5,7 @@ import { namesBuiltinDataset } from '../../data/builtin.js';
 import { detectLabelKind } from '../../data/label-kinds.js';
 import { formatFromPath, readTable } from '../../data/read-table.js';
 import { selectColumns } from '../../data/columns.js';
+import { sampleTable, usesRowIndex } from '../../data/row-index-plan.js';
 import { taggedFormatFromPath } from '../../data/tagged.js';
 import { FinetuneError } from '../../errors.js';
 import { CAUSAL_MODEL_TYPES, isCausalArchitecture } from '../../models/causal/model-types.js';
@@ -117,8 +118,10 @@ export async function chooseTask(options: {
     return { task: 'token-classification', reason: `the data: a ${tagged === 'conll' ? 'CoNLL' : 'CoNLL-U'} file` };
   if (looksTaggedJson(options.data)) return { task: 'token-classification', reason: 'the data: JSON records with word lists' };
   if (looksLikeFortunes(options.data)) return { task: 'causal-lm', reason: "the data: text in '%'-separated quotes (a fortune file)" };
-  // Kept for prepareData, which reads the same source next: a pipe cannot be read twice, a large file need not be parsed twice.
-  const { table } = await readTable(options.data, undefined, { keep: true });
+  // A file large enough to be indexed is judged by its first rows; any other is read whole and kept for
+  // prepareData, which reads the same source next: a pipe cannot be read twice, a large file need not be parsed twice.
+  const sampled = usesRowIndex(options.data);
+  const { table } = sampled ? sampleTable(options.data) : await readTable(options.data, undefined, { keep: true });
   if (listsImages(table)) return { task: 'image-classification', reason: 'the data: a list of image files' };
   const columns = selectColumns(
     table,
@@ -131,5 +134,6 @@ export async function chooseTask(options: {
   const at = table.columns.indexOf(columns.label);
   const guess = detectLabelKind(table.rows.map((row) => row[at]));
   const task: TaskName = guess.kind === 'multi' ? 'multi-label' : guess.kind === 'number' ? 'regression' : 'classification';
-  return { task, reason: `the data: ${guess.reason}`, ...(guess.hint === undefined ? {} : { hint: guess.hint }) };
+  const from = sampled ? `the data's first ${table.rows.length.toLocaleString('en-US')} rows` : 'the data';
+  return { task, reason: `${from}: ${guess.reason}`, ...(guess.hint === undefined ? {} : { hint: guess.hint }) };
 }
