@@ -2,6 +2,8 @@
 // chosen at run time (AVX-512 / AVX2+FMA through cpuid, else portable C that the compiler vectorises).
 #include "gemm.h"
 
+#include "pool.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,30 @@ static void gemm_unpacked(const ft_gemm_job *g) {
   }
 }
 
+/* C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. */
+static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const float *a_packed, const float *b_packed,
+                         int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t kc) {
+  const int mr = kd->mr, nr = kd->nr;
+  float edge[32 * 32] __attribute__((aligned(64)));
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const float *b_panel = b_packed + jr * kc;
+    int64_t cols = nc - jr < nr ? nc - jr : nr;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const float *a_panel = a_packed + ir * kc;
+      int64_t rows = mc - ir < mr ? mc - ir : mr;
+      float *c = g->c + (i0 + ir) * g->ldc + j0 + jr;
+      if (rows == mr && cols == nr) {
+        kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
+      } else {
+        memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
+        kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
+      }
+    }
+  }
+}
+
 void ft_gemm_builtin_serial(const ft_gemm_job *g) {
   if (g->m <= 0 || g->n <= 0) return;
   scale_c(g);
@@ -198,34 +224,109 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     gemm_unpacked(g);
     return;
   }
-  const int mr = kd->mr, nr = kd->nr;
-  float edge[32 * 32] __attribute__((aligned(64)));
   for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
       int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
-      ft_gemm_pack_b(g, pc, kc, jc, nc, nr, kd->vector_packs, buffers->b);
+      ft_gemm_pack_b(g, pc, kc, jc, nc, kd->nr, kd->vector_packs, buffers->b);
       for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
         int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
-        ft_gemm_pack_a(g, ic, mc, pc, kc, mr, kd->vector_packs, buffers->a);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const float *b_panel = buffers->b + jr * kc;
-          int64_t cols = nc - jr < nr ? nc - jr : nr;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const float *a_panel = buffers->a + ir * kc;
-            int64_t rows = mc - ir < mr ? mc - ir : mr;
-            float *c = g->c + (ic + ir) * g->ldc + jc + jr;
-            if (rows == mr && cols == nr) {
-              kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
-            } else {
-              memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
-              kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
-              for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
-            }
-          }
-        }
+        ft_gemm_pack_a(g, ic, mc, pc, kc, kd->mr, kd->vector_packs, buffers->a);
+        macro_kernel(g, kd, buffers->a, buffers->b, ic, mc, jc, nc, kc);
       }
+    }
+  }
+}
+
+/*
+ * One product split across the pool with the packed B block shared: for every (jc, pc) block the threads first
+ * pack B's panels together into the calling thread's buffer, then each computes its own strip of C (rows, or
+ * column panels when there are too few rows to go round) from it, packing only its own rows of A.
+ */
+typedef struct {
+  const ft_gemm_job *g;
+  const kernel_desc *kd;
+  float *b_packed;
+  int64_t jc, nc, pc, kc;
+  int split_rows; /* units: mr-row strips of C when set, else nr-column panels of the block */
+} shared_plan;
+
+/* The part of op(A) op(B) + C for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k). */
+static ft_gemm_job sub_job(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
+  ft_gemm_job s = *g;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.a += g->trans_a ? p0 * g->lda + i0 : i0 * g->lda + p0;
+  s.b += g->trans_b ? j0 * g->ldb + p0 : p0 * g->ldb + j0;
+  s.c += i0 * g->ldc + j0;
+  return s;
+}
+
+static void pack_b_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const shared_plan *plan = ctx;
+  int64_t nr = plan->kd->nr, first = begin * nr, last = end * nr < plan->nc ? end * nr : plan->nc;
+  ft_gemm_pack_b(plan->g, plan->pc, plan->kc, plan->jc + first, last - first, (int)nr, plan->kd->vector_packs,
+                 plan->b_packed + first * plan->kc);
+}
+
+static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const shared_plan *plan = ctx;
+  const ft_gemm_job *g = plan->g;
+  const kernel_desc *kd = plan->kd;
+  int64_t i0 = 0, m = g->m, j0 = 0, n = plan->nc;
+  if (plan->split_rows) {
+    i0 = begin * kd->mr;
+    m = (end * kd->mr < g->m ? end * kd->mr : g->m) - i0;
+  } else {
+    j0 = begin * kd->nr;
+    n = (end * kd->nr < plan->nc ? end * kd->nr : plan->nc) - j0;
+  }
+  pack_buffers *own = thread_buffers(kd);
+  if (!own) {
+    ft_gemm_job s = sub_job(g, i0, m, plan->jc + j0, n, plan->pc, plan->kc);
+    gemm_unpacked(&s);
+    return;
+  }
+  for (int64_t ic = i0; ic < i0 + m; ic += kd->mc) {
+    int64_t mc = i0 + m - ic < kd->mc ? i0 + m - ic : kd->mc;
+    ft_gemm_pack_a(g, ic, mc, plan->pc, plan->kc, kd->mr, kd->vector_packs, own->a);
+    macro_kernel(g, kd, own->a, plan->b_packed + j0 * plan->kc, ic, mc, plan->jc + j0, n, plan->kc);
+  }
+}
+
+/* How evenly `units` split into `parts`: the largest part over the mean (1 = even). */
+static double imbalance(int64_t units, int parts) {
+  int64_t largest = (units + parts - 1) / parts;
+  return (double)largest * parts / (double)units;
+}
+
+void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
+  if (g->m <= 0 || g->n <= 0) return;
+  const kernel_desc *kd = kernel();
+  int64_t row_units = (g->m + kd->mr - 1) / kd->mr;
+  int64_t macs = g->m * g->n * (g->k > 0 ? g->k : 1);
+  pack_buffers *buffers = threads > 1 && macs >= 2 * FT_GEMM_MIN_MACS_PER_PART ? thread_buffers(kd) : NULL;
+  if (!buffers || g->k <= 0 || g->alpha == 0.0f) {
+    ft_gemm_builtin_serial(g);
+    return;
+  }
+  scale_c(g);
+  for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
+    int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
+    int64_t panels = (nc + kd->nr - 1) / kd->nr;
+    /* Rows unless the column panels share out more evenly (a few rows, many columns). */
+    int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads);
+    int64_t units = split_rows ? row_units : panels;
+    for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
+      int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
+      int64_t unit_macs = (split_rows ? kd->mr * nc : g->m * kd->nr) * kc;
+      int64_t grain = FT_GEMM_MIN_MACS_PER_PART / unit_macs + 1;
+      shared_plan plan = {g, kd, buffers->b, jc, nc, pc, kc, split_rows};
+      ft_parallel_for(panels, 4, pack_b_part, &plan);
+      ft_parallel_for(units, grain, compute_part, &plan);
     }
   }
 }

@@ -23,8 +23,7 @@ char *openblas_get_corename(void);
 #include <pthread.h>
 #include <strings.h>
 
-/* Multiply-adds below which a product is not worth waking a thread for. */
-#define MIN_MACS_PER_PART (1 << 20)
+#define MIN_MACS_PER_PART FT_GEMM_MIN_MACS_PER_PART
 
 const char *ft_gemm_library(void) {
 #if defined(FT_BLAS_ACCELERATE)
@@ -187,6 +186,15 @@ void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t
   if (batch >= 4 * (int64_t)threads || (batch >= threads && batch % threads == 0) || threads == 1) {
     int64_t grain = MIN_MACS_PER_PART / macs + 1;
     ft_parallel_for(batch, grain, run_batches, &plan);
+    return;
+  }
+  if (!use_blas()) {
+    for (int64_t index = 0; index < batch; index++) {
+      plan.job.a = a + index * stride_a;
+      plan.job.b = b + index * stride_b;
+      plan.job.c = c + index * stride_c;
+      ft_gemm_builtin_parallel(&plan.job, threads);
+    }
     return;
   }
   int mr = 8, nr = 16;
