@@ -22,6 +22,12 @@ typedef struct {
   ukernel_fn kernel;
   const char *name;
   int vector_packs; /* the AVX-512 transposing packs of gemm-pack.c: only for the kernel whose CPU has the instructions */
+  /*
+   * Products with at most this many rows pack all of op(A) once per kc block and op(B) one nr panel at a time,
+   * just before the panel is used: the panel is then still in L1/L2, where a whole packed B block would have
+   * gone out to L3 and back (B's packing is most of the cost when there are few rows). 0: never.
+   */
+  int64_t small_m;
 } kernel_desc;
 
 #define GENERIC_MR 4
@@ -101,10 +107,11 @@ __attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const f
 #undef FT_ROWS
 #endif
 
-static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic", 0};
+static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic", 0, 0};
 #ifdef FT_X86_KERNELS
-static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2", 0};
-static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512, "avx512", 1};
+static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2", 0, 0};
+/* kc 768 (one block for BERT's k = 768) and mc 120 (a 360 KiB A block in the 1 MiB L2) measured fastest on Zen 4. */
+static const kernel_desc AVX512 = {AVX512_MR, 32, 120, 768, 1536, kernel_avx512, "avx512", 1, 192};
 #endif
 
 static const kernel_desc *chosen;
@@ -156,7 +163,7 @@ static pack_buffers *thread_buffers(const kernel_desc *kd) {
   if (buffers) return buffers;
   buffers = calloc(1, sizeof *buffers);
   if (!buffers) return NULL;
-  buffers->a = aligned_alloc(64, (size_t)(kd->mc * kd->kc * sizeof(float)));
+  buffers->a = aligned_alloc(64, (size_t)((kd->mc > kd->small_m ? kd->mc : kd->small_m) * kd->kc * sizeof(float)));
   buffers->b = aligned_alloc(64, (size_t)(kd->kc * kd->nc * sizeof(float)));
   if (!buffers->a || !buffers->b) {
     free_buffers(buffers);
@@ -190,6 +197,18 @@ static void gemm_unpacked(const ft_gemm_job *g) {
   }
 }
 
+/*
+ * The block size for `total` items in blocks of at most `largest`: blocks of (nearly) equal size, rounded up to
+ * `multiple`, so that k = 1024 runs as 2 x 512 rather than 768 + 256 (a short last block costs a whole extra
+ * pass over C for little work).
+ */
+static int64_t even_block(int64_t total, int64_t largest, int64_t multiple) {
+  int64_t blocks = (total + largest - 1) / largest;
+  int64_t size = (total + blocks - 1) / blocks;
+  size = (size + multiple - 1) / multiple * multiple;
+  return size < largest ? size : largest;
+}
+
 /* C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. */
 static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const float *a_packed, const float *b_packed,
                          int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t kc) {
@@ -214,6 +233,71 @@ static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const floa
   }
 }
 
+/* The part of op(A) op(B) + C for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k). */
+static ft_gemm_job sub_job(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
+  ft_gemm_job s = *g;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.a += g->trans_a ? p0 * g->lda + i0 : i0 * g->lda + p0;
+  s.b += g->trans_b ? j0 * g->ldb + p0 : p0 * g->ldb + j0;
+  s.c += i0 * g->ldc + j0;
+  return s;
+}
+
+/* The few-rows path: op(A) packed whole (shared by the threads), op(B) packed panel by panel by whoever uses it. */
+typedef struct {
+  const ft_gemm_job *g;
+  const kernel_desc *kd;
+  float *a_packed;
+  int64_t pc, kc;
+} small_plan;
+
+static void pack_a_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const small_plan *plan = ctx;
+  int64_t mr = plan->kd->mr, first = begin * mr, last = end * mr < plan->g->m ? end * mr : plan->g->m;
+  ft_gemm_pack_a(plan->g, first, last - first, plan->pc, plan->kc, (int)mr, plan->kd->vector_packs,
+                 plan->a_packed + first * plan->kc);
+}
+
+/* Column panels [begin, end) of C, each packed into this thread's own B buffer just before use. */
+static void small_m_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const small_plan *plan = ctx;
+  const ft_gemm_job *g = plan->g;
+  const kernel_desc *kd = plan->kd;
+  int64_t first = begin * kd->nr, last = end * kd->nr < g->n ? end * kd->nr : g->n;
+  pack_buffers *own = thread_buffers(kd);
+  if (!own) {
+    ft_gemm_job s = sub_job(g, 0, g->m, first, last - first, plan->pc, plan->kc);
+    gemm_unpacked(&s);
+    return;
+  }
+  for (int64_t jr = first; jr < last; jr += kd->nr) {
+    int64_t cols = last - jr < kd->nr ? last - jr : kd->nr;
+    ft_gemm_pack_b(g, plan->pc, plan->kc, jr, cols, kd->nr, kd->vector_packs, own->b);
+    macro_kernel(g, kd, plan->a_packed, own->b, 0, g->m, jr, cols, plan->kc);
+  }
+}
+
+/* C (already scaled by beta) += alpha op(A) op(B) for m <= kd->small_m, on up to `threads` threads. */
+static void gemm_small_m(const ft_gemm_job *g, const kernel_desc *kd, float *a_buffer, int threads) {
+  int64_t kc_step = even_block(g->k, kd->kc, 16);
+  int64_t row_panels = (g->m + kd->mr - 1) / kd->mr, panels = (g->n + kd->nr - 1) / kd->nr;
+  for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+    int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
+    small_plan plan = {g, kd, a_buffer, pc, kc};
+    if (threads <= 1) {
+      pack_a_part(&plan, 0, row_panels, 0);
+      small_m_part(&plan, 0, panels, 0);
+    } else {
+      ft_parallel_for(row_panels, 2, pack_a_part, &plan);
+      ft_parallel_for(panels, FT_GEMM_MIN_MACS_PER_PART / (g->m * kd->nr * kc) + 1, small_m_part, &plan);
+    }
+  }
+}
+
 void ft_gemm_builtin_serial(const ft_gemm_job *g) {
   if (g->m <= 0 || g->n <= 0) return;
   scale_c(g);
@@ -224,13 +308,18 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     gemm_unpacked(g);
     return;
   }
+  if (g->m <= kd->small_m) {
+    gemm_small_m(g, kd, buffers->a, 1);
+    return;
+  }
+  int64_t kc_step = even_block(g->k, kd->kc, 16), mc_step = even_block(g->m, kd->mc, kd->mr);
   for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
-    for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
-      int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
+    for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+      int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
       ft_gemm_pack_b(g, pc, kc, jc, nc, kd->nr, kd->vector_packs, buffers->b);
-      for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
-        int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
+      for (int64_t ic = 0; ic < g->m; ic += mc_step) {
+        int64_t mc = g->m - ic < mc_step ? g->m - ic : mc_step;
         ft_gemm_pack_a(g, ic, mc, pc, kc, kd->mr, kd->vector_packs, buffers->a);
         macro_kernel(g, kd, buffers->a, buffers->b, ic, mc, jc, nc, kc);
       }
@@ -250,18 +339,6 @@ typedef struct {
   int64_t jc, nc, pc, kc;
   int split_rows; /* units: mr-row strips of C when set, else nr-column panels of the block */
 } shared_plan;
-
-/* The part of op(A) op(B) + C for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k). */
-static ft_gemm_job sub_job(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
-  ft_gemm_job s = *g;
-  s.m = m;
-  s.n = n;
-  s.k = k;
-  s.a += g->trans_a ? p0 * g->lda + i0 : i0 * g->lda + p0;
-  s.b += g->trans_b ? j0 * g->ldb + p0 : p0 * g->ldb + j0;
-  s.c += i0 * g->ldc + j0;
-  return s;
-}
 
 static void pack_b_part(void *ctx, int64_t begin, int64_t end, int part) {
   (void)part;
@@ -290,8 +367,9 @@ static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
     gemm_unpacked(&s);
     return;
   }
-  for (int64_t ic = i0; ic < i0 + m; ic += kd->mc) {
-    int64_t mc = i0 + m - ic < kd->mc ? i0 + m - ic : kd->mc;
+  int64_t mc_step = even_block(m, kd->mc, kd->mr);
+  for (int64_t ic = i0; ic < i0 + m; ic += mc_step) {
+    int64_t mc = i0 + m - ic < mc_step ? i0 + m - ic : mc_step;
     ft_gemm_pack_a(g, ic, mc, plan->pc, plan->kc, kd->mr, kd->vector_packs, own->a);
     macro_kernel(g, kd, own->a, plan->b_packed + j0 * plan->kc, ic, mc, plan->jc + j0, n, plan->kc);
   }
@@ -314,14 +392,19 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
     return;
   }
   scale_c(g);
+  if (g->m <= kd->small_m) {
+    gemm_small_m(g, kd, buffers->a, threads);
+    return;
+  }
+  int64_t kc_step = even_block(g->k, kd->kc, 16);
   for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     int64_t panels = (nc + kd->nr - 1) / kd->nr;
     /* Rows unless the column panels share out more evenly (a few rows, many columns). */
     int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads);
     int64_t units = split_rows ? row_units : panels;
-    for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
-      int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
+    for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+      int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
       int64_t unit_macs = (split_rows ? kd->mr * nc : g->m * kd->nr) * kc;
       int64_t grain = FT_GEMM_MIN_MACS_PER_PART / unit_macs + 1;
       shared_plan plan = {g, kd, buffers->b, jc, nc, pc, kc, split_rows};

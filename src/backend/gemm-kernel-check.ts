@@ -13,15 +13,18 @@ const random = (n: number): Float32Array =>
     return state / 4294967296 - 0.5;
   });
 let worst = 0;
-// Small products, then ones large enough for the threaded path with shared packed B: split by rows with tails
-// (203 rows, k over one kc block), by column panels (25 rows), and over two nc blocks (3100 columns).
+// Small products, then ones large enough for the threaded path with shared packed operands: split by rows with
+// tails over two kc blocks (203 rows, k 1000), by column panels (197 rows, 2 panels), over two nc blocks (1600
+// columns), and the few-rows path (A packed whole, B panel by panel) with one and two kc blocks.
 const shapes = [
   [37, 45, 300],
   [130, 70, 20],
   [5, 3, 1],
-  [203, 90, 300],
+  [203, 90, 1000],
+  [197, 64, 300],
+  [200, 1600, 20],
   [25, 700, 300],
-  [40, 3100, 20],
+  [30, 100, 800],
 ] as const;
 for (const threads of [1, 2]) {
   native.setThreads(threads);
