@@ -3,7 +3,7 @@
 # (Debian's libopenblas through ctypes), timed one call per stdin line so the caller can alternate with its own.
 # Usage: OPENBLAS_CORETYPE=SkylakeX python bench/matmul-anchors.py M K N THREADS
 # The first line out is JSON naming the anchors that loaded; then each input line "<anchor> <NN|NT|TN|TT>" is
-# answered with the milliseconds of one call (or "error <why>").
+# answered with the wall-clock and the CPU milliseconds (all threads of the process) of one call, or "error <why>".
 import ctypes
 import ctypes.util
 import json
@@ -66,8 +66,8 @@ print(json.dumps({"anchors": list(anchors), "info": info}), flush=True)
 for line in sys.stdin:
     name, label = line.split()
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         anchors[name](label)
-        print(f"{(time.perf_counter() - start) * 1000:.4f}", flush=True)
+        print(f"{(time.perf_counter() - start) * 1000:.4f} {(time.process_time() - cpu) * 1000:.4f}", flush=True)
     except Exception as error:  # one line back whatever failed, so the caller never waits forever
         print(f"error {error}", flush=True)

@@ -17,7 +17,7 @@ console.log(JSON.stringify({ anchors: ['slow', 'fast'], info: { slow: 'slow one'
 for await (const line of createInterface({ input: process.stdin })) {
   const [name, label] = line.split(' ');
   if (!['NN', 'NT', 'TN', 'TT'].includes(label)) console.log('error bad label ' + label);
-  else console.log(name === 'slow' ? '1000' : '0.001');
+  else console.log(name === 'slow' ? '1000 1000' : '0.001 0.001');
 }
 `,
 );
@@ -43,6 +43,7 @@ test('bench matmul --compare alternates every side and takes the fastest anchor 
     assert.ok(Math.abs(row.gflops.slow! - (2 * 8 * 5 * 7) / 1e9) < 1e-12);
     // 'fast' answers 1 microsecond, quicker than any real call: the ratio is the fast anchor's, far below 1.
     assert.ok(row.oursOverBest > 0 && row.oursOverBest < 1, String(row.oursOverBest));
+    assert.ok(row.oursOverBestCpu > 0 && row.oursOverBestCpu <= 1, String(row.oursOverBestCpu));
   }
   assert.equal(result.threads, 1);
   assert.equal(result.rounds, 3);

@@ -30,6 +30,11 @@ export interface MatmulCompareRow {
   readonly gflops: Readonly<Record<string, number>>;
   /** Median over the rounds of (the fastest anchor's time in that round) / (our time): 1 = as fast as the best. */
   readonly oursOverBest: number;
+  /**
+   * The same with CPU time (all threads of each process) in place of wall-clock time: on a machine shared with
+   * other work, time spent waiting for a core counts on neither side.
+   */
+  readonly oursOverBestCpu: number;
 }
 
 export interface MatmulCompareResult {
@@ -43,6 +48,12 @@ export interface MatmulCompareResult {
   /** Each anchor's own description (version, library, OpenBLAS core), or why it did not load. */
   readonly anchors: Readonly<Record<string, string>>;
   readonly rows: readonly MatmulCompareRow[];
+}
+
+/** One call's wall-clock and CPU milliseconds. */
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -110,12 +121,14 @@ export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<Matmu
   try {
     const hello = JSON.parse(await nextLine()) as { anchors: string[]; info: Record<string, string> };
     const anchorNames = hello.anchors;
-    const anchorCall = async (name: string, combination: string): Promise<number> => {
+    const anchorCall = async (name: string, combination: string): Promise<Timing> => {
       child.stdin!.write(`${name} ${combination}\n`);
       const reply = await nextLine();
-      const ms = Number(reply);
-      if (!Number.isFinite(ms)) throw new FinetuneError(`bench matmul: anchor ${name} failed on ${combination}: ${reply}`);
-      return ms;
+      const [wall, cpu] = reply.split(' ').map(Number);
+      if (!(Number.isFinite(wall) && Number.isFinite(cpu))) {
+        throw new FinetuneError(`bench matmul: anchor ${name} failed on ${combination}: ${reply}`);
+      }
+      return { wall: wall!, cpu: cpu! };
     };
     backend.setThreads(threads);
     const rows: MatmulCompareRow[] = [];
@@ -125,29 +138,37 @@ export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<Matmu
       const a = randomMatrix(m * k, 1);
       const b = randomMatrix(k * n, 2);
       const c = new Float32Array(m * n);
-      const ours = (): number => {
+      const ours = (): Timing => {
+        const cpu = process.cpuUsage();
         const start = process.hrtime.bigint();
         backend.gemm(transA, transB, 1, m, n, k, 1, a, 0, transA ? m : k, b, 0, transB ? k : n, 0, c, 0, n);
-        return Number(process.hrtime.bigint() - start) / 1e6;
+        const wall = Number(process.hrtime.bigint() - start) / 1e6;
+        const used = process.cpuUsage(cpu);
+        return { wall, cpu: (used.user + used.system) / 1000 };
       };
       const sides = ['ours', ...anchorNames];
-      const run = async (side: string): Promise<number> => (side === 'ours' ? ours() : anchorCall(side, combination));
+      const run = async (side: string): Promise<Timing> => (side === 'ours' ? ours() : anchorCall(side, combination));
       for (const side of sides) await run(side); // warm-up: packing buffers, threads, first-touch pages
       const times: Record<string, number[]> = Object.fromEntries(sides.map((side) => [side, []]));
       const ratios: number[] = [];
+      const cpuRatios: number[] = [];
       for (let round = 0; round < rounds; round++) {
         // Who goes first alternates, so a slow drift in load falls on every side alike.
         const order = round % 2 === 0 ? sides : [...sides].reverse();
-        const now: Record<string, number> = {};
+        const now: Record<string, Timing> = {};
         for (const side of order) now[side] = await run(side);
-        for (const side of sides) times[side]!.push(now[side]!);
-        if (anchorNames.length > 0) ratios.push(Math.min(...anchorNames.map((name) => now[name]!)) / now.ours!);
+        for (const side of sides) times[side]!.push(now[side]!.wall);
+        if (anchorNames.length > 0) {
+          ratios.push(Math.min(...anchorNames.map((name) => now[name]!.wall)) / now.ours!.wall);
+          cpuRatios.push(Math.min(...anchorNames.map((name) => now[name]!.cpu)) / Math.max(now.ours!.cpu, 1e-3));
+        }
       }
       const flops = 2 * m * n * k;
       rows.push({
         combination,
         gflops: Object.fromEntries(sides.map((side) => [side, flops / (median(times[side]!) / 1000) / 1e9])),
         oursOverBest: ratios.length > 0 ? median(ratios) : Number.NaN,
+        oursOverBestCpu: cpuRatios.length > 0 ? median(cpuRatios) : Number.NaN,
       });
     }
     return { m, k, n, threads, rounds, library: gemmLibrary(backend), anchors: hello.info, rows };
