@@ -90,6 +90,9 @@ void ft_gemm_pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, in
     for (int64_t p = 0; p < kc; p++) {
       const float *src = g->a + (p0 + p) * g->lda + i0;
       float *dst = out + p * mr;
+      /* Rows lda apart defeat the hardware prefetcher: ask for the row 8 ahead while this one is copied. */
+      if (p + 8 < kc)
+        for (int64_t i = 0; i < mc; i += 16) __builtin_prefetch(src + 8 * g->lda + i, 0, 3);
       for (int64_t ir = 0; ir < mc; ir += mr) {
         int rows = mc - ir < mr ? (int)(mc - ir) : mr;
         copy_row(dst + ir * kc, src + ir, rows, mr);
