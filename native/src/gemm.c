@@ -66,7 +66,7 @@ static void choose_engine(void) {
   int blas_width = openblas_core_width(openblas_get_corename());
   /*
    * At equal AVX-512 width ours wins: its threads share one packed copy of B where OpenBLAS under our pool packs
-   * one per strip (a BERT training step 0.89x OpenBLAS's time, Zen 4, 2 threads, bench/README.md).
+   * one per strip (a BERT training step 0.92x OpenBLAS's time, Zen 4, 2 threads, bench/README.md).
    */
   blas_chosen = blas_width > our_width || (blas_width == our_width && our_width < 512);
 #elif defined(FT_BLAS_ACCELERATE)
