@@ -1,18 +1,20 @@
 #!/bin/sh
-# Runs numpy (Debian, OpenBLAS) and this project's gemm side by side, alternating, for the same shape and threads.
-# Usage: bench/matmul.sh [rounds] [m k n] [backend]   (after npm run build; check `uptime` first: the machine must be quiet)
+# The GEMM table of bench/README.md: `finetune bench matmul --compare` (ours against PyTorch's MKL and OpenBLAS's
+# AVX-512 kernels, alternating call by call) at the two BERT shapes (M x K x N), 1 and 2 threads.
+# Usage: bench/matmul.sh [rounds] [python]   (after the build; python: an interpreter with numpy and torch)
+# FINETUNE_GEMM=builtin (the default here) measures the built-in kernels even where OpenBLAS is linked.
 set -e
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3}
-M=${2:-2048}; K=${3:-768}; N=${4:-3072}
-BACKEND=${5:-native}
-THREADS=${THREADS:-2}
+ROUNDS=${1:-15}
+PYTHON=${2:-python3}
+export FINETUNE_GEMM=${FINETUNE_GEMM:-builtin}
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+echo "cpu: $(lscpu | grep 'Model name' | sed 's/.*: *//')"
 echo "load: $(uptime)"
-# On a busy machine, node dist/bench/matmul-paired.js times the two sides in strict alternation instead.
-i=1
-while [ "$i" -le "$ROUNDS" ]; do
-  echo "round $i"
-  OPENBLAS_NUM_THREADS=$THREADS /usr/bin/python3 bench/matmul-numpy.py "$M" "$K" "$N"
-  FINETUNE_THREADS=$THREADS node dist/bench/matmul-ours.js "$M" "$K" "$N" --backend "$BACKEND" --threads "$THREADS"
-  i=$((i + 1))
+for threads in 1 2; do
+  for shape in "2048 768 3072" "1024 768 768"; do
+    set -- $shape
+    node bin/finetune.js bench matmul --compare --m "$1" --k "$2" --n "$3" --threads "$threads" --rounds "$ROUNDS" --python "$PYTHON"
+  done
 done
+echo "load: $(uptime)"

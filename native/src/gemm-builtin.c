@@ -1,109 +1,13 @@
-// Built-in single-threaded GEMM: B packed in kc x nr panels, A in mr x kc panels, a register-tiled micro-kernel
-// chosen at run time (AVX-512 / AVX2+FMA through cpuid, else portable C that the compiler vectorises).
+// Built-in blocked GEMM, serial or with threads sharing packed operands: B packed in kc x nr panels, A in mr x kc
+// panels, the register-tiled micro-kernel of gemm-kernels.h chosen at run time through cpuid.
 #include "gemm.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FT_X86_KERNELS 1
-#include <immintrin.h>
-#endif
-
-/* c[0..mr) x [0..nr) (+)= alpha * (packed A panel) x (packed B panel), accumulating into C. */
-typedef void (*ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha);
-
-typedef struct {
-  int mr, nr;
-  int64_t mc, kc, nc;
-  ukernel_fn kernel;
-  const char *name;
-  int vector_packs; /* the AVX-512 transposing packs of gemm-pack.c: only for the kernel whose CPU has the instructions */
-} kernel_desc;
-
-#define GENERIC_MR 4
-#define GENERIC_NR 8
-
-static void kernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha) {
-  float acc[GENERIC_MR][GENERIC_NR] = {{0}};
-  for (int64_t p = 0; p < kc; p++) {
-    for (int i = 0; i < GENERIC_MR; i++) {
-      float av = a[p * GENERIC_MR + i];
-      for (int j = 0; j < GENERIC_NR; j++) acc[i][j] += av * b[p * GENERIC_NR + j];
-    }
-  }
-  for (int i = 0; i < GENERIC_MR; i++)
-    for (int j = 0; j < GENERIC_NR; j++) c[i * ldc + j] += alpha * acc[i][j];
-}
-
-#ifdef FT_X86_KERNELS
-__attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *a, const float *b, float *c,
-                                                            int64_t ldc, float alpha) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (int64_t p = 0; p < kc; p++) {
-    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-    __m256 av = _mm256_broadcast_ss(a);
-    c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
-    a += 6;
-    b += 16;
-  }
-  __m256 va = _mm256_set1_ps(alpha);
-#define FT_STORE_ROW(r, lo, hi)                                                              \
-  _mm256_storeu_ps(c + (r) * ldc, _mm256_fmadd_ps(va, lo, _mm256_loadu_ps(c + (r) * ldc)));   \
-  _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_fmadd_ps(va, hi, _mm256_loadu_ps(c + (r) * ldc + 8)))
-  FT_STORE_ROW(0, c00, c01); FT_STORE_ROW(1, c10, c11); FT_STORE_ROW(2, c20, c21);
-  FT_STORE_ROW(3, c30, c31); FT_STORE_ROW(4, c40, c41); FT_STORE_ROW(5, c50, c51);
-#undef FT_STORE_ROW
-}
-
-#define AVX512_MR 12
-/* Named accumulators (not arrays) so the compiler keeps all 24 in zmm registers with no stack traffic. */
-#define FT_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-__attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const float *a, const float *b, float *c,
-                                                             int64_t ldc, float alpha) {
-#define FT_DECLARE(i) __m512 lo##i = _mm512_setzero_ps(), hi##i = _mm512_setzero_ps();
-  FT_ROWS(FT_DECLARE)
-#undef FT_DECLARE
-  for (int64_t p = 0; p < kc; p++) {
-    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#define FT_STEP(i)                              \
-  {                                             \
-    __m512 av = _mm512_set1_ps(a[i]);           \
-    lo##i = _mm512_fmadd_ps(av, b0, lo##i);     \
-    hi##i = _mm512_fmadd_ps(av, b1, hi##i);     \
-  }
-    FT_ROWS(FT_STEP)
-#undef FT_STEP
-    a += AVX512_MR;
-    b += 32;
-  }
-  __m512 va = _mm512_set1_ps(alpha);
-#define FT_STORE(i)                                                                  \
-  _mm512_storeu_ps(c + i * ldc, _mm512_fmadd_ps(va, lo##i, _mm512_loadu_ps(c + i * ldc)));   \
-  _mm512_storeu_ps(c + i * ldc + 16, _mm512_fmadd_ps(va, hi##i, _mm512_loadu_ps(c + i * ldc + 16)));
-  FT_ROWS(FT_STORE)
-#undef FT_STORE
-}
-#undef FT_ROWS
-#endif
-
-static const kernel_desc GENERIC = {GENERIC_MR, GENERIC_NR, 128, 256, 2048, kernel_generic, "generic", 0};
-#ifdef FT_X86_KERNELS
-static const kernel_desc AVX2 = {6, 16, 240, 256, 3072, kernel_avx2, "avx2", 0};
-static const kernel_desc AVX512 = {AVX512_MR, 32, 240, 256, 3072, kernel_avx512, "avx512", 1};
-#endif
+#include "gemm-kernels.h"
+#include "pool.h"
 
 static const kernel_desc *chosen;
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
@@ -154,7 +58,7 @@ static pack_buffers *thread_buffers(const kernel_desc *kd) {
   if (buffers) return buffers;
   buffers = calloc(1, sizeof *buffers);
   if (!buffers) return NULL;
-  buffers->a = aligned_alloc(64, (size_t)(kd->mc * kd->kc * sizeof(float)));
+  buffers->a = aligned_alloc(64, (size_t)((kd->mc > kd->small_m ? kd->mc : kd->small_m) * kd->kc * sizeof(float)));
   buffers->b = aligned_alloc(64, (size_t)(kd->kc * kd->nc * sizeof(float)));
   if (!buffers->a || !buffers->b) {
     free_buffers(buffers);
@@ -188,6 +92,107 @@ static void gemm_unpacked(const ft_gemm_job *g) {
   }
 }
 
+/*
+ * The block size for `total` items in blocks of at most `largest`: blocks of (nearly) equal size, rounded up to
+ * `multiple`, so that k = 1024 runs as 2 x 512 rather than 768 + 256 (a short last block costs a whole extra
+ * pass over C for little work).
+ */
+static int64_t even_block(int64_t total, int64_t largest, int64_t multiple) {
+  int64_t blocks = (total + largest - 1) / largest;
+  int64_t size = (total + blocks - 1) / blocks;
+  size = (size + multiple - 1) / multiple * multiple;
+  return size < largest ? size : largest;
+}
+
+/* C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. */
+static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const float *a_packed, const float *b_packed,
+                         int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t kc) {
+  const int mr = kd->mr, nr = kd->nr;
+  float edge[32 * 32] __attribute__((aligned(64)));
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const float *b_panel = b_packed + jr * kc;
+    int64_t cols = nc - jr < nr ? nc - jr : nr;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const float *a_panel = a_packed + ir * kc;
+      int64_t rows = mc - ir < mr ? mc - ir : mr;
+      float *c = g->c + (i0 + ir) * g->ldc + j0 + jr;
+      if (rows == mr && cols == nr) {
+        kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
+      } else {
+        memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
+        kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
+      }
+    }
+  }
+}
+
+/* The part of op(A) op(B) + C for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k). */
+static ft_gemm_job sub_job(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
+  ft_gemm_job s = *g;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.a += g->trans_a ? p0 * g->lda + i0 : i0 * g->lda + p0;
+  s.b += g->trans_b ? j0 * g->ldb + p0 : p0 * g->ldb + j0;
+  s.c += i0 * g->ldc + j0;
+  return s;
+}
+
+/* The few-rows path: op(A) packed whole (shared by the threads), op(B) packed panel by panel by whoever uses it. */
+typedef struct {
+  const ft_gemm_job *g;
+  const kernel_desc *kd;
+  float *a_packed;
+  int64_t pc, kc;
+} small_plan;
+
+static void pack_a_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const small_plan *plan = ctx;
+  int64_t mr = plan->kd->mr, first = begin * mr, last = end * mr < plan->g->m ? end * mr : plan->g->m;
+  ft_gemm_pack_a(plan->g, first, last - first, plan->pc, plan->kc, (int)mr, plan->kd->vector_packs,
+                 plan->a_packed + first * plan->kc);
+}
+
+/* Column panels [begin, end) of C, each packed into this thread's own B buffer just before use. */
+static void small_m_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const small_plan *plan = ctx;
+  const ft_gemm_job *g = plan->g;
+  const kernel_desc *kd = plan->kd;
+  int64_t first = begin * kd->nr, last = end * kd->nr < g->n ? end * kd->nr : g->n;
+  pack_buffers *own = thread_buffers(kd);
+  if (!own) {
+    ft_gemm_job s = sub_job(g, 0, g->m, first, last - first, plan->pc, plan->kc);
+    gemm_unpacked(&s);
+    return;
+  }
+  for (int64_t jr = first; jr < last; jr += kd->nr) {
+    int64_t cols = last - jr < kd->nr ? last - jr : kd->nr;
+    ft_gemm_pack_b(g, plan->pc, plan->kc, jr, cols, kd->nr, kd->vector_packs, own->b);
+    macro_kernel(g, kd, plan->a_packed, own->b, 0, g->m, jr, cols, plan->kc);
+  }
+}
+
+/* C (already scaled by beta) += alpha op(A) op(B) for m <= kd->small_m, on up to `threads` threads. */
+static void gemm_small_m(const ft_gemm_job *g, const kernel_desc *kd, float *a_buffer, int threads) {
+  int64_t kc_step = even_block(g->k, kd->kc, 16);
+  int64_t row_panels = (g->m + kd->mr - 1) / kd->mr, panels = (g->n + kd->nr - 1) / kd->nr;
+  for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+    int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
+    small_plan plan = {g, kd, a_buffer, pc, kc};
+    if (threads <= 1) {
+      pack_a_part(&plan, 0, row_panels, 0);
+      small_m_part(&plan, 0, panels, 0);
+    } else {
+      ft_parallel_for(row_panels, 2, pack_a_part, &plan);
+      ft_parallel_for(panels, FT_GEMM_MIN_MACS_PER_PART / (g->m * kd->nr * kc) + 1, small_m_part, &plan);
+    }
+  }
+}
+
 void ft_gemm_builtin_serial(const ft_gemm_job *g) {
   if (g->m <= 0 || g->n <= 0) return;
   scale_c(g);
@@ -198,34 +203,108 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     gemm_unpacked(g);
     return;
   }
-  const int mr = kd->mr, nr = kd->nr;
-  float edge[32 * 32] __attribute__((aligned(64)));
+  if (g->m <= kd->small_m) {
+    gemm_small_m(g, kd, buffers->a, 1);
+    return;
+  }
+  int64_t kc_step = even_block(g->k, kd->kc, 16), mc_step = even_block(g->m, kd->mc, kd->mr);
   for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
-    for (int64_t pc = 0; pc < g->k; pc += kd->kc) {
-      int64_t kc = g->k - pc < kd->kc ? g->k - pc : kd->kc;
-      ft_gemm_pack_b(g, pc, kc, jc, nc, nr, kd->vector_packs, buffers->b);
-      for (int64_t ic = 0; ic < g->m; ic += kd->mc) {
-        int64_t mc = g->m - ic < kd->mc ? g->m - ic : kd->mc;
-        ft_gemm_pack_a(g, ic, mc, pc, kc, mr, kd->vector_packs, buffers->a);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const float *b_panel = buffers->b + jr * kc;
-          int64_t cols = nc - jr < nr ? nc - jr : nr;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const float *a_panel = buffers->a + ir * kc;
-            int64_t rows = mc - ir < mr ? mc - ir : mr;
-            float *c = g->c + (ic + ir) * g->ldc + jc + jr;
-            if (rows == mr && cols == nr) {
-              kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
-            } else {
-              memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
-              kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
-              for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
-            }
-          }
-        }
+    for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+      int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
+      ft_gemm_pack_b(g, pc, kc, jc, nc, kd->nr, kd->vector_packs, buffers->b);
+      for (int64_t ic = 0; ic < g->m; ic += mc_step) {
+        int64_t mc = g->m - ic < mc_step ? g->m - ic : mc_step;
+        ft_gemm_pack_a(g, ic, mc, pc, kc, kd->mr, kd->vector_packs, buffers->a);
+        macro_kernel(g, kd, buffers->a, buffers->b, ic, mc, jc, nc, kc);
       }
+    }
+  }
+}
+
+/*
+ * One product split across the pool with the packed B block shared: for every (jc, pc) block the threads first
+ * pack B's panels together into the calling thread's buffer, then each computes its own strip of C (rows, or
+ * column panels when there are too few rows to go round) from it, packing only its own rows of A.
+ */
+typedef struct {
+  const ft_gemm_job *g;
+  const kernel_desc *kd;
+  float *b_packed;
+  int64_t jc, nc, pc, kc;
+  int split_rows; /* units: mr-row strips of C when set, else nr-column panels of the block */
+} shared_plan;
+
+static void pack_b_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const shared_plan *plan = ctx;
+  int64_t nr = plan->kd->nr, first = begin * nr, last = end * nr < plan->nc ? end * nr : plan->nc;
+  ft_gemm_pack_b(plan->g, plan->pc, plan->kc, plan->jc + first, last - first, (int)nr, plan->kd->vector_packs,
+                 plan->b_packed + first * plan->kc);
+}
+
+static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const shared_plan *plan = ctx;
+  const ft_gemm_job *g = plan->g;
+  const kernel_desc *kd = plan->kd;
+  int64_t i0 = 0, m = g->m, j0 = 0, n = plan->nc;
+  if (plan->split_rows) {
+    i0 = begin * kd->mr;
+    m = (end * kd->mr < g->m ? end * kd->mr : g->m) - i0;
+  } else {
+    j0 = begin * kd->nr;
+    n = (end * kd->nr < plan->nc ? end * kd->nr : plan->nc) - j0;
+  }
+  pack_buffers *own = thread_buffers(kd);
+  if (!own) {
+    ft_gemm_job s = sub_job(g, i0, m, plan->jc + j0, n, plan->pc, plan->kc);
+    gemm_unpacked(&s);
+    return;
+  }
+  int64_t mc_step = even_block(m, kd->mc, kd->mr);
+  for (int64_t ic = i0; ic < i0 + m; ic += mc_step) {
+    int64_t mc = i0 + m - ic < mc_step ? i0 + m - ic : mc_step;
+    ft_gemm_pack_a(g, ic, mc, plan->pc, plan->kc, kd->mr, kd->vector_packs, own->a);
+    macro_kernel(g, kd, own->a, plan->b_packed + j0 * plan->kc, ic, mc, plan->jc + j0, n, plan->kc);
+  }
+}
+
+/* How evenly `units` split into `parts`: the largest part over the mean (1 = even). */
+static double imbalance(int64_t units, int parts) {
+  int64_t largest = (units + parts - 1) / parts;
+  return (double)largest * parts / (double)units;
+}
+
+void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
+  if (g->m <= 0 || g->n <= 0) return;
+  const kernel_desc *kd = kernel();
+  int64_t row_units = (g->m + kd->mr - 1) / kd->mr;
+  int64_t macs = g->m * g->n * (g->k > 0 ? g->k : 1);
+  pack_buffers *buffers = threads > 1 && macs >= 2 * FT_GEMM_MIN_MACS_PER_PART ? thread_buffers(kd) : NULL;
+  if (!buffers || g->k <= 0 || g->alpha == 0.0f) {
+    ft_gemm_builtin_serial(g);
+    return;
+  }
+  scale_c(g);
+  if (g->m <= kd->small_m) {
+    gemm_small_m(g, kd, buffers->a, threads);
+    return;
+  }
+  int64_t kc_step = even_block(g->k, kd->kc, 16);
+  for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
+    int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
+    int64_t panels = (nc + kd->nr - 1) / kd->nr;
+    /* Rows unless the column panels share out more evenly (a few rows, many columns). */
+    int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads);
+    int64_t units = split_rows ? row_units : panels;
+    for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+      int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
+      int64_t unit_macs = (split_rows ? kd->mr * nc : g->m * kd->nr) * kc;
+      int64_t grain = FT_GEMM_MIN_MACS_PER_PART / unit_macs + 1;
+      shared_plan plan = {g, kd, buffers->b, jc, nc, pc, kc, split_rows};
+      ft_parallel_for(panels, 4, pack_b_part, &plan);
+      ft_parallel_for(units, grain, compute_part, &plan);
     }
   }
 }

@@ -1,6 +1,8 @@
 // Packing for the built-in GEMM: op(A) into mr-row panels and op(B) into nr-column panels, p-major inside a panel.
 #include "gemm.h"
 
+#include <string.h>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FT_X86_KERNELS 1
 #include <immintrin.h>
@@ -64,57 +66,82 @@ __attribute__((target("avx512f"))) static int64_t pack_b_columns_avx512(const fl
 }
 #endif
 
+/*
+ * Copies `rows` floats of one source row into a panel row of width `width`, padding with 0. Rows of full width
+ * are fixed-size copies the compiler inlines.
+ */
+static inline void copy_row(float *dst, const float *src, int rows, int width) {
+  if (rows == 32 && width == 32) memcpy(dst, src, 32 * sizeof(float));
+  else if (rows == 12 && width == 12) memcpy(dst, src, 12 * sizeof(float));
+  else {
+    for (int i = 0; i < rows; i++) dst[i] = src[i];
+    for (int i = rows; i < width; i++) dst[i] = 0;
+  }
+}
+
 /* op(A)[i0 + i, p0 + p] for i < mc, p < kc into mr-row panels, p-major inside a panel; short panels padded with 0. */
 void ft_gemm_pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, int vector, float *out) {
+  if (g->trans_a) {
+    /*
+     * A is stored [k, m]: walk it row by row (each row a contiguous run of mc floats) and deal the run out to the
+     * panels. Going panel by panel instead would touch kc rows lda apart for every 12 floats, and with lda a
+     * power of two those rows share one cache set and evict each other before the next panel reads them.
+     */
+    for (int64_t p = 0; p < kc; p++) {
+      const float *src = g->a + (p0 + p) * g->lda + i0;
+      float *dst = out + p * mr;
+      /* Rows lda apart defeat the hardware prefetcher: ask for the row 8 ahead while this one is copied. */
+      if (p + 8 < kc)
+        for (int64_t i = 0; i < mc; i += 16) __builtin_prefetch(src + 8 * g->lda + i, 0, 3);
+      for (int64_t ir = 0; ir < mc; ir += mr) {
+        int rows = mc - ir < mr ? (int)(mc - ir) : mr;
+        copy_row(dst + ir * kc, src + ir, rows, mr);
+      }
+    }
+    return;
+  }
   for (int64_t ir = 0; ir < mc; ir += mr) {
     int rows = mc - ir < mr ? (int)(mc - ir) : mr;
-    if (g->trans_a) {
-      for (int64_t p = 0; p < kc; p++) {
-        const float *src = g->a + (p0 + p) * g->lda + i0 + ir;
-        float *dst = out + p * mr;
-        for (int i = 0; i < rows; i++) dst[i] = src[i];
-        for (int i = rows; i < mr; i++) dst[i] = 0;
-      }
-    } else {
-      int64_t done = 0;
+    int64_t done = 0;
 #ifdef FT_X86_KERNELS
-      if (vector && mr == PANEL_ROWS && rows == mr) done = pack_a_rows_avx512(g->a + (i0 + ir) * g->lda + p0, g->lda, kc, out);
+    if (vector && mr == PANEL_ROWS && rows == mr) done = pack_a_rows_avx512(g->a + (i0 + ir) * g->lda + p0, g->lda, kc, out);
 #endif
-      for (int i = 0; i < rows; i++) {
-        const float *src = g->a + (i0 + ir + i) * g->lda + p0;
-        for (int64_t p = done; p < kc; p++) out[p * mr + i] = src[p];
-      }
-      for (int i = rows; i < mr; i++)
-        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
+    for (int i = 0; i < rows; i++) {
+      const float *src = g->a + (i0 + ir + i) * g->lda + p0;
+      for (int64_t p = done; p < kc; p++) out[p * mr + i] = src[p];
     }
+    for (int i = rows; i < mr; i++)
+      for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
     out += mr * kc;
   }
 }
 
 /* op(B)[p0 + p, j0 + j] for p < kc, j < nc into nr-column panels, p-major inside a panel; padded with 0. */
 void ft_gemm_pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int vector, float *out) {
-  for (int64_t jr = 0; jr < nc; jr += nr) {
-    int cols = nc - jr < nr ? (int)(nc - jr) : nr;
-    if (g->trans_b) {
-      int64_t done = 0;
-#ifdef FT_X86_KERNELS
-      if (vector && nr == 32 && cols == nr) done = pack_b_columns_avx512(g->b + (j0 + jr) * g->ldb + p0, g->ldb, kc, out);
-#endif
-      for (int j = 0; j < cols; j++) {
-        const float *src = g->b + (j0 + jr + j) * g->ldb + p0;
-        for (int64_t p = done; p < kc; p++) out[p * nr + j] = src[p];
-      }
-      for (int j = cols; j < nr; j++)
-        for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
-    } else {
-      for (int64_t p = 0; p < kc; p++) {
-        const float *src = g->b + (p0 + p) * g->ldb + j0 + jr;
-        float *dst = out + p * nr;
-        for (int j = 0; j < cols; j++) dst[j] = src[j];
-        for (int j = cols; j < nr; j++) dst[j] = 0;
+  if (!g->trans_b) {
+    /* B is stored [k, n]: one pass down its rows, each a contiguous run of nc floats dealt out to the panels. */
+    for (int64_t p = 0; p < kc; p++) {
+      const float *src = g->b + (p0 + p) * g->ldb + j0;
+      float *dst = out + p * nr;
+      for (int64_t jr = 0; jr < nc; jr += nr) {
+        int cols = nc - jr < nr ? (int)(nc - jr) : nr;
+        copy_row(dst + jr * kc, src + jr, cols, nr);
       }
     }
+    return;
+  }
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int cols = nc - jr < nr ? (int)(nc - jr) : nr;
+    int64_t done = 0;
+#ifdef FT_X86_KERNELS
+    if (vector && nr == 32 && cols == nr) done = pack_b_columns_avx512(g->b + (j0 + jr) * g->ldb + p0, g->ldb, kc, out);
+#endif
+    for (int j = 0; j < cols; j++) {
+      const float *src = g->b + (j0 + jr + j) * g->ldb + p0;
+      for (int64_t p = done; p < kc; p++) out[p * nr + j] = src[p];
+    }
+    for (int j = cols; j < nr; j++)
+      for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
     out += nr * kc;
   }
 }
-

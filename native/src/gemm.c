@@ -23,8 +23,7 @@ char *openblas_get_corename(void);
 #include <pthread.h>
 #include <strings.h>
 
-/* Multiply-adds below which a product is not worth waking a thread for. */
-#define MIN_MACS_PER_PART (1 << 20)
+#define MIN_MACS_PER_PART FT_GEMM_MIN_MACS_PER_PART
 
 const char *ft_gemm_library(void) {
 #if defined(FT_BLAS_ACCELERATE)
@@ -39,8 +38,9 @@ const char *ft_gemm_library(void) {
 /*
  * Whether products go to the BLAS library or to the built-in kernel. OpenBLAS picks its kernels by CPU model
  * and falls back to old SSE ones on CPUs newer than its release (0.3.21 runs "Prescott" kernels on recent
- * Xeons, a third of the built-in AVX-512 kernel's speed), so OpenBLAS is used only when its kernels are at
- * least as wide as ours. FINETUNE_GEMM=blas or FINETUNE_GEMM=builtin overrides the choice.
+ * Xeons, a third of the built-in AVX-512 kernel's speed), so OpenBLAS is used only when its kernels are wider
+ * than ours, or as wide and narrower than AVX-512. FINETUNE_GEMM=blas or FINETUNE_GEMM=builtin overrides the
+ * choice.
  */
 static int blas_chosen;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
@@ -63,7 +63,12 @@ static void choose_engine(void) {
 #if defined(FT_BLAS_OPENBLAS)
   const char *ours = ft_gemm_builtin_kernel();
   int our_width = strcmp(ours, "avx512") == 0 ? 512 : strcmp(ours, "avx2") == 0 ? 256 : 0;
-  blas_chosen = openblas_core_width(openblas_get_corename()) >= our_width;
+  int blas_width = openblas_core_width(openblas_get_corename());
+  /*
+   * At equal AVX-512 width ours wins: its threads share one packed copy of B where OpenBLAS under our pool packs
+   * one per strip (a BERT training step 0.92x OpenBLAS's time, Zen 4, 2 threads, bench/README.md).
+   */
+  blas_chosen = blas_width > our_width || (blas_width == our_width && our_width < 512);
 #elif defined(FT_BLAS_ACCELERATE)
   blas_chosen = 1;
 #else
@@ -187,6 +192,15 @@ void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t
   if (batch >= 4 * (int64_t)threads || (batch >= threads && batch % threads == 0) || threads == 1) {
     int64_t grain = MIN_MACS_PER_PART / macs + 1;
     ft_parallel_for(batch, grain, run_batches, &plan);
+    return;
+  }
+  if (!use_blas()) {
+    for (int64_t index = 0; index < batch; index++) {
+      plan.job.a = a + index * stride_a;
+      plan.job.b = b + index * stride_b;
+      plan.job.c = c + index * stride_c;
+      ft_gemm_builtin_parallel(&plan.job, threads);
+    }
     return;
   }
   int mr = 8, nr = 16;

@@ -18,6 +18,13 @@ typedef struct {
 
 /** The built-in blocked GEMM on the calling thread (packing + register-blocked micro-kernel). */
 void ft_gemm_builtin_serial(const ft_gemm_job *job);
+/** Multiply-adds below which a product (or a part of one) is not worth waking a thread for. */
+#define FT_GEMM_MIN_MACS_PER_PART (1 << 20)
+/**
+ * The built-in blocked GEMM split over the pool's threads (at most `threads`), with each packed block of op(B)
+ * packed once by all of them together and shared, each thread packing only its own rows of op(A).
+ */
+void ft_gemm_builtin_parallel(const ft_gemm_job *job, int threads);
 /** Which built-in micro-kernel this CPU runs: "avx512", "avx2" or "generic". */
 const char *ft_gemm_builtin_kernel(void);
 /**

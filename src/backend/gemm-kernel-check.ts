@@ -13,27 +13,44 @@ const random = (n: number): Float32Array =>
     return state / 4294967296 - 0.5;
   });
 let worst = 0;
-for (const [m, n, k] of [
+// Small products, then ones large enough for the threaded path with shared packed operands: split by rows with
+// tails over two kc blocks (203 rows, k 1000), by column panels (197 rows, 2 panels), over two nc blocks (1600
+// columns), and the few-rows path (A packed whole, B panel by panel) with one and two kc blocks.
+const shapes = [
   [37, 45, 300],
   [130, 70, 20],
   [5, 3, 1],
-] as const) {
-  for (const [tA, tB] of [
-    [false, false],
-    [false, true],
-    [true, false],
-    [true, true],
-  ] as const) {
-    const a = random(m * k);
-    const b = random(k * n);
-    const c0 = random(m * n);
-    const ours = Float32Array.from(c0);
-    const reference = Float32Array.from(c0);
-    native.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, tA ? m : k, b, 0, tB ? k : n, 2, ours, 0, n);
-    js.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, tA ? m : k, b, 0, tB ? k : n, 2, reference, 0, n);
-    for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!));
+  [203, 90, 1000],
+  [197, 64, 300],
+  [200, 1600, 20],
+  [25, 700, 300],
+  [30, 100, 800],
+] as const;
+for (const threads of [1, 2]) {
+  native.setThreads(threads);
+  for (const [m, n, k] of shapes) {
+    for (const [tA, tB] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
+      // Leading dimensions wider than the rows they hold (by 3), so strides are exercised as well.
+      const lda = (tA ? m : k) + 3;
+      const ldb = (tB ? k : n) + 3;
+      const ldc = n + 3;
+      const a = random((tA ? k : m) * lda);
+      const b = random((tB ? n : k) * ldb);
+      const c0 = random(m * ldc);
+      const ours = Float32Array.from(c0);
+      const reference = Float32Array.from(c0);
+      native.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, 2, ours, 0, ldc);
+      js.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, 2, reference, 0, ldc);
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!) / (1 + Math.abs(reference[i]!)));
+    }
   }
 }
+native.setThreads(2);
 // Batched, B broadcast with stride 0, enough matrices to take the batch-parallel path.
 const [batch, m, n, k] = [9, 24, 40, 33];
 const a = random(batch * m * k);

@@ -1,11 +1,36 @@
 // `finetune bench`: matmul throughput (GFLOP/s) and training-step time (ms per step, tokens/s, peak RSS).
 import { benchMatmul } from '../../backend/bench-matmul.js';
+import { benchMatmulCompare } from '../../backend/bench-matmul-compare.js';
 import { UsageError } from '../../errors.js';
 import type { Command, CommandContext } from '../command.js';
 import { benchPredictCommand } from './bench-predict.js';
 import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
 
-async function matmul({ flags, log }: CommandContext): Promise<unknown> {
+/** Ours against the anchors (PyTorch, OpenBLAS), alternating, one line per transpose combination. */
+async function matmulCompare(m: number, k: number, n: number, { flags, log }: CommandContext): Promise<unknown> {
+  const rounds = flags.number('rounds');
+  const python = flags.string('python');
+  const result = await benchMatmulCompare({
+    m,
+    k,
+    n,
+    ...(rounds !== undefined ? { rounds } : {}),
+    ...(python !== undefined ? { python } : {}),
+  });
+  log(`matmul ${m}x${k}x${n} (M x K x N), ${result.threads} threads, ${result.rounds} alternating rounds, ours: ${result.library}`);
+  for (const [name, info] of Object.entries(result.anchors)) log(`  anchor ${name}: ${info}`);
+  for (const row of result.rows) {
+    const sides = Object.entries(row.gflops)
+      .map(([side, g]) => `${side} ${g.toFixed(1)}`)
+      .join(', ');
+    const ratio = Number.isNaN(row.oursOverBest) ? 'no anchor' : `${row.oursOverBest.toFixed(3)}x the best (${row.oursOverBestCpu.toFixed(3)}x in CPU time)`;
+    log(`  ${row.combination}: ${sides} GFLOP/s (medians); ours ${ratio}, medians of per-round ratios`);
+  }
+  return result;
+}
+
+async function matmul(context: CommandContext): Promise<unknown> {
+  const { flags, log } = context;
   const m = flags.number('m') ?? 2048;
   const k = flags.number('k') ?? 768;
   const n = flags.number('n') ?? 3072;
@@ -16,6 +41,7 @@ async function matmul({ flags, log }: CommandContext): Promise<unknown> {
   ] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new UsageError(`--${name} must be a positive integer`);
   }
+  if (flags.boolean('compare')) return matmulCompare(m, k, n, context);
   const result = benchMatmul({
     m,
     k,
@@ -37,6 +63,7 @@ export const benchCommand: Command = {
   summary: 'measure kernel and training-step speed',
   usage:
     'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
+    '       finetune bench matmul --compare [--m --k --n] [--rounds 15] [--python python3] [--threads N] [--json]\n' +
     '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--profile] [--threads N] [--json]\n' +
     '       finetune bench predict --model-config <config.json> [--batch-size 32 --seq-len 128 --steps 5] [--quantize int8] [--threads N] [--json]',
   flags: {
@@ -46,6 +73,9 @@ export const benchCommand: Command = {
     'trans-a': { type: 'boolean', help: 'A stored transposed' },
     'trans-b': { type: 'boolean', help: 'B stored transposed' },
     repeats: { type: 'int', help: 'timed calls (the median is reported)' },
+    compare: { type: 'boolean', help: 'bench matmul: ours against PyTorch and OpenBLAS (bench/matmul-anchors.py), alternating' },
+    rounds: { type: 'int', help: 'bench matmul --compare: alternating rounds per transpose combination', default: 15 },
+    python: { type: 'string', help: 'bench matmul --compare: Python with numpy (and torch) for the anchors', default: 'python3' },
     ...BENCH_TRAIN_FLAGS,
     quantize: { type: 'string', help: 'bench predict: int8 linear layers (as predict --quantize int8)' },
   },
