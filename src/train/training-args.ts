@@ -28,7 +28,7 @@ export interface TrainingArguments {
   readonly maxSteps: number;
   /** Examples per forward pass (default 16). */
   readonly batchSize: number;
-  /** Examples per batch in evaluation (default 64). */
+  /** Examples per batch in evaluation (default: batchSize, so evaluation never holds more activations than a training step). */
   readonly evalBatchSize: number;
   /** Peak learning rate of AdamW (default 5e-5, as HF). */
   readonly learningRate: number;
@@ -89,11 +89,12 @@ export interface TrainingArguments {
 /** Options accepted where TrainingArguments are built: outputDir plus any field to override. */
 export type TrainingOptions = Partial<TrainingArguments> & { readonly outputDir: string };
 
-export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = {
+/** Every default; evalBatchSize is left undefined here because it follows batchSize. */
+export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'outputDir' | 'evalBatchSize'> & { readonly evalBatchSize: undefined } = {
   epochs: 3,
   maxSteps: 0,
   batchSize: 16,
-  evalBatchSize: 64,
+  evalBatchSize: undefined,
   learningRate: 5e-5,
   weightDecay: 0.01,
   adamBetas: [0.9, 0.999],
@@ -129,7 +130,8 @@ export function resolveTrainingArguments(options: TrainingOptions, nameOf: Optio
     if (!ok) throw new FinetuneError(`${nameOf(key)}: ${JSON.stringify(value)} ${expected}`);
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const a = { ...TRAINING_DEFAULTS, ...defined } as TrainingArguments;
+  const withDefaults = { ...TRAINING_DEFAULTS, ...defined };
+  const a = { ...withDefaults, evalBatchSize: withDefaults.evalBatchSize ?? withDefaults.batchSize } as TrainingArguments;
   check(typeof a.outputDir === 'string' && a.outputDir !== '', 'outputDir', a.outputDir, 'must name a folder');
   check(isNum(a.epochs) && a.epochs > 0, 'epochs', a.epochs, 'must be a number > 0');
   check(isInt(a.maxSteps) && a.maxSteps >= 0, 'maxSteps', a.maxSteps, 'must be an integer >= 0');

@@ -17,7 +17,7 @@ export const evalCommand: Command = {
     'label-column': { type: 'string', help: 'column of the label (detected when omitted); CoNLL-U: the tag column' },
     'tokens-column': { type: 'string', help: 'token classification: the word column of CoNLL-U or JSON Lines data' },
     threshold: { type: 'number', help: 'multi-label models: probability above which a label is given', default: 0.5 },
-    'batch-size': { type: 'int', help: 'examples per batch', default: 64 },
+    'batch-size': { type: 'int', help: 'examples per batch', default: 16 },
     'max-length': { type: 'int', help: 'longest input in tokens (default: the length the model was trained with, else 128)' },
     'skip-bad-images': { type: 'boolean', help: 'image models: skip unreadable image files (counted) instead of stopping at the first' },
     'image-column': { type: 'string', help: 'image models: the path column of a CSV/JSONL image list (detected when omitted)' },

@@ -192,7 +192,7 @@ export const trainCommand: Command = {
     epochs: { type: 'number', help: 'passes over the training data', default: 3 },
     'max-steps': { type: 'int', help: 'stop after this many optimizer steps (overrides --epochs)' },
     'batch-size': { type: 'int', help: 'examples per batch', default: 16 },
-    'eval-batch-size': { type: 'int', help: 'examples per evaluation batch', default: 64 },
+    'eval-batch-size': { type: 'int', help: 'examples per evaluation batch', default: 'the --batch-size' },
     lr: { type: 'number', help: 'peak learning rate of AdamW', default: 5e-5 },
     'weight-decay': { type: 'number', help: 'AdamW weight decay (never on biases and LayerNorm)', default: 0.01 },
     'warmup-ratio': { type: 'number', help: 'fraction of steps warming up from 0', default: 0.1 },

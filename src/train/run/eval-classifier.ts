@@ -154,8 +154,9 @@ async function evaluationData(
 /** Loads the model and its tokenizer, reads and checks the data for the model's task, and evaluates. */
 export async function evalClassifier(options: EvalRunOptions): Promise<EvalRunResult> {
   // A causal LM's logits hold a row per token over the whole vocabulary: fewer sequences per batch.
+  // 16 is train's default, so a score from `eval` repeats the one training reported, digit for digit.
   const batchSize =
-    options.batchSize ?? (existsSync(join(options.model, 'config.json')) && isCausalConfig(readJsonObject(join(options.model, 'config.json'))) ? 8 : 64);
+    options.batchSize ?? (existsSync(join(options.model, 'config.json')) && isCausalConfig(readJsonObject(join(options.model, 'config.json'))) ? 8 : 16);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new FinetuneError(`--batch-size ${batchSize}: must be an integer >= 1`);
   const loaded = await loadClassifierWithAdapter(options.model, options.adapter === undefined ? {} : { adapter: options.adapter });
   if (isImageTaskModel(loaded.model)) {

@@ -159,8 +159,6 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
   const data = await runDataFor(choice.task, { ...options, seed: args.seed }, args);
   // Without --metric-for-best the task's own headline metric picks the best checkpoint (macro F1, entity F1, ...).
   if (options.training?.metricForBest === undefined) args = { ...args, metricForBest: data.task.defaultMetric };
-  // A causal LM's logits are [B, T, vocabulary]: evaluate in batches of the training size unless told otherwise.
-  if (data.task.name === 'causal-lm' && options.training?.evalBatchSize === undefined) args = { ...args, evalBatchSize: args.batchSize };
   // The run's option and the training argument name one setting (the option wins), so neither is ignored.
   const patience = options.earlyStopping ?? args.earlyStoppingPatience;
   if (patience !== undefined) args = { ...args, earlyStoppingPatience: patience };
