@@ -73,7 +73,7 @@ describe('roundBf16', () => {
     assert.equal(roundBf16(1 + 2 ** -8), 1, 'a tie goes to the even neighbour (1)');
     assert.equal(roundBf16(1 + 3 * 2 ** -8), 1 + 2 ** -6, 'a tie goes to the even neighbour (1 + 2^-6)');
     assert.equal(roundBf16(1 + 2 ** -8 + 2 ** -12), 1 + 2 ** -7, 'above the tie rounds up');
-    assert.equal(roundBf16(-3.14159), -3.140625);
+    assert.equal(roundBf16(-Math.PI), -3.140625);
     assert.ok(Number.isNaN(roundBf16(Number.NaN)));
     assert.equal(roundBf16(Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
     assert.equal(roundBf16(3.4e38), Number.POSITIVE_INFINITY, 'past the largest bf16 rounds to infinity');
