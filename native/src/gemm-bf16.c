@@ -225,16 +225,19 @@ typedef struct {
   int vector;
 } bf16_plan;
 
-static void pack_a_range(void *ctx, int64_t begin, int64_t end, int part) {
+/*
+ * Packs both operands in one parallel pass (one wait for the threads, not two): the items are rows, A's panels first,
+ * then B's, and a part packs each panel whose first row falls in its range.
+ */
+static void pack_range(void *ctx, int64_t begin, int64_t end, int part) {
   (void)part;
   const bf16_plan *plan = ctx;
-  for (int64_t panel = begin; panel < end; panel++) pack_panel(&plan->a, panel * MR, MR, plan->pa + panel * plan->pairs * MR);
-}
-
-static void pack_b_range(void *ctx, int64_t begin, int64_t end, int part) {
-  (void)part;
-  const bf16_plan *plan = ctx;
-  for (int64_t panel = begin; panel < end; panel++) pack_panel(&plan->b, panel * NR, NR, plan->pb + panel * plan->pairs * NR);
+  int64_t a_rows = plan->a_panels * MR;
+  for (int64_t panel = (begin + MR - 1) / MR; panel * MR < end && panel < plan->a_panels; panel++)
+    pack_panel(&plan->a, panel * MR, MR, plan->pa + panel * plan->pairs * MR);
+  int64_t first_b = begin > a_rows ? (begin - a_rows + NR - 1) / NR : 0;
+  for (int64_t panel = first_b; a_rows + panel * NR < end && panel < plan->b_panels; panel++)
+    pack_panel(&plan->b, panel * NR, NR, plan->pb + panel * plan->pairs * NR);
 }
 
 static void store_tile(const bf16_plan *plan, int64_t i0, int64_t j0, const float *acc) {
@@ -318,9 +321,7 @@ static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m,
     plan.a = (operand){a + index * stride_a, m, k, trans_a ? 1 : lda, trans_a ? lda : 1};
     plan.b = (operand){b + index * stride_b, n, k, trans_b ? ldb : 1, trans_b ? 1 : ldb};
     plan.c = c + index * stride_c;
-    int64_t pack_grain = 1 + (1 << 16) / (plan.pairs * MR + 1);
-    ft_parallel_for(plan.a_panels, pack_grain, pack_a_range, &plan);
-    ft_parallel_for(plan.b_panels, pack_grain, pack_b_range, &plan);
+    ft_parallel_for(plan.a_panels * MR + plan.b_panels * NR, 1 + (1 << 16) / (plan.pairs + 1), pack_range, &plan);
     ft_parallel_for(tasks, 1 + (1 << 20) / macs_per_task, run_tasks, &plan);
   }
   return 1;
