@@ -3,10 +3,10 @@
 //
 // Usage (after `npm run build`; the machine must be quiet):
 //   node bench/compare.mjs [--rounds 3] [--threads 2] [--only small|base] [--lora] [--no-113] [--wait-idle] [--bf16]
-//                          [--steps N] [--warmup N]
+//                          [--steps N] [--warmup N] [--no-pytorch]
 // --bf16 adds `bench train --bf16` and PyTorch under torch.autocast("cpu", dtype=torch.bfloat16) to each round and
 // prints their paired ratios (ours bf16 / ours float32, ours bf16 / PyTorch bf16). --steps and --warmup replace
-// the timed and untimed steps of both models (on a loaded machine, to fit more rounds).
+// the timed and untimed steps of both models (on a loaded machine, to fit more rounds); --no-pytorch runs our sides only.
 // Each run is its own process, so each peak RSS is that run's alone. --wait-idle holds every run until the
 // CPUs have been at least 90% idle for two seconds, and runs it again (up to 100 times) when other processes
 // took more than 10% of the CPUs meanwhile: other work on a shared machine skews both sides.
@@ -30,6 +30,7 @@ const torch2 = arg('python', '/work/venv/bin/python');
 const torch113 = arg('python113', '/usr/bin/python3');
 const waitIdle = process.argv.includes('--wait-idle');
 const withBf16 = process.argv.includes('--bf16');
+const withPytorch = !process.argv.includes('--no-pytorch');
 const stepsOverride = arg('steps', null);
 const warmupOverride = arg('warmup', null);
 
@@ -101,11 +102,13 @@ const shape = (b) => [
 const sides = (b) => [
   { label: 'ours', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--json']) },
   ...(withLora ? [{ label: 'ours --lora', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--lora', '--json']) }] : []),
-  { label: 'pytorch 2', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b)], { OMP_NUM_THREADS: threads }) },
+  ...(withPytorch ? [{ label: 'pytorch 2', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b)], { OMP_NUM_THREADS: threads }) }] : []),
   ...(withBf16
     ? [
         { label: 'ours --bf16', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--bf16', '--json']) },
-        { label: 'pytorch 2 bf16', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b), '--bf16'], { OMP_NUM_THREADS: threads }) },
+        ...(withPytorch
+          ? [{ label: 'pytorch 2 bf16', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b), '--bf16'], { OMP_NUM_THREADS: threads }) }]
+          : []),
       ]
     : []),
   // Debian's OpenBLAS 0.3.21 does not know this CPU and runs its SSE "Prescott" kernels; OPENBLAS_CORETYPE=Cooperlake
@@ -202,7 +205,7 @@ console.log(
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { bench: b, summary: s } of table) {
   const ours = s['ours'];
-  const pt2 = s['pytorch 2'];
+  const pt2 = s['pytorch 2'] ?? { ms: Number.NaN, rss: Number.NaN, pairedRatio: Number.NaN };
   const pt1 = s['pytorch 1.13'];
   const pt1fast = s['pytorch 1.13 avx512'];
   // Ratio of medians, then the median of the per-round ratios in parentheses.
@@ -228,7 +231,7 @@ if (withBf16) {
     const r = s.bf16;
     const f = (x) => (x === undefined ? 'n/a' : x.toFixed(2));
     console.log(
-      `| ${b.name} | ${b.batch} x ${b.seq} | ${s['ours'].ms.toFixed(0)} | ${s['ours --bf16'].ms.toFixed(0)} | ${s['pytorch 2'].ms.toFixed(0)} | ${s['pytorch 2 bf16'].ms.toFixed(0)} | ` +
+      `| ${b.name} | ${b.batch} x ${b.seq} | ${s['ours'].ms.toFixed(0)} | ${s['ours --bf16'].ms.toFixed(0)} | ${s['pytorch 2']?.ms.toFixed(0) ?? 'n/a'} | ${s['pytorch 2 bf16']?.ms.toFixed(0) ?? 'n/a'} | ` +
         `${f(r.oursBf16OverOurs)} | ${f(r.oursBf16OverPytorchBf16)} | ${f(r.pytorchBf16OverPytorch)} | ${f(r.oursBf16OverPytorch)} |`,
     );
   }
