@@ -178,10 +178,10 @@ for (const b of BENCHES) {
   };
   for (const [label, entry] of Object.entries(summary)) if (label !== 'ours') entry.pairedRatio = perRound(label);
   // bf16: ours against our float32 step and against PyTorch's autocast step, paired by round.
-  const paired = (num, den) => {
+  const paired = (num, den, field = 'msPerStep') => {
     const a = results.get(num) ?? [];
     const d = results.get(den) ?? [];
-    return a.length === d.length && a.length > 0 ? median(a.map((r, i) => r.msPerStep / d[i].msPerStep)) : undefined;
+    return a.length === d.length && a.length > 0 && a[0][field] !== undefined ? median(a.map((r, i) => r[field] / d[i][field])) : undefined;
   };
   if (withBf16) {
     summary.bf16 = {
@@ -189,6 +189,13 @@ for (const b of BENCHES) {
       oursBf16OverPytorchBf16: paired('ours --bf16', 'pytorch 2 bf16'),
       pytorchBf16OverPytorch: paired('pytorch 2 bf16', 'pytorch 2'),
       oursBf16OverPytorch: paired('ours --bf16', 'pytorch 2'),
+      // CPU time per step (every thread), paired the same way: with 1 thread it is the work done, whatever else runs.
+      cpu: {
+        oursBf16OverOurs: paired('ours --bf16', 'ours', 'cpuMsPerStep'),
+        oursBf16OverPytorchBf16: paired('ours --bf16', 'pytorch 2 bf16', 'cpuMsPerStep'),
+        pytorchBf16OverPytorch: paired('pytorch 2 bf16', 'pytorch 2', 'cpuMsPerStep'),
+        oursBf16OverPytorch: paired('ours --bf16', 'pytorch 2', 'cpuMsPerStep'),
+      },
     };
   }
   table.push({ bench: b, summary });
@@ -233,6 +240,10 @@ if (withBf16) {
     console.log(
       `| ${b.name} | ${b.batch} x ${b.seq} | ${s['ours'].ms.toFixed(0)} | ${s['ours --bf16'].ms.toFixed(0)} | ${s['pytorch 2']?.ms.toFixed(0) ?? 'n/a'} | ${s['pytorch 2 bf16']?.ms.toFixed(0) ?? 'n/a'} | ` +
         `${f(r.oursBf16OverOurs)} | ${f(r.oursBf16OverPytorchBf16)} | ${f(r.pytorchBf16OverPytorch)} | ${f(r.oursBf16OverPytorch)} |`,
+    );
+    const c = r.cpu;
+    console.log(
+      `| ${b.name}, CPU time | ${b.batch} x ${b.seq} | | | | | ${f(c.oursBf16OverOurs)} | ${f(c.oursBf16OverPytorchBf16)} | ${f(c.pytorchBf16OverPytorch)} | ${f(c.oursBf16OverPytorch)} |`,
     );
   }
 }

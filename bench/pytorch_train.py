@@ -281,14 +281,17 @@ def main():
 
     losses = [step() for _ in range(a.warmup)]
     times = []
+    cpu_times = []
     for _ in range(a.steps):
         start = time.perf_counter()
+        cpu_start = time.process_time()
         losses.append(step())
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
         times.append((time.perf_counter() - start) * 1000)
     ms = statistics.median(times)
     result = {
         'msPerStep': ms, 'tokensPerSecond': a.batch_size * a.seq_len / (ms / 1000),
-        'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'stepMs': times, 'losses': losses,
+        'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'stepMs': times, 'cpuMsPerStep': statistics.median(cpu_times), 'losses': losses,
         'torch': torch.__version__, 'impl': impl, 'attention': attn, 'threads': torch.get_num_threads(),
         'bf16': a.bf16,
     }

@@ -55,6 +55,8 @@ export interface BenchTrainResult {
   /** The process's peak resident memory, in MiB. */
   readonly peakRssMiB: number;
   readonly stepMs: number[];
+  /** Median CPU time of a timed step (user + system, every thread of the process), in milliseconds: on a shared machine it moves less than wall time. */
+  readonly cpuMsPerStep: number;
   /** Loss of every step, warm-up included, in order. */
   readonly losses: number[];
   readonly batchSize: number;
@@ -145,11 +147,15 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
   for (let i = 0; i < warmup; i++) losses.push(step(model, batch, optimizer, o.bf16 ?? false));
   const profile = o.profile ? startProfiling() : null;
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   try {
     for (let i = 0; i < o.steps; i++) {
       const start = performance.now();
+      const cpu = process.cpuUsage();
       losses.push(step(model, batch, optimizer, o.bf16 ?? false));
+      const used = process.cpuUsage(cpu);
       stepMs.push(performance.now() - start);
+      cpuMs.push((used.user + used.system) / 1000);
     }
   } finally {
     if (profile) stopProfiling();
@@ -161,6 +167,7 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
     tokensPerSecond: (o.batchSize * o.seqLen) / (ms / 1000),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     stepMs,
+    cpuMsPerStep: median(cpuMs),
     losses,
     batchSize: o.batchSize,
     seqLen: o.seqLen,
