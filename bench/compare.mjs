@@ -2,7 +2,11 @@
 // Runs `finetune bench train` and its PyTorch twins (2.x with transformers, Debian's 1.13) alternating, and prints medians and ratios.
 //
 // Usage (after `npm run build`; the machine must be quiet):
-//   node bench/compare.mjs [--rounds 3] [--threads 2] [--only small|base] [--lora] [--no-113] [--wait-idle]
+//   node bench/compare.mjs [--rounds 3] [--threads 2] [--only small|base] [--lora] [--no-113] [--wait-idle] [--bf16]
+//                          [--steps N] [--warmup N] [--no-pytorch]
+// --bf16 adds `bench train --bf16` and PyTorch under torch.autocast("cpu", dtype=torch.bfloat16) to each round and
+// prints their paired ratios (ours bf16 / ours float32, ours bf16 / PyTorch bf16). --steps and --warmup replace
+// the timed and untimed steps of both models (on a loaded machine, to fit more rounds); --no-pytorch runs our sides only.
 // Each run is its own process, so each peak RSS is that run's alone. --wait-idle holds every run until the
 // CPUs have been at least 90% idle for two seconds, and runs it again (up to 100 times) when other processes
 // took more than 10% of the CPUs meanwhile: other work on a shared machine skews both sides.
@@ -25,6 +29,10 @@ const with113 = !process.argv.includes('--no-113');
 const torch2 = arg('python', '/work/venv/bin/python');
 const torch113 = arg('python113', '/usr/bin/python3');
 const waitIdle = process.argv.includes('--wait-idle');
+const withBf16 = process.argv.includes('--bf16');
+const withPytorch = !process.argv.includes('--no-pytorch');
+const stepsOverride = arg('steps', null);
+const warmupOverride = arg('warmup', null);
 
 /** CPU milliseconds of all cores so far: busy and in all. */
 function cpuTotals() {
@@ -62,7 +70,9 @@ function quiet() {
 const BENCHES = [
   { name: 'small', config: 'bench/configs/bert-small.json', batch: 16, seq: 128, steps: 10, warmup: 2 },
   { name: 'base', config: 'bench/configs/bert-base.json', batch: 8, seq: 128, steps: 5, warmup: 2 },
-].filter((b) => only === null || b.name === only);
+]
+  .filter((b) => only === null || b.name === only)
+  .map((b) => ({ ...b, steps: stepsOverride === null ? b.steps : Number(stepsOverride), warmup: warmupOverride === null ? b.warmup : Number(warmupOverride) }));
 
 /** Runs one command; returns the JSON object of its last stdout line. */
 function run(command, args, env = {}) {
@@ -92,7 +102,15 @@ const shape = (b) => [
 const sides = (b) => [
   { label: 'ours', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--json']) },
   ...(withLora ? [{ label: 'ours --lora', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--lora', '--json']) }] : []),
-  { label: 'pytorch 2', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b)], { OMP_NUM_THREADS: threads }) },
+  ...(withPytorch ? [{ label: 'pytorch 2', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b)], { OMP_NUM_THREADS: threads }) }] : []),
+  ...(withBf16
+    ? [
+        { label: 'ours --bf16', go: () => run(process.execPath, ['bin/finetune.js', 'bench', 'train', ...shape(b), '--bf16', '--json']) },
+        ...(withPytorch
+          ? [{ label: 'pytorch 2 bf16', go: () => run(torch2, ['bench/pytorch_train.py', ...shape(b), '--bf16'], { OMP_NUM_THREADS: threads }) }]
+          : []),
+      ]
+    : []),
   // Debian's OpenBLAS 0.3.21 does not know this CPU and runs its SSE "Prescott" kernels; OPENBLAS_CORETYPE=Cooperlake
   // gives it its AVX-512 ones. Both are measured: the first is what a user gets, the second is the fairer anchor.
   ...(with113
@@ -159,6 +177,27 @@ for (const b of BENCHES) {
     return other.length === ours.length && ours.length > 0 ? median(ours.map((r, i) => r.msPerStep / other[i].msPerStep)) : undefined;
   };
   for (const [label, entry] of Object.entries(summary)) if (label !== 'ours') entry.pairedRatio = perRound(label);
+  // bf16: ours against our float32 step and against PyTorch's autocast step, paired by round.
+  const paired = (num, den, field = 'msPerStep') => {
+    const a = results.get(num) ?? [];
+    const d = results.get(den) ?? [];
+    return a.length === d.length && a.length > 0 && a[0][field] !== undefined ? median(a.map((r, i) => r[field] / d[i][field])) : undefined;
+  };
+  if (withBf16) {
+    summary.bf16 = {
+      oursBf16OverOurs: paired('ours --bf16', 'ours'),
+      oursBf16OverPytorchBf16: paired('ours --bf16', 'pytorch 2 bf16'),
+      pytorchBf16OverPytorch: paired('pytorch 2 bf16', 'pytorch 2'),
+      oursBf16OverPytorch: paired('ours --bf16', 'pytorch 2'),
+      // CPU time per step (every thread), paired the same way: with 1 thread it is the work done, whatever else runs.
+      cpu: {
+        oursBf16OverOurs: paired('ours --bf16', 'ours', 'cpuMsPerStep'),
+        oursBf16OverPytorchBf16: paired('ours --bf16', 'pytorch 2 bf16', 'cpuMsPerStep'),
+        pytorchBf16OverPytorch: paired('pytorch 2 bf16', 'pytorch 2', 'cpuMsPerStep'),
+        oursBf16OverPytorch: paired('ours --bf16', 'pytorch 2', 'cpuMsPerStep'),
+      },
+    };
+  }
   table.push({ bench: b, summary });
 }
 
@@ -173,7 +212,7 @@ console.log(
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { bench: b, summary: s } of table) {
   const ours = s['ours'];
-  const pt2 = s['pytorch 2'];
+  const pt2 = s['pytorch 2'] ?? { ms: Number.NaN, rss: Number.NaN, pairedRatio: Number.NaN };
   const pt1 = s['pytorch 1.13'];
   const pt1fast = s['pytorch 1.13 avx512'];
   // Ratio of medians, then the median of the per-round ratios in parentheses.
@@ -188,5 +227,24 @@ for (const { bench: b, summary: s } of table) {
     console.log(
       `| ${b.name} --lora | ${b.batch} x ${b.seq} | ${lora.ms.toFixed(0)} | | | ${(lora.ms / ours.ms).toFixed(2)} (${(1 / lora.pairedRatio).toFixed(2)}) of full | | ${lora.rss.toFixed(0)} | |`,
     );
+}
+if (withBf16) {
+  console.log('\nbf16: medians of the per-round ratios (ms per step, medians)');
+  console.log(
+    '| model | batch | ours fp32 | ours bf16 | PyTorch fp32 | PyTorch bf16 autocast | ours bf16 / ours fp32 | ours bf16 / PyTorch bf16 | PyTorch bf16 / PyTorch fp32 | ours bf16 / PyTorch fp32 |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const { bench: b, summary: s } of table) {
+    const r = s.bf16;
+    const f = (x) => (x === undefined ? 'n/a' : x.toFixed(2));
+    console.log(
+      `| ${b.name} | ${b.batch} x ${b.seq} | ${s['ours'].ms.toFixed(0)} | ${s['ours --bf16'].ms.toFixed(0)} | ${s['pytorch 2']?.ms.toFixed(0) ?? 'n/a'} | ${s['pytorch 2 bf16']?.ms.toFixed(0) ?? 'n/a'} | ` +
+        `${f(r.oursBf16OverOurs)} | ${f(r.oursBf16OverPytorchBf16)} | ${f(r.pytorchBf16OverPytorch)} | ${f(r.oursBf16OverPytorch)} |`,
+    );
+    const c = r.cpu;
+    console.log(
+      `| ${b.name}, CPU time | ${b.batch} x ${b.seq} | | | | | ${f(c.oursBf16OverOurs)} | ${f(c.oursBf16OverPytorchBf16)} | ${f(c.pytorchBf16OverPytorch)} | ${f(c.oursBf16OverPytorch)} |`,
+    );
+  }
 }
 console.log(`\n${JSON.stringify(table.map(({ bench: b, summary }) => ({ bench: b.name, batch: b.batch, seqLen: b.seq, threads: Number(threads), summary })))}`);

@@ -8,9 +8,10 @@ parameter names and computes what transformers' eager BERT computes. The last st
 
   python bench/pytorch_train.py --model-config bench/configs/bert-small.json --batch-size 16 \
       --seq-len 128 --steps 10 --threads 2 [--impl transformers|torch] [--dropout 0] \
-      [--weights init.safetensors | --save-weights init.safetensors] [--batch b.safetensors | --save-batch b.safetensors]
+      [--weights init.safetensors | --save-weights init.safetensors] [--batch b.safetensors | --save-batch b.safetensors] [--bf16]
 """
 import argparse
+import contextlib
 import json
 import math
 import resource
@@ -218,6 +219,8 @@ def main():
     p.add_argument('--save-weights', help='write the starting weights here')
     p.add_argument('--batch', help='safetensors file with input_ids, attention_mask, token_type_ids, labels')
     p.add_argument('--save-batch', help='write the batch here')
+    p.add_argument('--bf16', action='store_true',
+                   help='forward and loss under torch.autocast("cpu", dtype=torch.bfloat16), as Trainer(bf16=True) on a CPU')
     p.add_argument('--json', action='store_true', help='(accepted for symmetry; the last line is always JSON)')
     a = p.parse_args()
 
@@ -265,8 +268,12 @@ def main():
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
 
+    # Hugging Face's Trainer runs the forward and the loss under autocast and the backward after it.
+    autocast = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if a.bf16 else contextlib.nullcontext
+
     def step():
-        loss = F.cross_entropy(forward(ids, mask, types), labels)
+        with autocast():
+            loss = F.cross_entropy(forward(ids, mask, types), labels)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -274,17 +281,21 @@ def main():
 
     losses = [step() for _ in range(a.warmup)]
     times = []
+    cpu_times = []
     for _ in range(a.steps):
         start = time.perf_counter()
+        cpu_start = time.process_time()
         losses.append(step())
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
         times.append((time.perf_counter() - start) * 1000)
     ms = statistics.median(times)
     result = {
         'msPerStep': ms, 'tokensPerSecond': a.batch_size * a.seq_len / (ms / 1000),
-        'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'stepMs': times, 'losses': losses,
+        'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'stepMs': times, 'cpuMsPerStep': statistics.median(cpu_times), 'losses': losses,
         'torch': torch.__version__, 'impl': impl, 'attention': attn, 'threads': torch.get_num_threads(),
+        'bf16': a.bf16,
     }
-    print(f'pytorch {torch.__version__} ({impl}, {attn} attention), {torch.get_num_threads()} threads: '
+    print(f'pytorch {torch.__version__} ({impl}, {attn} attention{", bf16 autocast" if a.bf16 else ""}), {torch.get_num_threads()} threads: '
           f'{ms:.1f} ms per step, {result["tokensPerSecond"]:.0f} tokens/s, peak RSS {result["peakRssMiB"]:.0f} MiB', file=sys.stderr)
     print(json.dumps(result))
 

@@ -11,9 +11,12 @@ export {
   type Backend,
   type BackendName,
 } from './backend/index.js';
+export { bf16Kernel, cpuFeatures } from './backend/index.js';
+export { requireBf16 } from './backend/bf16.js';
 export { FinetuneError, UsageError } from './errors.js';
 export { Tensor, type DType, type TensorData, type TensorOptions, type NestedNumbers } from './tensor/tensor.js';
 export { noGrad, isGradEnabled, setGradEnabled, type BackwardOptions } from './tensor/autograd.js';
+export { withBf16, bf16Enabled } from './tensor/autocast.js';
 export { forbidHostReads, hostReadsForbidden, HostReadError, MODEL_CODE } from './tensor/host-reads.js';
 export { Random, manualSeed, type RandomState } from './tensor/random.js';
 export * as ops from './tensor/ops/index.js';

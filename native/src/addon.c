@@ -85,6 +85,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"swiglu", NULL, ft_bind_swiglu, NULL, NULL, NULL, napi_default, NULL},
       {"swigluGrad", NULL, ft_bind_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"linearInt8", NULL, ft_bind_linear_int8, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmBf16", NULL, ft_bind_gemm_bf16, NULL, NULL, NULL, napi_default, NULL},
+      {"cpuFeatures", NULL, ft_bind_cpu_features, NULL, NULL, NULL, napi_default, NULL},
+      {"bf16Kernel", NULL, ft_bind_bf16_kernel, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   if (!ft_register_vision(env, exports)) return NULL;

@@ -32,5 +32,8 @@ napi_value ft_bind_rms_norm_grad(napi_env env, napi_callback_info info);
 napi_value ft_bind_rotary(napi_env env, napi_callback_info info);
 napi_value ft_bind_swiglu(napi_env env, napi_callback_info info);
 napi_value ft_bind_swiglu_grad(napi_env env, napi_callback_info info);
+napi_value ft_bind_gemm_bf16(napi_env env, napi_callback_info info);
+napi_value ft_bind_cpu_features(napi_env env, napi_callback_info info);
+napi_value ft_bind_bf16_kernel(napi_env env, napi_callback_info info);
 
 #endif

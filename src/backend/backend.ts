@@ -87,6 +87,33 @@ export interface Backend extends VisionKernels {
     ldc: number,
   ): void;
 
+  /**
+   * gemm in bfloat16 with float32 sums (PyTorch's CPU autocast for linear layers): every element of op(A) and op(B)
+   * is first rounded to bfloat16 (nearest even; NaN stays NaN), the products of the rounded values are summed in
+   * float32 (or wider), then C = alpha * sum + beta * C in float32. Same arguments and checks as gemm. The native
+   * backend uses AVX512-BF16 where the CPU has it (see bf16Kernel in backend/index.ts), else portable C that rounds
+   * alike; the js backend emulates it.
+   */
+  gemmBf16(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: F32,
+    strideA: number,
+    lda: number,
+    b: F32,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    c: F32,
+    strideC: number,
+    ldc: number,
+  ): void;
+
   /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
   unary(op: Unary, x: F32, out: F32, alpha: number): void;
   /**

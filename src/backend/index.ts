@@ -129,6 +129,18 @@ export function gemmLibrary(backend: Backend = getBackend()): string {
   return 'gemmEngine' in actual ? (actual as NativeBackend).gemmEngine : 'js';
 }
 
+/** The CPU features the native addon found (cpuid narrowed by FINETUNE_CPU_FEATURES); empty for the js backend. */
+export function cpuFeatures(backend: Backend = getBackend()): readonly string[] {
+  const actual = profiled && backend === current ? profiled.inner : backend;
+  return 'cpuFeatures' in actual ? (actual as NativeBackend).cpuFeatures : [];
+}
+
+/** What runs gemmBf16 in the backend: 'avx512_bf16', 'generic' (the addon's portable C) or 'emulated' (js). */
+export function bf16Kernel(backend: Backend = getBackend()): string {
+  const actual = profiled && backend === current ? profiled.inner : backend;
+  return 'bf16Kernel' in actual ? (actual as NativeBackend).bf16Kernel : 'emulated';
+}
+
 /** Worker threads for the kernels: setThreads, else FINETUNE_THREADS, else os.availableParallelism(). */
 export function getThreads(): number {
   if (threads !== null) return threads;

@@ -71,6 +71,7 @@ export class KernelProfile {
 function defaultKind(kernel: keyof Backend, args: readonly unknown[]): ProfileKind {
   switch (kernel) {
     case 'gemm':
+    case 'gemmBf16':
       return 'matmul';
     case 'softmax':
     case 'softmaxGrad':

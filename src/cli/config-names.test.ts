@@ -68,6 +68,7 @@ const SAMPLES: Readonly<Record<string, { readonly value: unknown; readonly expec
   output: { value: 'elsewhere', expect: { output: 'elsewhere' } },
   overwrite: { value: true, expect: { overwrite: true } },
   resume: { value: true, expect: { resume: true } },
+  bf16: { value: true, expect: { training: { bf16: true } } },
 };
 
 const camel = (flag: string): string => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -155,7 +156,7 @@ describe('config names', () => {
   it('refuses unknown keys, disagreeing spellings and bad values by name', () => {
     const path = join(root, 'config.json');
     assert.equal(configError({ learning_rat: 0.1 }), `${path}: unknown option 'learning_rat'; did you mean 'learning_rate'?`);
-    assert.equal(configError({ fp16: true }), `${path}: unknown option 'fp16'`);
+    assert.equal(configError({ fp16: true }), `${path}: unknown option 'fp16'; did you mean 'bf16'?`);
     assert.equal(configError({ lr: 0.1, learning_rate: 0.2 }), `${path}: 'lr' and 'learning_rate' both set --lr, to different values`);
     assert.deepEqual(fromConfig({ lr: 0.1, learning_rate: 0.1 }).training, { learningRate: 0.1 });
     assert.equal(configError({ learning_rate: 'fast' }), `${path}: learning_rate: 'fast' is not a number`);

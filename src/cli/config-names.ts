@@ -70,6 +70,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'output', library: 'outputDir', hf: 'output_dir' },
   { flag: 'overwrite', hf: 'overwrite_output_dir' },
   { flag: 'resume', hf: 'resume_from_checkpoint' },
+  { flag: 'bf16', hf: 'bf16' },
 ];
 
 /** Hugging Face's greater_is_better: checked against the metric's own direction, which finetune knows. */

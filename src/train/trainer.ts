@@ -19,6 +19,8 @@ import { lrAt } from './schedule.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 import { resolveTrainingArguments, type TrainingArguments, type TrainingOptions } from './training-args.js';
 import { recycleBuffers } from '../tensor/memory.js';
+import { withBf16 } from '../tensor/autocast.js';
+import { requireBf16 } from '../backend/bf16.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface TrainerOptions<D = EncodedInputs, M = unknown> {
@@ -98,6 +100,7 @@ export class Trainer<D = EncodedInputs, M = unknown> {
       throw new FinetuneError(`metric for best '${this.args.metricForBest}': the ${task.name} task reports ${['loss', ...task.metricNames].join(', ')}`);
     }
     this.args = { ...this.args, metricForBest: metric };
+    if (this.args.bf16) requireBf16();
     const needsEval = this.callbacks.find((c) => c.requiresEvaluation);
     if (needsEval && !this.evalData) {
       throw new FinetuneError(
@@ -295,11 +298,14 @@ export class Trainer<D = EncodedInputs, M = unknown> {
     for (const batch of batches) {
       tokens += batch.tokens;
       if (batch.items === 0) continue;
-      const logits = this.trainFeatures ? this.model.classify(gatherFeatures(this.trainFeatures, batch.indices)) : this.model.forward(batch.inputs);
-      const batchLoss = this.task.loss(logits, batch);
-      const value = batchLoss.item();
-      if (!Number.isFinite(value)) this.diverged('loss', value, learningRate);
-      batchLoss.mul(batch.items / items).backward();
+      const value = withBf16(this.args.bf16, () => {
+        const logits = this.trainFeatures ? this.model.classify(gatherFeatures(this.trainFeatures, batch.indices)) : this.model.forward(batch.inputs);
+        const batchLoss = this.task.loss(logits, batch);
+        const batchValue = batchLoss.item();
+        if (!Number.isFinite(batchValue)) this.diverged('loss', batchValue, learningRate);
+        batchLoss.mul(batch.items / items).backward();
+        return batchValue;
+      });
       loss += (value * batch.items) / items;
     }
     const trainable = this.optimizer.allParams();
@@ -395,7 +401,9 @@ export class Trainer<D = EncodedInputs, M = unknown> {
     const target = data ?? this.evalData;
     if (!target) throw new FinetuneError('evaluate: no evaluation data');
     const features = target === this.evalData ? this.evalFeatures : undefined;
-    return evaluateModel(this.model, this.task, target, { batchSize: this.args.evalBatchSize, ...(features ? { features } : {}) });
+    return withBf16(this.args.bf16, () =>
+      evaluateModel(this.model, this.task, target, { batchSize: this.args.evalBatchSize, ...(features ? { features } : {}) }),
+    );
   }
 }
 

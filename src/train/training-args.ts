@@ -84,6 +84,12 @@ export interface TrainingArguments {
    * when every trainable parameter belongs to the head). The base then runs in evaluation mode, without dropout.
    */
   readonly cacheFeatures: 'auto' | boolean;
+  /**
+   * bf16 mixed precision, as Hugging Face's bf16=True on the CPU (default false): the linear layers' products (forward
+   * and both backward ones) in bfloat16 with float32 sums; weights, optimizer state, norms, softmax and losses stay
+   * float32, and so do the saved weights. The native backend needs a CPU with AVX512-BF16; the js backend emulates it.
+   */
+  readonly bf16: boolean;
 }
 
 /** Options accepted where TrainingArguments are built: outputDir plus any field to override. */
@@ -114,6 +120,7 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'outputDir' | 'evalBatch
   labelSmoothing: 0,
   groupByLength: true,
   cacheFeatures: 'auto',
+  bf16: false,
 };
 
 /** How an option is named in errors: `training option batchSize` by default; the CLI passes its flag names. */
@@ -172,5 +179,6 @@ export function resolveTrainingArguments(options: TrainingOptions, nameOf: Optio
   check(typeof a.groupByLength === 'boolean', 'groupByLength', a.groupByLength, 'must be true or false');
   check(typeof a.loadBestModelAtEnd === 'boolean', 'loadBestModelAtEnd', a.loadBestModelAtEnd, 'must be true or false');
   check(a.cacheFeatures === 'auto' || typeof a.cacheFeatures === 'boolean', 'cacheFeatures', a.cacheFeatures, "must be 'auto', true or false");
+  check(typeof a.bf16 === 'boolean', 'bf16', a.bf16, 'must be true or false');
   return { ...a, metricForBest: metric as string };
 }

@@ -1,6 +1,7 @@
 // The pure-TypeScript backend: reference kernels used as the test oracle and where the addon is unavailable.
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
+import { gemmBf16 } from './gemm-bf16.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { axpy, binary, copyStrided, fill, where } from './broadcast.js';
 import { reduce, sumSquares } from './reduce.js';
@@ -23,6 +24,7 @@ export function createJsBackend(): Backend {
       threads = Math.max(1, Math.floor(count));
     },
     gemm,
+    gemmBf16,
     unary,
     unaryGrad,
     binary,

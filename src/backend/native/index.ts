@@ -22,6 +22,10 @@ export interface NativeBackend extends Backend {
   readonly blasCore: string;
   /** The built-in GEMM micro-kernel this CPU runs ('avx512', 'avx2' or 'generic'), used where BLAS is not. */
   readonly gemmKernel: string;
+  /** The CPU features the addon found that matter to it (cpuid, narrowed by FINETUNE_CPU_FEATURES), e.g. ['avx512f', 'avx512_bf16']. */
+  readonly cpuFeatures: readonly string[];
+  /** What runs gemmBf16: 'avx512_bf16' (vdpbf16ps) or 'generic' (portable C, same rounding). */
+  readonly bf16Kernel: string;
   /** The addon file that was loaded. */
   readonly addonPath: string;
 }
@@ -32,6 +36,8 @@ interface Addon extends Omit<Backend, 'name'> {
   gemmEngine(): string;
   blasCore(): string;
   gemmKernel(): string;
+  cpuFeatures(): string;
+  bf16Kernel(): string;
 }
 
 const ADDON_FILE: Record<NativeVariant, string> = {
@@ -76,11 +82,17 @@ export function loadNativeBackend(variant: NativeVariant): NativeBackend {
     gemmEngine: addon.gemmEngine(),
     blasCore: addon.blasCore(),
     gemmKernel: addon.gemmKernel(),
+    cpuFeatures: addon
+      .cpuFeatures()
+      .split(',')
+      .filter((name) => name !== ''),
+    bf16Kernel: addon.bf16Kernel(),
     addonPath,
     ...nativeVisionKernels(addon),
     getThreads: addon.getThreads,
     setThreads: addon.setThreads,
     gemm: addon.gemm,
+    gemmBf16: addon.gemmBf16,
     unary: addon.unary,
     unaryGrad: addon.unaryGrad,
     binary: addon.binary,

@@ -17,6 +17,7 @@ export const BENCH_TRAIN_FLAGS: FlagSpecs = {
   lora: { type: 'boolean', help: "train LoRA adapters (on the architecture's default targets: BERT's query and value) instead of every weight" },
   'lora-r': { type: 'int', help: 'LoRA rank', default: 8 },
   profile: { type: 'boolean', help: 'print the time per op kind (matmul, attention, layer norm, ...)' },
+  bf16: { type: 'boolean', help: 'linear layers in bfloat16 with float32 sums, as train --bf16 (needs AVX512-BF16)' },
   dropout: { type: 'number', help: 'replace every dropout rate of the config (0 for a deterministic run)' },
   weights: { type: 'string', help: 'safetensors file with the starting weights (default: random, as transformers)' },
   batch: { type: 'string', help: 'safetensors file with input_ids, attention_mask, token_type_ids, labels (default: synthetic)' },
@@ -33,7 +34,7 @@ function readModelConfig(path: string | undefined): { config: Record<string, unk
 }
 
 function report(r: BenchTrainResult, log: (line: string) => void): void {
-  const kind = r.lora ? 'LoRA' : 'full fine-tuning';
+  const kind = `${r.lora ? 'LoRA' : 'full fine-tuning'}${r.bf16 ? ', bf16' : ''}`;
   log(
     `bench train: batch ${r.batchSize} x ${r.seqLen}, ${kind}, ${r.parameters.trainable.toLocaleString('en-US')} of ${r.parameters.total.toLocaleString('en-US')} parameters trained; ` +
       `${r.backend} (${r.library}), ${r.threads} threads`,
@@ -60,6 +61,7 @@ export async function benchTrainCommand({ flags, log }: CommandContext): Promise
     lr: flags.number('lr') ?? 1e-4,
     seed: flags.number('seed') ?? 0,
     profile: flags.boolean('profile'),
+    bf16: flags.boolean('bf16'),
     ...(dropout !== undefined ? { dropout } : {}),
     ...(flags.boolean('lora') ? { lora: { r: flags.number('lora-r') ?? 8, alpha: 16, ...(dropout !== undefined ? { dropout } : {}) } } : {}),
     ...(flags.string('weights') !== undefined ? { weightsFile: flags.string('weights')! } : {}),

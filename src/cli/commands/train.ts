@@ -43,6 +43,7 @@ const FLAG_OF: Partial<Record<keyof TrainingArguments, string>> = {
   adamEpsilon: 'adam-epsilon',
   loadBestModelAtEnd: 'load-best-model-at-end',
   cacheFeatures: 'cache-features',
+  bf16: 'bf16',
 };
 
 function parseEvalEvery(value: string | undefined): EvalEvery | undefined {
@@ -123,6 +124,7 @@ export function trainOptionsFromFlags(flags: Flags): TrainRunOptions {
     adamEpsilon: num('adam-epsilon'),
     ...(flags.has('load-best-model-at-end') ? { loadBestModelAtEnd: flags.boolean('load-best-model-at-end') } : {}),
     cacheFeatures: parseCacheFeatures(str('cache-features')),
+    ...(flags.has('bf16') ? { bf16: flags.boolean('bf16') } : {}),
   };
   const defined = Object.fromEntries(Object.entries(training).filter(([, v]) => v !== undefined)) as TrainRunOptions['training'];
   const resume = flags.values.resume;
@@ -233,6 +235,10 @@ export const trainCommand: Command = {
     'adam-beta2': { type: 'number', help: 'AdamW beta2', default: 0.999 },
     'adam-epsilon': { type: 'number', help: 'AdamW epsilon', default: 1e-8 },
     'load-best-model-at-end': { type: 'boolean', help: "end with the best checkpoint's weights (--no-load-best-model-at-end: the last step's)", default: true },
+    bf16: {
+      type: 'boolean',
+      help: 'bf16 mixed precision: linear layers multiply in bfloat16 with float32 sums (needs AVX512-BF16; weights stay float32)',
+    },
     'cache-features': { type: 'string', help: 'auto | true | false: train the head on features a frozen base computed once', default: 'auto' },
     'report-to': { type: 'list', help: 'metrics files besides trainer_state.json: csv, jsonl, tensorboard (or all, none)', default: 'none' },
     progress: { type: 'boolean', help: 'progress bar on a terminal, step lines otherwise (--no-progress for none)', default: true },

@@ -1,6 +1,7 @@
 // The affine map of GPT-2's Conv1D, whose weight is stored [in, out] (transposed from Linear's): one GEMM each way.
 import { Reduce } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
+import { linearGemm, bf16Enabled } from '../autocast.js';
 import { allocF32 } from '../memory.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -19,9 +20,11 @@ export function linearInOut(x: Tensor, weight: Tensor, bias: Tensor | null): Ten
   const n = weight.shape[1]!;
   const rows = sizeOf(x.shape.slice(0, -1));
   const backend = getBackend();
+  // Under autocast the GEMMs run in bf16, backward included (decided here, at forward time).
+  const mixed = bf16Enabled();
   const out = allocF32(rows * n);
   if (bias !== null) backend.copyStrided(Int32Array.of(rows, n), bias.f32(), 0, Int32Array.of(0, 1), out, 0);
-  backend.gemm(false, false, 1, rows, n, k, 1, x.f32(), 0, k, weight.f32(), 0, n, bias !== null ? 1 : 0, out, 0, n);
+  linearGemm(backend, mixed)(false, false, 1, rows, n, k, 1, x.f32(), 0, k, weight.f32(), 0, n, bias !== null ? 1 : 0, out, 0, n);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return Tensor.fromOp(out, [...x.shape.slice(0, -1), n], 'linearInOut', inputs, (g) => {
     const be = getBackend();
@@ -29,13 +32,13 @@ export function linearInOut(x: Tensor, weight: Tensor, bias: Tensor | null): Ten
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const data = allocF32(x.size);
-      be.gemm(false, true, 1, rows, k, n, 1, gd, 0, n, weight.f32(), 0, n, 0, data, 0, k);
+      linearGemm(be, mixed)(false, true, 1, rows, k, n, 1, gd, 0, n, weight.f32(), 0, n, 0, data, 0, k);
       dx = new Tensor(data, x.shape);
     }
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
       const data = allocF32(weight.size);
-      be.gemm(true, false, 1, k, n, rows, 1, x.f32(), 0, k, gd, 0, n, 0, data, 0, n);
+      linearGemm(be, mixed)(true, false, 1, k, n, rows, 1, x.f32(), 0, k, gd, 0, n, 0, data, 0, n);
       dw = new Tensor(data, weight.shape);
     }
     let db: Tensor | null = null;

@@ -1,6 +1,7 @@
 // The affine map of a Linear layer as one op: bias rows written first, then one GEMM adds x W^T on top (no separate bias pass).
 import { Reduce } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
+import { linearGemm, bf16Enabled } from '../autocast.js';
 import { allocF32 } from '../memory.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -20,12 +21,14 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outFeatures, k] = weight.shape as [number, number];
   const rows = sizeOf(x.shape.slice(0, -1));
   const backend = getBackend();
+  // Under autocast the GEMMs run in bf16, backward included (decided here, at forward time).
+  const mixed = bf16Enabled();
   const out = allocF32(rows * outFeatures);
   if (bias !== null) {
     // Every row starts as the bias; the GEMM then accumulates onto it (beta = 1).
     backend.copyStrided(Int32Array.of(rows, outFeatures), bias.f32(), 0, Int32Array.of(0, 1), out, 0);
   }
-  backend.gemm(false, true, 1, rows, outFeatures, k, 1, x.f32(), 0, k, weight.f32(), 0, k, bias !== null ? 1 : 0, out, 0, outFeatures);
+  linearGemm(backend, mixed)(false, true, 1, rows, outFeatures, k, 1, x.f32(), 0, k, weight.f32(), 0, k, bias !== null ? 1 : 0, out, 0, outFeatures);
   const shape = [...x.shape.slice(0, -1), outFeatures];
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return Tensor.fromOp(out, shape, 'linear', inputs, (g) => {
@@ -34,13 +37,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const data = allocF32(x.size);
-      be.gemm(false, false, 1, rows, k, outFeatures, 1, gd, 0, outFeatures, weight.f32(), 0, k, 0, data, 0, k);
+      linearGemm(be, mixed)(false, false, 1, rows, k, outFeatures, 1, gd, 0, outFeatures, weight.f32(), 0, k, 0, data, 0, k);
       dx = new Tensor(data, x.shape);
     }
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
       const data = allocF32(weight.size);
-      be.gemm(true, false, 1, outFeatures, k, rows, 1, gd, 0, outFeatures, x.f32(), 0, k, 0, data, 0, k);
+      linearGemm(be, mixed)(true, false, 1, outFeatures, k, rows, 1, gd, 0, outFeatures, x.f32(), 0, k, 0, data, 0, k);
       dw = new Tensor(data, weight.shape);
     }
     let db: Tensor | null = null;

@@ -13,6 +13,8 @@ import { manualSeed } from '../../tensor/random.js';
 import { AdamW } from '../optim/adamw.js';
 import { readBatchFile, syntheticBatch, type BenchBatch } from './bench-batch.js';
 import { profileSummary, type StepProfile } from './profile-summary.js';
+import { requireBf16 } from '../../backend/bf16.js';
+import { withBf16 } from '../../tensor/autocast.js';
 
 export interface BenchTrainOptions {
   /** The model's config.json, parsed; `configFile` names it in errors. */
@@ -41,6 +43,8 @@ export interface BenchTrainOptions {
   readonly seed?: number;
   /** Time each kind of kernel over the timed steps (default false). */
   readonly profile?: boolean;
+  /** Linear layers in bf16 with float32 sums, as training's bf16 option (default false). */
+  readonly bf16?: boolean;
 }
 
 export interface BenchTrainResult {
@@ -51,12 +55,15 @@ export interface BenchTrainResult {
   /** The process's peak resident memory, in MiB. */
   readonly peakRssMiB: number;
   readonly stepMs: number[];
+  /** Median CPU time of a timed step (user + system, every thread of the process), in milliseconds: on a shared machine it moves less than wall time. */
+  readonly cpuMsPerStep: number;
   /** Loss of every step, warm-up included, in order. */
   readonly losses: number[];
   readonly batchSize: number;
   readonly seqLen: number;
   readonly warmup: number;
   readonly lora: boolean;
+  readonly bf16: boolean;
   readonly parameters: { readonly total: number; readonly trainable: number };
   readonly backend: string;
   readonly library: string;
@@ -102,10 +109,13 @@ function median(values: readonly number[]): number {
 }
 
 /** One training step in recycled buffers; returns the loss. */
-function step(model: TaskModel, batch: BenchBatch, optimizer: AdamW): number {
+function step(model: TaskModel, batch: BenchBatch, optimizer: AdamW, bf16: boolean): number {
   return recycleBuffers(() => {
-    const loss = crossEntropy(model.forward(batch.inputs), batch.labels);
-    loss.backward();
+    const loss = withBf16(bf16, () => {
+      const value = crossEntropy(model.forward(batch.inputs), batch.labels);
+      value.backward();
+      return value;
+    });
     withProfileScope('optimizer', () => {
       optimizer.step();
       optimizer.zeroGrad();
@@ -121,6 +131,7 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
   positiveInt('steps', o.steps);
   const warmup = o.warmup ?? 2;
   positiveInt('warmup', warmup, 0);
+  if (o.bf16) requireBf16();
   manualSeed(o.seed ?? 0);
   const config = withDropout(o.config, o.dropout);
   const model = buildModel(o, config);
@@ -133,14 +144,18 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
   const trainable = model.parameters().filter((p) => p.requiresGrad);
   const optimizer = new AdamW(trainable, { lr: o.lr ?? 1e-4, weightDecay: o.weightDecay ?? 0.01 });
   const losses: number[] = [];
-  for (let i = 0; i < warmup; i++) losses.push(step(model, batch, optimizer));
+  for (let i = 0; i < warmup; i++) losses.push(step(model, batch, optimizer, o.bf16 ?? false));
   const profile = o.profile ? startProfiling() : null;
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   try {
     for (let i = 0; i < o.steps; i++) {
       const start = performance.now();
-      losses.push(step(model, batch, optimizer));
+      const cpu = process.cpuUsage();
+      losses.push(step(model, batch, optimizer, o.bf16 ?? false));
+      const used = process.cpuUsage(cpu);
       stepMs.push(performance.now() - start);
+      cpuMs.push((used.user + used.system) / 1000);
     }
   } finally {
     if (profile) stopProfiling();
@@ -152,11 +167,13 @@ export function benchTrain(o: BenchTrainOptions): BenchTrainResult {
     tokensPerSecond: (o.batchSize * o.seqLen) / (ms / 1000),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     stepMs,
+    cpuMsPerStep: median(cpuMs),
     losses,
     batchSize: o.batchSize,
     seqLen: o.seqLen,
     warmup,
     lora: o.lora !== undefined,
+    bf16: o.bf16 ?? false,
     parameters: model.parameterCount(),
     backend: backend.name,
     library: gemmLibrary(backend),

@@ -1,0 +1,387 @@
+// bf16 GEMM with float32 sums (the linear layers of --bf16, as PyTorch's CPU autocast): operands rounded to bfloat16
+// (nearest even) while packing, pairs of products summed by vdpbf16ps where cpuid reports AVX512-BF16, else portable C.
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "bindings.h"
+#include "pool.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FT_BF16_X86 1
+#include <immintrin.h>
+#endif
+
+/* Register tile: MR rows of C by NR columns; the packs interleave K in pairs (one uint32 holds two bf16 of one row). */
+#define MR 12
+#define NR 32
+/* Panels of A and of B per task: a task's B panels stay in L2 while its A panels stream past. */
+#define A_PANELS_PER_TASK 8
+#define B_PANELS_PER_TASK 4
+
+/* ---- CPU features: cpuid, narrowed by FINETUNE_CPU_FEATURES (a comma list) to test the paths a CPU lacks. ---- */
+
+static int feature_avx512_bf16, feature_amx_bf16, feature_avx512f;
+static char feature_text[96];
+static pthread_once_t features_once = PTHREAD_ONCE_INIT;
+
+static int allowed(const char *name) {
+  const char *list = getenv("FINETUNE_CPU_FEATURES");
+  if (!list) return 1;
+  size_t len = strlen(name);
+  for (const char *p = list; *p;) {
+    while (*p == ',' || *p == ' ') p++;
+    const char *end = p;
+    while (*end && *end != ',' && *end != ' ') end++;
+    if ((size_t)(end - p) == len && strncmp(p, name, len) == 0) return 1;
+    p = end;
+  }
+  return 0;
+}
+
+static void detect_features(void) {
+#ifdef FT_BF16_X86
+  __builtin_cpu_init();
+  feature_avx512f = __builtin_cpu_supports("avx512f") && allowed("avx512f");
+  feature_avx512_bf16 = feature_avx512f && __builtin_cpu_supports("avx512bf16") && allowed("avx512_bf16");
+  /* AMX tiles need the OS to grant them per process; every AMX-BF16 CPU also has AVX512-BF16, which is what runs. */
+  feature_amx_bf16 = __builtin_cpu_supports("amx-bf16") && allowed("amx_bf16");
+#endif
+  snprintf(feature_text, sizeof feature_text, "%s%s%s", feature_avx512f ? "avx512f," : "",
+           feature_avx512_bf16 ? "avx512_bf16," : "", feature_amx_bf16 ? "amx_bf16," : "");
+  size_t len = strlen(feature_text);
+  if (len > 0) feature_text[len - 1] = '\0';
+}
+
+static int use_vector(void) {
+  pthread_once(&features_once, detect_features);
+  return feature_avx512_bf16;
+}
+
+/* ---- Rounding and packing. ---- */
+
+static inline uint32_t bf16_bits(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u; /* NaN stays NaN (quiet) */
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
+
+static inline float bf16_value(uint32_t bits) {
+  uint32_t u = bits << 16;
+  float x;
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+/* One operand seen as op(X) [rows, depth]: element (r, d) at base[r * row_step + d * depth_step]. */
+typedef struct {
+  const float *base;
+  int64_t rows, depth, row_step, depth_step;
+} operand;
+
+/*
+ * Packs rows [r0, r0 + width) of op(X) into a panel of `width` slots per depth pair: out[p * width + r] holds
+ * (X[r, 2p], X[r, 2p + 1]) as two bf16 in one uint32, low half first; rows past the end and an odd last depth are 0.
+ */
+static void pack_panel_scalar(const operand *x, int64_t r0, int width, uint32_t *out) {
+  int64_t pairs = (x->depth + 1) / 2;
+  for (int64_t p = 0; p < pairs; p++) {
+    for (int r = 0; r < width; r++) {
+      int64_t row = r0 + r;
+      uint32_t lo = 0, hi = 0;
+      if (row < x->rows) {
+        const float *at = x->base + row * x->row_step + 2 * p * x->depth_step;
+        lo = bf16_bits(at[0]);
+        if (2 * p + 1 < x->depth) hi = bf16_bits(at[x->depth_step]);
+      }
+      out[p * width + r] = lo | hi << 16;
+    }
+  }
+}
+
+#ifdef FT_BF16_X86
+/* The same panel with vcvtne2ps2bf16 (nearest even): along rows when they are contiguous, else along depth. */
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_panel_vector(const operand *x, int64_t r0, int width,
+                                                                                     uint32_t *out) {
+  int64_t pairs = (x->depth + 1) / 2, full_pairs = x->depth / 2;
+  int live = x->rows - r0 < width ? (int)(x->rows - r0) : width;
+  if (x->row_step == 1) {
+    /* Rows contiguous: 16 rows of two consecutive depths at a time, interleaved into pairs. */
+    for (int64_t p = 0; p < pairs; p++) {
+      const float *d0 = x->base + r0 + 2 * p * x->depth_step;
+      const float *d1 = d0 + x->depth_step;
+      int has_hi = 2 * p + 1 < x->depth;
+      for (int r = 0; r < width; r += 16) {
+        int n = live - r < 16 ? (live - r > 0 ? live - r : 0) : 16;
+        __mmask16 mask = (__mmask16)((1u << n) - 1u);
+        __m512 lo = _mm512_maskz_loadu_ps(mask, d0 + r);
+        __m512 hi = has_hi ? _mm512_maskz_loadu_ps(mask, d1 + r) : _mm512_setzero_ps();
+        /* Packs hi into the upper 16 bf16 and lo into the lower; the unpack then pairs lo[i] with hi[i]. */
+        __m512i both = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+        __m512i lo16 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(both));
+        __m512i hi16 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(both, 1));
+        __m512i pairs_v = _mm512_or_si512(lo16, _mm512_slli_epi32(hi16, 16));
+        int store = width - r < 16 ? width - r : 16;
+        _mm512_mask_storeu_epi32(out + p * width + r, (__mmask16)((1u << store) - 1u), pairs_v);
+      }
+    }
+    return;
+  }
+  if (x->depth_step == 1) {
+    /* Depth contiguous: each row converts 32 depths (16 pairs) at a time, written down its slot of the panel. */
+    for (int r = 0; r < width; r++) {
+      uint32_t *column = out + r;
+      if (r >= live) {
+        for (int64_t p = 0; p < pairs; p++) column[p * width] = 0;
+        continue;
+      }
+      const float *row = x->base + (r0 + r) * x->row_step;
+      int64_t p = 0;
+      uint32_t block[16];
+      for (; p + 16 <= full_pairs; p += 16) {
+        __m512 a = _mm512_loadu_ps(row + 2 * p), b = _mm512_loadu_ps(row + 2 * p + 16);
+        _mm512_storeu_si512(block, (__m512i)_mm512_cvtne2ps_pbh(b, a));
+        for (int i = 0; i < 16; i++) column[(p + i) * width] = block[i];
+      }
+      for (; p < pairs; p++) {
+        uint32_t lo = bf16_bits(row[2 * p]), hi = 2 * p + 1 < x->depth ? bf16_bits(row[2 * p + 1]) : 0;
+        column[p * width] = lo | hi << 16;
+      }
+    }
+    return;
+  }
+  pack_panel_scalar(x, r0, width, out);
+}
+#endif
+
+static void pack_panel(const operand *x, int64_t r0, int width, uint32_t *out) {
+#ifdef FT_BF16_X86
+  if (use_vector()) {
+    pack_panel_vector(x, r0, width, out);
+    return;
+  }
+#endif
+  pack_panel_scalar(x, r0, width, out);
+}
+
+/* ---- Micro-kernels: acc[MR][NR] = sum over pairs of the packed A panel times the packed B panel. ---- */
+
+static void kernel_scalar(int64_t pairs, const uint32_t *a, const uint32_t *b, float *acc) {
+  memset(acc, 0, sizeof(float) * MR * NR);
+  for (int64_t p = 0; p < pairs; p++) {
+    for (int i = 0; i < MR; i++) {
+      uint32_t av = a[p * MR + i];
+      float a_lo = bf16_value(av & 0xffffu), a_hi = bf16_value(av >> 16);
+      for (int j = 0; j < NR; j++) {
+        uint32_t bv = b[p * NR + j];
+        acc[i * NR + j] += a_lo * bf16_value(bv & 0xffffu) + a_hi * bf16_value(bv >> 16);
+      }
+    }
+  }
+}
+
+#ifdef FT_BF16_X86
+#define FT_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+__attribute__((target("avx512f,avx512bf16"))) static void kernel_avx512_bf16(int64_t pairs, const uint32_t *a,
+                                                                            const uint32_t *b, float *acc) {
+#define FT_DECLARE(i) __m512 lo##i = _mm512_setzero_ps(), hi##i = _mm512_setzero_ps();
+  FT_ROWS(FT_DECLARE)
+#undef FT_DECLARE
+  for (int64_t p = 0; p < pairs; p++) {
+    __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 16);
+#define FT_STEP(i)                                                      \
+  {                                                                     \
+    __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[i]);               \
+    lo##i = _mm512_dpbf16_ps(lo##i, av, b0);                            \
+    hi##i = _mm512_dpbf16_ps(hi##i, av, b1);                            \
+  }
+    FT_ROWS(FT_STEP)
+#undef FT_STEP
+    a += MR;
+    b += NR;
+  }
+#define FT_STORE(i)                           \
+  _mm512_storeu_ps(acc + (i) * NR, lo##i);    \
+  _mm512_storeu_ps(acc + (i) * NR + 16, hi##i);
+  FT_ROWS(FT_STORE)
+#undef FT_STORE
+}
+#undef FT_ROWS
+#endif
+
+/* ---- Driver: pack both operands (threads share them), then tasks of A panels x B panels. ---- */
+
+typedef struct {
+  int64_t m, n, pairs, a_panels, b_panels, a_groups, b_groups;
+  float alpha, beta;
+  operand a, b;
+  uint32_t *pa, *pb;
+  float *c;
+  int64_t ldc;
+  int vector;
+} bf16_plan;
+
+/*
+ * Packs both operands in one parallel pass (one wait for the threads, not two): the items are rows, A's panels first,
+ * then B's, and a part packs each panel whose first row falls in its range.
+ */
+static void pack_range(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const bf16_plan *plan = ctx;
+  int64_t a_rows = plan->a_panels * MR;
+  for (int64_t panel = (begin + MR - 1) / MR; panel * MR < end && panel < plan->a_panels; panel++)
+    pack_panel(&plan->a, panel * MR, MR, plan->pa + panel * plan->pairs * MR);
+  int64_t first_b = begin > a_rows ? (begin - a_rows + NR - 1) / NR : 0;
+  for (int64_t panel = first_b; a_rows + panel * NR < end && panel < plan->b_panels; panel++)
+    pack_panel(&plan->b, panel * NR, NR, plan->pb + panel * plan->pairs * NR);
+}
+
+static void store_tile(const bf16_plan *plan, int64_t i0, int64_t j0, const float *acc) {
+  int64_t rows = plan->m - i0 < MR ? plan->m - i0 : MR, cols = plan->n - j0 < NR ? plan->n - j0 : NR;
+  for (int64_t i = 0; i < rows; i++) {
+    float *c = plan->c + (i0 + i) * plan->ldc + j0;
+    const float *s = acc + i * NR;
+    /* beta 0 overwrites: whatever C held (NaN included) does not leak through, as in gemm. */
+    if (plan->beta == 0.0f)
+      for (int64_t j = 0; j < cols; j++) c[j] = plan->alpha * s[j];
+    else
+      for (int64_t j = 0; j < cols; j++) c[j] = plan->alpha * s[j] + plan->beta * c[j];
+  }
+}
+
+static void run_tasks(void *ctx, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const bf16_plan *plan = ctx;
+  float acc[MR * NR] __attribute__((aligned(64)));
+  for (int64_t task = begin; task < end; task++) {
+    /* Consecutive tasks share their B panels, which stay warm in cache. */
+    int64_t bg = task / plan->a_groups, ag = task % plan->a_groups;
+    int64_t b_first = bg * B_PANELS_PER_TASK, a_first = ag * A_PANELS_PER_TASK;
+    int64_t b_last = b_first + B_PANELS_PER_TASK < plan->b_panels ? b_first + B_PANELS_PER_TASK : plan->b_panels;
+    int64_t a_last = a_first + A_PANELS_PER_TASK < plan->a_panels ? a_first + A_PANELS_PER_TASK : plan->a_panels;
+    for (int64_t jb = b_first; jb < b_last; jb++) {
+      const uint32_t *bp = plan->pb + jb * plan->pairs * NR;
+      for (int64_t ia = a_first; ia < a_last; ia++) {
+        const uint32_t *ap = plan->pa + ia * plan->pairs * MR;
+#ifdef FT_BF16_X86
+        if (plan->vector)
+          kernel_avx512_bf16(plan->pairs, ap, bp, acc);
+        else
+#endif
+          kernel_scalar(plan->pairs, ap, bp, acc);
+        store_tile(plan, ia * MR, jb * NR, acc);
+      }
+    }
+  }
+}
+
+/* Packing buffers per calling thread, grown as needed and kept: a step's GEMMs reuse them instead of faulting in pages. */
+static __thread uint32_t *pack_buffer;
+static __thread size_t pack_capacity;
+
+static uint32_t *pack_space(size_t words) {
+  if (words > pack_capacity) {
+    free(pack_buffer);
+    pack_buffer = aligned_alloc(64, ((words * sizeof(uint32_t) + 63) / 64) * 64);
+    pack_capacity = pack_buffer ? words : 0;
+  }
+  return pack_buffer;
+}
+
+/* C_b = alpha op(A_b) op(B_b) + beta C_b over the batch; returns 0 when the packing memory cannot be had. */
+static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                             const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                             float beta, float *c, int64_t stride_c, int64_t ldc) {
+  if (batch <= 0 || m <= 0 || n <= 0) return 1;
+  bf16_plan plan;
+  plan.m = m;
+  plan.n = n;
+  plan.pairs = (k + 1) / 2;
+  plan.a_panels = (m + MR - 1) / MR;
+  plan.b_panels = (n + NR - 1) / NR;
+  plan.a_groups = (plan.a_panels + A_PANELS_PER_TASK - 1) / A_PANELS_PER_TASK;
+  plan.b_groups = (plan.b_panels + B_PANELS_PER_TASK - 1) / B_PANELS_PER_TASK;
+  plan.alpha = alpha;
+  plan.beta = beta;
+  plan.ldc = ldc;
+  plan.vector = use_vector();
+  size_t a_words = (size_t)(plan.a_panels * MR * plan.pairs), b_words = (size_t)(plan.b_panels * NR * plan.pairs);
+  uint32_t *space = pack_space(a_words + b_words + 1);
+  if (!space) return 0;
+  plan.pa = space;
+  plan.pb = space + a_words;
+  int64_t tasks = plan.a_groups * plan.b_groups;
+  int64_t macs_per_task = (int64_t)A_PANELS_PER_TASK * MR * B_PANELS_PER_TASK * NR * (k > 0 ? k : 1);
+  for (int64_t index = 0; index < batch; index++) {
+    /* op(A) [m, k]: row i, depth p; op(B) [k, n] is packed as rows j of op(B)^T [n, k]. */
+    plan.a = (operand){a + index * stride_a, m, k, trans_a ? 1 : lda, trans_a ? lda : 1};
+    plan.b = (operand){b + index * stride_b, n, k, trans_b ? ldb : 1, trans_b ? 1 : ldb};
+    plan.c = c + index * stride_c;
+    ft_parallel_for(plan.a_panels * MR + plan.b_panels * NR, 1 + (1 << 16) / (plan.pairs + 1), pack_range, &plan);
+    ft_parallel_for(tasks, 1 + (1 << 20) / macs_per_task, run_tasks, &plan);
+  }
+  return 1;
+}
+
+/* Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated over the batch. */
+static int64_t span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
+  if (batch <= 0 || rows <= 0 || cols <= 0) return 0;
+  return (batch - 1) * stride + (rows - 1) * ld + cols;
+}
+
+napi_value ft_bind_gemm_bf16(napi_env env, napi_callback_info info) {
+  ft_args a;
+  if (!ft_args_init(&a, env, info, "gemmBf16", 17)) return NULL;
+  int trans_a = ft_arg_bool(&a, 0, "transA"), trans_b = ft_arg_bool(&a, 1, "transB");
+  int64_t batch = ft_arg_int(&a, 2, "batch", 0), m = ft_arg_int(&a, 3, "m", 0), n = ft_arg_int(&a, 4, "n", 0);
+  int64_t k = ft_arg_int(&a, 5, "k", 0);
+  double alpha = ft_arg_number(&a, 6, "alpha");
+  int64_t a_len, b_len, c_len;
+  const float *am = ft_arg_f32(&a, 7, "a", &a_len);
+  int64_t stride_a = ft_arg_int(&a, 8, "strideA", 0), lda = ft_arg_int(&a, 9, "lda", 0);
+  const float *bm = ft_arg_f32(&a, 10, "b", &b_len);
+  int64_t stride_b = ft_arg_int(&a, 11, "strideB", 0), ldb = ft_arg_int(&a, 12, "ldb", 0);
+  double beta = ft_arg_number(&a, 13, "beta");
+  float *cm = ft_arg_f32(&a, 14, "c", &c_len);
+  int64_t stride_c = ft_arg_int(&a, 15, "strideC", 0), ldc = ft_arg_int(&a, 16, "ldc", 0);
+  if (a.failed) return NULL;
+  int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+  int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+  if ((a_rows > 0 && a_cols > 0 && lda < a_cols) || (b_rows > 0 && b_cols > 0 && ldb < b_cols) || ldc < n) {
+    ft_range_error(&a, "leading dimension too small (lda %lld for %lld columns, ldb %lld for %lld, ldc %lld for %lld)",
+                   (long long)lda, (long long)a_cols, (long long)ldb, (long long)b_cols, (long long)ldc, (long long)n);
+    return NULL;
+  }
+  if (m > 0 && n > 0 && batch > 0) {
+    if (!ft_check_size(&a, "A", span(batch, stride_a, a_rows, a_cols, lda), a_len)) return NULL;
+    if (!ft_check_size(&a, "B", span(batch, stride_b, b_rows, b_cols, ldb), b_len)) return NULL;
+    if (!ft_check_size(&a, "C", span(batch, stride_c, m, n, ldc), c_len)) return NULL;
+  }
+  if (!gemm_bf16_batched(trans_a, trans_b, batch, m, n, k, (float)alpha, am, stride_a, lda, bm, stride_b, ldb, (float)beta,
+                         cm, stride_c, ldc)) {
+    napi_throw_error(env, NULL, "gemmBf16: out of memory for the packed operands");
+    return NULL;
+  }
+  return ft_undefined(env);
+}
+
+static napi_value string_value(napi_env env, const char *text) {
+  napi_value value;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
+  return value;
+}
+
+napi_value ft_bind_cpu_features(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_once(&features_once, detect_features);
+  return string_value(env, feature_text);
+}
+
+napi_value ft_bind_bf16_kernel(napi_env env, napi_callback_info info) {
+  (void)info;
+  return string_value(env, use_vector() ? "avx512_bf16" : "generic");
+}
