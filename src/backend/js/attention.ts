@@ -74,11 +74,38 @@ interface Plan {
   readonly keepScale: number;
 }
 
-function plan(name: string, batch: number, heads: number, kvHeads: number, tq: number, tk: number, d: number, causal: boolean, scale: number, dropout: number, seed: number): Plan {
+function plan(
+  name: string,
+  batch: number,
+  heads: number,
+  kvHeads: number,
+  tq: number,
+  tk: number,
+  d: number,
+  causal: boolean,
+  scale: number,
+  dropout: number,
+  seed: number,
+): Plan {
   const group = groupSize(name, heads, kvHeads);
   checkRate(name, dropout, seed);
   const keepScale = Math.fround(1 / (1 - dropout));
-  return { batch, heads, group, tq, tk, d, width: heads * d, kvWidth: kvHeads * d, causal, scale, dropout, seed, threshold: dropoutThreshold(dropout), keepScale };
+  return {
+    batch,
+    heads,
+    group,
+    tq,
+    tk,
+    d,
+    width: heads * d,
+    kvWidth: kvHeads * d,
+    causal,
+    scale,
+    dropout,
+    seed,
+    threshold: dropoutThreshold(dropout),
+    keepScale,
+  };
 }
 
 /** Masks n values of `x` at xAt into `out` at outAt with the dropout rule, flat indices from `first`. */

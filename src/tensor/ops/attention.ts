@@ -95,7 +95,28 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
       const dq = allocF32(q.size);
       const dk = allocF32(k.size);
       const dv = allocF32(v.size);
-      getBackend().attentionGrad(q.f32(), k.f32(), v.f32(), maskData, out, stats, g.f32(), batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, dq, dk, dv);
+      getBackend().attentionGrad(
+        q.f32(),
+        k.f32(),
+        v.f32(),
+        maskData,
+        out,
+        stats,
+        g.f32(),
+        batch,
+        heads,
+        kvHeads,
+        tq,
+        tk,
+        headDim,
+        causal,
+        scale,
+        p,
+        seed,
+        dq,
+        dk,
+        dv,
+      );
       return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
     },
     [stats],
