@@ -1,10 +1,11 @@
 // Fused multi-head attention on [B, T, heads * D] projections, in blocks with the online softmax (flash attention):
-// per (batch, head), blocks of QB queries x KB keys, a running max and sum per query row rescaling the partial output,
+// per (batch, head), blocks of 128 queries x 256 keys, a running max and sum per query row rescaling the partial output,
 // so only the output and each row's log-sum-exp (as max and log sum) are kept, never a [Tq, Tk] matrix. Backward
 // recomputes each score block from q, k and those statistics. Threaded over (batch, head) pairs (backward: over
 // (batch, key/value head) groups, which own their dk / dv rows). Heads are read and written in place (leading
 // dimension heads * D, kvHeads * D for k and v); the dropout mask is regenerated from its seed.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +17,14 @@
 #include "simd.h"
 #include "vecmath.h"
 
-/* Query rows x keys per block: a score block (QB x KB floats) and the rows of q, k, v it reads stay in L2. */
-#ifndef FT_ATTN_QB
-#define FT_ATTN_QB 64
-#endif
-#ifndef FT_ATTN_KB
-#define FT_ATTN_KB 128
-#endif
-#define QB FT_ATTN_QB
-#define KB FT_ATTN_KB
+/*
+ * Query rows x keys per block (picked with bench/attention-blocks.mjs): a score block (QB x KB floats) and the rows of
+ * q, k, v it reads stay in L2. FINETUNE_ATTENTION_BLOCKS=<rows>x<keys> overrides them for that benchmark.
+ */
+#define QB_DEFAULT 128
+#define KB_DEFAULT 256
+#define QB_MAX 256
+#define KB_MAX 1024
 #define LANES 16
 #define NEG_INF (-__builtin_inff())
 
@@ -32,6 +32,7 @@ typedef struct {
   const float *q, *k, *v, *mask, *out_in, *dout;
   float *stats, *probs, *out, *dq, *dk, *dv;
   int64_t heads, kv_heads, group, tq, tk, d, width, kv_width; /* width = heads * d (q, out); kv_width = kv_heads * d */
+  int64_t qb, kb; /* block sizes */
   int causal;
   float scale, keep_scale;
   uint32_t seed, threshold;
@@ -144,12 +145,13 @@ static void forward_items(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   attn_ctx *a = p;
   const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, kv_width = a->kv_width, heads = a->heads;
-  float *s = malloc((size_t)(QB * KB) * sizeof(float));
+  const int64_t qb = a->qb, kb = a->kb;
+  float *s = malloc((size_t)(qb * kb) * sizeof(float));
   if (!s) {
     a->failed = 1;
     return;
   }
-  float m[QB], l[QB];
+  float m[QB_MAX], l[QB_MAX];
   for (int64_t i = begin; i < end; i++) {
     const int64_t b = i / heads, h = i % heads;
     const float *q = a->q + b * tq * width + h * d;
@@ -157,24 +159,24 @@ static void forward_items(void *p, int64_t begin, int64_t end, int part) {
     const float *k = a->k + kv_at, *v = a->v + kv_at;
     float *out = a->out + b * tq * width + h * d, *stats = a->stats + i * tq * 2;
     const float *mask = a->mask ? a->mask + b * tk : NULL;
-    for (int64_t r0 = 0; r0 < tq; r0 += QB) {
-      const int64_t rows = min64(QB, tq - r0), keys = visible_keys(a, r0 + rows - 1);
+    for (int64_t r0 = 0; r0 < tq; r0 += qb) {
+      const int64_t rows = min64(qb, tq - r0), keys = visible_keys(a, r0 + rows - 1);
       for (int64_t r = 0; r < rows; r++) {
         m[r] = NEG_INF;
         l[r] = 0.0f;
         memset(out + (r0 + r) * width, 0, (size_t)d * sizeof(float));
       }
-      for (int64_t c0 = 0; c0 < keys; c0 += KB) {
-        const int64_t cols = min64(KB, keys - c0);
-        gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, KB);
+      for (int64_t c0 = 0; c0 < keys; c0 += kb) {
+        const int64_t cols = min64(kb, keys - c0);
+        gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
         for (int64_t r = 0; r < rows; r++) {
-          float *row = s + r * KB;
+          float *row = s + r * kb;
           const int64_t seen = seen_in_block(a, r0 + r, c0, cols);
           online_row(row, mask ? mask + c0 : NULL, seen, cols, &m[r], &l[r], out + (r0 + r) * width, d);
           if (a->dropout && seen > 0) apply_dropout(a, row, row, seen, (uint64_t)((i * tq + r0 + r) * tk + c0));
         }
         /* O += dropout(e^(S - max)) V: the partial output, normalised by the sum once the row is done. */
-        gemm(0, 0, rows, d, cols, 1.0f, s, KB, v + c0 * kv_width, kv_width, 1.0f, out + r0 * width, width);
+        gemm(0, 0, rows, d, cols, 1.0f, s, kb, v + c0 * kv_width, kv_width, 1.0f, out + r0 * width, width);
       }
       for (int64_t r = 0; r < rows; r++) {
         float *o = out + (r0 + r) * width, *st = stats + (r0 + r) * 2;
@@ -200,12 +202,13 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   attn_ctx *a = p;
   const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, kv_width = a->kv_width, heads = a->heads;
-  float *s = malloc((size_t)(3 * QB * KB) * sizeof(float));
+  const int64_t qb = a->qb, kb = a->kb;
+  float *s = malloc((size_t)(3 * qb * kb) * sizeof(float));
   if (!s) {
     a->failed = 1;
     return;
   }
-  float *dp = s + QB * KB, *dropped = dp + QB * KB, dsum[QB];
+  float *dp = s + qb * kb, *dropped = dp + qb * kb, dsum[QB_MAX];
   for (int64_t item = begin; item < end; item++) {
     const int64_t b = item / a->kv_heads, g = item % a->kv_heads;
     const int64_t kv_at = b * tk * kv_width + g * d;
@@ -220,35 +223,35 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
       const int64_t i = b * heads + h, q_at = b * tq * width + h * d;
       const float *q = a->q + q_at, *out = a->out_in + q_at, *dout = a->dout + q_at, *stats = a->stats + i * tq * 2;
       float *dq = a->dq + q_at;
-      for (int64_t r0 = 0; r0 < tq; r0 += QB) {
-        const int64_t rows = min64(QB, tq - r0), keys = visible_keys(a, r0 + rows - 1);
+      for (int64_t r0 = 0; r0 < tq; r0 += qb) {
+        const int64_t rows = min64(qb, tq - r0), keys = visible_keys(a, r0 + rows - 1);
         for (int64_t r = 0; r < rows; r++) {
           dsum[r] = dot_f32(dout + (r0 + r) * width, out + (r0 + r) * width, d);
           memset(dq + (r0 + r) * width, 0, (size_t)d * sizeof(float));
         }
-        for (int64_t c0 = 0; c0 < keys; c0 += KB) {
-          const int64_t cols = min64(KB, keys - c0);
-          gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, KB);
+        for (int64_t c0 = 0; c0 < keys; c0 += kb) {
+          const int64_t cols = min64(kb, keys - c0);
+          gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
           for (int64_t r = 0; r < rows; r++) {
             const float *st = stats + (r0 + r) * 2;
-            probs_row(s + r * KB, mask ? mask + c0 : NULL, seen_in_block(a, r0 + r, c0, cols), cols, st[0], st[1]);
+            probs_row(s + r * kb, mask ? mask + c0 : NULL, seen_in_block(a, r0 + r, c0, cols), cols, st[0], st[1]);
           }
           /* d dropout(P) = dO V^T; dV += dropout(P)^T dO; dP = d dropout(P) through the mask. */
-          gemm(0, 1, rows, cols, d, 1.0f, dout + r0 * width, width, v + c0 * kv_width, kv_width, 0.0f, dp, KB);
+          gemm(0, 1, rows, cols, d, 1.0f, dout + r0 * width, width, v + c0 * kv_width, kv_width, 0.0f, dp, kb);
           const float *weights = s;
           if (a->dropout) {
             for (int64_t r = 0; r < rows; r++) {
               const uint64_t first = (uint64_t)((i * tq + r0 + r) * tk + c0);
-              apply_dropout(a, s + r * KB, dropped + r * KB, cols, first);
-              apply_dropout(a, dp + r * KB, dp + r * KB, cols, first);
+              apply_dropout(a, s + r * kb, dropped + r * kb, cols, first);
+              apply_dropout(a, dp + r * kb, dp + r * kb, cols, first);
             }
             weights = dropped;
           }
-          gemm(1, 0, cols, d, rows, 1.0f, weights, KB, dout + r0 * width, width, 1.0f, dv + c0 * kv_width, kv_width);
-          for (int64_t r = 0; r < rows; r++) softmax_grad_row(dp + r * KB, s + r * KB, dsum[r], cols);
+          gemm(1, 0, cols, d, rows, 1.0f, weights, kb, dout + r0 * width, width, 1.0f, dv + c0 * kv_width, kv_width);
+          for (int64_t r = 0; r < rows; r++) softmax_grad_row(dp + r * kb, s + r * kb, dsum[r], cols);
           /* S = scale Q K^T: dQ += scale dS K, dK += scale dS^T Q. */
-          gemm(0, 0, rows, d, cols, a->scale, dp, KB, k + c0 * kv_width, kv_width, 1.0f, dq + r0 * width, width);
-          gemm(1, 0, cols, d, rows, a->scale, dp, KB, q + r0 * width, width, 1.0f, dk + c0 * kv_width, kv_width);
+          gemm(0, 0, rows, d, cols, a->scale, dp, kb, k + c0 * kv_width, kv_width, 1.0f, dq + r0 * width, width);
+          gemm(1, 0, cols, d, rows, a->scale, dp, kb, q + r0 * width, width, 1.0f, dk + c0 * kv_width, kv_width);
         }
       }
     }
@@ -282,6 +285,14 @@ static int read_shape(ft_args *args, attn_ctx *a, size_t at, int64_t *batch) {
     return 0;
   }
   a->group = a->heads / a->kv_heads;
+  a->qb = QB_DEFAULT;
+  a->kb = KB_DEFAULT;
+  const char *blocks = getenv("FINETUNE_ATTENTION_BLOCKS");
+  long rows, keys;
+  if (blocks && sscanf(blocks, "%ldx%ld", &rows, &keys) == 2 && rows >= 1 && rows <= QB_MAX && keys >= 1 && keys <= KB_MAX) {
+    a->qb = rows;
+    a->kb = keys;
+  }
   a->width = a->heads * a->d;
   a->kv_width = a->kv_heads * a->d;
   a->dropout = p > 0.0;

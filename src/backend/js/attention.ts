@@ -4,8 +4,8 @@ import { dropoutKeep, dropoutThreshold } from './dropout.js';
 import { gemm } from './gemm.js';
 
 /** Query rows and keys per block, as in the native kernel. */
-const QB = 64;
-const KB = 128;
+const QB = 128;
+const KB = 256;
 
 function check(name: string, what: string, need: number, have: number): void {
   if (have < need) throw new RangeError(`${name}: ${what} has ${have} elements, needs ${need}`);

@@ -40,7 +40,7 @@ function blockCase(name: string, s: Shape, seed: number, causal: boolean, mask: 
   };
 }
 
-// Blocks are 64 queries x 128 keys; none of these lengths is a multiple of either.
+// Blocks are 128 queries x 256 keys; none of these lengths is a multiple of either.
 const cases: OpCase[] = [
   blockCase(
     '150 tokens, padding from keys 129 and 60 (float32 minimum)',
@@ -54,7 +54,7 @@ const cases: OpCase[] = [
     { b: 2, tq: 140, tk: 140, heads: 4, kvHeads: 2, d: 2 },
     111,
     true,
-    tailMask(140, [140, 127], -Infinity),
+    tailMask(270, [270, 255], -Infinity),
   ),
   blockCase('causal 65 queries on 257 keys, dropout 0.1', { b: 1, tq: 65, tk: 257, heads: 2, kvHeads: 1, d: 4 }, 121, true, null, 0.1),
   blockCase(
