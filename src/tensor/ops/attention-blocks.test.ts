@@ -50,11 +50,11 @@ const cases: OpCase[] = [
     tailMask(150, [129, 60], -3.4028234663852886e38),
   ),
   blockCase(
-    'causal 140 tokens, 4 heads on 2, padding from key 127 (-Infinity)',
-    { b: 2, tq: 140, tk: 140, heads: 4, kvHeads: 2, d: 2 },
+    'causal 270 tokens, 4 heads on 2, padding from key 255 (-Infinity)',
+    { b: 1, tq: 270, tk: 270, heads: 4, kvHeads: 2, d: 2 },
     111,
     true,
-    tailMask(270, [270, 255], -Infinity),
+    tailMask(270, [255], -Infinity),
   ),
   blockCase('causal 65 queries on 257 keys, dropout 0.1', { b: 1, tq: 65, tk: 257, heads: 2, kvHeads: 1, d: 4 }, 121, true, null, 0.1),
   blockCase(
