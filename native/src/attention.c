@@ -1,7 +1,11 @@
-// Fused multi-head attention on [B, T, heads * D] projections: scores, mask, causal mask, softmax, dropout and the value
-// product of each (batch, head) in one pass, threaded over (batch, head) pairs (backward: over (batch, key/value head)
-// groups, which own their dk / dv rows). Heads are read and written in place (leading dimension heads * D, kvHeads * D
-// for k and v), so there are no head split / merge / repeat copies; the dropout mask is regenerated in backward.
+// Fused multi-head attention on [B, T, heads * D] projections, in blocks with the online softmax (flash attention):
+// per (batch, head), blocks of 128 queries x 256 keys, a running max and sum per query row rescaling the partial output,
+// so only the output and each row's log-sum-exp (as max and log sum) are kept, never a [Tq, Tk] matrix. Backward
+// recomputes each score block from q, k and those statistics. Threaded over (batch, head) pairs (backward: over
+// (batch, key/value head) groups, which own their dk / dv rows). Heads are read and written in place (leading
+// dimension heads * D, kvHeads * D for k and v); the dropout mask is regenerated from its seed.
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +17,22 @@
 #include "simd.h"
 #include "vecmath.h"
 
-#define LANES 8
+/*
+ * Query rows x keys per block (picked with bench/attention-blocks.mjs): a score block (QB x KB floats) and the rows of
+ * q, k, v it reads stay in L2. FINETUNE_ATTENTION_BLOCKS=<rows>x<keys> overrides them for that benchmark.
+ */
+#define QB_DEFAULT 128
+#define KB_DEFAULT 256
+#define QB_MAX 256
+#define KB_MAX 1024
+#define LANES 16
+#define NEG_INF (-__builtin_inff())
 
 typedef struct {
-  const float *q, *k, *v, *mask, *dout;
-  float *probs, *out, *dq, *dk, *dv;
+  const float *q, *k, *v, *mask, *out_in, *dout;
+  float *stats, *probs, *out, *dq, *dk, *dv;
   int64_t heads, kv_heads, group, tq, tk, d, width, kv_width; /* width = heads * d (q, out); kv_width = kv_heads * d */
+  int64_t qb, kb; /* block sizes */
   int causal;
   float scale, keep_scale;
   uint32_t seed, threshold;
@@ -26,18 +40,10 @@ typedef struct {
   int failed; /* set by a part that could not allocate its scratch */
 } attn_ctx;
 
-/* Causal query rows are taken in blocks of this many, each computing only the keys its last row sees. */
-#define CAUSAL_BLOCK 64
-
-static void gemm_beta(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                      int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
   ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc};
   ft_gemm_serial(&job);
-}
-
-static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                 const float *b, int64_t ldb, float *c, int64_t ldc) {
-  gemm_beta(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
 }
 
 /* Keys query row r sees: all, or under the causal mask those j <= r + (tk - tq), clamped to [0, tk]. */
@@ -47,30 +53,68 @@ static int64_t visible_keys(const attn_ctx *a, int64_t r) {
   return n < 0 ? 0 : n > a->tk ? a->tk : n;
 }
 
-/* Query rows per block: the whole matrix without a causal mask (one GEMM), else CAUSAL_BLOCK. */
-static int64_t row_block(const attn_ctx *a) { return a->causal ? CAUSAL_BLOCK : (a->tq > 0 ? a->tq : 1); }
+/* Keys of the block starting at c0 (cols of them) that query row r sees. */
+static int64_t seen_in_block(const attn_ctx *a, int64_t r, int64_t c0, int64_t cols) {
+  int64_t n = visible_keys(a, r) - c0;
+  return n < 0 ? 0 : n > cols ? cols : n;
+}
 
-/* In-place softmax of one row after adding the mask row; an all -Infinity row becomes zeros. */
-FT_MULTIVERSION static void softmax_row(float *row, const float *mask, int64_t cols) {
+static float sum_f32(const float *x, int64_t n) {
+  float lanes[LANES] = {0}, sum = 0;
+  int64_t c = 0;
+  for (; c + LANES <= n; c += LANES)
+    for (int l = 0; l < LANES; l++) lanes[l] += x[c + l];
+  for (; c < n; c++) sum += x[c];
+  for (int l = 0; l < LANES; l++) sum += lanes[l];
+  return sum;
+}
+
+static float dot_f32(const float *x, const float *y, int64_t n) {
+  float lanes[LANES] = {0}, sum = 0;
+  int64_t c = 0;
+  for (; c + LANES <= n; c += LANES)
+    for (int l = 0; l < LANES; l++) lanes[l] += x[c + l] * y[c + l];
+  for (; c < n; c++) sum += x[c] * y[c];
+  for (int l = 0; l < LANES; l++) sum += lanes[l];
+  return sum;
+}
+
+/*
+ * Folds one row of a score block into the running max *m and sum *l: adds the mask, rescales the partial output row
+ * by e^(old max - new max) when the max grows, and leaves e^(s - max) in the row (0 past `seen`). A row whose scores
+ * so far are all -Infinity stays at max -Infinity, sum 0.
+ */
+FT_MULTIVERSION static void online_row(float *row, const float *mask, int64_t seen, int64_t cols, float *m, float *l,
+                                       float *out, int64_t d) {
   if (mask)
-    for (int64_t c = 0; c < cols; c++) row[c] += mask[c];
-  const float max = ft_max_f32(row, cols);
-  if (max == -__builtin_inff()) {
+    for (int64_t c = 0; c < seen; c++) row[c] += mask[c];
+  const float block_max = ft_max_f32(row, seen), old = *m, max = block_max > old ? block_max : old;
+  if (max == NEG_INF) {
     memset(row, 0, (size_t)cols * sizeof(float));
     return;
   }
-  for (int64_t c = 0; c < cols; c++) row[c] = ft_expf(row[c] - max);
-  float lanes[LANES] = {0}, sum = 0;
-  int64_t c = 0;
-  for (; c + LANES <= cols; c += LANES)
-    for (int l = 0; l < LANES; l++) lanes[l] += row[c + l];
-  for (; c < cols; c++) sum += row[c];
-  for (int l = 0; l < LANES; l++) sum += lanes[l];
-  const float inv = 1.0f / sum;
-  for (c = 0; c < cols; c++) row[c] *= inv;
+  for (int64_t c = 0; c < seen; c++) row[c] = ft_expf(row[c] - max);
+  memset(row + seen, 0, (size_t)(cols - seen) * sizeof(float));
+  if (max != old) {
+    const float corr = old == NEG_INF ? 0.0f : ft_expf(old - max);
+    *l *= corr;
+    for (int64_t x = 0; x < d; x++) out[x] *= corr;
+  }
+  *l += sum_f32(row, seen);
+  *m = max;
 }
 
-/* out = x * mask / (1 - p) over n elements whose flat indices start at `first`. */
+/* The softmax probabilities of one score row from its statistics: e^(s + mask - max - log sum), 0 past `seen`. */
+FT_MULTIVERSION static void probs_row(float *row, const float *mask, int64_t seen, int64_t cols, float max, float log_sum) {
+  if (max == NEG_INF) seen = 0;
+  if (mask)
+    for (int64_t c = 0; c < seen; c++) row[c] = ft_expf(row[c] + mask[c] - max - log_sum);
+  else
+    for (int64_t c = 0; c < seen; c++) row[c] = ft_expf(row[c] - max - log_sum);
+  memset(row + seen, 0, (size_t)(cols - seen) * sizeof(float));
+}
+
+/* out = x * keep / (1 - p) over n elements whose flat probability indices start at `first`. */
 FT_MULTIVERSION static void apply_dropout(const attn_ctx *a, const float *x, float *out, int64_t n, uint64_t first) {
   const uint32_t seed = a->seed, threshold = a->threshold;
   const float scale = a->keep_scale;
@@ -80,54 +124,77 @@ FT_MULTIVERSION static void apply_dropout(const attn_ctx *a, const float *x, flo
   }
 }
 
-/* Softmax backward of one row in place: dS = P * (dP - sum(dP * P)). */
-FT_MULTIVERSION static void softmax_grad_row(float *ds, const float *pr, int64_t cols) {
-  float lanes[LANES] = {0}, dot = 0;
-  int64_t c = 0;
-  for (; c + LANES <= cols; c += LANES)
-    for (int l = 0; l < LANES; l++) lanes[l] += ds[c + l] * pr[c + l];
-  for (; c < cols; c++) dot += ds[c] * pr[c];
-  for (int l = 0; l < LANES; l++) dot += lanes[l];
-  for (c = 0; c < cols; c++) ds[c] = pr[c] * (ds[c] - dot);
+/* dS = P * (dP - D) over one row, D = rowsum(dO * O) (= rowsum(dP * P), the softmax's backward). */
+FT_MULTIVERSION static void softmax_grad_row(float *ds, const float *pr, float dsum, int64_t cols) {
+  for (int64_t c = 0; c < cols; c++) ds[c] = pr[c] * (ds[c] - dsum);
+}
+
+static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+
+/* Probabilities of query rows r0 .. r0 + rows of item i into probs (pre-dropout), from their finished statistics. */
+static void write_probs(const attn_ctx *a, int64_t i, int64_t r0, int64_t rows, const float *q, const float *k,
+                        const float *mask, const float *stats) {
+  float *probs = a->probs + (i * a->tq + r0) * a->tk;
+  const int64_t keys = visible_keys(a, r0 + rows - 1);
+  if (keys > 0) gemm(0, 1, rows, keys, a->d, a->scale, q + r0 * a->width, a->width, k, a->kv_width, 0.0f, probs, a->tk);
+  for (int64_t r = 0; r < rows; r++)
+    probs_row(probs + r * a->tk, mask, visible_keys(a, r0 + r), a->tk, stats[2 * r], stats[2 * r + 1]);
 }
 
 static void forward_items(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   attn_ctx *a = p;
   const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, kv_width = a->kv_width, heads = a->heads;
-  const int64_t block = row_block(a);
-  float *dropped = NULL;
-  if (a->dropout && !(dropped = malloc((size_t)(tq * tk) * sizeof(float)))) {
+  const int64_t qb = a->qb, kb = a->kb;
+  float *s = malloc((size_t)(qb * kb) * sizeof(float));
+  if (!s) {
     a->failed = 1;
     return;
   }
+  float m[QB_MAX], l[QB_MAX];
   for (int64_t i = begin; i < end; i++) {
     const int64_t b = i / heads, h = i % heads;
     const float *q = a->q + b * tq * width + h * d;
     const int64_t kv_at = b * tk * kv_width + (h / a->group) * d;
     const float *k = a->k + kv_at, *v = a->v + kv_at;
-    float *probs = a->probs + i * tq * tk, *out = a->out + b * tq * width + h * d;
+    float *out = a->out + b * tq * width + h * d, *stats = a->stats + i * tq * 2;
     const float *mask = a->mask ? a->mask + b * tk : NULL;
-    for (int64_t r0 = 0; r0 < tq; r0 += block) {
-      const int64_t rows = tq - r0 < block ? tq - r0 : block, keys = visible_keys(a, r0 + rows - 1);
-      gemm(0, 1, rows, keys, d, a->scale, q + r0 * width, width, k, kv_width, probs + r0 * tk, tk);
-      for (int64_t r = r0; r < r0 + rows; r++) {
-        const int64_t seen = visible_keys(a, r);
-        if (seen > 0) softmax_row(probs + r * tk, mask, seen);
-        memset(probs + r * tk + seen, 0, (size_t)(tk - seen) * sizeof(float));
+    for (int64_t r0 = 0; r0 < tq; r0 += qb) {
+      const int64_t rows = min64(qb, tq - r0), keys = visible_keys(a, r0 + rows - 1);
+      for (int64_t r = 0; r < rows; r++) {
+        m[r] = NEG_INF;
+        l[r] = 0.0f;
+        memset(out + (r0 + r) * width, 0, (size_t)d * sizeof(float));
       }
-    }
-    const float *weights = probs;
-    if (a->dropout) {
-      apply_dropout(a, probs, dropped, tq * tk, (uint64_t)(i * tq * tk));
-      weights = dropped;
-    }
-    for (int64_t r0 = 0; r0 < tq; r0 += block) {
-      const int64_t rows = tq - r0 < block ? tq - r0 : block, keys = visible_keys(a, r0 + rows - 1);
-      gemm(0, 0, rows, d, keys, 1.0f, weights + r0 * tk, tk, v, kv_width, out + r0 * width, width);
+      for (int64_t c0 = 0; c0 < keys; c0 += kb) {
+        const int64_t cols = min64(kb, keys - c0);
+        gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
+        for (int64_t r = 0; r < rows; r++) {
+          float *row = s + r * kb;
+          const int64_t seen = seen_in_block(a, r0 + r, c0, cols);
+          online_row(row, mask ? mask + c0 : NULL, seen, cols, &m[r], &l[r], out + (r0 + r) * width, d);
+          if (a->dropout && seen > 0) apply_dropout(a, row, row, seen, (uint64_t)((i * tq + r0 + r) * tk + c0));
+        }
+        /* O += dropout(e^(S - max)) V: the partial output, normalised by the sum once the row is done. */
+        gemm(0, 0, rows, d, cols, 1.0f, s, kb, v + c0 * kv_width, kv_width, 1.0f, out + r0 * width, width);
+      }
+      for (int64_t r = 0; r < rows; r++) {
+        float *o = out + (r0 + r) * width, *st = stats + (r0 + r) * 2;
+        if (l[r] > 0.0f) {
+          const float inv = 1.0f / l[r];
+          for (int64_t x = 0; x < d; x++) o[x] *= inv;
+          st[0] = m[r];
+          st[1] = logf(l[r]);
+        } else {
+          memset(o, 0, (size_t)d * sizeof(float));
+          st[0] = NEG_INF;
+          st[1] = 0.0f;
+        }
+      }
+      if (a->probs) write_probs(a, i, r0, rows, q, k, mask, stats + r0 * 2);
     }
   }
-  free(dropped);
+  free(s);
 }
 
 /* One work item is a (batch, key/value head) pair: it owns those dk / dv rows and sums its query heads into them. */
@@ -135,19 +202,18 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   attn_ctx *a = p;
   const int64_t tq = a->tq, tk = a->tk, d = a->d, width = a->width, kv_width = a->kv_width, heads = a->heads;
-  const int64_t block = row_block(a);
-  float *dscores = malloc((size_t)(tq * tk) * sizeof(float));
-  float *dropped = a->dropout ? malloc((size_t)(tq * tk) * sizeof(float)) : NULL;
-  if (!dscores || (a->dropout && !dropped)) {
-    free(dscores);
-    free(dropped);
+  const int64_t qb = a->qb, kb = a->kb;
+  float *s = malloc((size_t)(3 * qb * kb) * sizeof(float));
+  if (!s) {
     a->failed = 1;
     return;
   }
+  float *dp = s + qb * kb, *dropped = dp + qb * kb, dsum[QB_MAX];
   for (int64_t item = begin; item < end; item++) {
     const int64_t b = item / a->kv_heads, g = item % a->kv_heads;
     const int64_t kv_at = b * tk * kv_width + g * d;
     const float *k = a->k + kv_at, *v = a->v + kv_at;
+    const float *mask = a->mask ? a->mask + b * tk : NULL;
     float *dk = a->dk + kv_at, *dv = a->dv + kv_at;
     for (int64_t j = 0; j < tk; j++) {
       memset(dk + j * kv_width, 0, (size_t)d * sizeof(float));
@@ -155,32 +221,42 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
     }
     for (int64_t h = g * a->group; h < (g + 1) * a->group; h++) {
       const int64_t i = b * heads + h, q_at = b * tq * width + h * d;
-      const float *probs = a->probs + i * tq * tk, *dout = a->dout + q_at, *q = a->q + q_at;
+      const float *q = a->q + q_at, *out = a->out_in + q_at, *dout = a->dout + q_at, *stats = a->stats + i * tq * 2;
       float *dq = a->dq + q_at;
-      const uint64_t first = (uint64_t)(i * tq * tk);
-      const float *weights = probs;
-      if (a->dropout) {
-        apply_dropout(a, probs, dropped, tq * tk, first);
-        weights = dropped;
-      }
-      for (int64_t r0 = 0; r0 < tq; r0 += block) {
-        const int64_t rows = tq - r0 < block ? tq - r0 : block, keys = visible_keys(a, r0 + rows - 1);
-        float *ds = dscores + r0 * tk;
-        /* dV += dropout(P)^T dO; d dropout(P) = dO V^T, then back through the mask. */
-        gemm_beta(1, 0, keys, d, rows, 1.0f, weights + r0 * tk, tk, dout + r0 * width, width, 1.0f, dv, kv_width);
-        gemm(0, 1, rows, keys, d, 1.0f, dout + r0 * width, width, v, kv_width, ds, tk);
+      for (int64_t r0 = 0; r0 < tq; r0 += qb) {
+        const int64_t rows = min64(qb, tq - r0), keys = visible_keys(a, r0 + rows - 1);
         for (int64_t r = 0; r < rows; r++) {
-          if (a->dropout) apply_dropout(a, ds + r * tk, ds + r * tk, keys, first + (uint64_t)((r0 + r) * tk));
-          softmax_grad_row(ds + r * tk, probs + (r0 + r) * tk, keys);
+          dsum[r] = dot_f32(dout + (r0 + r) * width, out + (r0 + r) * width, d);
+          memset(dq + (r0 + r) * width, 0, (size_t)d * sizeof(float));
         }
-        /* S = scale Q K^T: dQ = scale dS K, dK += scale dS^T Q. */
-        gemm(0, 0, rows, d, keys, a->scale, ds, tk, k, kv_width, dq + r0 * width, width);
-        gemm_beta(1, 0, keys, d, rows, a->scale, ds, tk, q + r0 * width, width, 1.0f, dk, kv_width);
+        for (int64_t c0 = 0; c0 < keys; c0 += kb) {
+          const int64_t cols = min64(kb, keys - c0);
+          gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
+          for (int64_t r = 0; r < rows; r++) {
+            const float *st = stats + (r0 + r) * 2;
+            probs_row(s + r * kb, mask ? mask + c0 : NULL, seen_in_block(a, r0 + r, c0, cols), cols, st[0], st[1]);
+          }
+          /* d dropout(P) = dO V^T; dV += dropout(P)^T dO; dP = d dropout(P) through the mask. */
+          gemm(0, 1, rows, cols, d, 1.0f, dout + r0 * width, width, v + c0 * kv_width, kv_width, 0.0f, dp, kb);
+          const float *weights = s;
+          if (a->dropout) {
+            for (int64_t r = 0; r < rows; r++) {
+              const uint64_t first = (uint64_t)((i * tq + r0 + r) * tk + c0);
+              apply_dropout(a, s + r * kb, dropped + r * kb, cols, first);
+              apply_dropout(a, dp + r * kb, dp + r * kb, cols, first);
+            }
+            weights = dropped;
+          }
+          gemm(1, 0, cols, d, rows, 1.0f, weights, kb, dout + r0 * width, width, 1.0f, dv + c0 * kv_width, kv_width);
+          for (int64_t r = 0; r < rows; r++) softmax_grad_row(dp + r * kb, s + r * kb, dsum[r], cols);
+          /* S = scale Q K^T: dQ += scale dS K, dK += scale dS^T Q. */
+          gemm(0, 0, rows, d, cols, a->scale, dp, kb, k + c0 * kv_width, kv_width, 1.0f, dq + r0 * width, width);
+          gemm(1, 0, cols, d, rows, a->scale, dp, kb, q + r0 * width, width, 1.0f, dk + c0 * kv_width, kv_width);
+        }
       }
     }
   }
-  free(dscores);
-  free(dropped);
+  free(s);
 }
 
 /* Reads the sizes, flags and rates shared by both directions (arguments at..at+9 after the leading arrays). */
@@ -209,6 +285,14 @@ static int read_shape(ft_args *args, attn_ctx *a, size_t at, int64_t *batch) {
     return 0;
   }
   a->group = a->heads / a->kv_heads;
+  a->qb = QB_DEFAULT;
+  a->kb = KB_DEFAULT;
+  const char *blocks = getenv("FINETUNE_ATTENTION_BLOCKS");
+  long rows, keys;
+  if (blocks && sscanf(blocks, "%ldx%ld", &rows, &keys) == 2 && rows >= 1 && rows <= QB_MAX && keys >= 1 && keys <= KB_MAX) {
+    a->qb = rows;
+    a->kb = keys;
+  }
   a->width = a->heads * a->d;
   a->kv_width = a->kv_heads * a->d;
   a->dropout = p > 0.0;
@@ -220,27 +304,25 @@ static int read_shape(ft_args *args, attn_ctx *a, size_t at, int64_t *batch) {
 
 napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
   ft_args args;
-  if (!ft_args_init(&args, env, info, "attention", 16)) return NULL;
+  if (!ft_args_init(&args, env, info, "attention", 17)) return NULL;
   attn_ctx a = {0};
-  int64_t q_len, k_len, v_len, mask_len, probs_len, out_len, batch;
+  int64_t q_len, k_len, v_len, mask_len, stats_len, out_len, probs_len, batch;
   a.q = ft_arg_f32(&args, 0, "q", &q_len);
   a.k = ft_arg_f32(&args, 1, "k", &k_len);
   a.v = ft_arg_f32(&args, 2, "v", &v_len);
   a.mask = ft_arg_f32_or_null(&args, 3, "mask", &mask_len);
   if (!read_shape(&args, &a, 4, &batch)) return NULL;
-  a.probs = ft_arg_f32(&args, 14, "probs", &probs_len);
+  a.stats = ft_arg_f32(&args, 14, "stats", &stats_len);
   a.out = ft_arg_f32(&args, 15, "out", &out_len);
+  a.probs = ft_arg_f32_or_null(&args, 16, "probs", &probs_len);
   if (!ft_check_size(&args, "q", batch * a.tq * a.width, q_len) || !ft_check_size(&args, "k", batch * a.tk * a.kv_width, k_len) ||
       !ft_check_size(&args, "v", batch * a.tk * a.kv_width, v_len) ||
       (a.mask && !ft_check_size(&args, "mask", batch * a.tk, mask_len)) ||
-      !ft_check_size(&args, "probs", batch * a.heads * a.tq * a.tk, probs_len) ||
-      !ft_check_size(&args, "out", batch * a.tq * a.width, out_len))
+      !ft_check_size(&args, "stats", batch * a.heads * a.tq * 2, stats_len) ||
+      !ft_check_size(&args, "out", batch * a.tq * a.width, out_len) ||
+      (a.probs && !ft_check_size(&args, "probs", batch * a.heads * a.tq * a.tk, probs_len)))
     return NULL;
   if (batch == 0 || a.tq == 0) return ft_undefined(env);
-  if (a.tk == 0) {
-    memset(a.out, 0, (size_t)(batch * a.tq * a.width) * sizeof(float));
-    return ft_undefined(env);
-  }
   ft_parallel_for(batch * a.heads, 1, forward_items, &a);
   if (a.failed) {
     ft_range_error(&args, "out of memory");
@@ -251,22 +333,25 @@ napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
 
 napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info) {
   ft_args args;
-  if (!ft_args_init(&args, env, info, "attentionGrad", 18)) return NULL;
+  if (!ft_args_init(&args, env, info, "attentionGrad", 20)) return NULL;
   attn_ctx a = {0};
-  int64_t q_len, k_len, v_len, probs_len, dout_len, dq_len, dk_len, dv_len, batch;
+  int64_t q_len, k_len, v_len, mask_len, out_len, stats_len, dout_len, dq_len, dk_len, dv_len, batch;
   a.q = ft_arg_f32(&args, 0, "q", &q_len);
   a.k = ft_arg_f32(&args, 1, "k", &k_len);
   a.v = ft_arg_f32(&args, 2, "v", &v_len);
-  a.probs = ft_arg_f32(&args, 3, "probs", &probs_len);
-  a.dout = ft_arg_f32(&args, 4, "dOut", &dout_len);
-  if (!read_shape(&args, &a, 5, &batch)) return NULL;
-  a.dq = ft_arg_f32(&args, 15, "dq", &dq_len);
-  a.dk = ft_arg_f32(&args, 16, "dk", &dk_len);
-  a.dv = ft_arg_f32(&args, 17, "dv", &dv_len);
+  a.mask = ft_arg_f32_or_null(&args, 3, "mask", &mask_len);
+  a.out_in = ft_arg_f32(&args, 4, "out", &out_len);
+  a.stats = ft_arg_f32(&args, 5, "stats", &stats_len);
+  a.dout = ft_arg_f32(&args, 6, "dOut", &dout_len);
+  if (!read_shape(&args, &a, 7, &batch)) return NULL;
+  a.dq = ft_arg_f32(&args, 17, "dq", &dq_len);
+  a.dk = ft_arg_f32(&args, 18, "dk", &dk_len);
+  a.dv = ft_arg_f32(&args, 19, "dv", &dv_len);
   const int64_t q_size = batch * a.tq * a.width, kv_size = batch * a.tk * a.kv_width;
   if (!ft_check_size(&args, "q", q_size, q_len) || !ft_check_size(&args, "k", kv_size, k_len) ||
-      !ft_check_size(&args, "v", kv_size, v_len) ||
-      !ft_check_size(&args, "probs", batch * a.heads * a.tq * a.tk, probs_len) ||
+      !ft_check_size(&args, "v", kv_size, v_len) || (a.mask && !ft_check_size(&args, "mask", batch * a.tk, mask_len)) ||
+      !ft_check_size(&args, "out", q_size, out_len) ||
+      !ft_check_size(&args, "stats", batch * a.heads * a.tq * 2, stats_len) ||
       !ft_check_size(&args, "dOut", q_size, dout_len) || !ft_check_size(&args, "dq", q_size, dq_len) ||
       !ft_check_size(&args, "dk", kv_size, dk_len) || !ft_check_size(&args, "dv", kv_size, dv_len))
     return NULL;

@@ -229,13 +229,17 @@ export interface Backend extends VisionKernels {
    * Multi-head attention, fused. q [B, Tq, heads * D], k and v [B, Tk, kvHeads * D] hold the heads side by side in
    * the last axis (as the projections produce them); kvHeads divides heads and query head h reads key/value head
    * floor(h / (heads / kvHeads)) in place (grouped-query attention; kvHeads = heads is plain multi-head). mask is
-   * additive [B, Tk] (or null). Per batch b and head h: P = softmax(scale * q_bh k_bh^T + mask_b) goes to
-   * probs [B, heads, Tq, Tk] (kept for backward) and out_bh = dropout(P) v_bh to out [B, Tq, heads * D].
+   * additive [B, Tk] (or null). Per batch b and head h: P = softmax(scale * q_bh k_bh^T + mask_b) and
+   * out_bh = dropout(P) v_bh to out [B, Tq, heads * D], computed in blocks of queries x keys with the online softmax,
+   * so no [Tq, Tk] matrix is formed. stats [B, heads, Tq, 2] receives each row's log-sum-exp as its two terms
+   * (max, log of the sum of e^(s - max)): kept for backward, they recover any P entry as e^(s - max - log sum),
+   * also where the row's scores all carry a huge negative mask and max + log sum would round to max. probs
+   * [B, heads, Tq, Tk] (or null, the usual case) receives P when a caller wants the probabilities themselves.
    * With `causal`, query i sees only keys j <= i + (Tk - Tq) (the queries are the last Tq positions of the keys):
    * the others get probability exactly 0 and are not computed. Dropout (rate `dropout`, 0 for none) follows the
-   * rule of `dropout` below, with i the flat index into probs. A row with no visible key, or whose visible scores
-   * are all -Infinity, gives zeros; one whose visible keys all carry the same huge negative mask value (left
-   * padding under a causal mask) averages them uniformly.
+   * rule of `dropout` below, with i the flat index into [B, heads, Tq, Tk]. A row with no visible key, or whose
+   * visible scores are all -Infinity, gives zeros (stats max -Infinity); one whose visible keys all carry the same
+   * huge negative mask value (left padding under a causal mask) averages them uniformly.
    */
   attention(
     q: F32,
@@ -252,19 +256,22 @@ export interface Backend extends VisionKernels {
     scale: number,
     dropout: number,
     seed: number,
-    probs: F32,
+    stats: F32,
     out: F32,
+    probs: F32 | null,
   ): void;
   /**
-   * Backward of attention from its saved probs and dOut [B, Tq, heads * D]: writes dq, dk and dv (shaped as q, k
-   * and v; overwritten; a shared key/value head gets the sum over its query heads), regenerating the dropout mask
-   * from the same seed.
+   * Backward of attention from its inputs, its out and stats and dOut [B, Tq, heads * D]: writes dq, dk and dv
+   * (shaped as q, k and v; overwritten; a shared key/value head gets the sum over its query heads), recomputing the
+   * scores block by block (D_i = rowsum(dOut_i * out_i) first) and regenerating the dropout mask from the same seed.
    */
   attentionGrad(
     q: F32,
     k: F32,
     v: F32,
-    probs: F32,
+    mask: F32 | null,
+    out: F32,
+    stats: F32,
     dOut: F32,
     batch: number,
     heads: number,

@@ -1,7 +1,11 @@
-// Reference fused multi-head attention (see Backend.attention): per (batch, head) GEMMs on in-place head slices, causal and grouped-query.
+// Reference fused multi-head attention (see Backend.attention): blocks of queries x keys with the online softmax, causal and grouped-query.
 import type { F32 } from '../backend.js';
 import { dropoutKeep, dropoutThreshold } from './dropout.js';
 import { gemm } from './gemm.js';
+
+/** Query rows and keys per block, as in the native kernel. */
+const QB = 128;
+const KB = 256;
 
 function check(name: string, what: string, need: number, have: number): void {
   if (have < need) throw new RangeError(`${name}: ${what} has ${have} elements, needs ${need}`);
@@ -12,7 +16,7 @@ function checkRate(name: string, dropout: number, seed: number): void {
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new RangeError(`${name}: seed ${seed} is not a 32-bit unsigned integer`);
 }
 
-/** C [m, n] = alpha op(A) op(B) on views that start at the given offsets. */
+/** C [m, n] = alpha op(A) op(B) + beta C on views that start at the given offsets. */
 function mm(
   ta: boolean,
   tb: boolean,
@@ -26,37 +30,12 @@ function mm(
   b: F32,
   bAt: number,
   ldb: number,
+  beta: number,
   c: F32,
   cAt: number,
   ldc: number,
 ): void {
-  gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, 0, c.subarray(cAt), 0, ldc);
-}
-
-/** C [m, n] += alpha op(A) op(B), as mm. */
-function mmAcc(
-  ta: boolean,
-  tb: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: F32,
-  aAt: number,
-  lda: number,
-  b: F32,
-  bAt: number,
-  ldb: number,
-  c: F32,
-  cAt: number,
-  ldc: number,
-): void {
-  gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, 1, c.subarray(cAt), 0, ldc);
-}
-
-/** Masks `x` into `out` (n values at flat probs index `first`) with the dropout rule. */
-function applyDropout(x: F32, out: F32, n: number, first: number, seed: number, threshold: number, scale: number): void {
-  for (let c = 0; c < n; c++) out[c] = dropoutKeep(seed, first + c, threshold) ? x[c]! * scale : 0;
+  gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, beta, c.subarray(cAt), 0, ldc);
 }
 
 /** Checks the head counts and returns how many query heads share one key/value head. */
@@ -70,6 +49,75 @@ function groupSize(name: string, heads: number, kvHeads: number): number {
 /** Keys query row r may see: all of them, or under a causal mask those j <= r + (tk - tq), clamped to [0, tk]. */
 export function visibleKeys(causal: boolean, r: number, tq: number, tk: number): number {
   return causal ? Math.max(0, Math.min(tk, r + tk - tq + 1)) : tk;
+}
+
+/** Keys of the block [c0, c0 + cols) that query row r sees. */
+function seenInBlock(causal: boolean, r: number, c0: number, cols: number, tq: number, tk: number): number {
+  return Math.max(0, Math.min(cols, visibleKeys(causal, r, tq, tk) - c0));
+}
+
+/** The sizes and flags both directions share, checked. */
+interface Plan {
+  readonly batch: number;
+  readonly heads: number;
+  readonly group: number;
+  readonly tq: number;
+  readonly tk: number;
+  readonly d: number;
+  readonly width: number;
+  readonly kvWidth: number;
+  readonly causal: boolean;
+  readonly scale: number;
+  readonly dropout: number;
+  readonly seed: number;
+  readonly threshold: number;
+  readonly keepScale: number;
+}
+
+function plan(
+  name: string,
+  batch: number,
+  heads: number,
+  kvHeads: number,
+  tq: number,
+  tk: number,
+  d: number,
+  causal: boolean,
+  scale: number,
+  dropout: number,
+  seed: number,
+): Plan {
+  const group = groupSize(name, heads, kvHeads);
+  checkRate(name, dropout, seed);
+  const keepScale = Math.fround(1 / (1 - dropout));
+  return {
+    batch,
+    heads,
+    group,
+    tq,
+    tk,
+    d,
+    width: heads * d,
+    kvWidth: kvHeads * d,
+    causal,
+    scale,
+    dropout,
+    seed,
+    threshold: dropoutThreshold(dropout),
+    keepScale,
+  };
+}
+
+/** Masks n values of `x` at xAt into `out` at outAt with the dropout rule, flat indices from `first`. */
+function applyDropout(p: Plan, x: F32, xAt: number, out: F32, outAt: number, n: number, first: number): void {
+  for (let c = 0; c < n; c++) out[outAt + c] = dropoutKeep(p.seed, first + c, p.threshold) ? x[xAt + c]! * p.keepScale : 0;
+}
+
+/** Row probabilities from the statistics: e^(s + mask - max - log sum) for the `seen` first keys, 0 after. */
+function probsRow(row: F32, at: number, mask: F32 | null, maskAt: number, seen: number, cols: number, max: number, logSum: number): void {
+  const n = max === -Infinity ? 0 : seen;
+  for (let c = 0; c < n; c++) row[at + c] = Math.exp((mask ? row[at + c]! + mask[maskAt + c]! : row[at + c]!) - max - logSum);
+  row.fill(0, at + n, at + cols);
 }
 
 /** See Backend.attention. */
@@ -88,74 +136,101 @@ export function attention(
   scale: number,
   dropout: number,
   seed: number,
-  probs: F32,
+  stats: F32,
   out: F32,
+  probs: F32 | null,
 ): void {
-  const width = heads * headDim;
-  const kvWidth = kvHeads * headDim;
-  const group = groupSize('attention', heads, kvHeads);
-  checkRate('attention', dropout, seed);
+  const p = plan('attention', batch, heads, kvHeads, tq, tk, headDim, causal, scale, dropout, seed);
+  const { width, kvWidth, d } = p;
   check('attention', 'q', batch * tq * width, q.length);
   check('attention', 'k', batch * tk * kvWidth, k.length);
   check('attention', 'v', batch * tk * kvWidth, v.length);
   if (mask) check('attention', 'mask', batch * tk, mask.length);
-  check('attention', 'probs', batch * heads * tq * tk, probs.length);
+  check('attention', 'stats', batch * heads * tq * 2, stats.length);
   check('attention', 'out', batch * tq * width, out.length);
-  if (tk === 0) {
-    out.fill(0, 0, batch * tq * width);
-    return;
-  }
-  const threshold = dropoutThreshold(dropout);
-  const keepScale = Math.fround(1 / (1 - dropout));
-  const dropped = new Float32Array(tq * tk);
+  if (probs) check('attention', 'probs', batch * heads * tq * tk, probs.length);
+  const s = new Float32Array(QB * KB);
+  const m = new Float64Array(QB);
+  const l = new Float64Array(QB);
   for (let i = 0; i < batch * heads; i++) {
     const b = Math.floor(i / heads);
-    const h = i % heads;
-    const qAt = b * tq * width + h * headDim;
-    const kvAt = b * tk * kvWidth + Math.floor(h / group) * headDim;
-    const pAt = i * tq * tk;
-    mm(false, true, tq, tk, headDim, scale, q, qAt, width, k, kvAt, kvWidth, probs, pAt, tk);
-    for (let r = 0; r < tq; r++) {
-      const seen = visibleKeys(causal, r, tq, tk);
-      softmaxRow(probs, pAt + r * tk, seen, mask, b * tk);
-      probs.fill(0, pAt + r * tk + seen, pAt + (r + 1) * tk);
+    const qAt = b * tq * width + (i % heads) * d;
+    const kvAt = b * tk * kvWidth + Math.floor((i % heads) / p.group) * d;
+    for (let r0 = 0; r0 < tq; r0 += QB) {
+      const rows = Math.min(QB, tq - r0);
+      const keys = visibleKeys(causal, r0 + rows - 1, tq, tk);
+      m.fill(-Infinity);
+      l.fill(0);
+      for (let r = 0; r < rows; r++) out.fill(0, qAt + (r0 + r) * width, qAt + (r0 + r) * width + d);
+      for (let c0 = 0; c0 < keys; c0 += KB) {
+        const cols = Math.min(KB, keys - c0);
+        mm(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kvAt + c0 * kvWidth, kvWidth, 0, s, 0, KB);
+        for (let r = 0; r < rows; r++) {
+          const seen = seenInBlock(causal, r0 + r, c0, cols, tq, tk);
+          let max = m[r]!;
+          for (let c = 0; c < seen; c++) {
+            const value = mask ? s[r * KB + c]! + mask[b * tk + c0 + c]! : s[r * KB + c]!;
+            s[r * KB + c] = value;
+            if (value > max) max = value;
+          }
+          if (max === -Infinity) {
+            s.fill(0, r * KB, r * KB + cols);
+            continue;
+          }
+          let sum = 0;
+          for (let c = 0; c < seen; c++) {
+            const e = Math.exp(s[r * KB + c]! - max);
+            s[r * KB + c] = e;
+            sum += Math.fround(e);
+          }
+          s.fill(0, r * KB + seen, r * KB + cols);
+          if (max !== m[r]) {
+            // The running max grew: earlier terms of the sum and of the partial output shrink by e^(old - new).
+            const corr = m[r] === -Infinity ? 0 : Math.exp(m[r]! - max);
+            l[r] = l[r]! * corr;
+            const o = qAt + (r0 + r) * width;
+            for (let x = 0; x < d; x++) out[o + x] = out[o + x]! * corr;
+          }
+          l[r] = l[r]! + sum;
+          m[r] = max;
+          if (dropout > 0) applyDropout(p, s, r * KB, s, r * KB, seen, (i * tq + r0 + r) * tk + c0);
+        }
+        mm(false, false, rows, d, cols, 1, s, 0, KB, v, kvAt + c0 * kvWidth, kvWidth, 1, out, qAt + r0 * width, width);
+      }
+      for (let r = 0; r < rows; r++) {
+        const o = qAt + (r0 + r) * width;
+        const st = (i * tq + r0 + r) * 2;
+        if (l[r]! > 0) {
+          const inv = 1 / l[r]!;
+          for (let x = 0; x < d; x++) out[o + x] = out[o + x]! * inv;
+          stats[st] = m[r]!;
+          stats[st + 1] = Math.log(l[r]!);
+        } else {
+          out.fill(0, o, o + d);
+          stats[st] = -Infinity;
+          stats[st + 1] = 0;
+        }
+      }
+      if (probs) {
+        const at = (i * tq + r0) * tk;
+        mm(false, true, rows, keys, d, scale, q, qAt + r0 * width, width, k, kvAt, kvWidth, 0, probs, at, tk);
+        for (let r = 0; r < rows; r++) {
+          const st = (i * tq + r0 + r) * 2;
+          probsRow(probs, at + r * tk, mask, b * tk, visibleKeys(causal, r0 + r, tq, tk), tk, stats[st]!, stats[st + 1]!);
+        }
+      }
     }
-    let weights = probs.subarray(pAt, pAt + tq * tk);
-    if (dropout > 0) {
-      applyDropout(weights, dropped, tq * tk, pAt, seed, threshold, keepScale);
-      weights = dropped;
-    }
-    mm(false, false, tq, headDim, tk, 1, weights, 0, tk, v, kvAt, kvWidth, out, qAt, width);
   }
-}
-/** Softmax of probs[at .. at + cols) in place after adding the mask row at maskAt; all -Infinity gives zeros. */
-function softmaxRow(row: F32, at: number, cols: number, mask: F32 | null, maskAt: number): void {
-  let max = -Infinity;
-  for (let c = 0; c < cols; c++) {
-    const value = mask ? row[at + c]! + mask[maskAt + c]! : row[at + c]!;
-    row[at + c] = value;
-    if (value > max) max = value;
-  }
-  if (max === -Infinity) {
-    row.fill(0, at, at + cols);
-    return;
-  }
-  let sum = 0;
-  for (let c = 0; c < cols; c++) {
-    const e = Math.exp(row[at + c]! - max);
-    row[at + c] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
-  for (let c = 0; c < cols; c++) row[at + c] = row[at + c]! * inv;
 }
 
-/** See Backend.attentionGrad. Causal rows need no special case here: their masked probabilities are 0. */
+/** See Backend.attentionGrad. */
 export function attentionGrad(
   q: F32,
   k: F32,
   v: F32,
-  probs: F32,
+  mask: F32 | null,
+  out: F32,
+  stats: F32,
   dOut: F32,
   batch: number,
   heads: number,
@@ -171,56 +246,71 @@ export function attentionGrad(
   dk: F32,
   dv: F32,
 ): void {
-  void causal;
-  const width = heads * headDim;
-  const kvWidth = kvHeads * headDim;
-  const group = groupSize('attentionGrad', heads, kvHeads);
-  checkRate('attentionGrad', dropout, seed);
+  const p = plan('attentionGrad', batch, heads, kvHeads, tq, tk, headDim, causal, scale, dropout, seed);
+  const { width, kvWidth, d } = p;
   const qSize = batch * tq * width;
   const kvSize = batch * tk * kvWidth;
   for (const [what, need, have] of [
     ['q', qSize, q.length],
     ['k', kvSize, k.length],
     ['v', kvSize, v.length],
-    ['probs', batch * heads * tq * tk, probs.length],
+    ['mask', mask ? batch * tk : 0, mask?.length ?? 0],
+    ['out', qSize, out.length],
+    ['stats', batch * heads * tq * 2, stats.length],
     ['dOut', qSize, dOut.length],
     ['dq', qSize, dq.length],
     ['dk', kvSize, dk.length],
     ['dv', kvSize, dv.length],
   ] as const)
     check('attentionGrad', what, need, have);
+  dq.fill(0, 0, qSize);
   dk.fill(0, 0, kvSize);
   dv.fill(0, 0, kvSize);
-  if (tq === 0 || tk === 0) {
-    dq.fill(0, 0, qSize);
-    return;
-  }
-  const threshold = dropoutThreshold(dropout);
-  const keepScale = Math.fround(1 / (1 - dropout));
-  const dropped = new Float32Array(tq * tk);
-  const dScores = new Float32Array(tq * tk);
+  const s = new Float32Array(QB * KB);
+  const dp = new Float32Array(QB * KB);
+  const dropped = new Float32Array(QB * KB);
+  const dsum = new Float64Array(QB);
   for (let i = 0; i < batch * heads; i++) {
     const b = Math.floor(i / heads);
-    const h = i % heads;
-    const qAt = b * tq * width + h * headDim;
-    const kvAt = b * tk * kvWidth + Math.floor(h / group) * headDim;
-    const pAt = i * tq * tk;
-    const p = probs.subarray(pAt, pAt + tq * tk);
-    let weights = p;
-    if (dropout > 0) {
-      applyDropout(p, dropped, tq * tk, pAt, seed, threshold, keepScale);
-      weights = dropped;
+    const qAt = b * tq * width + (i % heads) * d;
+    const kvAt = b * tk * kvWidth + Math.floor((i % heads) / p.group) * d;
+    for (let r0 = 0; r0 < tq; r0 += QB) {
+      const rows = Math.min(QB, tq - r0);
+      const keys = visibleKeys(causal, r0 + rows - 1, tq, tk);
+      for (let r = 0; r < rows; r++) {
+        const o = qAt + (r0 + r) * width;
+        let dot = 0;
+        for (let x = 0; x < d; x++) dot += dOut[o + x]! * out[o + x]!;
+        dsum[r] = dot;
+      }
+      for (let c0 = 0; c0 < keys; c0 += KB) {
+        const cols = Math.min(KB, keys - c0);
+        const kBlock = kvAt + c0 * kvWidth;
+        mm(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kBlock, kvWidth, 0, s, 0, KB);
+        for (let r = 0; r < rows; r++) {
+          const st = (i * tq + r0 + r) * 2;
+          probsRow(s, r * KB, mask, b * tk + c0, seenInBlock(causal, r0 + r, c0, cols, tq, tk), cols, stats[st]!, stats[st + 1]!);
+        }
+        // d dropout(P) = dO V^T; dV += dropout(P)^T dO; dP = d dropout(P) back through the mask.
+        mm(false, true, rows, cols, d, 1, dOut, qAt + r0 * width, width, v, kBlock, kvWidth, 0, dp, 0, KB);
+        let weights = s;
+        if (dropout > 0) {
+          for (let r = 0; r < rows; r++) {
+            const first = (i * tq + r0 + r) * tk + c0;
+            applyDropout(p, s, r * KB, dropped, r * KB, cols, first);
+            applyDropout(p, dp, r * KB, dp, r * KB, cols, first);
+          }
+          weights = dropped;
+        }
+        mm(true, false, cols, d, rows, 1, weights, 0, KB, dOut, qAt + r0 * width, width, 1, dv, kBlock, kvWidth);
+        // Softmax backward, dS = P (dP - D) with D = rowsum(dO O) = rowsum(dP P).
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) dp[r * KB + c] = s[r * KB + c]! * (dp[r * KB + c]! - dsum[r]!);
+        }
+        // S = scale Q K^T: dQ += scale dS K, dK += scale dS^T Q (dk and dv sum the query heads of a group).
+        mm(false, false, rows, d, cols, scale, dp, 0, KB, k, kBlock, kvWidth, 1, dq, qAt + r0 * width, width);
+        mm(true, false, cols, d, rows, scale, dp, 0, KB, q, qAt + r0 * width, width, 1, dk, kBlock, kvWidth);
+      }
     }
-    // dk and dv accumulate: the query heads of a group share one key/value head.
-    mmAcc(true, false, tk, headDim, tq, 1, weights, 0, tk, dOut, qAt, width, dv, kvAt, kvWidth);
-    mm(false, true, tq, tk, headDim, 1, dOut, qAt, width, v, kvAt, kvWidth, dScores, 0, tk);
-    if (dropout > 0) applyDropout(dScores, dScores, tq * tk, pAt, seed, threshold, keepScale);
-    for (let r = 0; r < tq; r++) {
-      let dot = 0;
-      for (let c = 0; c < tk; c++) dot += dScores[r * tk + c]! * p[r * tk + c]!;
-      for (let c = 0; c < tk; c++) dScores[r * tk + c] = p[r * tk + c]! * (dScores[r * tk + c]! - dot);
-    }
-    mm(false, false, tq, headDim, tk, scale, dScores, 0, tk, k, kvAt, kvWidth, dq, qAt, width);
-    mmAcc(true, false, tk, headDim, tq, scale, dScores, 0, tk, q, qAt, width, dk, kvAt, kvWidth);
   }
 }

@@ -39,9 +39,9 @@ export function isBatchKeyMask(mask: Tensor, batch: number, tk: number): boolean
 
 /**
  * softmax(scale q_h k_g^T + mask) v_g for every query head h (g = its key / value head), merged back:
- * q [B, Tq, heads * D], k and v [B, Tk, kvHeads * D] -> [B, Tq, heads * D]. The probabilities are kept for
- * backward only (not as a tensor) and the dropout mask is regenerated from its seed, so the op saves one
- * [B, heads, Tq, Tk] buffer. Under a causal mask, a query row whose visible keys are all padding (left padding)
+ * q [B, Tq, heads * D], k and v [B, Tk, kvHeads * D] -> [B, Tq, heads * D]. Computed in blocks with the online softmax:
+ * backward keeps only the output and each row's log-sum-exp ([B, heads, Tq, 2]) and recomputes the scores block by
+ * block, regenerating the dropout mask from its seed, so memory grows linearly with Tq and Tk. Under a causal mask, a query row whose visible keys are all padding (left padding)
  * averages their values uniformly, as transformers' eager attention with its float32-minimum mask does over all
  * keys; only those rows (ignored by the loss) differ from it, and they never reach a real position.
  */
@@ -82,9 +82,10 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
   if (!(p >= 0 && p < 1)) throw new Error(`attention: dropout ${p} must be in [0, 1)`);
   const seed = p > 0 ? (options.rng ?? defaultRandom()).nextUint32() : 0;
   const scale = options.scale ?? 1 / Math.sqrt(headDim);
-  const probs = allocF32(batch * heads * tq * tk);
+  const stats = allocF32(batch * heads * tq * 2);
   const out = allocF32(batch * tq * width);
-  getBackend().attention(q.f32(), k.f32(), v.f32(), mask?.f32() ?? null, batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, probs, out);
+  const maskData = mask?.f32() ?? null;
+  getBackend().attention(q.f32(), k.f32(), v.f32(), maskData, batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, stats, out, null);
   return Tensor.fromOp(
     out,
     [batch, tq, width],
@@ -94,9 +95,30 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
       const dq = allocF32(q.size);
       const dk = allocF32(k.size);
       const dv = allocF32(v.size);
-      getBackend().attentionGrad(q.f32(), k.f32(), v.f32(), probs, g.f32(), batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, dq, dk, dv);
+      getBackend().attentionGrad(
+        q.f32(),
+        k.f32(),
+        v.f32(),
+        maskData,
+        out,
+        stats,
+        g.f32(),
+        batch,
+        heads,
+        kvHeads,
+        tq,
+        tk,
+        headDim,
+        causal,
+        scale,
+        p,
+        seed,
+        dq,
+        dk,
+        dv,
+      );
       return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
     },
-    [probs],
+    [stats],
   );
 }
