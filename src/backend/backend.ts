@@ -53,6 +53,27 @@ export const enum Reduce {
 
 import type { VisionKernels } from './vision-kernels.js';
 
+/** The arguments of Backend.gemm (and gemmBf16), in BLAS order; see Backend.gemm. */
+export type Gemm = (
+  transA: boolean,
+  transB: boolean,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: F32,
+  strideA: number,
+  lda: number,
+  b: F32,
+  strideB: number,
+  ldb: number,
+  beta: number,
+  c: F32,
+  strideC: number,
+  ldc: number,
+) => void;
+
 /** Every compute backend's kernels; the convolution, batch-norm and pooling ones are declared in vision-kernels.ts. */
 export interface Backend extends VisionKernels {
   /** 'native' or 'js'; 'native-builtin' for the addon built without OpenBLAS. */
@@ -67,25 +88,7 @@ export interface Backend extends VisionKernels {
    * X_b starts at element b * strideX of its array (stride 0 broadcasts one matrix over the batch).
    * lda / ldb are the row lengths of A and B as stored (k or m for A; n or k for B).
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: F32,
-    strideA: number,
-    lda: number,
-    b: F32,
-    strideB: number,
-    ldb: number,
-    beta: number,
-    c: F32,
-    strideC: number,
-    ldc: number,
-  ): void;
+  gemm: Gemm;
 
   /**
    * gemm in bfloat16 with float32 sums (PyTorch's CPU autocast for linear layers): every element of op(A) and op(B)
@@ -94,25 +97,7 @@ export interface Backend extends VisionKernels {
    * backend uses AVX512-BF16 where the CPU has it (see bf16Kernel in backend/index.ts), else portable C that rounds
    * alike; the js backend emulates it.
    */
-  gemmBf16(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: F32,
-    strideA: number,
-    lda: number,
-    b: F32,
-    strideB: number,
-    ldb: number,
-    beta: number,
-    c: F32,
-    strideC: number,
-    ldc: number,
-  ): void;
+  gemmBf16: Gemm;
 
   /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
   unary(op: Unary, x: F32, out: F32, alpha: number): void;

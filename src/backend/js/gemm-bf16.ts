@@ -1,5 +1,5 @@
 // Reference bf16 GEMM: operands rounded to bfloat16 (nearest even), then the float32 GEMM on the rounded values.
-import type { F32 } from '../backend.js';
+import type { F32, Gemm } from '../backend.js';
 import { gemm } from './gemm.js';
 
 const word = new Uint32Array(1);
@@ -30,24 +30,5 @@ export function roundArrayBf16(x: F32): F32 {
  * See Backend.gemmBf16. A product of two bf16 values is exact in float32, so rounding the operands and running the
  * reference gemm (which sums in float64) gives the bf16 result up to the order and width of the sums.
  */
-export function gemmBf16(
-  transA: boolean,
-  transB: boolean,
-  batch: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: F32,
-  strideA: number,
-  lda: number,
-  b: F32,
-  strideB: number,
-  ldb: number,
-  beta: number,
-  c: F32,
-  strideC: number,
-  ldc: number,
-): void {
+export const gemmBf16: Gemm = (transA, transB, batch, m, n, k, alpha, a, strideA, lda, b, strideB, ldb, beta, c, strideC, ldc) =>
   gemm(transA, transB, batch, m, n, k, alpha, roundArrayBf16(a), strideA, lda, roundArrayBf16(b), strideB, ldb, beta, c, strideC, ldc);
-}
