@@ -66,7 +66,8 @@ function confidentlyWrong(run: RunOutputs): WrongPrediction[] {
           wrong.push({ text: p.text_pair === undefined ? p.text : `${p.text} / ${p.text_pair}`, label: gold, predicted: p.label, score: p.score });
       }
     },
-    run.maxLength === undefined ? {} : { maxLength: run.maxLength },
+    // In the evaluation's batches: the report's second pass should not hold more than the evaluation did.
+    { batchSize: run.trainer.args.evalBatchSize, ...(run.maxLength === undefined ? {} : { maxLength: run.maxLength }) },
   );
   return wrong.sort((a, b) => b.score - a.score).slice(0, WRONG_SHOWN);
 }
