@@ -38,9 +38,8 @@ const char *ft_gemm_library(void) {
 /*
  * Whether products go to the BLAS library or to the built-in kernel. OpenBLAS picks its kernels by CPU model
  * and falls back to old SSE ones on CPUs newer than its release (0.3.21 runs "Prescott" kernels on recent
- * Xeons, a third of the built-in AVX-512 kernel's speed), so OpenBLAS is used only when its kernels are wider
- * than ours, or as wide and narrower than AVX-512. FINETUNE_GEMM=blas or FINETUNE_GEMM=builtin overrides the
- * choice.
+ * Xeons, a third of the built-in AVX-512 kernel's speed), so OpenBLAS is used only when its kernels are at
+ * least as wide as ours. FINETUNE_GEMM=blas or FINETUNE_GEMM=builtin overrides the choice.
  */
 static int blas_chosen;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
@@ -63,12 +62,11 @@ static void choose_engine(void) {
 #if defined(FT_BLAS_OPENBLAS)
   const char *ours = ft_gemm_builtin_kernel();
   int our_width = strcmp(ours, "avx512") == 0 ? 512 : strcmp(ours, "avx2") == 0 ? 256 : 0;
-  int blas_width = openblas_core_width(openblas_get_corename());
   /*
-   * At equal AVX-512 width ours wins: its threads share one packed copy of B where OpenBLAS under our pool packs
-   * one per strip (a BERT training step 0.92x OpenBLAS's time, Zen 4, 2 threads, bench/README.md).
+   * At equal AVX-512 width OpenBLAS stays the default: on a quiet Zen 4 a BERT training step took 324-327 ms
+   * with it against 422-457 ms with ours (2 threads; bench/README.md).
    */
-  blas_chosen = blas_width > our_width || (blas_width == our_width && our_width < 512);
+  blas_chosen = openblas_core_width(openblas_get_corename()) >= our_width;
 #elif defined(FT_BLAS_ACCELERATE)
   blas_chosen = 1;
 #else
