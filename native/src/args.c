@@ -176,6 +176,48 @@ int ft_check_size(ft_args *a, const char *name, int64_t need, int64_t have) {
   return 1;
 }
 
+/* Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated over the batch. */
+static int64_t gemm_span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
+  if (batch <= 0 || rows <= 0 || cols <= 0) return 0;
+  return (batch - 1) * stride + (rows - 1) * ld + cols;
+}
+
+int ft_arg_gemm(ft_args *a, ft_gemm_args *g) {
+  g->trans_a = ft_arg_bool(a, 0, "transA");
+  g->trans_b = ft_arg_bool(a, 1, "transB");
+  g->batch = ft_arg_int(a, 2, "batch", 0);
+  g->m = ft_arg_int(a, 3, "m", 0);
+  g->n = ft_arg_int(a, 4, "n", 0);
+  g->k = ft_arg_int(a, 5, "k", 0);
+  g->alpha = (float)ft_arg_number(a, 6, "alpha");
+  int64_t a_len, b_len, c_len;
+  g->a = ft_arg_f32(a, 7, "a", &a_len);
+  g->stride_a = ft_arg_int(a, 8, "strideA", 0);
+  g->lda = ft_arg_int(a, 9, "lda", 0);
+  g->b = ft_arg_f32(a, 10, "b", &b_len);
+  g->stride_b = ft_arg_int(a, 11, "strideB", 0);
+  g->ldb = ft_arg_int(a, 12, "ldb", 0);
+  g->beta = (float)ft_arg_number(a, 13, "beta");
+  g->c = ft_arg_f32(a, 14, "c", &c_len);
+  g->stride_c = ft_arg_int(a, 15, "strideC", 0);
+  g->ldc = ft_arg_int(a, 16, "ldc", 0);
+  if (a->failed) return 0;
+  int64_t a_rows = g->trans_a ? g->k : g->m, a_cols = g->trans_a ? g->m : g->k;
+  int64_t b_rows = g->trans_b ? g->n : g->k, b_cols = g->trans_b ? g->k : g->n;
+  if ((a_rows > 0 && a_cols > 0 && g->lda < a_cols) || (b_rows > 0 && b_cols > 0 && g->ldb < b_cols) || g->ldc < g->n) {
+    ft_range_error(a, "leading dimension too small (lda %lld for %lld columns, ldb %lld for %lld, ldc %lld for %lld)",
+                   (long long)g->lda, (long long)a_cols, (long long)g->ldb, (long long)b_cols, (long long)g->ldc,
+                   (long long)g->n);
+    return 0;
+  }
+  if (g->m > 0 && g->n > 0 && g->batch > 0) {
+    if (!ft_check_size(a, "A", gemm_span(g->batch, g->stride_a, a_rows, a_cols, g->lda), a_len)) return 0;
+    if (!ft_check_size(a, "B", gemm_span(g->batch, g->stride_b, b_rows, b_cols, g->ldb), b_len)) return 0;
+    if (!ft_check_size(a, "C", gemm_span(g->batch, g->stride_c, g->m, g->n, g->ldc), c_len)) return 0;
+  }
+  return 1;
+}
+
 int ft_check_strided(ft_args *a, const char *name, const int32_t *shape, const int32_t *strides, int64_t rank,
                      int64_t offset, int64_t length) {
   if (a->failed) return 0;

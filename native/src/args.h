@@ -45,6 +45,22 @@ int ft_check_size(ft_args *a, const char *name, int64_t need, int64_t have);
 int ft_check_strided(ft_args *a, const char *name, const int32_t *shape, const int32_t *strides, int64_t rank,
                      int64_t offset, int64_t length);
 
+/** The 17 arguments of gemm and gemmBf16, in Backend.gemm's order. */
+typedef struct {
+  int trans_a, trans_b;
+  int64_t batch, m, n, k;
+  float alpha, beta;
+  const float *a;
+  int64_t stride_a, lda;
+  const float *b;
+  int64_t stride_b, ldb;
+  float *c;
+  int64_t stride_c, ldc;
+} ft_gemm_args;
+
+/** Reads a GEMM call's 17 arguments and checks the leading dimensions and array sizes; 0 (with an error thrown) on a bad one. */
+int ft_arg_gemm(ft_args *a, ft_gemm_args *g);
+
 napi_value ft_undefined(napi_env env);
 napi_value ft_number(napi_env env, double value);
 

@@ -216,41 +216,11 @@ void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t
   }
 }
 
-/* Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated over the batch. */
-static int64_t span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
-  if (batch <= 0 || rows <= 0 || cols <= 0) return 0;
-  return (batch - 1) * stride + (rows - 1) * ld + cols;
-}
-
 napi_value ft_bind_gemm(napi_env env, napi_callback_info info) {
   ft_args a;
-  if (!ft_args_init(&a, env, info, "gemm", 17)) return NULL;
-  int trans_a = ft_arg_bool(&a, 0, "transA"), trans_b = ft_arg_bool(&a, 1, "transB");
-  int64_t batch = ft_arg_int(&a, 2, "batch", 0), m = ft_arg_int(&a, 3, "m", 0), n = ft_arg_int(&a, 4, "n", 0);
-  int64_t k = ft_arg_int(&a, 5, "k", 0);
-  double alpha = ft_arg_number(&a, 6, "alpha");
-  int64_t a_len, b_len, c_len;
-  const float *am = ft_arg_f32(&a, 7, "a", &a_len);
-  int64_t stride_a = ft_arg_int(&a, 8, "strideA", 0), lda = ft_arg_int(&a, 9, "lda", 0);
-  const float *bm = ft_arg_f32(&a, 10, "b", &b_len);
-  int64_t stride_b = ft_arg_int(&a, 11, "strideB", 0), ldb = ft_arg_int(&a, 12, "ldb", 0);
-  double beta = ft_arg_number(&a, 13, "beta");
-  float *cm = ft_arg_f32(&a, 14, "c", &c_len);
-  int64_t stride_c = ft_arg_int(&a, 15, "strideC", 0), ldc = ft_arg_int(&a, 16, "ldc", 0);
-  if (a.failed) return NULL;
-  int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
-  int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
-  if ((a_rows > 0 && a_cols > 0 && lda < a_cols) || (b_rows > 0 && b_cols > 0 && ldb < b_cols) || ldc < n) {
-    ft_range_error(&a, "leading dimension too small (lda %lld for %lld columns, ldb %lld for %lld, ldc %lld for %lld)",
-                   (long long)lda, (long long)a_cols, (long long)ldb, (long long)b_cols, (long long)ldc, (long long)n);
-    return NULL;
-  }
-  if (m > 0 && n > 0 && batch > 0) {
-    if (!ft_check_size(&a, "A", span(batch, stride_a, a_rows, a_cols, lda), a_len)) return NULL;
-    if (!ft_check_size(&a, "B", span(batch, stride_b, b_rows, b_cols, ldb), b_len)) return NULL;
-    if (!ft_check_size(&a, "C", span(batch, stride_c, m, n, ldc), c_len)) return NULL;
-  }
-  ft_gemm_batched(trans_a, trans_b, batch, m, n, k, (float)alpha, am, stride_a, lda, bm, stride_b, ldb, (float)beta, cm,
-                  stride_c, ldc);
+  ft_gemm_args g;
+  if (!ft_args_init(&a, env, info, "gemm", 17) || !ft_arg_gemm(&a, &g)) return NULL;
+  ft_gemm_batched(g.trans_a, g.trans_b, g.batch, g.m, g.n, g.k, g.alpha, g.a, g.stride_a, g.lda, g.b, g.stride_b, g.ldb,
+                  g.beta, g.c, g.stride_c, g.ldc);
   return ft_undefined(env);
 }
