@@ -1,4 +1,4 @@
-// Asynchronous successive halving (ASHA): rungs at minResource * eta^k, and whether a trial reaching a rung is in its top 1/eta.
+// Asynchronous successive halving (ASHA): rungs at minResource * eta^k, whether a trial reaching a rung is in its top 1/eta, and which paused trial to promote.
 import type { AshaOptions } from './space.js';
 
 /** The rung index a trial has reached after `resource` units (epochs or steps), or -1 before the first rung. */
@@ -14,19 +14,52 @@ export function rungResource(rung: number, options: AshaOptions): number {
 }
 
 /**
- * Whether a trial whose value at a rung is `value` continues, given every value recorded at that
- * rung (its own included). As Optuna's SuccessiveHalvingPruner, it continues when it is within the
- * top max(1, floor(n / eta)) of the rung: the first trial always continues, and while fewer than eta
- * have reported, a later one only when it is the best so far. (Letting every one of the first eta - 1
- * through, as an earlier version did, spent two thirds of a sequential search's steps.)
+ * Whether a trial whose value at a rung is `value` goes on now, given every value recorded at that
+ * rung (its own included): as in ASHA (Li et al., 2020), when it is within the top floor(n / eta).
+ * While fewer than eta trials have reported, none is; a trial stopped there waits, paused with its
+ * checkpoint, and `promotable` resumes it once enough later trials rank below it. (Optuna's rule,
+ * which lets the first trial of a rung through, ran a sequential search's first random trials to
+ * their end: a fifth of its steps.)
  */
 export function continuesAtRung(value: number, rungValues: readonly number[], eta: number, direction: 'maximize' | 'minimize'): boolean {
   if (!Number.isFinite(value)) return false;
   const sorted = rungValues.filter(Number.isFinite).sort((a, b) => (direction === 'maximize' ? b - a : a - b));
-  const keep = Math.max(1, Math.floor(sorted.length / eta));
-  const threshold = sorted[keep - 1];
-  if (threshold === undefined) return true;
+  const threshold = sorted[Math.floor(sorted.length / eta) - 1];
+  if (threshold === undefined) return false;
   return direction === 'maximize' ? value >= threshold : value <= threshold;
+}
+
+/** What `promotable` reads of a trial: its status and its value at each rung it reached. */
+export interface RungedTrial {
+  readonly index: number;
+  readonly status: string;
+  readonly rungs: Readonly<Record<string, number>>;
+}
+
+/** The highest rung a trial has a value at, or -1. */
+export function highestRung(trial: RungedTrial): number {
+  return Math.max(-1, ...Object.keys(trial.rungs).map(Number));
+}
+
+/**
+ * The paused ('pruned') trial to resume now, or undefined: from the highest rung down, the best
+ * paused trial of the rung that is within its top floor(n / eta) (ties: the lower index). ASHA
+ * prefers promoting a paused trial to starting a new one.
+ */
+export function promotable(trials: readonly RungedTrial[], eta: number, direction: 'maximize' | 'minimize'): RungedTrial | undefined {
+  const top = Math.max(-1, ...trials.map(highestRung));
+  const better = (a: number, b: number): boolean => (direction === 'maximize' ? a > b : a < b);
+  for (let rung = top; rung >= 0; rung--) {
+    const key = String(rung);
+    const values = trials.flatMap((t) => (t.rungs[key] === undefined ? [] : [t.rungs[key]!]));
+    let pick: RungedTrial | undefined;
+    for (const t of trials) {
+      if (t.status !== 'pruned' || highestRung(t) !== rung || !continuesAtRung(t.rungs[key]!, values, eta, direction)) continue;
+      if (pick === undefined || better(t.rungs[key]!, pick.rungs[key]!)) pick = t;
+    }
+    if (pick) return pick;
+  }
+  return undefined;
 }
 
 /** Where the values of each rung are kept: in memory (one process), or in Redis (many machines). */
@@ -53,14 +86,18 @@ export class MemoryRungStore implements RungStore {
 
 /** What a trial's evaluations reveal to ASHA: one decision per rung crossed. */
 export class AshaJudge {
-  private lastRung = -1;
+  private lastRung: number;
 
+  /** `passedRung`: the highest rung an earlier attempt was judged at before the step this one resumes from (default -1: none). */
   constructor(
     private readonly options: AshaOptions,
     private readonly direction: 'maximize' | 'minimize',
     private readonly store: RungStore,
     private readonly trial: number,
-  ) {}
+    passedRung = -1,
+  ) {
+    this.lastRung = passedRung;
+  }
 
   /**
    * An evaluation at `resource` units with metric `value`. Resolves with the rung reached (when the

@@ -1,5 +1,5 @@
 // The search layer's public API: search spaces, samplers, ASHA, the search loop and its executors (child processes, Redis workers).
-export { AshaJudge, continuesAtRung, MemoryRungStore, rungOf, rungResource, type RungStore } from './asha.js';
+export { AshaJudge, continuesAtRung, highestRung, MemoryRungStore, promotable, rungOf, rungResource, type RungedTrial, type RungStore } from './asha.js';
 export { LocalExecutor, type TrialExecutor } from './local-executor.js';
 export { connectRedis, QUEUE_NAME, queueExecutor, RedisRungStore, runWorker, type WorkerOptions } from './queue.js';
 export { bestTrainFlags, trainCommandLine, writeSearchReport } from './report.js';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { ParsedFlags } from '../cli/args.js';
 import { FinetuneError } from '../errors.js';
 import { lockFolder } from '../io/folder-lock.js';
-import { MemoryRungStore } from './asha.js';
+import { highestRung, MemoryRungStore, promotable, rungOf } from './asha.js';
 import { TrialProcessError, type TrialExecutor } from './local-executor.js';
 import { writeSearchReport } from './report.js';
 import { makeSampler, type Observation } from './samplers.js';
@@ -110,20 +110,59 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
         );
   const threads = options.threadsPerTrial;
 
+  // Rungs an earlier attempt was judged at are not judged again: the attempt resumes from a checkpoint at or past them.
+  const passedRung = (record: TrialRecord): number =>
+    settings.asha
+      ? Math.max(
+          -1,
+          ...Object.keys(record.rungs)
+            .map(Number)
+            .filter((rung) => rung <= rungOf(record.globalStep, settings.asha!)),
+        )
+      : -1;
   const specOf = (record: TrialRecord): TrialSpec => ({
     index: record.index,
     flags: trialFlags(state.base, record.params, record.folder),
     metric: settings.metric,
     direction: settings.direction,
     ...(threads === undefined ? {} : { threads }),
-    ...(settings.asha ? { asha: settings.asha } : {}),
+    ...(settings.asha && !toEnd.has(record.index) ? { asha: settings.asha, passedRung: passedRung(record) } : {}),
   });
+
+  // Trials run to their end whatever their rungs say (see leaderToFinish).
+  const toEnd = new Set<number>();
+  // An ASHA search that has started every trial and ends with none complete runs its leader to the end, so it returns a
+  // trained model: the paused trial with the best value at the highest rung any paused trial reached.
+  const leaderToFinish = (): TrialRecord | undefined => {
+    if (!settings.asha || state.trials.some((t) => t.status === 'complete' || t.status === 'running')) return undefined;
+    const sign = settings.direction === 'maximize' ? -1 : 1;
+    const valueAt = (t: TrialRecord): number => t.rungs[String(highestRung(t))]!;
+    const [leader] = state.trials
+      .filter((t) => t.status === 'pruned' && highestRung(t) >= 0)
+      .sort((a, b) => highestRung(b) - highestRung(a) || sign * (valueAt(a) - valueAt(b)) || a.index - b.index);
+    if (leader === undefined) return undefined;
+    log(`trial ${leader.index}: no trial is complete; the leader goes on from step ${leader.globalStep} to its end`);
+    toEnd.add(leader.index);
+    update({ ...leader, status: 'running' });
+    return state.trials[leader.index];
+  };
 
   const next = (): TrialRecord | undefined => {
     if (outOfBudget) return undefined;
     const resumed = queue.shift();
     if (resumed !== undefined) return state.trials[resumed];
-    if (state.trials.length >= settings.trials) return undefined;
+    // ASHA resumes a paused trial that now ranks in the top 1/eta of its rung before it starts a new one.
+    const promoted = settings.asha ? promotable(state.trials, settings.asha.reductionFactor, settings.direction) : undefined;
+    if (promoted !== undefined) {
+      const record = state.trials[promoted.index]!;
+      const rung = highestRung(record);
+      log(
+        `trial ${record.index}: promoted from rung ${rung} (${settings.metric} ${record.rungs[String(rung)]!.toFixed(4)}), goes on from step ${record.globalStep}`,
+      );
+      update({ ...record, status: 'running' });
+      return state.trials[promoted.index];
+    }
+    if (state.trials.length >= settings.trials) return leaderToFinish();
     const index = state.trials.length;
     const params = sampler.sample(index, state.trials.filter(finished).map(observation));
     const record: TrialRecord = {

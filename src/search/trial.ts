@@ -22,6 +22,8 @@ export interface TrialSpec {
   readonly direction: 'maximize' | 'minimize';
   /** Early stopping of weak trials (default: none). */
   readonly asha?: AshaOptions;
+  /** The highest rung an earlier attempt was judged at, which this attempt resumes past (default -1: judge every rung). */
+  readonly passedRung?: number;
 }
 
 /** One evaluation of a trial: the metric at a step. */
@@ -95,13 +97,15 @@ class TrialWatcher implements TrainerCallback {
     const value = evaluation.metrics[`eval_${this.spec.metric}`];
     if (this.judge === undefined || value === undefined || !this.spec.asha) return;
     const resource = this.spec.asha.unit === 'epoch' ? context.state.epoch : context.state.globalStep;
+    // A rung at the run's last step is recorded for the others, but there is nothing left to stop.
+    const last = context.state.globalStep >= context.state.maxSteps;
     // The trainer's hooks are synchronous: the decision comes back between later steps and stops the run there.
     this.pending = this.pending.then(async () => {
       const decision = await this.judge!.report(resource, value);
       if (!decision) return;
       this.rungs[String(decision.rung)] = value;
-      this.onRung?.({ rung: decision.rung, value, continues: decision.continues });
-      if (!decision.continues && !this.pruned) {
+      this.onRung?.({ rung: decision.rung, value, continues: decision.continues || last });
+      if (!decision.continues && !last && !this.pruned) {
         this.pruned = true;
         this.prune();
       }
@@ -138,7 +142,7 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
   const stop = (): void => controller.abort();
   if (hooks.signal?.aborted) stop();
   hooks.signal?.addEventListener('abort', stop, { once: true });
-  const judge = spec.asha && hooks.rungs ? new AshaJudge(spec.asha, spec.direction, hooks.rungs, spec.index) : undefined;
+  const judge = spec.asha && hooks.rungs ? new AshaJudge(spec.asha, spec.direction, hooks.rungs, spec.index, spec.passedRung) : undefined;
   const watcher = new TrialWatcher(spec, judge, stop, hooks.onRung);
   const failed = (error: unknown): TrialOutcome => ({
     index: spec.index,
