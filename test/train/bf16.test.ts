@@ -1,57 +1,25 @@
 // `finetune train --bf16` on a tiny BERT: losses track the float32 run, training_args.json records it, weights stay float32, and a CPU without AVX512-BF16 is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
-import { syntheticExamples } from '../support/tiny-classifier.js';
+import { runCli } from '../support/run-cli.js';
+import { tinyBertFolder } from '../support/tiny-bert-folder.js';
 
-const root = mkdtempSync(join(tmpdir(), 'finetune-bf16-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (name: string): string => join(root, name);
+// Wider than the shared tiny config, so the linear layers carry most of the work.
+const { at, trainArgs } = tinyBertFolder('bf16', { 'train.tsv': [200, 21] }, { hidden_size: 32, intermediate_size: 64 });
 const bin = fileURLToPath(new URL('../../../bin/finetune.js', import.meta.url));
-const common = (): string[] => [
-  'train',
-  '--model',
-  at('model'),
-  '--init',
-  'random',
-  '--threads',
-  '1',
-  '--max-length',
-  '24',
-  '--data',
-  at('train.tsv'),
-  '--eval-split',
-  '0.2',
-  '--epochs',
-  '2',
-  '--lr',
-  '3e-3',
-  '--logging-steps',
-  '1',
-  '--seed',
-  '7',
-];
+const common = (): string[] => [...trainArgs(), '--eval-split', '0.2', '--epochs', '2', '--lr', '3e-3', '--logging-steps', '1', '--seed', '7'];
 
 /** The training losses trainer_state.json logged, in order. */
 function losses(folder: string): number[] {
   const state = JSON.parse(readFileSync(join(folder, 'trainer_state.json'), 'utf8')) as { log_history: Record<string, number>[] };
   return state.log_history.filter((e) => 'loss' in e).map((e) => e.loss!);
 }
-
-before(() => {
-  mkdirSync(at('model'));
-  // Wider than the shared tiny config, so the linear layers carry most of the work.
-  writeFileSync(at('model/config.json'), JSON.stringify({ ...TINY_BERT_CONFIG, hidden_size: 32, intermediate_size: 64 }));
-  const rows = syntheticExamples(200, 21);
-  writeFileSync(at('train.tsv'), `sentence\tlabel\n${rows.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
-});
 
 describe('train --bf16', () => {
   it('tracks the float32 losses within a few percent, records bf16 and saves float32 weights', async () => {

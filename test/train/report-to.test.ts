@@ -1,36 +1,15 @@
 // --report-to csv,jsonl,tensorboard: the run's log entries as metrics.csv, metrics.jsonl and TensorBoard scalars, appended to on resume.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
-import { syntheticExamples } from '../support/tiny-classifier.js';
+import { describe, it } from 'node:test';
+import { runCli } from '../support/run-cli.js';
+import { tinyBertFolder } from '../support/tiny-bert-folder.js';
 
-const root = mkdtempSync(join(tmpdir(), 'finetune-report-to-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (name: string): string => join(root, name);
-
-before(() => {
-  mkdirSync(at('model'));
-  writeFileSync(at('model/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-  const tsv = (rows: { text: string; label: string }[]): string => `sentence\tlabel\n${rows.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`;
-  writeFileSync(at('train.tsv'), tsv(syntheticExamples(80, 61)));
-  writeFileSync(at('dev.tsv'), tsv(syntheticExamples(20, 62)));
-});
+const { at, trainArgs } = tinyBertFolder('report-to', { 'train.tsv': [80, 61], 'dev.tsv': [20, 62] });
 
 const base = (output: string): string[] => [
-  'train',
-  '--model',
-  at('model'),
-  '--init',
-  'random',
-  '--threads',
-  '1',
-  '--max-length',
-  '24',
-  '--data',
-  at('train.tsv'),
+  ...trainArgs(),
   '--eval-data',
   at('dev.tsv'),
   '--output',

@@ -1,15 +1,11 @@
 // Saving options: --save-strategy no|epoch|steps, --save-total-limit 0, --no-save-optimizer (and resuming from such a checkpoint); best weights without a checkpoint are restored from memory.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
-import { syntheticExamples } from '../support/tiny-classifier.js';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { lastJson, runCli } from '../support/run-cli.js';
+import { tinyBertFolder } from '../support/tiny-bert-folder.js';
 
-const root = mkdtempSync(join(tmpdir(), 'finetune-save-options-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (name: string): string => join(root, name);
+const { at, trainArgs } = tinyBertFolder('save-options', { 'train.tsv': [80, 51], 'dev.tsv': [30, 52] });
 const checkpoints = (folder: string): number[] =>
   existsSync(at(`${folder}/checkpoints`))
     ? readdirSync(at(`${folder}/checkpoints`))
@@ -18,28 +14,10 @@ const checkpoints = (folder: string): number[] =>
         .sort((a, b) => a - b)
     : [];
 
-before(() => {
-  mkdirSync(at('model'));
-  writeFileSync(at('model/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-  const tsv = (rows: { text: string; label: string }[]): string => `sentence\tlabel\n${rows.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`;
-  writeFileSync(at('train.tsv'), tsv(syntheticExamples(80, 51)));
-  writeFileSync(at('dev.tsv'), tsv(syntheticExamples(30, 52)));
-});
-
 /** A run of 10 steps per epoch (80 examples, batch 8) that overfits, so its best evaluation comes before its end. */
 const train = (output: string, extra: readonly string[]): ReturnType<typeof runCli> =>
   runCli([
-    'train',
-    '--model',
-    at('model'),
-    '--init',
-    'random',
-    '--threads',
-    '1',
-    '--max-length',
-    '24',
-    '--data',
-    at('train.tsv'),
+    ...trainArgs(),
     '--eval-data',
     at('dev.tsv'),
     '--output',

@@ -1,50 +1,15 @@
 // --test-data: scored once after training, reported as test in the output, eval_results.json and report.html, and without any effect on training.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { lastJson, runCli, TINY_BERT_CONFIG } from '../support/run-cli.js';
-import { syntheticExamples } from '../support/tiny-classifier.js';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { lastJson, runCli } from '../support/run-cli.js';
+import { tinyBertFolder } from '../support/tiny-bert-folder.js';
 
-const root = mkdtempSync(join(tmpdir(), 'finetune-test-data-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (name: string): string => join(root, name);
+const { at, trainArgs } = tinyBertFolder('test-data', { 'train.tsv': [120, 31], 'dev.tsv': [40, 32], 'test.tsv': [30, 33] });
 const read = (path: string): Record<string, unknown> => JSON.parse(readFileSync(at(path), 'utf8'));
 
-before(() => {
-  mkdirSync(at('model'));
-  writeFileSync(at('model/config.json'), JSON.stringify(TINY_BERT_CONFIG));
-  const tsv = (rows: { text: string; label: string }[]): string => `sentence\tlabel\n${rows.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`;
-  writeFileSync(at('train.tsv'), tsv(syntheticExamples(120, 31)));
-  writeFileSync(at('dev.tsv'), tsv(syntheticExamples(40, 32)));
-  writeFileSync(at('test.tsv'), tsv(syntheticExamples(30, 33)));
-});
-
 const run = (output: string, extra: readonly string[]): ReturnType<typeof runCli> =>
-  runCli([
-    'train',
-    '--model',
-    at('model'),
-    '--init',
-    'random',
-    '--threads',
-    '1',
-    '--max-length',
-    '24',
-    '--data',
-    at('train.tsv'),
-    '--eval-data',
-    at('dev.tsv'),
-    '--output',
-    at(output),
-    '--epochs',
-    '2',
-    '--lr',
-    '3e-3',
-    '--no-progress',
-    ...extra,
-  ]);
+  runCli([...trainArgs(), '--eval-data', at('dev.tsv'), '--output', at(output), '--epochs', '2', '--lr', '3e-3', '--no-progress', ...extra]);
 
 describe('--test-data', () => {
   it('is scored once after training and reported as test; training and the chosen checkpoint are the same without it', async () => {
