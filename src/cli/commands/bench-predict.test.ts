@@ -37,6 +37,14 @@ describe('finetune bench predict', () => {
     });
   }
 
+  it('--profile prints the time of each op kind of a forward pass', async () => {
+    const run = await runCli(['bench', 'predict', '--model-config', configFile, '--batch-size', '2', '--seq-len', '8', '--steps', '2', '--profile']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /profile \(mean of 2 steps/);
+    assert.match(run.stdout, /^ {2}matmul +\d/m);
+    assert.match(run.stdout, /^ {2}attention +\d/m);
+  });
+
   it('refuses a missing config (usage) and an unknown quantisation, in one line', async () => {
     assert.equal((await runCli(['bench', 'predict'])).code, 2);
     const bad = await runCli(['bench', 'predict', '--model-config', configFile, '--quantize', 'fp8']);

@@ -4,6 +4,7 @@ import { FinetuneError, UsageError } from '../../errors.js';
 import { readJsonObject } from '../../io/json-file.js';
 import { readConfigJson } from '../../models/load.js';
 import { type BenchPredictResult, benchPredict } from '../../train/bench/predict-bench.js';
+import { formatProfile } from '../../train/bench/profile-summary.js';
 import type { CommandContext } from '../command.js';
 import { checkQuantize } from './inference-flags.js';
 
@@ -23,6 +24,7 @@ export async function benchPredictCommand({ flags, log }: CommandContext): Promi
     steps: flags.number('steps') ?? 5,
     warmup: flags.number('warmup') ?? 1,
     seed: flags.number('seed') ?? 0,
+    profile: flags.boolean('profile'),
     ...(quantize === 'int8' ? { quantize: 'int8' as const } : {}),
   });
   log(
@@ -30,5 +32,6 @@ export async function benchPredictCommand({ flags, log }: CommandContext): Promi
       `${result.backend} (${result.library}), ${result.threads} threads`,
   );
   log(`  ${result.sequencesPerSecond.toFixed(1)} sequences/s (${result.msPerBatch.toFixed(1)} ms per batch, median of ${result.batchMs.length})`);
+  if (result.profile) for (const line of formatProfile(result.profile)) log(line);
   return result;
 }

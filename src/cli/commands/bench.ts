@@ -65,7 +65,7 @@ export const benchCommand: Command = {
     'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
     '       finetune bench matmul --compare [--m --k --n] [--rounds 15] [--python python3] [--threads N] [--json]\n' +
     '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--bf16] [--profile] [--threads N] [--json]\n' +
-    '       finetune bench predict --model-config <config.json> [--batch-size 32 --seq-len 128 --steps 5] [--quantize int8] [--threads N] [--json]',
+    '       finetune bench predict --model-config <config.json> [--batch-size 32 --seq-len 128 --steps 5] [--quantize int8] [--profile] [--threads N] [--json]',
   flags: {
     m: { type: 'int', help: 'rows of op(A) and C', default: 2048 },
     k: { type: 'int', help: 'inner size', default: 768 },

@@ -1,11 +1,12 @@
 // `bench predict`: inference throughput (sequences/s) of a model configuration with random weights on synthetic tokens, fp32 or int8.
-import { gemmLibrary, getBackend } from '../../backend/index.js';
+import { gemmLibrary, getBackend, startProfiling, stopProfiling } from '../../backend/index.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import { createTaskModel } from '../../models/load.js';
 import { quantizeLinearLayers } from '../../nn/quantized-linear.js';
 import { inferenceLogits } from '../../tasks/inference.js';
 import { manualSeed } from '../../tensor/random.js';
 import { syntheticBatch } from './bench-batch.js';
+import { profileSummary, type StepProfile } from './profile-summary.js';
 
 export interface BenchPredictOptions {
   readonly config: ConfigJson;
@@ -23,6 +24,8 @@ export interface BenchPredictOptions {
   readonly quantize?: 'int8';
   /** Seed of weights and tokens (default 0). */
   readonly seed?: number;
+  /** Time the timed passes' kernels by op kind (default false). */
+  readonly profile?: boolean;
 }
 
 export interface BenchPredictResult {
@@ -36,6 +39,8 @@ export interface BenchPredictResult {
   readonly library: string;
   readonly threads: number;
   readonly parameters: number;
+  /** Per-pass kernel times by op kind (with `profile`). */
+  readonly profile?: StepProfile;
 }
 
 export function benchPredict(options: BenchPredictOptions): BenchPredictResult {
@@ -50,10 +55,15 @@ export function benchPredict(options: BenchPredictOptions): BenchPredictResult {
   const { inputs } = syntheticBatch(batchSize, seqLen, vocab, model.numLabels, seed);
   for (let i = 0; i < (options.warmup ?? 1); i++) inferenceLogits(model, inputs);
   const batchMs: number[] = [];
-  for (let i = 0; i < (options.steps ?? 5); i++) {
-    const start = performance.now();
-    inferenceLogits(model, inputs);
-    batchMs.push(performance.now() - start);
+  const profile = options.profile ? startProfiling() : null;
+  try {
+    for (let i = 0; i < (options.steps ?? 5); i++) {
+      const start = performance.now();
+      inferenceLogits(model, inputs);
+      batchMs.push(performance.now() - start);
+    }
+  } finally {
+    if (profile) stopProfiling();
   }
   const sorted = [...batchMs].sort((a, b) => a - b);
   const msPerBatch = sorted[Math.floor(sorted.length / 2)]!;
@@ -69,5 +79,6 @@ export function benchPredict(options: BenchPredictOptions): BenchPredictResult {
     library: gemmLibrary(),
     threads: backend.getThreads(),
     parameters,
+    ...(profile ? { profile: profileSummary(profile, batchMs) } : {}),
   };
 }
