@@ -26,6 +26,7 @@ import { prepareModel } from './prepare-model.js';
 import { ThroughputRecorder } from '../callbacks/throughput.js';
 import { writeRunOutputs, type EvalResultsJson } from './run-outputs.js';
 import { EventCallback, eventsOf, type TrainEvent } from './train-events.js';
+import { resumeAndTrain } from './run-training.js';
 
 /** Everything a run takes; `training` holds the loop's settings (see TrainingArguments for defaults). */
 export interface TrainRunOptions extends Omit<DataOptions, 'seed' | 'labelKind'> {
@@ -242,22 +243,8 @@ async function trainInFolder(options: TrainRunOptions, io: RunIO): Promise<Train
     ...(choice.task === 'multi-label' ? { threshold: options.threshold ?? 0.5, label_separator: options.labelSeparator ?? '|' } : {}),
   };
   writeJsonAtomic(join(plan.outputDir, 'training_args.json'), trainingArgs);
-  if (plan.resumeFrom) {
-    trainer.resumeFrom(plan.resumeFrom);
-    out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
-  }
-  out.line(
-    `training: ${trainer.plan.maxSteps.toLocaleString('en-US')} steps (${trainer.plan.stepsPerEpoch.toLocaleString('en-US')} per epoch), ` +
-      `batch ${args.batchSize}${args.gradAccumSteps > 1 ? ` x ${args.gradAccumSteps}` : ''}, lr ${args.learningRate}, ${args.scheduler} schedule, ` +
-      `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`,
-  );
-  const result = await trainer.train();
-  if (result.aborted) {
-    out.line(
-      `stopped at step ${result.globalStep} of ${trainer.plan.maxSteps}: its checkpoint is in ${plan.outputDir}; resume with the same options and --resume`,
-    );
-    return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
-  }
+  const result = await resumeAndTrain(trainer, plan, out);
+  if (result.aborted) return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
   const evaluation = evalData ? trainer.evaluate() : undefined;
   // The test data is touched here only: after the checkpoint was picked on the validation data.
   const test = encoded.test ? trainer.evaluate(encoded.test) : undefined;

@@ -32,6 +32,7 @@ import { imageRunData } from './image-data.js';
 import { misclassifiedGrid } from './image-report.js';
 import type { OutputPlan } from './output-folder.js';
 import type { TrainRunOptions, TrainRunResult } from './train-classifier.js';
+import { resumeAndTrain } from './run-training.js';
 
 /** What trainClassifier has settled before it hands an image run over. */
 export interface ImageRunContext {
@@ -185,22 +186,8 @@ export async function trainImagesInFolder(options: TrainRunOptions, context: Ima
     lora: options.lora ? { ...options.lora, rng: undefined } : null,
     early_stopping_patience: options.earlyStopping ?? null,
   });
-  if (plan.resumeFrom) {
-    trainer.resumeFrom(plan.resumeFrom);
-    out.line(`resuming from ${plan.resumeFrom} (step ${trainer.state.globalStep} of ${trainer.plan.maxSteps})`);
-  }
-  out.line(
-    `training: ${trainer.plan.maxSteps.toLocaleString('en-US')} steps (${trainer.plan.stepsPerEpoch.toLocaleString('en-US')} per epoch), ` +
-      `batch ${args.batchSize}${args.gradAccumSteps > 1 ? ` x ${args.gradAccumSteps}` : ''}, lr ${args.learningRate}, ${args.scheduler} schedule, ` +
-      `warm-up ${trainer.plan.schedule.warmupSteps} steps, output ${plan.outputDir}`,
-  );
-  const result = await trainer.train();
-  if (result.aborted) {
-    out.line(
-      `stopped at step ${result.globalStep} of ${trainer.plan.maxSteps}: its checkpoint is in ${plan.outputDir}; resume with the same options and --resume`,
-    );
-    return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
-  }
+  const result = await resumeAndTrain(trainer, plan, out);
+  if (result.aborted) return { outputDir: plan.outputDir, train: result, evaluation: null, test: null };
   const state = trainer.state;
   const scoredFinalWeights = last !== undefined && last.step === state.globalStep && (!result.restoredBest || state.bestGlobalStep === state.globalStep);
   const evaluation = encoded.evaluation ? (scoredFinalWeights ? last!.evaluation : trainer.evaluate()) : undefined;
