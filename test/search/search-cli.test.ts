@@ -57,6 +57,16 @@ describe('finetune search', () => {
       'a pruned trial stops early with a checkpoint',
     );
     assert.ok((lastJson(run.stdout).total_steps as number) < 6 * 30);
+    assert.ok(
+      trials.some((t) => t.status === 'complete'),
+      'a search always ends with a complete trial (its leader is run to the end)',
+    );
+    // A promoted trial resumed from the checkpoint where it paused, at or past a rung (5, 10, 20 steps).
+    for (const t of trials.filter((t) => t.startSteps.length > 1))
+      assert.ok(
+        t.startSteps.slice(1).every((s) => s >= 5),
+        JSON.stringify(t),
+      );
     assert.match(readFileSync(at('asha/report.html'), 'utf8'), /ASHA \(eta 2/);
   });
 
