@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { ParsedFlags } from '../cli/args.js';
 import { FinetuneError } from '../errors.js';
 import { lockFolder } from '../io/folder-lock.js';
-import { highestRung, MemoryRungStore, promotable, rungOf } from './asha.js';
+import { highestRung, MemoryRungStore, promotable } from './asha.js';
 import { TrialProcessError, type TrialExecutor } from './local-executor.js';
 import { writeSearchReport } from './report.js';
 import { makeSampler, type Observation } from './samplers.js';
@@ -110,23 +110,14 @@ async function searchInFolder(options: SearchOptions): Promise<SearchResult> {
         );
   const threads = options.threadsPerTrial;
 
-  // Rungs an earlier attempt was judged at are not judged again: the attempt resumes from a checkpoint at or past them.
-  const passedRung = (record: TrialRecord): number =>
-    settings.asha
-      ? Math.max(
-          -1,
-          ...Object.keys(record.rungs)
-            .map(Number)
-            .filter((rung) => rung <= rungOf(record.globalStep, settings.asha!)),
-        )
-      : -1;
   const specOf = (record: TrialRecord): TrialSpec => ({
     index: record.index,
     flags: trialFlags(state.base, record.params, record.folder),
     metric: settings.metric,
     direction: settings.direction,
     ...(threads === undefined ? {} : { threads }),
-    ...(settings.asha && !toEnd.has(record.index) ? { asha: settings.asha, passedRung: passedRung(record) } : {}),
+    // Rungs an earlier attempt reported are not judged again: it ended at a checkpoint at or past them, where this one resumes.
+    ...(settings.asha && !toEnd.has(record.index) ? { asha: settings.asha, passedRung: highestRung(record) } : {}),
   });
 
   // Trials run to their end whatever their rungs say (see leaderToFinish).
