@@ -31,7 +31,7 @@ writeFileSync(silent, `process.stderr.write('ModuleNotFoundError: numpy\\n'); pr
 
 test('bench matmul --compare alternates every side and takes the fastest anchor per round', async () => {
   const threads = getBackend().getThreads();
-  const result = await benchMatmulCompare({ m: 8, k: 5, n: 7, rounds: 3, python: process.execPath, script: fake, threads: 1 });
+  const result = await benchMatmulCompare({ m: 8, k: 5, n: 7, rounds: 3, python: process.execPath, script: fake, threads: 1, settleMs: 1 });
   assert.equal(getBackend().getThreads(), threads, 'the thread count is restored');
   assert.deepEqual(result.anchors, { slow: 'slow one', fast: 'fast one' });
   assert.deepEqual(

@@ -21,6 +21,11 @@ export interface MatmulCompareOptions {
   readonly script?: string;
   /** Transpose combinations to run. Default all four: NN, NT, TN, TT. */
   readonly combinations?: readonly ('NN' | 'NT' | 'TN' | 'TT')[];
+  /**
+   * Milliseconds of rest before each timed call (default 300). The side that ran last leaves its threads spinning
+   * for the next job (OpenMP's, OpenBLAS's for up to 2^28 cycles, and our pool's) and they would take the cores from the next side.
+   */
+  readonly settleMs?: number;
 }
 
 export interface MatmulCompareRow {
@@ -147,7 +152,11 @@ export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<Matmu
         return { wall, cpu: (used.user + used.system) / 1000 };
       };
       const sides = ['ours', ...anchorNames];
-      const run = async (side: string): Promise<Timing> => (side === 'ours' ? ours() : anchorCall(side, combination));
+      const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, o.settleMs ?? 300));
+      const run = async (side: string): Promise<Timing> => {
+        await settle();
+        return side === 'ours' ? ours() : anchorCall(side, combination);
+      };
       for (const side of sides) await run(side); // warm-up: packing buffers, threads, first-touch pages
       const times: Record<string, number[]> = Object.fromEntries(sides.map((side) => [side, []]));
       const ratios: number[] = [];
