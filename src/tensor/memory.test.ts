@@ -108,4 +108,18 @@ describe('recycleBuffers', () => {
       assert.ok(pooledBytes() <= 2 * 4 * n * 1.13 * 1.125, `${pooledBytes()} bytes pooled after ${n}`);
     }
   });
+
+  it("keeps a busy scope's buffers through a quieter one, so alternating scopes stop creating buffers", () => {
+    clearBufferPool();
+    const busy = () => recycleBuffers(() => [allocF32(20000), allocF32(20000), allocF32(20000)]);
+    const quiet = () => recycleBuffers(() => allocF32(5000));
+    busy();
+    quiet();
+    const created = createdBuffers();
+    for (let i = 0; i < 3; i++) {
+      busy();
+      quiet();
+    }
+    assert.equal(createdBuffers(), created);
+  });
 });

@@ -16,6 +16,9 @@ let depth = 0;
 /** Bytes handed out and not yet back (live in the scope, or lent to parameters), and their most in the current outermost scope. */
 let outstandingBytes = 0;
 let peakOutstandingBytes = 0;
+/** The busiest moments of the last few outermost scopes, newest last (see trimFree). */
+const recentPeaks: number[] = [];
+const RECENT_SCOPES = 8;
 /** Size classes the current outermost scope asked for: trimming drops the others first. */
 const usedClasses = new Set<number>();
 let created = 0;
@@ -102,11 +105,16 @@ function reclaimLent(): void {
 }
 
 /**
- * Drops free buffers beyond what the last scope needed at its busiest, plus an eighth for sizes that
- * shift (they change with the batch): sizes it did not ask for go first, then the largest.
+ * Drops free buffers beyond what the busiest of the last few scopes needed, plus an eighth for sizes that
+ * shift (they change with the batch): sizes the last scope did not ask for go first, then the largest.
+ * Several scopes, not just the last: predict's short batches (sorted by length) and a smaller model's
+ * pass between two larger ones would otherwise give back buffers the next scope allocates afresh, and a
+ * fresh buffer costs a zero-filled page fault per 4 KiB.
  */
 function trimFree(): void {
-  const limit = peakOutstandingBytes * 1.125;
+  recentPeaks.push(peakOutstandingBytes);
+  if (recentPeaks.length > RECENT_SCOPES) recentPeaks.shift();
+  const limit = Math.max(...recentPeaks) * 1.125;
   if (freeBytes <= limit) return;
   const capacities = [...free.keys()].sort((a, b) => Number(usedClasses.has(a)) - Number(usedClasses.has(b)) || b - a);
   for (const capacity of capacities) {
@@ -180,6 +188,7 @@ export function pooledBytes(): number {
 export function clearBufferPool(): void {
   free.clear();
   freeBytes = 0;
+  recentPeaks.length = 0;
 }
 
 /** Buffers created since the process started (a steady training loop stops creating them after its first steps). */

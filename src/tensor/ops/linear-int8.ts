@@ -2,6 +2,7 @@
 import { packInt8Weights } from '../../backend/int8-pack.js';
 import { quantizeWeightPerChannel } from '../../backend/int8-quantize.js';
 import { getBackend } from '../../backend/index.js';
+import { allocF32 } from '../memory.js';
 import { Tensor } from '../tensor.js';
 
 /** A linear layer's weights quantised once, packed for Backend.linearInt8. */
@@ -32,7 +33,8 @@ export function linearInt8(x: Tensor, w: Int8LinearWeights): Tensor {
     throw new Error(`linearInt8: input [${x.shape.join(', ')}] does not end in ${w.inFeatures} features`);
   }
   const rows = x.size / w.inFeatures;
-  const out = new Float32Array(rows * w.outFeatures);
+  // Recycled inside predict's scope like every other op result (the kernel writes every element).
+  const out = allocF32(rows * w.outFeatures);
   getBackend().linearInt8(x.f32(), rows, w.inFeatures, w.packed, w.outFeatures, w.scales, w.colSums, w.bias, out);
   return new Tensor(out, [...x.shape.slice(0, -1), w.outFeatures]);
 }
