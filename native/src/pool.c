@@ -1,4 +1,4 @@
-// Thread pool: workers spin briefly for the next job (kernels come in quick succession), then sleep on a condvar.
+// Thread pool: workers spin a while for the next job (kernels come in quick succession), then sleep on a condvar.
 #include "pool.h"
 
 #include <pthread.h>
@@ -16,8 +16,12 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* About 50-150 microseconds of polling before a worker goes to sleep. */
-#define SPIN_ITERATIONS 2000
+/*
+ * Polling before a worker goes to sleep: about 0.5 ms on Zen 4 (25 ns a pause). A sleeping worker costs a futex wake
+ * per kernel, slow under a hypervisor; with 2,000 polls (50 us) a bert-small predict pass of batch 32 made ~220 futex
+ * calls and the caller yielded ~190 times waiting for the woken worker, against ~80 and ~9 with 20,000 (strace -c).
+ */
+#define SPIN_ITERATIONS 20000
 
 /*
  * The job word packs a sequence number (high bits) and the job's part count (low 16 bits), so a worker
