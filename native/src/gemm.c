@@ -112,6 +112,7 @@ void ft_gemm_set_threads(int threads) {
   (void)threads;
 #if defined(FT_BLAS_OPENBLAS)
   openblas_set_num_threads(blas_threads_itself() ? threads : 1);
+  ft_pool_set_short_spin(blas_threads_itself());
 #endif
 }
 

@@ -22,6 +22,11 @@
  * calls and the caller yielded ~190 times waiting for the woken worker, against ~80 and ~9 with 20,000 (strace -c).
  */
 #define SPIN_ITERATIONS 20000
+/* With OpenBLAS threading itself (FINETUNE_GEMM_THREADING=blas) its threads need the cores between our jobs. */
+#define SHORT_SPIN_ITERATIONS 2000
+static atomic_int spin_iterations = SPIN_ITERATIONS;
+
+void ft_pool_set_short_spin(int short_spin) { atomic_store(&spin_iterations, short_spin ? SHORT_SPIN_ITERATIONS : SPIN_ITERATIONS); }
 
 /*
  * The job word packs a sequence number (high bits) and the job's part count (low 16 bits), so a worker
@@ -59,8 +64,9 @@ static void *worker_main(void *arg) {
   for (;;) {
     uint_fast64_t word;
     int spins = 0;
+    const int spin_limit = atomic_load_explicit(&spin_iterations, memory_order_relaxed);
     while ((word = atomic_load_explicit(&job_word, memory_order_acquire)) == seen) {
-      if (++spins < SPIN_ITERATIONS) {
+      if (++spins < spin_limit) {
         CPU_RELAX();
         continue;
       }
@@ -161,7 +167,7 @@ void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx) {
   run_part(0, parts);
   int spins = 0;
   while (atomic_load_explicit(&pending, memory_order_acquire) > 0) {
-    if (++spins < SPIN_ITERATIONS * 10) CPU_RELAX();
+    if (++spins < SHORT_SPIN_ITERATIONS * 10) CPU_RELAX();
     else sched_yield();
   }
   pthread_mutex_unlock(&job_lock);

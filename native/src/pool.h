@@ -17,6 +17,8 @@ int ft_parts(int64_t total, int64_t grain);
  * returning when all are done. grain is the fewest items worth a thread of their own.
  */
 void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx);
+/** How long idle workers poll before sleeping: long (the default), or short when other threads need the cores between jobs. */
+void ft_pool_set_short_spin(int short_spin);
 
 #define FT_MAX_THREADS 256
 
