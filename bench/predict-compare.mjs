@@ -21,6 +21,7 @@ const { exportTransformersJs } = await import(dist('export/transformers-js.js'))
 const { loadTokenizer } = await import(dist('tokenizers/load.js'));
 const { predict } = await import(dist('tasks/predict.js'));
 const { quantizeLinearLayers } = await import(dist('nn/quantized-linear.js'));
+const { packLinearLayers } = await import(dist('nn/packed-linear.js'));
 const { manualSeed } = await import(dist('tensor/random.js'));
 
 const arg = (name, fallback) => {
@@ -61,6 +62,8 @@ for (const configFile of configs) {
   const tokConfigFile = join(folder, 'tokenizer_config.json');
   writeFileSync(tokConfigFile, JSON.stringify({ ...JSON.parse(readFileSync(tokConfigFile, 'utf8')), model_max_length: 512 }));
   const ourTokenizer = await loadTokenizer(folder);
+  // What `finetune predict` runs: float32 weights packed once (after the export, which reads the Linear modules).
+  packLinearLayers(model);
   env.localModelPath = dirname(folder);
   const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
   const ortFp32 = await ort.InferenceSession.create(join(folder, 'onnx', 'model.onnx'), sessionOptions);

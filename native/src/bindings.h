@@ -4,6 +4,9 @@
 #include <node_api.h>
 
 napi_value ft_bind_gemm(napi_env env, napi_callback_info info);
+napi_value ft_bind_gemm_packed_size(napi_env env, napi_callback_info info);
+napi_value ft_bind_gemm_pack_b(napi_env env, napi_callback_info info);
+napi_value ft_bind_gemm_packed(napi_env env, napi_callback_info info);
 napi_value ft_bind_unary(napi_env env, napi_callback_info info);
 napi_value ft_bind_unary_grad(napi_env env, napi_callback_info info);
 napi_value ft_bind_binary(napi_env env, napi_callback_info info);

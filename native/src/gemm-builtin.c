@@ -77,21 +77,6 @@ static void scale_c(const ft_gemm_job *g) {
   }
 }
 
-/* Straightforward loops for when packing buffers cannot be had (out of memory): slow but correct. */
-static void gemm_unpacked(const ft_gemm_job *g) {
-  for (int64_t i = 0; i < g->m; i++) {
-    for (int64_t j = 0; j < g->n; j++) {
-      float sum = 0;
-      for (int64_t p = 0; p < g->k; p++) {
-        float av = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
-        float bv = g->trans_b ? g->b[j * g->ldb + p] : g->b[p * g->ldb + j];
-        sum += av * bv;
-      }
-      g->c[i * g->ldc + j] += g->alpha * sum;
-    }
-  }
-}
-
 /*
  * The block size for `total` items in blocks of at most `largest`: blocks of (nearly) equal size, rounded up to
  * `multiple`, so that k = 1024 runs as 2 x 512 rather than 768 + 256 (a short last block costs a whole extra
@@ -103,6 +88,52 @@ static int64_t even_block(int64_t total, int64_t largest, int64_t multiple) {
   size = (size + multiple - 1) / multiple * multiple;
   return size < largest ? size : largest;
 }
+
+/* Whole-B packing: kc block pc (kc deep) starts at pc * padded_n; its panel of columns from j0 at j0 * kc in it. */
+static int64_t padded_n(const kernel_desc *kd, int64_t n) { return (n + kd->nr - 1) / kd->nr * kd->nr; }
+
+static const float *packed_block(const ft_gemm_job *g, const kernel_desc *kd, int64_t pc, int64_t kc, int64_t j0) {
+  return g->packed_b + pc * padded_n(kd, g->n) + j0 * kc;
+}
+
+int64_t ft_gemm_packed_b_floats(int64_t k, int64_t n) { return k * padded_n(kernel(), n); }
+
+void ft_gemm_pack_b_whole(const ft_gemm_job *g, float *out) {
+  const kernel_desc *kd = kernel();
+  int64_t kc_step = even_block(g->k, kd->kc, 16);
+  for (int64_t pc = 0; pc < g->k; pc += kc_step) {
+    int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
+    ft_gemm_pack_b(g, pc, kc, 0, g->n, kd->nr, kd->vector_packs, out + pc * padded_n(kd, g->n));
+  }
+}
+
+/* op(B)[p, j] from B as stored, or from its whole packing. */
+static float b_at(const ft_gemm_job *g, int64_t p, int64_t j) {
+  if (!g->packed_b) return g->trans_b ? g->b[j * g->ldb + p] : g->b[p * g->ldb + j];
+  const kernel_desc *kd = kernel();
+  int64_t kc_step = even_block(g->k, kd->kc, 16), pc = p / kc_step * kc_step;
+  int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step, nr = kd->nr;
+  return packed_block(g, kd, pc, kc, j / nr * nr)[(p - pc) * nr + j % nr];
+}
+
+/*
+ * Straightforward loops for when packing buffers cannot be had (out of memory): slow but correct. The part of
+ * C += alpha op(A) op(B) for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k).
+ */
+static void gemm_unpacked_part(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
+  for (int64_t i = i0; i < i0 + m; i++) {
+    for (int64_t j = j0; j < j0 + n; j++) {
+      float sum = 0;
+      for (int64_t p = p0; p < p0 + k; p++) {
+        float av = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
+        sum += av * b_at(g, p, j);
+      }
+      g->c[i * g->ldc + j] += g->alpha * sum;
+    }
+  }
+}
+
+static void gemm_unpacked(const ft_gemm_job *g) { gemm_unpacked_part(g, 0, g->m, 0, g->n, 0, g->k); }
 
 /* C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. */
 static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const float *a_packed, const float *b_packed,
@@ -128,18 +159,6 @@ static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const floa
   }
 }
 
-/* The part of op(A) op(B) + C for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k). */
-static ft_gemm_job sub_job(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
-  ft_gemm_job s = *g;
-  s.m = m;
-  s.n = n;
-  s.k = k;
-  s.a += g->trans_a ? p0 * g->lda + i0 : i0 * g->lda + p0;
-  s.b += g->trans_b ? j0 * g->ldb + p0 : p0 * g->ldb + j0;
-  s.c += i0 * g->ldc + j0;
-  return s;
-}
-
 /* The few-rows path: op(A) packed whole (shared by the threads), op(B) packed panel by panel by whoever uses it. */
 typedef struct {
   const ft_gemm_job *g;
@@ -163,10 +182,13 @@ static void small_m_part(void *ctx, int64_t begin, int64_t end, int part) {
   const ft_gemm_job *g = plan->g;
   const kernel_desc *kd = plan->kd;
   int64_t first = begin * kd->nr, last = end * kd->nr < g->n ? end * kd->nr : g->n;
+  if (g->packed_b) {
+    macro_kernel(g, kd, plan->a_packed, packed_block(g, kd, plan->pc, plan->kc, first), 0, g->m, first, last - first, plan->kc);
+    return;
+  }
   pack_buffers *own = thread_buffers(kd);
   if (!own) {
-    ft_gemm_job s = sub_job(g, 0, g->m, first, last - first, plan->pc, plan->kc);
-    gemm_unpacked(&s);
+    gemm_unpacked_part(g, 0, g->m, first, last - first, plan->pc, plan->kc);
     return;
   }
   for (int64_t jr = first; jr < last; jr += kd->nr) {
@@ -212,11 +234,15 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     for (int64_t pc = 0; pc < g->k; pc += kc_step) {
       int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
-      ft_gemm_pack_b(g, pc, kc, jc, nc, kd->nr, kd->vector_packs, buffers->b);
+      const float *b_block = buffers->b;
+      if (g->packed_b)
+        b_block = packed_block(g, kd, pc, kc, jc);
+      else
+        ft_gemm_pack_b(g, pc, kc, jc, nc, kd->nr, kd->vector_packs, buffers->b);
       for (int64_t ic = 0; ic < g->m; ic += mc_step) {
         int64_t mc = g->m - ic < mc_step ? g->m - ic : mc_step;
         ft_gemm_pack_a(g, ic, mc, pc, kc, kd->mr, kd->vector_packs, buffers->a);
-        macro_kernel(g, kd, buffers->a, buffers->b, ic, mc, jc, nc, kc);
+        macro_kernel(g, kd, buffers->a, b_block, ic, mc, jc, nc, kc);
       }
     }
   }
@@ -258,8 +284,7 @@ static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
   }
   pack_buffers *own = thread_buffers(kd);
   if (!own) {
-    ft_gemm_job s = sub_job(g, i0, m, plan->jc + j0, n, plan->pc, plan->kc);
-    gemm_unpacked(&s);
+    gemm_unpacked_part(g, i0, m, plan->jc + j0, n, plan->pc, plan->kc);
     return;
   }
   int64_t mc_step = even_block(m, kd->mc, kd->mr);
@@ -303,7 +328,10 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
       int64_t unit_macs = (split_rows ? kd->mr * nc : g->m * kd->nr) * kc;
       int64_t grain = FT_GEMM_MIN_MACS_PER_PART / unit_macs + 1;
       shared_plan plan = {g, kd, buffers->b, jc, nc, pc, kc, split_rows};
-      ft_parallel_for(panels, 4, pack_b_part, &plan);
+      if (g->packed_b)
+        plan.b_packed = (float *)packed_block(g, kd, pc, kc, jc);
+      else
+        ft_parallel_for(panels, 4, pack_b_part, &plan);
       ft_parallel_for(units, grain, compute_part, &plan);
     }
   }

@@ -14,6 +14,8 @@ typedef struct {
   int64_t ldb;
   float *c;
   int64_t ldc;
+  /* op(B) packed whole by ft_gemm_pack_b_whole (then b and ldb are unused), or NULL: built-in GEMM only. */
+  const float *packed_b;
 } ft_gemm_job;
 
 /** The built-in blocked GEMM on the calling thread (packing + register-blocked micro-kernel). */
@@ -34,6 +36,13 @@ const char *ft_gemm_builtin_kernel(void);
  */
 void ft_gemm_pack_a(const ft_gemm_job *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, int vector, float *out);
 void ft_gemm_pack_b(const ft_gemm_job *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int vector, float *out);
+/**
+ * Floats of op(B) [k, n] packed whole for the built-in kernel: every kc block's nr-column panels (the layout the
+ * products pack block by block), so a constant operand such as a layer's weight is packed once, not per product.
+ */
+int64_t ft_gemm_packed_b_floats(int64_t k, int64_t n);
+/** Packs op(B) of `g` (its trans_b, k, n, b, ldb) whole into `out` (ft_gemm_packed_b_floats(k, n) floats). */
+void ft_gemm_pack_b_whole(const ft_gemm_job *g, float *out);
 /** Rows (mr) and columns (nr) of the built-in micro-kernel's register tile. */
 void ft_gemm_builtin_tile(int *mr, int *nr);
 

@@ -99,6 +99,20 @@ export interface Backend extends VisionKernels {
    */
   gemmBf16: Gemm;
 
+  /** Floats gemmPackB writes for an op(B) of [k, n]: the backend's own layout (the native one is its kernel's panels). */
+  gemmPackedSize(k: number, n: number): number;
+  /**
+   * Packs op(B) [k, n] once for gemmPacked (a layer's constant weight): B is stored [k, n], or [n, k] when transB,
+   * rows ldb apart; out holds gemmPackedSize(k, n) floats.
+   */
+  gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, out: F32): void;
+  /**
+   * One product C = alpha op(A) op(B) + beta C with op(B) [k, n] packed by gemmPackB, as gemm computes it with the
+   * same operands (the native backend uses its built-in kernel here, whatever computes gemm). Throws a RangeError
+   * when packedB is not the packing of a [k, n] operand.
+   */
+  gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number, packedB: F32, beta: number, c: F32, ldc: number): void;
+
   /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
   unary(op: Unary, x: F32, out: F32, alpha: number): void;
   /**

@@ -72,6 +72,7 @@ function defaultKind(kernel: keyof Backend, args: readonly unknown[]): ProfileKi
   switch (kernel) {
     case 'gemm':
     case 'gemmBf16':
+    case 'gemmPacked':
       return 'matmul';
     case 'softmax':
     case 'softmaxGrad':
@@ -105,7 +106,7 @@ function kernelLabel(kernel: string, args: readonly unknown[]): string {
   return names ? `${kernel} ${names[args[0] as number] ?? String(args[0])}` : kernel;
 }
 
-const UNTIMED = new Set(['name', 'getThreads', 'setThreads']);
+const UNTIMED = new Set(['name', 'getThreads', 'setThreads', 'gemmPackedSize']);
 
 /**
  * A Backend that forwards every kernel to `inner` and adds its wall time to `profile`, under the

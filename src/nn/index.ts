@@ -20,4 +20,5 @@ export {
   type RopeFrequencies,
 } from './rotary.js';
 export * as init from './init.js';
-export { QuantizedLinear, quantizeLinearLayers } from './quantized-linear.js';
+export { QuantizedLinear, quantizeLinearLayers, replaceLinearLayers } from './quantized-linear.js';
+export { PackedLinear, packLinearLayers } from './packed-linear.js';

@@ -1,4 +1,4 @@
-// Int8 inference: QuantizedLinear, and the swap of every Linear of a model for one (what `predict --quantize int8` runs).
+// Int8 inference: QuantizedLinear, and the swap of every Linear of a model for one (what `predict --quantize int8` runs), by replaceLinearLayers.
 import { type Int8LinearWeights, linearInt8, quantizeLinearWeights } from '../tensor/ops/linear-int8.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Linear } from './layers.js';
@@ -36,16 +36,21 @@ function transposed(weight: Tensor): Tensor {
  * quantised once). The model then runs inference only; returns the names replaced.
  */
 export function quantizeLinearLayers(model: Module): string[] {
-  const done = new Map<Linear, QuantizedLinear>();
+  return replaceLinearLayers(model, (linear) => QuantizedLinear.fromLinear(linear));
+}
+
+/** Replaces every Linear under `model` by make(linear), in place, once per Linear (however many names reach it); returns the names. */
+export function replaceLinearLayers(model: Module, make: (linear: Linear) => Module): string[] {
+  const done = new Map<Linear, Module>();
   const names: string[] = [];
   for (const [name, module] of model.namedModules('', { removeDuplicate: false })) {
     if (!(module instanceof Linear)) continue;
-    let quantized = done.get(module);
-    if (!quantized) done.set(module, (quantized = QuantizedLinear.fromLinear(module)));
+    let replacement = done.get(module);
+    if (!replacement) done.set(module, (replacement = make(module)));
     const parts = name.split('.');
     let parent: Record<string, unknown> = model as unknown as Record<string, unknown>;
     for (const part of parts.slice(0, -1)) parent = parent[part] as Record<string, unknown>;
-    parent[parts.at(-1)!] = quantized;
+    parent[parts.at(-1)!] = replacement;
     names.push(name);
   }
   return names;

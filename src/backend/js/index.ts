@@ -2,6 +2,7 @@
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
 import { gemmBf16 } from './gemm-bf16.js';
+import { gemmPackB, gemmPacked, gemmPackedSize } from './gemm-packed.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { axpy, binary, copyStrided, fill, where } from './broadcast.js';
 import { reduce, sumSquares } from './reduce.js';
@@ -25,6 +26,9 @@ export function createJsBackend(): Backend {
     },
     gemm,
     gemmBf16,
+    gemmPackedSize,
+    gemmPackB,
+    gemmPacked,
     unary,
     unaryGrad,
     binary,

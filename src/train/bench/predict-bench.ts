@@ -2,6 +2,7 @@
 import { gemmLibrary, getBackend, startProfiling, stopProfiling } from '../../backend/index.js';
 import type { ConfigJson } from '../../models/encoder/config-fields.js';
 import { createTaskModel } from '../../models/load.js';
+import { packLinearLayers } from '../../nn/packed-linear.js';
 import { quantizeLinearLayers } from '../../nn/quantized-linear.js';
 import { inferenceLogits } from '../../tasks/inference.js';
 import { manualSeed } from '../../tensor/random.js';
@@ -50,7 +51,9 @@ export function benchPredict(options: BenchPredictOptions): BenchPredictResult {
   manualSeed(seed);
   const model = createTaskModel(options.config, {}, options.configFile);
   const parameters = model.parameterCount().total;
+  // As predict runs it: int8 layers, or float32 ones with their weights packed once.
   if (options.quantize === 'int8') quantizeLinearLayers(model);
+  else packLinearLayers(model);
   const vocab = Number(options.config.vocab_size ?? 30522);
   const { inputs } = syntheticBatch(batchSize, seqLen, vocab, model.numLabels, seed);
   for (let i = 0; i < (options.warmup ?? 1); i++) inferenceLogits(model, inputs);

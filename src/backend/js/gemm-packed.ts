@@ -1,0 +1,50 @@
+// GEMM with op(B) packed once: here the packing is [k, n] (a header) and op(B) copied row-major, the product the reference gemm.
+import type { F32 } from '../backend.js';
+import { gemm } from './gemm.js';
+
+const HEADER = 2;
+
+/** See Backend.gemmPackedSize. */
+export function gemmPackedSize(k: number, n: number): number {
+  return HEADER + k * n;
+}
+
+/** See Backend.gemmPackB. */
+export function gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, out: F32): void {
+  const [rows, cols] = transB ? [n, k] : [k, n];
+  if (rows > 0 && cols > 0 && ldb < cols) throw new RangeError(`gemmPackB: leading dimension too small (ldb ${ldb} for ${cols} columns)`);
+  const need = rows > 0 && cols > 0 ? (rows - 1) * ldb + cols : 0;
+  if (b.length < need) throw new RangeError(`gemmPackB: B needs ${need} elements, has ${b.length}`);
+  if (out.length < gemmPackedSize(k, n)) throw new RangeError(`gemmPackB: out needs ${gemmPackedSize(k, n)} elements, has ${out.length}`);
+  out[0] = k;
+  out[1] = n;
+  for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) out[HEADER + p * n + j] = transB ? b[j * ldb + p]! : b[p * ldb + j]!;
+}
+
+/** See Backend.gemmPacked. */
+export function gemmPacked(
+  transA: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: F32,
+  lda: number,
+  packedB: F32,
+  beta: number,
+  c: F32,
+  ldc: number,
+): void {
+  if (packedB.length !== gemmPackedSize(k, n) || packedB[0] !== k || packedB[1] !== n) {
+    throw new RangeError(`gemmPacked: packedB (${packedB.length} floats) is not gemmPackB's packing of a [${k}, ${n}] operand`);
+  }
+  const [rows, cols] = transA ? [k, m] : [m, k];
+  if ((rows > 0 && cols > 0 && lda < cols) || ldc < n) {
+    throw new RangeError(`gemmPacked: leading dimension too small (lda ${lda} for ${cols} columns, ldc ${ldc} for ${n})`);
+  }
+  const needA = rows > 0 && cols > 0 ? (rows - 1) * lda + cols : 0;
+  const needC = m > 0 && n > 0 ? (m - 1) * ldc + n : 0;
+  if (a.length < needA) throw new RangeError(`gemmPacked: A needs ${needA} elements, has ${a.length}`);
+  if (c.length < needC) throw new RangeError(`gemmPacked: C needs ${needC} elements, has ${c.length}`);
+  gemm(transA, false, 1, m, n, k, alpha, a, 0, lda, packedB.subarray(HEADER), 0, n, beta, c, 0, ldc);
+}
