@@ -73,6 +73,7 @@ function defaultKind(kernel: keyof Backend, args: readonly unknown[]): ProfileKi
     case 'gemm':
     case 'gemmBf16':
     case 'gemmPacked':
+    case 'linearInt8':
       return 'matmul';
     case 'softmax':
     case 'softmaxGrad':
