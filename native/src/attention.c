@@ -42,7 +42,7 @@ typedef struct {
 
 static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-  ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, NULL};
+  ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, NULL, NULL};
   ft_gemm_serial(&job);
 }
 

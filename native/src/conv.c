@@ -119,7 +119,7 @@ static void gemm_groups(int serial, int trans_a, int trans_b, int64_t groups, in
     return;
   }
   for (int64_t q = 0; q < groups; q++) {
-    ft_gemm_job job = {trans_a, trans_b, m, n, k, 1.0f, beta, a + q * stride_a, lda, b + q * stride_b, ldb, c + q * stride_c, ldc, NULL};
+    ft_gemm_job job = {trans_a, trans_b, m, n, k, 1.0f, beta, a + q * stride_a, lda, b + q * stride_b, ldb, c + q * stride_c, ldc, NULL, NULL};
     ft_gemm_serial(&job);
   }
 }

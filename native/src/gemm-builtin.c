@@ -68,12 +68,26 @@ static pack_buffers *thread_buffers(const kernel_desc *kd) {
   return buffers;
 }
 
+/*
+ * Whether the first kc block of the product overwrites C (beta 0 and a product to write): C is then never cleared
+ * in a pass of its own, and NaN or garbage in it does not leak through.
+ */
+static int overwrites(const ft_gemm_job *g) { return g->beta == 0.0f && g->k > 0 && g->alpha != 0.0f; }
+
+/* Zeros for the micro-kernel's overwrite without a bias (nr <= 32). */
+static const float zero_row[32] __attribute__((aligned(64)));
+
+/* C = beta C before the blocks accumulate onto it; nothing when the first block overwrites C. */
 static void scale_c(const ft_gemm_job *g) {
-  if (g->beta == 1.0f) return;
+  if (g->beta == 1.0f || overwrites(g)) return;
   for (int64_t i = 0; i < g->m; i++) {
     float *row = g->c + i * g->ldc;
-    if (g->beta == 0.0f) memset(row, 0, (size_t)g->n * sizeof(float));
-    else for (int64_t j = 0; j < g->n; j++) row[j] *= g->beta;
+    if (g->beta == 0.0f) {
+      if (g->bias) memcpy(row, g->bias, (size_t)g->n * sizeof(float));
+      else memset(row, 0, (size_t)g->n * sizeof(float));
+    } else {
+      for (int64_t j = 0; j < g->n; j++) row[j] *= g->beta;
+    }
   }
 }
 
@@ -128,32 +142,38 @@ static void gemm_unpacked_part(const ft_gemm_job *g, int64_t i0, int64_t m, int6
         float av = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
         sum += av * b_at(g, p, j);
       }
-      g->c[i * g->ldc + j] += g->alpha * sum;
+      float *c = g->c + i * g->ldc + j;
+      if (p0 == 0 && overwrites(g)) *c = g->alpha * sum + (g->bias ? g->bias[j] : 0.0f);
+      else *c += g->alpha * sum;
     }
   }
 }
 
 static void gemm_unpacked(const ft_gemm_job *g) { gemm_unpacked_part(g, 0, g->m, 0, g->n, 0, g->k); }
 
-/* C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. */
+/*
+ * C[i0 + i, j0 + j] (+)= alpha * (packed A block: mc rows) x (packed B panels: nc columns), kc deep. The first kc block
+ * (`first`) of a product that overwrites C writes the product plus the bias (or zeros) instead of adding to C.
+ */
 static void macro_kernel(const ft_gemm_job *g, const kernel_desc *kd, const float *a_packed, const float *b_packed,
-                         int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t kc) {
-  const int mr = kd->mr, nr = kd->nr;
+                         int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t kc, int first) {
+  const int mr = kd->mr, nr = kd->nr, overwrite = first && overwrites(g);
   float edge[32 * 32] __attribute__((aligned(64)));
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const float *b_panel = b_packed + jr * kc;
     int64_t cols = nc - jr < nr ? nc - jr : nr;
+    const float *init = !overwrite ? NULL : g->bias ? g->bias + j0 + jr : zero_row;
     for (int64_t ir = 0; ir < mc; ir += mr) {
       const float *a_panel = a_packed + ir * kc;
       int64_t rows = mc - ir < mr ? mc - ir : mr;
       float *c = g->c + (i0 + ir) * g->ldc + j0 + jr;
       if (rows == mr && cols == nr) {
-        kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha);
+        kd->kernel(kc, a_panel, b_panel, c, g->ldc, g->alpha, init);
       } else {
         memset(edge, 0, sizeof(float) * (size_t)(mr * nr));
-        kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha);
+        kd->kernel(kc, a_panel, b_panel, edge, nr, g->alpha, NULL);
         for (int64_t i = 0; i < rows; i++)
-          for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] += edge[i * nr + j];
+          for (int64_t j = 0; j < cols; j++) c[i * g->ldc + j] = edge[i * nr + j] + (init ? init[j] : c[i * g->ldc + j]);
       }
     }
   }
@@ -183,7 +203,8 @@ static void small_m_part(void *ctx, int64_t begin, int64_t end, int part) {
   const kernel_desc *kd = plan->kd;
   int64_t first = begin * kd->nr, last = end * kd->nr < g->n ? end * kd->nr : g->n;
   if (g->packed_b) {
-    macro_kernel(g, kd, plan->a_packed, packed_block(g, kd, plan->pc, plan->kc, first), 0, g->m, first, last - first, plan->kc);
+    macro_kernel(g, kd, plan->a_packed, packed_block(g, kd, plan->pc, plan->kc, first), 0, g->m, first, last - first, plan->kc,
+                 plan->pc == 0);
     return;
   }
   pack_buffers *own = thread_buffers(kd);
@@ -194,7 +215,7 @@ static void small_m_part(void *ctx, int64_t begin, int64_t end, int part) {
   for (int64_t jr = first; jr < last; jr += kd->nr) {
     int64_t cols = last - jr < kd->nr ? last - jr : kd->nr;
     ft_gemm_pack_b(g, plan->pc, plan->kc, jr, cols, kd->nr, kd->vector_packs, own->b);
-    macro_kernel(g, kd, plan->a_packed, own->b, 0, g->m, jr, cols, plan->kc);
+    macro_kernel(g, kd, plan->a_packed, own->b, 0, g->m, jr, cols, plan->kc, plan->pc == 0);
   }
 }
 
@@ -242,7 +263,7 @@ void ft_gemm_builtin_serial(const ft_gemm_job *g) {
       for (int64_t ic = 0; ic < g->m; ic += mc_step) {
         int64_t mc = g->m - ic < mc_step ? g->m - ic : mc_step;
         ft_gemm_pack_a(g, ic, mc, pc, kc, kd->mr, kd->vector_packs, buffers->a);
-        macro_kernel(g, kd, buffers->a, b_block, ic, mc, jc, nc, kc);
+        macro_kernel(g, kd, buffers->a, b_block, ic, mc, jc, nc, kc, pc == 0);
       }
     }
   }
@@ -291,7 +312,7 @@ static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
   for (int64_t ic = i0; ic < i0 + m; ic += mc_step) {
     int64_t mc = i0 + m - ic < mc_step ? i0 + m - ic : mc_step;
     ft_gemm_pack_a(g, ic, mc, plan->pc, plan->kc, kd->mr, kd->vector_packs, own->a);
-    macro_kernel(g, kd, own->a, plan->b_packed + j0 * plan->kc, ic, mc, plan->jc + j0, n, plan->kc);
+    macro_kernel(g, kd, own->a, plan->b_packed + j0 * plan->kc, ic, mc, plan->jc + j0, n, plan->kc, plan->pc == 0);
   }
 }
 

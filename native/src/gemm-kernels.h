@@ -9,8 +9,11 @@
 #include <immintrin.h>
 #endif
 
-/* c[0..mr) x [0..nr) (+)= alpha * (packed A panel) x (packed B panel), accumulating into C. */
-typedef void (*ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha);
+/*
+ * c[0..mr) x [0..nr) = alpha * (packed A panel) x (packed B panel) + (init ? init[j] : c[i][j]): accumulating into C,
+ * or overwriting it with the product plus a row of nr values (a bias, or zeros) broadcast down the rows.
+ */
+typedef void (*ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha, const float *init);
 
 typedef struct {
   int mr, nr;
@@ -29,7 +32,7 @@ typedef struct {
 #define GENERIC_MR 4
 #define GENERIC_NR 8
 
-static void kernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha) {
+static void kernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha, const float *init) {
   float acc[GENERIC_MR][GENERIC_NR] = {{0}};
   for (int64_t p = 0; p < kc; p++) {
     for (int i = 0; i < GENERIC_MR; i++) {
@@ -38,12 +41,12 @@ static void kernel_generic(int64_t kc, const float *a, const float *b, float *c,
     }
   }
   for (int i = 0; i < GENERIC_MR; i++)
-    for (int j = 0; j < GENERIC_NR; j++) c[i * ldc + j] += alpha * acc[i][j];
+    for (int j = 0; j < GENERIC_NR; j++) c[i * ldc + j] = alpha * acc[i][j] + (init ? init[j] : c[i * ldc + j]);
 }
 
 #ifdef FT_X86_KERNELS
 __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *a, const float *b, float *c,
-                                                            int64_t ldc, float alpha) {
+                                                            int64_t ldc, float alpha, const float *init) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t p = 0; p < kc; p++) {
@@ -64,9 +67,10 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
     b += 16;
   }
   __m256 va = _mm256_set1_ps(alpha);
-#define FT_STORE_ROW(r, lo, hi)                                                              \
-  _mm256_storeu_ps(c + (r) * ldc, _mm256_fmadd_ps(va, lo, _mm256_loadu_ps(c + (r) * ldc)));   \
-  _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_fmadd_ps(va, hi, _mm256_loadu_ps(c + (r) * ldc + 8)))
+  const __m256 init_lo = init ? _mm256_loadu_ps(init) : va, init_hi = init ? _mm256_loadu_ps(init + 8) : va;
+#define FT_STORE_ROW(r, lo, hi)                                                                                   \
+  _mm256_storeu_ps(c + (r) * ldc, _mm256_fmadd_ps(va, lo, init ? init_lo : _mm256_loadu_ps(c + (r) * ldc)));       \
+  _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_fmadd_ps(va, hi, init ? init_hi : _mm256_loadu_ps(c + (r) * ldc + 8)))
   FT_STORE_ROW(0, c00, c01); FT_STORE_ROW(1, c10, c11); FT_STORE_ROW(2, c20, c21);
   FT_STORE_ROW(3, c30, c31); FT_STORE_ROW(4, c40, c41); FT_STORE_ROW(5, c50, c51);
 #undef FT_STORE_ROW
@@ -76,7 +80,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
 /* Named accumulators (not arrays) so the compiler keeps all 24 in zmm registers with no stack traffic. */
 #define FT_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 __attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const float *a, const float *b, float *c,
-                                                             int64_t ldc, float alpha) {
+                                                             int64_t ldc, float alpha, const float *init) {
 #define FT_DECLARE(i) __m512 lo##i = _mm512_setzero_ps(), hi##i = _mm512_setzero_ps();
   FT_ROWS(FT_DECLARE)
 #undef FT_DECLARE
@@ -94,6 +98,15 @@ __attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const f
     b += 32;
   }
   __m512 va = _mm512_set1_ps(alpha);
+  if (init) {
+    const __m512 init_lo = _mm512_loadu_ps(init), init_hi = _mm512_loadu_ps(init + 16);
+#define FT_STORE(i)                                                        \
+  _mm512_storeu_ps(c + i * ldc, _mm512_fmadd_ps(va, lo##i, init_lo));      \
+  _mm512_storeu_ps(c + i * ldc + 16, _mm512_fmadd_ps(va, hi##i, init_hi));
+    FT_ROWS(FT_STORE)
+#undef FT_STORE
+    return;
+  }
 #define FT_STORE(i)                                                                  \
   _mm512_storeu_ps(c + i * ldc, _mm512_fmadd_ps(va, lo##i, _mm512_loadu_ps(c + i * ldc)));   \
   _mm512_storeu_ps(c + i * ldc + 16, _mm512_fmadd_ps(va, hi##i, _mm512_loadu_ps(c + i * ldc + 16)));

@@ -63,12 +63,15 @@ napi_value ft_bind_gemm_pack_b(napi_env env, napi_callback_info info) {
   return ft_undefined(env);
 }
 
-/** gemmPacked(transA, m, n, k, alpha, a, lda, packedB, beta, c, ldc): C = alpha op(A) op(B) + beta C, op(B) packed. */
+/**
+ * gemmPacked(transA, m, n, k, alpha, a, lda, packedB, bias, beta, c, ldc): C = alpha op(A) op(B) + bias + beta C with
+ * op(B) packed; bias (n values added to every row, or null) only with beta 0.
+ */
 napi_value ft_bind_gemm_packed(napi_env env, napi_callback_info info) {
   ft_args a;
-  if (!ft_args_init(&a, env, info, "gemmPacked", 11)) return NULL;
+  if (!ft_args_init(&a, env, info, "gemmPacked", 12)) return NULL;
   ft_gemm_job g = {0};
-  int64_t a_len, packed_len, c_len;
+  int64_t a_len, packed_len, c_len, bias_len;
   g.trans_a = ft_arg_bool(&a, 0, "transA");
   g.m = ft_arg_int(&a, 1, "m", 0);
   g.n = ft_arg_int(&a, 2, "n", 0);
@@ -77,10 +80,15 @@ napi_value ft_bind_gemm_packed(napi_env env, napi_callback_info info) {
   g.a = ft_arg_f32(&a, 5, "a", &a_len);
   g.lda = ft_arg_int(&a, 6, "lda", 0);
   float *packed = ft_arg_f32(&a, 7, "packedB", &packed_len);
-  g.beta = (float)ft_arg_number(&a, 8, "beta");
-  g.c = ft_arg_f32(&a, 9, "c", &c_len);
-  g.ldc = ft_arg_int(&a, 10, "ldc", 0);
+  g.bias = ft_arg_f32_or_null(&a, 8, "bias", &bias_len);
+  g.beta = (float)ft_arg_number(&a, 9, "beta");
+  g.c = ft_arg_f32(&a, 10, "c", &c_len);
+  g.ldc = ft_arg_int(&a, 11, "ldc", 0);
   if (a.failed) return NULL;
+  if (g.bias && (g.beta != 0.0f || !ft_check_size(&a, "bias", g.n, bias_len))) {
+    if (g.beta != 0.0f) ft_range_error(&a, "a bias goes with beta 0, not %g", (double)g.beta);
+    return NULL;
+  }
   int64_t rows = g.trans_a ? g.k : g.m, cols = g.trans_a ? g.m : g.k;
   if ((rows > 0 && cols > 0 && g.lda < cols) || g.ldc < g.n) {
     ft_range_error(&a, "leading dimension too small (lda %lld for %lld columns, ldc %lld for %lld)", (long long)g.lda,

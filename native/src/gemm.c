@@ -181,7 +181,7 @@ void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t
                      const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
                      float beta, float *c, int64_t stride_c, int64_t ldc) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
-  batch_plan plan = {{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, NULL}, stride_a, stride_b, stride_c, 0, 1};
+  batch_plan plan = {{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, NULL, NULL}, stride_a, stride_b, stride_c, 0, 1};
   int64_t macs = m * n * (k > 0 ? k : 1);
   int threads = ft_threads();
   if (blas_threads_itself()) {

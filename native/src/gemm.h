@@ -16,6 +16,8 @@ typedef struct {
   int64_t ldc;
   /* op(B) packed whole by ft_gemm_pack_b_whole (then b and ldb are unused), or NULL: built-in GEMM only. */
   const float *packed_b;
+  /* With beta 0: n values added to every row of C (a linear layer's bias), or NULL. Built-in GEMM only. */
+  const float *bias;
 } ft_gemm_job;
 
 /** The built-in blocked GEMM on the calling thread (packing + register-blocked micro-kernel). */

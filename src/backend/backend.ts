@@ -107,11 +107,26 @@ export interface Backend extends VisionKernels {
    */
   gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, out: F32): void;
   /**
-   * One product C = alpha op(A) op(B) + beta C with op(B) [k, n] packed by gemmPackB, as gemm computes it with the
-   * same operands (the native backend uses its built-in kernel here, whatever computes gemm). Throws a RangeError
-   * when packedB is not the packing of a [k, n] operand.
+   * One product C = alpha op(A) op(B) + bias + beta C with op(B) [k, n] packed by gemmPackB, as gemm computes it with
+   * the same operands after C is filled with the bias rows (the native backend uses its built-in kernel here,
+   * whatever computes gemm, and writes the bias with the product's first block instead of in a pass of its own).
+   * bias: n values added to every row, or null; only with beta 0. Throws a RangeError when packedB is not the
+   * packing of a [k, n] operand.
    */
-  gemmPacked(transA: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number, packedB: F32, beta: number, c: F32, ldc: number): void;
+  gemmPacked(
+    transA: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: F32,
+    lda: number,
+    packedB: F32,
+    bias: F32 | null,
+    beta: number,
+    c: F32,
+    ldc: number,
+  ): void;
 
   /** out[i] = f(x[i]; alpha). `out` may be `x` (in place). */
   unary(op: Unary, x: F32, out: F32, alpha: number): void;

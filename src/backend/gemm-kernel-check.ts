@@ -42,11 +42,18 @@ for (const threads of [1, 2]) {
       const a = random((tA ? k : m) * lda);
       const b = random((tB ? n : k) * ldb);
       const c0 = random(m * ldc);
-      const ours = Float32Array.from(c0);
-      const reference = Float32Array.from(c0);
-      native.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, 2, ours, 0, ldc);
-      js.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, 2, reference, 0, ldc);
-      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!) / (1 + Math.abs(reference[i]!)));
+      // beta 2 accumulates onto C; beta 0 overwrites it (NaN in C must not leak through; the gap columns keep it).
+      for (const beta of [2, 0]) {
+        const ours = beta === 0 ? new Float32Array(m * ldc).fill(Number.NaN) : Float32Array.from(c0);
+        const reference = Float32Array.from(ours);
+        native.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, beta, ours, 0, ldc);
+        js.gemm(tA, tB, 1, m, n, k, 0.5, a, 0, lda, b, 0, ldb, beta, reference, 0, ldc);
+        for (let i = 0; i < ours.length; i++) {
+          if (i % ldc >= n) continue;
+          worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!) / (1 + Math.abs(reference[i]!)));
+          if (Number.isNaN(ours[i]!)) worst = Number.POSITIVE_INFINITY;
+        }
+      }
     }
   }
 }

@@ -31,6 +31,7 @@ export function gemmPacked(
   a: F32,
   lda: number,
   packedB: F32,
+  bias: F32 | null,
   beta: number,
   c: F32,
   ldc: number,
@@ -46,5 +47,10 @@ export function gemmPacked(
   const needC = m > 0 && n > 0 ? (m - 1) * ldc + n : 0;
   if (a.length < needA) throw new RangeError(`gemmPacked: A needs ${needA} elements, has ${a.length}`);
   if (c.length < needC) throw new RangeError(`gemmPacked: C needs ${needC} elements, has ${c.length}`);
-  gemm(transA, false, 1, m, n, k, alpha, a, 0, lda, packedB.subarray(HEADER), 0, n, beta, c, 0, ldc);
+  if (bias !== null) {
+    if (beta !== 0) throw new RangeError(`gemmPacked: a bias goes with beta 0, not ${beta}`);
+    if (bias.length < n) throw new RangeError(`gemmPacked: bias needs ${n} elements, has ${bias.length}`);
+    for (let i = 0; i < m; i++) c.set(bias.subarray(0, n), i * ldc);
+  }
+  gemm(transA, false, 1, m, n, k, alpha, a, 0, lda, packedB.subarray(HEADER), 0, n, bias !== null ? 1 : beta, c, 0, ldc);
 }

@@ -38,10 +38,7 @@ export function linearPacked(x: Tensor, w: PackedLinearWeights): Tensor {
   }
   const rows = x.size / w.inFeatures;
   const out = allocF32(rows * w.outFeatures);
-  if (w.bias !== null) {
-    // Every row starts as the bias; the product then accumulates onto it (beta = 1), as linear() does.
-    backend.copyStrided(Int32Array.of(rows, w.outFeatures), w.bias, 0, Int32Array.of(0, 1), out, 0);
-  }
-  backend.gemmPacked(false, rows, w.outFeatures, w.inFeatures, 1, x.f32(), w.inFeatures, w.packed, w.bias !== null ? 1 : 0, out, w.outFeatures);
+  // The bias rows go in with the product (linear() writes them first and accumulates onto them: the same sums).
+  backend.gemmPacked(false, rows, w.outFeatures, w.inFeatures, 1, x.f32(), w.inFeatures, w.packed, w.bias, 0, out, w.outFeatures);
   return new Tensor(out, [...x.shape.slice(0, -1), w.outFeatures]);
 }
