@@ -132,7 +132,8 @@ static float b_at(const ft_gemm_job *g, int64_t p, int64_t j) {
 
 /*
  * Straightforward loops for when packing buffers cannot be had (out of memory): slow but correct. The part of
- * C += alpha op(A) op(B) for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k).
+ * C += alpha op(A) op(B) for rows [i0, i0 + m), columns [j0, j0 + n), inner indices [p0, p0 + k); the part from
+ * p0 = 0 of a product that overwrites C writes instead, as the first block of macro_kernel does.
  */
 static void gemm_unpacked_part(const ft_gemm_job *g, int64_t i0, int64_t m, int64_t j0, int64_t n, int64_t p0, int64_t k) {
   for (int64_t i = i0; i < i0 + m; i++) {
@@ -349,7 +350,7 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
       int64_t unit_macs = (split_rows ? kd->mr * nc : g->m * kd->nr) * kc;
       int64_t grain = FT_GEMM_MIN_MACS_PER_PART / unit_macs + 1;
       shared_plan plan = {g, kd, buffers->b, jc, nc, pc, kc, split_rows};
-      if (g->packed_b)
+      if (g->packed_b) /* read only: the plan's pointer is writable for pack_b_part, which does not run here */
         plan.b_packed = (float *)packed_block(g, kd, pc, kc, jc);
       else
         ft_parallel_for(panels, 4, pack_b_part, &plan);
