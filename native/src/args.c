@@ -176,8 +176,7 @@ int ft_check_size(ft_args *a, const char *name, int64_t need, int64_t have) {
   return 1;
 }
 
-/* Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated over the batch. */
-static int64_t gemm_span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
+int64_t ft_gemm_span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld) {
   if (batch <= 0 || rows <= 0 || cols <= 0) return 0;
   return (batch - 1) * stride + (rows - 1) * ld + cols;
 }
@@ -211,9 +210,9 @@ int ft_arg_gemm(ft_args *a, ft_gemm_args *g) {
     return 0;
   }
   if (g->m > 0 && g->n > 0 && g->batch > 0) {
-    if (!ft_check_size(a, "A", gemm_span(g->batch, g->stride_a, a_rows, a_cols, g->lda), a_len)) return 0;
-    if (!ft_check_size(a, "B", gemm_span(g->batch, g->stride_b, b_rows, b_cols, g->ldb), b_len)) return 0;
-    if (!ft_check_size(a, "C", gemm_span(g->batch, g->stride_c, g->m, g->n, g->ldc), c_len)) return 0;
+    if (!ft_check_size(a, "A", ft_gemm_span(g->batch, g->stride_a, a_rows, a_cols, g->lda), a_len)) return 0;
+    if (!ft_check_size(a, "B", ft_gemm_span(g->batch, g->stride_b, b_rows, b_cols, g->ldb), b_len)) return 0;
+    if (!ft_check_size(a, "C", ft_gemm_span(g->batch, g->stride_c, g->m, g->n, g->ldc), c_len)) return 0;
   }
   return 1;
 }

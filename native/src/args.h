@@ -58,6 +58,9 @@ typedef struct {
   int64_t stride_c, ldc;
 } ft_gemm_args;
 
+/** Elements a row-major [rows, cols] matrix with leading dimension ld spans, repeated `batch` times `stride` apart. */
+int64_t ft_gemm_span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld);
+
 /** Reads a GEMM call's 17 arguments and checks the leading dimensions and array sizes; 0 (with an error thrown) on a bad one. */
 int ft_arg_gemm(ft_args *a, ft_gemm_args *g);
 

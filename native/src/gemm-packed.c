@@ -22,9 +22,6 @@ static float *aligned_data(float *array) {
   return (float *)((first + 63) & ~(uintptr_t)63);
 }
 
-/** A row-major [rows, cols] operand with leading dimension ld needs this many elements. */
-static int64_t span(int64_t rows, int64_t cols, int64_t ld) { return rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0; }
-
 /** gemmPackedSize(k, n): floats of op(B) [k, n] packed whole. */
 napi_value ft_bind_gemm_packed_size(napi_env env, napi_callback_info info) {
   ft_args a;
@@ -52,7 +49,7 @@ napi_value ft_bind_gemm_pack_b(napi_env env, napi_callback_info info) {
     ft_range_error(&a, "leading dimension too small (ldb %lld for %lld columns)", (long long)g.ldb, (long long)cols);
     return NULL;
   }
-  if (!ft_check_size(&a, "B", span(rows, cols, g.ldb), b_len) ||
+  if (!ft_check_size(&a, "B", ft_gemm_span(1, 0, rows, cols, g.ldb), b_len) ||
       !ft_check_size(&a, "out", ft_gemm_packed_b_floats(g.k, g.n) + PACKED_SLACK, out_len))
     return NULL;
   float *data = aligned_data(out);
@@ -85,8 +82,8 @@ napi_value ft_bind_gemm_packed(napi_env env, napi_callback_info info) {
   g.c = ft_arg_f32(&a, 10, "c", &c_len);
   g.ldc = ft_arg_int(&a, 11, "ldc", 0);
   if (a.failed) return NULL;
-  if (g.bias && (g.beta != 0.0f || !ft_check_size(&a, "bias", g.n, bias_len))) {
-    if (g.beta != 0.0f) ft_range_error(&a, "a bias goes with beta 0, not %g", (double)g.beta);
+  if (g.bias && g.beta != 0.0f) {
+    ft_range_error(&a, "a bias goes with beta 0, not %g", (double)g.beta);
     return NULL;
   }
   int64_t rows = g.trans_a ? g.k : g.m, cols = g.trans_a ? g.m : g.k;
@@ -104,14 +101,16 @@ napi_value ft_bind_gemm_packed(napi_env env, napi_callback_info info) {
                    (long long)packed_len, (long long)g.k, (long long)g.n, (long long)(floats + PACKED_SLACK));
     return NULL;
   }
+  if (!ft_check_size(&a, "A", ft_gemm_span(1, 0, rows, cols, g.lda), a_len) ||
+      !ft_check_size(&a, "C", ft_gemm_span(1, 0, g.m, g.n, g.ldc), c_len) ||
+      (g.bias && !ft_check_size(&a, "bias", g.n, bias_len)))
+    return NULL;
   float *data = aligned_data(packed);
   if (data != packed + (int64_t)start) {
     memmove(data, packed + (int64_t)start, (size_t)floats * sizeof(float));
     packed[0] = (float)(data - packed);
   }
   g.packed_b = data;
-  if (!ft_check_size(&a, "A", span(rows, cols, g.lda), a_len) || !ft_check_size(&a, "C", span(g.m, g.n, g.ldc), c_len))
-    return NULL;
   ft_gemm_builtin_parallel(&g, ft_threads());
   return ft_undefined(env);
 }

@@ -4,6 +4,11 @@ import { gemm } from './gemm.js';
 
 const HEADER = 2;
 
+/** Elements a row-major [rows, cols] matrix with leading dimension ld spans. */
+function span(rows: number, cols: number, ld: number): number {
+  return rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0;
+}
+
 /** See Backend.gemmPackedSize. */
 export function gemmPackedSize(k: number, n: number): number {
   return HEADER + k * n;
@@ -13,7 +18,7 @@ export function gemmPackedSize(k: number, n: number): number {
 export function gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, out: F32): void {
   const [rows, cols] = transB ? [n, k] : [k, n];
   if (rows > 0 && cols > 0 && ldb < cols) throw new RangeError(`gemmPackB: leading dimension too small (ldb ${ldb} for ${cols} columns)`);
-  const need = rows > 0 && cols > 0 ? (rows - 1) * ldb + cols : 0;
+  const need = span(rows, cols, ldb);
   if (b.length < need) throw new RangeError(`gemmPackB: B needs ${need} elements, has ${b.length}`);
   if (out.length < gemmPackedSize(k, n)) throw new RangeError(`gemmPackB: out needs ${gemmPackedSize(k, n)} elements, has ${out.length}`);
   out[0] = k;
@@ -43,8 +48,8 @@ export function gemmPacked(
   if ((rows > 0 && cols > 0 && lda < cols) || ldc < n) {
     throw new RangeError(`gemmPacked: leading dimension too small (lda ${lda} for ${cols} columns, ldc ${ldc} for ${n})`);
   }
-  const needA = rows > 0 && cols > 0 ? (rows - 1) * lda + cols : 0;
-  const needC = m > 0 && n > 0 ? (m - 1) * ldc + n : 0;
+  const needA = span(rows, cols, lda);
+  const needC = span(m, n, ldc);
   if (a.length < needA) throw new RangeError(`gemmPacked: A needs ${needA} elements, has ${a.length}`);
   if (c.length < needC) throw new RangeError(`gemmPacked: C needs ${needC} elements, has ${c.length}`);
   if (bias !== null) {
