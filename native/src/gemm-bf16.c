@@ -315,6 +315,7 @@ static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m,
   plan.pa = space;
   plan.pb = space + a_words;
   int64_t tasks = plan.a_groups * plan.b_groups;
+  int threads = ft_threads();
   int64_t macs_per_task = (int64_t)A_PANELS_PER_TASK * MR * B_PANELS_PER_TASK * NR * (k > 0 ? k : 1);
   for (int64_t index = 0; index < batch; index++) {
     /* op(A) [m, k]: row i, depth p; op(B) [k, n] is packed as rows j of op(B)^T [n, k]. */
@@ -322,7 +323,10 @@ static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m,
     plan.b = (operand){b + index * stride_b, n, k, trans_b ? ldb : 1, trans_b ? 1 : ldb};
     plan.c = c + index * stride_c;
     ft_parallel_for(plan.a_panels * MR + plan.b_panels * NR, 1 + (1 << 16) / (plan.pairs + 1), pack_range, &plan);
-    ft_parallel_for(tasks, 1 + (1 << 20) / macs_per_task, run_tasks, &plan);
+    /* Tasks in chunks the threads claim as they come free (about 8 each), so a late thread takes fewer. */
+    int64_t grain = 1 + (1 << 20) / macs_per_task, wanted = tasks / (8 * threads);
+    if (tasks < 2 * grain) run_tasks(&plan, 0, tasks, 0);
+    else ft_parallel_chunks(tasks, ft_chunk_units(tasks, wanted > grain ? wanted : grain, threads), run_tasks, &plan);
   }
   return 1;
 }

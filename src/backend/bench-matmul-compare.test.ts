@@ -1,6 +1,6 @@
 // Tests for bench matmul --compare: the alternation and the ratios against a stand-in anchors script, and the errors.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,6 +28,41 @@ writeFileSync(
 );
 const silent = join(dir, 'silent.mjs');
 writeFileSync(silent, `process.stderr.write('ModuleNotFoundError: numpy\\n'); process.exit(1);\n`);
+
+/** A stand-in that also appends every request it answers to calls.log. */
+const counting = join(dir, 'counting.mjs');
+writeFileSync(
+  counting,
+  `import { appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+console.log(JSON.stringify({ anchors: ['one'], info: { one: 'counted' } }));
+for await (const line of createInterface({ input: process.stdin })) {
+  appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, line + '\\n');
+  console.log('1 1');
+}
+`,
+);
+
+test('bench matmul --compare --lead-calls: that many untimed calls of a side before each of its timed ones', async () => {
+  await benchMatmulCompare({
+    m: 4,
+    k: 3,
+    n: 2,
+    rounds: 3,
+    python: process.execPath,
+    script: counting,
+    threads: 1,
+    settleMs: 1,
+    leadCalls: 2,
+    combinations: ['NT'],
+  });
+  const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+  // One warm-up round, then 3 timed rounds: each round 2 lead calls and the timed one.
+  assert.deepEqual(
+    calls,
+    Array.from({ length: 4 * 3 }, () => 'one NT'),
+  );
+});
 
 test('bench matmul --compare alternates every side and takes the fastest anchor per round', async () => {
   const threads = getBackend().getThreads();

@@ -26,6 +26,12 @@ export interface MatmulCompareOptions {
    * for the next job (OpenMP's, OpenBLAS's for up to 2^28 cycles, and our pool's) and they would take the cores from the next side.
    */
   readonly settleMs?: number;
+  /**
+   * Untimed calls of the same side after the rest and just before its timed call (default 0). 0 times a product that
+   * starts with every side's threads asleep; 1 or more, products back to back as in a training step, where each side's
+   * threads are awake and the previous side's have been still for the rest.
+   */
+  readonly leadCalls?: number;
 }
 
 export interface MatmulCompareRow {
@@ -153,9 +159,11 @@ export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<Matmu
       };
       const sides = ['ours', ...anchorNames];
       const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, o.settleMs ?? 300));
+      const call = (side: string): Promise<Timing> | Timing => (side === 'ours' ? ours() : anchorCall(side, combination));
       const run = async (side: string): Promise<Timing> => {
         await settle();
-        return side === 'ours' ? ours() : anchorCall(side, combination);
+        for (let lead = 0; lead < (o.leadCalls ?? 0); lead++) await call(side);
+        return call(side);
       };
       for (const side of sides) await run(side); // warm-up: packing buffers, threads, first-touch pages
       const times: Record<string, number[]> = Object.fromEntries(sides.map((side) => [side, []]));

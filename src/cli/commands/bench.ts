@@ -10,14 +10,20 @@ import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
 async function matmulCompare(m: number, k: number, n: number, { flags, log }: CommandContext): Promise<unknown> {
   const rounds = flags.number('rounds');
   const python = flags.string('python');
+  const leadCalls = flags.number('lead-calls');
+  if (leadCalls !== undefined && !(Number.isInteger(leadCalls) && leadCalls >= 0)) {
+    throw new UsageError('--lead-calls must be an integer >= 0');
+  }
   const result = await benchMatmulCompare({
     m,
     k,
     n,
     ...(rounds !== undefined ? { rounds } : {}),
     ...(python !== undefined ? { python } : {}),
+    ...(leadCalls !== undefined ? { leadCalls } : {}),
   });
-  log(`matmul ${m}x${k}x${n} (M x K x N), ${result.threads} threads, ${result.rounds} alternating rounds, ours: ${result.library}`);
+  const lead = leadCalls ? `, ${leadCalls} untimed call(s) of each side before its timed one` : '';
+  log(`matmul ${m}x${k}x${n} (M x K x N), ${result.threads} threads, ${result.rounds} alternating rounds${lead}, ours: ${result.library}`);
   for (const [name, info] of Object.entries(result.anchors)) log(`  anchor ${name}: ${info}`);
   for (const row of result.rows) {
     const sides = Object.entries(row.gflops)
@@ -63,7 +69,7 @@ export const benchCommand: Command = {
   summary: 'measure kernel and training-step speed',
   usage:
     'Usage: finetune bench matmul [--m 2048 --k 768 --n 3072] [--trans-a] [--trans-b] [--threads N] [--json]\n' +
-    '       finetune bench matmul --compare [--m --k --n] [--rounds 15] [--python python3] [--threads N] [--json]\n' +
+    '       finetune bench matmul --compare [--m --k --n] [--rounds 15] [--lead-calls 0] [--python python3] [--threads N] [--json]\n' +
     '       finetune bench train --model-config <config.json> [--batch-size 16 --seq-len 128 --steps 10] [--lora] [--bf16] [--profile] [--threads N] [--json]\n' +
     '       finetune bench predict --model-config <config.json> [--batch-size 32 --seq-len 128 --steps 5] [--quantize int8] [--profile] [--threads N] [--json]',
   flags: {
@@ -76,6 +82,11 @@ export const benchCommand: Command = {
     compare: { type: 'boolean', help: 'bench matmul: ours against PyTorch and OpenBLAS (bench/matmul-anchors.py), alternating' },
     rounds: { type: 'int', help: 'bench matmul --compare: alternating rounds per transpose combination', default: 15 },
     python: { type: 'string', help: 'bench matmul --compare: Python with numpy (and torch) for the anchors', default: 'python3' },
+    'lead-calls': {
+      type: 'int',
+      help: 'bench matmul --compare: untimed calls of each side right before its timed one (1: back to back, as in a step)',
+      default: 0,
+    },
     ...BENCH_TRAIN_FLAGS,
     quantize: { type: 'string', help: 'bench predict: int8 linear layers (as predict --quantize int8)' },
   },
