@@ -4,7 +4,10 @@
 // Random weights (transformers' initialisation); texts of one whole-word token repeated, so every row is exactly T tokens.
 //
 // Usage (after `npm run build`): node bench/predict-compare.mjs [--configs bench/configs/bert-small.json,bench/configs/bert-base.json]
-//   [--shapes 32x128,1x128] [--rounds 5] [--threads 2]
+//   [--shapes 32x128,1x128] [--rounds 5] [--threads 2] [--lead-calls 0] [--engines 'ours fp32,ORT fp32']
+// --lead-calls N makes N untimed calls of an engine after its rest and before its timed calls (default 0): 0 times runs
+// that start with every engine's threads asleep, 1 or more the steady state of runs back to back.
+// --engines times only the engines named (comma-separated, as printed); the ratios whose two sides both ran are printed.
 // Prints per round the ms of each engine (at batch 1, the mean of 8 calls) and the ratios (sequences/s of ours over theirs), then the median ratio of each.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -34,10 +37,14 @@ const shapes = arg('shapes', '32x128,1x128')
   .map((s) => s.split('x').map(Number));
 const rounds = Number(arg('rounds', '5'));
 const threads = Number(arg('threads', '2'));
+const only = arg('engines', null)?.split(',');
+const leadCalls = Number(arg('lead-calls', '0'));
 setThreads(threads);
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model;
-console.log(`CPU: ${cpu}; ${threads} threads each; ours: ${gemmLibrary()}; onnxruntime-node ${ort.env.versions?.node ?? ''}; rounds ${rounds}`);
+console.log(
+  `CPU: ${cpu}; ${threads} threads each; ours: ${gemmLibrary()}; onnxruntime-node ${ort.env.versions?.node ?? ''}; rounds ${rounds}; ${leadCalls} untimed call(s) of each engine before its timed ones`,
+);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const time = async (fn) => {
@@ -84,7 +91,7 @@ for (const configFile of configs) {
         [b, t],
       );
     const feeds = { input_ids: int64((i) => ids[i]), attention_mask: int64(() => 1), token_type_ids: int64(() => 0) };
-    const engines = {
+    const allEngines = {
       'ours fp32': () => predict(model, ourTokenizer, inputs, { batchSize: b }),
       'ours int8': () => predict(quantized, ourTokenizer, inputs, { batchSize: b }),
       'ORT fp32': () => ortFp32.run(feeds),
@@ -92,16 +99,19 @@ for (const configFile of configs) {
       'transformers.js fp32': () => tjs(texts),
       'transformers.js q8': () => tjs8(texts),
     };
+    const engines = Object.fromEntries(Object.entries(allEngines).filter(([name]) => !only || only.includes(name)));
     for (const fn of Object.values(engines)) await fn(); // warm-up
     // Single rows are short and the machine noisy: each measurement is the mean of several calls.
     const repeats = b === 1 ? 8 : 1;
-    const ratios = {
-      'ours fp32 / ORT fp32': [],
-      'ours fp32 / transformers.js fp32': [],
-      'ours int8 / ORT int8': [],
-      'ours int8 / transformers.js q8': [],
-      'ours int8 / ORT fp32': [],
-    };
+    // [ours, theirs] of each ratio: sequences/s of ours over theirs, kept when both ran.
+    const pairs = [
+      ['ours fp32', 'ORT fp32'],
+      ['ours fp32', 'transformers.js fp32'],
+      ['ours int8', 'ORT int8'],
+      ['ours int8', 'transformers.js q8'],
+      ['ours int8', 'ORT fp32'],
+    ].filter(([ours, theirs]) => ours in engines && theirs in engines);
+    const ratios = Object.fromEntries(pairs.map(([ours, theirs]) => [`${ours} / ${theirs}`, []]));
     for (let round = 0; round < rounds; round++) {
       const ms = {};
       // Each round starts at another engine, and each engine after a pause: ONNX Runtime's pool threads spin for
@@ -110,16 +120,13 @@ for (const configFile of configs) {
       for (let i = 0; i < order.length; i++) {
         const name = order[(i + round) % order.length];
         await new Promise((resolve) => setTimeout(resolve, 300));
+        for (let lead = 0; lead < leadCalls; lead++) await engines[name]();
         ms[name] =
           (await time(async () => {
             for (let r = 0; r < repeats; r++) await engines[name]();
           })) / repeats;
       }
-      ratios['ours fp32 / ORT fp32'].push(ms['ORT fp32'] / ms['ours fp32']);
-      ratios['ours fp32 / transformers.js fp32'].push(ms['transformers.js fp32'] / ms['ours fp32']);
-      ratios['ours int8 / ORT int8'].push(ms['ORT int8'] / ms['ours int8']);
-      ratios['ours int8 / transformers.js q8'].push(ms['transformers.js q8'] / ms['ours int8']);
-      ratios['ours int8 / ORT fp32'].push(ms['ORT fp32'] / ms['ours int8']);
+      for (const [ours, theirs] of pairs) ratios[`${ours} / ${theirs}`].push(ms[theirs] / ms[ours]);
       console.log(
         `batch ${b} x ${t} round ${round + 1}: ${Object.entries(ms)
           .map(([n, v]) => `${n} ${v.toFixed(1)} ms`)
