@@ -1,9 +1,6 @@
 // Reference batch-norm kernels over [N, C, S] (S = H * W): per-channel statistics, normalisation and its gradient.
 import type { F32 } from '../backend.js';
-
-function checkLength(name: string, what: string, array: ArrayLike<number>, need: number): void {
-  if (array.length < need) throw new RangeError(`${name}: ${what} needs ${need} elements, has ${array.length}`);
-}
+import { checkLength } from './check-length.js';
 
 export function batchNormStats(x: F32, batch: number, channels: number, spatial: number, mean: F32, variance: F32): void {
   checkLength('batchNormStats', 'x', x, batch * channels * spatial);

@@ -1,6 +1,7 @@
 // Reference 2-D convolution kernels (direct loops over the window), the oracle for the native im2col + GEMM ones.
 import type { F32, I32 } from '../backend.js';
 import { ConvGeometry as G } from '../vision-kernels.js';
+import { checkLength } from './check-length.js';
 
 /** The geometry as named numbers, with the derived per-group channel counts. */
 function unpack(g: I32) {
@@ -33,10 +34,6 @@ function checkGeometry(name: string, g: I32): void {
   if (!(groups >= 1) || g[G.C]! % groups !== 0 || g[G.O]! % groups !== 0) {
     throw new RangeError(`${name}: ${groups} groups do not divide ${g[G.C]} input and ${g[G.O]} output channels`);
   }
-}
-
-function checkLength(name: string, what: string, array: ArrayLike<number>, need: number): void {
-  if (array.length < need) throw new RangeError(`${name}: ${what} needs ${need} elements, has ${array.length}`);
 }
 
 /** Visits every (output row, input row) pair that kernel row `a` connects, and likewise for columns. */

@@ -1,5 +1,6 @@
 // GEMM with op(B) packed once: here the packing is [k, n] (a header) and op(B) copied row-major, the product the reference gemm.
 import type { F32 } from '../backend.js';
+import { checkLength } from './check-length.js';
 import { gemm } from './gemm.js';
 
 const HEADER = 2;
@@ -18,9 +19,8 @@ export function gemmPackedSize(k: number, n: number): number {
 export function gemmPackB(transB: boolean, k: number, n: number, b: F32, ldb: number, out: F32): void {
   const [rows, cols] = transB ? [n, k] : [k, n];
   if (rows > 0 && cols > 0 && ldb < cols) throw new RangeError(`gemmPackB: leading dimension too small (ldb ${ldb} for ${cols} columns)`);
-  const need = span(rows, cols, ldb);
-  if (b.length < need) throw new RangeError(`gemmPackB: B needs ${need} elements, has ${b.length}`);
-  if (out.length < gemmPackedSize(k, n)) throw new RangeError(`gemmPackB: out needs ${gemmPackedSize(k, n)} elements, has ${out.length}`);
+  checkLength('gemmPackB', 'B', b, span(rows, cols, ldb));
+  checkLength('gemmPackB', 'out', out, gemmPackedSize(k, n));
   out[0] = k;
   out[1] = n;
   for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) out[HEADER + p * n + j] = transB ? b[j * ldb + p]! : b[p * ldb + j]!;
@@ -48,13 +48,11 @@ export function gemmPacked(
   if ((rows > 0 && cols > 0 && lda < cols) || ldc < n) {
     throw new RangeError(`gemmPacked: leading dimension too small (lda ${lda} for ${cols} columns, ldc ${ldc} for ${n})`);
   }
-  const needA = span(rows, cols, lda);
-  const needC = span(m, n, ldc);
-  if (a.length < needA) throw new RangeError(`gemmPacked: A needs ${needA} elements, has ${a.length}`);
-  if (c.length < needC) throw new RangeError(`gemmPacked: C needs ${needC} elements, has ${c.length}`);
+  checkLength('gemmPacked', 'A', a, span(rows, cols, lda));
+  checkLength('gemmPacked', 'C', c, span(m, n, ldc));
   if (bias !== null) {
     if (beta !== 0) throw new RangeError(`gemmPacked: a bias goes with beta 0, not ${beta}`);
-    if (bias.length < n) throw new RangeError(`gemmPacked: bias needs ${n} elements, has ${bias.length}`);
+    checkLength('gemmPacked', 'bias', bias, n);
     for (let i = 0; i < m; i++) c.set(bias.subarray(0, n), i * ldc);
   }
   gemm(transA, false, 1, m, n, k, alpha, a, 0, lda, packedB.subarray(HEADER), 0, n, bias !== null ? 1 : beta, c, 0, ldc);

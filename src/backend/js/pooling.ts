@@ -1,6 +1,7 @@
 // Reference pooling kernels over [P, H, W] planes: max (with argmax for backward), average and adaptive average.
 import type { F32, I32 } from '../backend.js';
 import { PoolGeometry as G } from '../vision-kernels.js';
+import { checkLength } from './check-length.js';
 
 function unpack(name: string, g: I32) {
   if (g.length !== G.Length) throw new RangeError(`${name}: geometry has ${g.length} entries, expected ${G.Length}`);
@@ -19,10 +20,6 @@ function unpack(name: string, g: I32) {
     dh: g[G.DH]!,
     dw: g[G.DW]!,
   };
-}
-
-function checkLength(name: string, what: string, array: ArrayLike<number>, need: number): void {
-  if (array.length < need) throw new RangeError(`${name}: ${what} needs ${need} elements, has ${array.length}`);
 }
 
 export function maxPool2d(x: F32, geometry: I32, out: F32, argmax: I32): void {
