@@ -326,7 +326,7 @@ static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m,
     /* Tasks in chunks the threads claim as they come free (about 8 each), so a late thread takes fewer. */
     int64_t grain = 1 + (1 << 20) / macs_per_task, wanted = tasks / (8 * threads);
     if (tasks < 2 * grain) run_tasks(&plan, 0, tasks, 0);
-    else ft_parallel_chunks(tasks, ft_chunk_units(tasks, wanted > grain ? wanted : grain, threads), run_tasks, &plan);
+    else ft_parallel_chunks(tasks, wanted > grain ? wanted : grain, run_tasks, &plan);
   }
   return 1;
 }

@@ -231,9 +231,9 @@ static void gemm_small_m(const ft_gemm_job *g, const kernel_desc *kd, float *a_b
       pack_a_part(&plan, 0, row_panels, 0);
       small_m_part(&plan, 0, panels, 0);
     } else {
-      ft_parallel_chunks(row_panels, ft_chunk_units(row_panels, 2, threads), pack_a_part, &plan);
+      ft_parallel_chunks(row_panels, 2, pack_a_part, &plan);
       int64_t grain = FT_GEMM_MIN_MACS_PER_PART / (g->m * kd->nr * kc) + 1;
-      ft_parallel_chunks(panels, ft_chunk_units(panels, grain, threads), small_m_part, &plan);
+      ft_parallel_chunks(panels, grain, small_m_part, &plan);
     }
   }
 }
@@ -354,7 +354,7 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
       if (g->packed_b) /* read only: the plan's pointer is writable for pack_b_part, which does not run here */
         plan.b_packed = (float *)packed_block(g, kd, pc, kc, jc);
       else
-        ft_parallel_chunks(panels, ft_chunk_units(panels, 4, threads), pack_b_part, &plan);
+        ft_parallel_chunks(panels, 4, pack_b_part, &plan);
       /*
        * One part a thread (a late thread's part is taken by whoever finishes first): cut into more, smaller parts, the
        * product ran slower, 397 / 374 / 328 / 314 GFLOP/s with 1 / 2 / 4 / 9 parts a thread (2048 x 768 x 3072, 2

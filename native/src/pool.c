@@ -210,15 +210,13 @@ void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx) {
   run_parts(total, parts, fn, ctx);
 }
 
-void ft_parallel_chunks(int64_t total, int64_t chunk, ft_range_fn fn, void *ctx) {
+void ft_parallel_chunks(int64_t total, int64_t wanted, ft_range_fn fn, void *ctx) {
   if (total <= 0) return;
-  int64_t chunks = chunk > 0 ? (total + chunk - 1) / chunk : total;
-  run_parts(total, chunks > FIELD_MASK ? (int)FIELD_MASK : (int)chunks, fn, ctx);
-}
-
-int64_t ft_chunk_units(int64_t units, int64_t wanted, int threads) {
+  int threads = ft_threads();
   if (wanted < 1) wanted = 1;
-  if (threads < 1) threads = 1;
-  int64_t chunks = threads * ((units + threads * wanted - 1) / (threads * wanted));
-  return chunks > 0 ? (units + chunks - 1) / chunks : 1;
+  /* A multiple of the thread count, then the size that gives it; the last chunk may come out shorter. */
+  int64_t count = threads * ((total + threads * wanted - 1) / (threads * wanted));
+  int64_t chunk = (total + count - 1) / count;
+  int64_t chunks = (total + chunk - 1) / chunk;
+  run_parts(total, chunks > FIELD_MASK ? (int)FIELD_MASK : (int)chunks, fn, ctx);
 }

@@ -18,16 +18,12 @@ int ft_parts(int64_t total, int64_t grain);
  */
 void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx);
 /**
- * Splits [0, total) into ranges of `chunk` items (the last shorter) that the pool's threads claim one by one, so a
- * thread that starts late takes fewer. `part` is then the chunk's index, not a thread's: only for functions whose
- * result depends on nothing but the range (no per-part partial results). With one thread, fn sees [0, total) at once.
+ * Splits [0, total) into chunks of about `wanted` items (at least 1), their count a multiple of the thread count so that
+ * threads that all start on time finish together, and the pool's threads claim them one by one, so a thread that
+ * starts late takes fewer. `part` is then the chunk's index, not a thread's: only for functions whose result depends on
+ * nothing but the range (no per-part partial results). With one thread, fn sees [0, total) at once.
  */
-void ft_parallel_chunks(int64_t total, int64_t chunk, ft_range_fn fn, void *ctx);
-/**
- * Items per chunk for ft_parallel_chunks: about `wanted` (at least 1), with the chunk count a multiple of `threads` so
- * that threads that all start on time finish together.
- */
-int64_t ft_chunk_units(int64_t units, int64_t wanted, int threads);
+void ft_parallel_chunks(int64_t total, int64_t wanted, ft_range_fn fn, void *ctx);
 /** How long idle workers poll before sleeping: long (the default), or short when other threads need the cores between jobs. */
 void ft_pool_set_short_spin(int short_spin);
 
