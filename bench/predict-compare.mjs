@@ -4,7 +4,10 @@
 // Random weights (transformers' initialisation); texts of one whole-word token repeated, so every row is exactly T tokens.
 //
 // Usage (after `npm run build`): node bench/predict-compare.mjs [--configs bench/configs/bert-small.json,bench/configs/bert-base.json]
-//   [--shapes 32x128,1x128] [--rounds 5] [--threads 2] [--lead-calls 0] [--engines 'ours fp32,ORT fp32']
+//   [--shapes 32x128,1x128] [--rounds 5] [--threads 2] [--warmup-ms 2000] [--lead-calls 0] [--engines 'ours fp32,ORT fp32']
+// --warmup-ms M calls each engine over and over for M ms before the first round (default 2000): V8 compiles hot
+// JavaScript (our model code, transformers.js's tokenizer) only after many calls, so a single warm-up call times
+// the first rounds of the JavaScript engines half interpreted (small 1 x 128: 5-6 ms a call against 3-4 warmed).
 // --lead-calls N makes N untimed calls of an engine after its rest and before its timed calls (default 0): 0 times runs
 // that start with every engine's threads asleep, 1 or more the steady state of runs back to back.
 // --engines times only the engines named (comma-separated, as printed); the ratios whose two sides both ran are printed.
@@ -39,11 +42,12 @@ const rounds = Number(arg('rounds', '5'));
 const threads = Number(arg('threads', '2'));
 const only = arg('engines', null)?.split(',');
 const leadCalls = Number(arg('lead-calls', '0'));
+const warmupMs = Number(arg('warmup-ms', '2000'));
 setThreads(threads);
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model;
 console.log(
-  `CPU: ${cpu}; ${threads} threads each; ours: ${gemmLibrary()}; onnxruntime-node ${ort.env.versions?.node ?? ''}; rounds ${rounds}; ${leadCalls} untimed call(s) of each engine before its timed ones`,
+  `CPU: ${cpu}; ${threads} threads each; ours: ${gemmLibrary()}; onnxruntime-node ${ort.env.versions?.node ?? ''}; rounds ${rounds}; ${warmupMs} ms of warm-up calls each; ${leadCalls} untimed call(s) of each engine before its timed ones`,
 );
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -100,7 +104,11 @@ for (const configFile of configs) {
       'transformers.js q8': () => tjs8(texts),
     };
     const engines = Object.fromEntries(Object.entries(allEngines).filter(([name]) => !only || only.includes(name)));
-    for (const fn of Object.values(engines)) await fn(); // warm-up
+    for (const fn of Object.values(engines)) {
+      const until = performance.now() + warmupMs;
+      do await fn();
+      while (performance.now() < until);
+    }
     // Single rows are short and the machine noisy: each measurement is the mean of several calls.
     const repeats = b === 1 ? 8 : 1;
     // [ours, theirs] of each ratio: sequences/s of ours over theirs, kept when both ran.
