@@ -46,9 +46,9 @@ if (process.argv.includes('--child')) {
   const bwd = [];
   for (let rep = 0; rep < 4; rep++) {
     const t0 = performance.now();
-    be.attention(q, k, v, mask, ...args, stats, out, null);
+    be.attention(q, k, v, mask, ...args, stats, out, null, false);
     const t1 = performance.now();
-    be.attentionGrad(q, k, v, mask, out, stats, dOut, ...args, ...grads);
+    be.attentionGrad(q, k, v, mask, out, stats, dOut, ...args, ...grads, false);
     const t2 = performance.now();
     if (rep > 0) {
       fwd.push(t1 - t0);

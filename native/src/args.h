@@ -4,7 +4,7 @@
 #include <node_api.h>
 #include <stdint.h>
 
-#define FT_MAX_ARGS 20
+#define FT_MAX_ARGS 24
 
 /** The arguments of one call; the first failure throws and sets `failed`, later getters then do nothing. */
 typedef struct {

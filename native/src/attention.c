@@ -3,7 +3,8 @@
 // so only the output and each row's log-sum-exp (as max and log sum) are kept, never a [Tq, Tk] matrix. Backward
 // recomputes each score block from q, k and those statistics. Threaded over (batch, head) pairs (backward: over
 // (batch, key/value head) groups, which own their dk / dv rows). Heads are read and written in place (leading
-// dimension heads * D, kvHeads * D for k and v); the dropout mask is regenerated from its seed.
+// dimension heads * D, kvHeads * D for k and v); the dropout mask is regenerated from its seed. Under bf16 the block
+// products round their operands to bfloat16 and sum in float32; the softmax and its statistics stay float32.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,16 @@ typedef struct {
   float scale, keep_scale;
   uint32_t seed, threshold;
   int dropout;
+  int bf16;   /* block products in bf16 with float32 sums (--bf16) */
   int failed; /* set by a part that could not allocate its scratch */
 } attn_ctx;
 
-static void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-  ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, NULL, NULL};
-  ft_gemm_serial(&job);
+/* One block product on the calling thread: float32, or with operands rounded to bf16 under `bf16`. */
+static void product(attn_ctx *a, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *x,
+                    int64_t ldx, const float *y, int64_t ldy, float beta, float *c, int64_t ldc) {
+  ft_gemm_job job = {trans_a, trans_b, m, n, k, alpha, beta, x, ldx, y, ldy, c, ldc, NULL, NULL};
+  if (!a->bf16) ft_gemm_serial(&job);
+  else if (!ft_gemm_bf16_serial(&job)) a->failed = 1;
 }
 
 /* Keys query row r sees: all, or under the causal mask those j <= r + (tk - tq), clamped to [0, tk]. */
@@ -132,11 +136,11 @@ FT_MULTIVERSION static void softmax_grad_row(float *ds, const float *pr, float d
 static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 
 /* Probabilities of query rows r0 .. r0 + rows of item i into probs (pre-dropout), from their finished statistics. */
-static void write_probs(const attn_ctx *a, int64_t i, int64_t r0, int64_t rows, const float *q, const float *k,
+static void write_probs(attn_ctx *a, int64_t i, int64_t r0, int64_t rows, const float *q, const float *k,
                         const float *mask, const float *stats) {
   float *probs = a->probs + (i * a->tq + r0) * a->tk;
   const int64_t keys = visible_keys(a, r0 + rows - 1);
-  if (keys > 0) gemm(0, 1, rows, keys, a->d, a->scale, q + r0 * a->width, a->width, k, a->kv_width, 0.0f, probs, a->tk);
+  if (keys > 0) product(a, 0, 1, rows, keys, a->d, a->scale, q + r0 * a->width, a->width, k, a->kv_width, 0.0f, probs, a->tk);
   for (int64_t r = 0; r < rows; r++)
     probs_row(probs + r * a->tk, mask, visible_keys(a, r0 + r), a->tk, stats[2 * r], stats[2 * r + 1]);
 }
@@ -168,7 +172,7 @@ static void forward_items(void *p, int64_t begin, int64_t end, int part) {
       }
       for (int64_t c0 = 0; c0 < keys; c0 += kb) {
         const int64_t cols = min64(kb, keys - c0);
-        gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
+        product(a, 0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
         for (int64_t r = 0; r < rows; r++) {
           float *row = s + r * kb;
           const int64_t seen = seen_in_block(a, r0 + r, c0, cols);
@@ -176,7 +180,7 @@ static void forward_items(void *p, int64_t begin, int64_t end, int part) {
           if (a->dropout && seen > 0) apply_dropout(a, row, row, seen, (uint64_t)((i * tq + r0 + r) * tk + c0));
         }
         /* O += dropout(e^(S - max)) V: the partial output, normalised by the sum once the row is done. */
-        gemm(0, 0, rows, d, cols, 1.0f, s, kb, v + c0 * kv_width, kv_width, 1.0f, out + r0 * width, width);
+        product(a, 0, 0, rows, d, cols, 1.0f, s, kb, v + c0 * kv_width, kv_width, 1.0f, out + r0 * width, width);
       }
       for (int64_t r = 0; r < rows; r++) {
         float *o = out + (r0 + r) * width, *st = stats + (r0 + r) * 2;
@@ -231,13 +235,13 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
         }
         for (int64_t c0 = 0; c0 < keys; c0 += kb) {
           const int64_t cols = min64(kb, keys - c0);
-          gemm(0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
+          product(a, 0, 1, rows, cols, d, a->scale, q + r0 * width, width, k + c0 * kv_width, kv_width, 0.0f, s, kb);
           for (int64_t r = 0; r < rows; r++) {
             const float *st = stats + (r0 + r) * 2;
             probs_row(s + r * kb, mask ? mask + c0 : NULL, seen_in_block(a, r0 + r, c0, cols), cols, st[0], st[1]);
           }
           /* d dropout(P) = dO V^T; dV += dropout(P)^T dO; dP = d dropout(P) through the mask. */
-          gemm(0, 1, rows, cols, d, 1.0f, dout + r0 * width, width, v + c0 * kv_width, kv_width, 0.0f, dp, kb);
+          product(a, 0, 1, rows, cols, d, 1.0f, dout + r0 * width, width, v + c0 * kv_width, kv_width, 0.0f, dp, kb);
           const float *weights = s;
           if (a->dropout) {
             for (int64_t r = 0; r < rows; r++) {
@@ -247,11 +251,11 @@ static void backward_items(void *p, int64_t begin, int64_t end, int part) {
             }
             weights = dropped;
           }
-          gemm(1, 0, cols, d, rows, 1.0f, weights, kb, dout + r0 * width, width, 1.0f, dv + c0 * kv_width, kv_width);
+          product(a, 1, 0, cols, d, rows, 1.0f, weights, kb, dout + r0 * width, width, 1.0f, dv + c0 * kv_width, kv_width);
           for (int64_t r = 0; r < rows; r++) softmax_grad_row(dp + r * kb, s + r * kb, dsum[r], cols);
           /* S = scale Q K^T: dQ += scale dS K, dK += scale dS^T Q. */
-          gemm(0, 0, rows, d, cols, a->scale, dp, kb, k + c0 * kv_width, kv_width, 1.0f, dq + r0 * width, width);
-          gemm(1, 0, cols, d, rows, a->scale, dp, kb, q + r0 * width, width, 1.0f, dk + c0 * kv_width, kv_width);
+          product(a, 0, 0, rows, d, cols, a->scale, dp, kb, k + c0 * kv_width, kv_width, 1.0f, dq + r0 * width, width);
+          product(a, 1, 0, cols, d, rows, a->scale, dp, kb, q + r0 * width, width, 1.0f, dk + c0 * kv_width, kv_width);
         }
       }
     }
@@ -304,7 +308,7 @@ static int read_shape(ft_args *args, attn_ctx *a, size_t at, int64_t *batch) {
 
 napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
   ft_args args;
-  if (!ft_args_init(&args, env, info, "attention", 17)) return NULL;
+  if (!ft_args_init(&args, env, info, "attention", 18)) return NULL;
   attn_ctx a = {0};
   int64_t q_len, k_len, v_len, mask_len, stats_len, out_len, probs_len, batch;
   a.q = ft_arg_f32(&args, 0, "q", &q_len);
@@ -315,6 +319,8 @@ napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
   a.stats = ft_arg_f32(&args, 14, "stats", &stats_len);
   a.out = ft_arg_f32(&args, 15, "out", &out_len);
   a.probs = ft_arg_f32_or_null(&args, 16, "probs", &probs_len);
+  a.bf16 = ft_arg_bool(&args, 17, "bf16");
+  if (args.failed) return NULL;
   if (!ft_check_size(&args, "q", batch * a.tq * a.width, q_len) || !ft_check_size(&args, "k", batch * a.tk * a.kv_width, k_len) ||
       !ft_check_size(&args, "v", batch * a.tk * a.kv_width, v_len) ||
       (a.mask && !ft_check_size(&args, "mask", batch * a.tk, mask_len)) ||
@@ -333,7 +339,7 @@ napi_value ft_bind_attention(napi_env env, napi_callback_info info) {
 
 napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info) {
   ft_args args;
-  if (!ft_args_init(&args, env, info, "attentionGrad", 20)) return NULL;
+  if (!ft_args_init(&args, env, info, "attentionGrad", 21)) return NULL;
   attn_ctx a = {0};
   int64_t q_len, k_len, v_len, mask_len, out_len, stats_len, dout_len, dq_len, dk_len, dv_len, batch;
   a.q = ft_arg_f32(&args, 0, "q", &q_len);
@@ -347,6 +353,8 @@ napi_value ft_bind_attention_grad(napi_env env, napi_callback_info info) {
   a.dq = ft_arg_f32(&args, 17, "dq", &dq_len);
   a.dk = ft_arg_f32(&args, 18, "dk", &dk_len);
   a.dv = ft_arg_f32(&args, 19, "dv", &dv_len);
+  a.bf16 = ft_arg_bool(&args, 20, "bf16");
+  if (args.failed) return NULL;
   const int64_t q_size = batch * a.tq * a.width, kv_size = batch * a.tk * a.kv_width;
   if (!ft_check_size(&args, "q", q_size, q_len) || !ft_check_size(&args, "k", kv_size, k_len) ||
       !ft_check_size(&args, "v", kv_size, v_len) || (a.mask && !ft_check_size(&args, "mask", batch * a.tk, mask_len)) ||

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "gemm.h"
 #include "pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -292,36 +293,57 @@ static uint32_t *pack_space(size_t words) {
   return pack_buffer;
 }
 
+/* Sizes, scalars and packing space of an m x n x k product (operands set per product); 0 without the memory. */
+static int plan_product(bf16_plan *plan, int64_t m, int64_t n, int64_t k, float alpha, float beta, int64_t ldc) {
+  plan->m = m;
+  plan->n = n;
+  plan->pairs = (k + 1) / 2;
+  plan->a_panels = (m + MR - 1) / MR;
+  plan->b_panels = (n + NR - 1) / NR;
+  plan->a_groups = (plan->a_panels + A_PANELS_PER_TASK - 1) / A_PANELS_PER_TASK;
+  plan->b_groups = (plan->b_panels + B_PANELS_PER_TASK - 1) / B_PANELS_PER_TASK;
+  plan->alpha = alpha;
+  plan->beta = beta;
+  plan->ldc = ldc;
+  plan->vector = use_vector();
+  size_t a_words = (size_t)(plan->a_panels * MR * plan->pairs), b_words = (size_t)(plan->b_panels * NR * plan->pairs);
+  uint32_t *space = pack_space(a_words + b_words + 1);
+  if (!space) return 0;
+  plan->pa = space;
+  plan->pb = space + a_words;
+  return 1;
+}
+
+/* op(A) [m, k]: row i, depth p; op(B) [k, n] is packed as rows j of op(B)^T [n, k]. */
+static void set_operands(bf16_plan *plan, int trans_a, int trans_b, int64_t k, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float *c) {
+  plan->a = (operand){a, plan->m, k, trans_a ? 1 : lda, trans_a ? lda : 1};
+  plan->b = (operand){b, plan->n, k, trans_b ? ldb : 1, trans_b ? 1 : ldb};
+  plan->c = c;
+}
+
+int ft_gemm_bf16_serial(const ft_gemm_job *g) {
+  if (g->m <= 0 || g->n <= 0) return 1;
+  bf16_plan plan;
+  if (!plan_product(&plan, g->m, g->n, g->k, g->alpha, g->beta, g->ldc)) return 0;
+  set_operands(&plan, g->trans_a, g->trans_b, g->k, g->a, g->lda, g->b, g->ldb, g->c);
+  pack_range(&plan, 0, plan.a_panels * MR + plan.b_panels * NR, 0);
+  run_tasks(&plan, 0, plan.a_groups * plan.b_groups, 0);
+  return 1;
+}
+
 /* C_b = alpha op(A_b) op(B_b) + beta C_b over the batch; returns 0 when the packing memory cannot be had. */
 static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                              const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
                              float beta, float *c, int64_t stride_c, int64_t ldc) {
   if (batch <= 0 || m <= 0 || n <= 0) return 1;
   bf16_plan plan;
-  plan.m = m;
-  plan.n = n;
-  plan.pairs = (k + 1) / 2;
-  plan.a_panels = (m + MR - 1) / MR;
-  plan.b_panels = (n + NR - 1) / NR;
-  plan.a_groups = (plan.a_panels + A_PANELS_PER_TASK - 1) / A_PANELS_PER_TASK;
-  plan.b_groups = (plan.b_panels + B_PANELS_PER_TASK - 1) / B_PANELS_PER_TASK;
-  plan.alpha = alpha;
-  plan.beta = beta;
-  plan.ldc = ldc;
-  plan.vector = use_vector();
-  size_t a_words = (size_t)(plan.a_panels * MR * plan.pairs), b_words = (size_t)(plan.b_panels * NR * plan.pairs);
-  uint32_t *space = pack_space(a_words + b_words + 1);
-  if (!space) return 0;
-  plan.pa = space;
-  plan.pb = space + a_words;
+  if (!plan_product(&plan, m, n, k, alpha, beta, ldc)) return 0;
   int64_t tasks = plan.a_groups * plan.b_groups;
   int threads = ft_threads();
   int64_t macs_per_task = (int64_t)A_PANELS_PER_TASK * MR * B_PANELS_PER_TASK * NR * (k > 0 ? k : 1);
   for (int64_t index = 0; index < batch; index++) {
-    /* op(A) [m, k]: row i, depth p; op(B) [k, n] is packed as rows j of op(B)^T [n, k]. */
-    plan.a = (operand){a + index * stride_a, m, k, trans_a ? 1 : lda, trans_a ? lda : 1};
-    plan.b = (operand){b + index * stride_b, n, k, trans_b ? ldb : 1, trans_b ? 1 : ldb};
-    plan.c = c + index * stride_c;
+    set_operands(&plan, trans_a, trans_b, k, a + index * stride_a, lda, b + index * stride_b, ldb, c + index * stride_c);
     ft_parallel_for(plan.a_panels * MR + plan.b_panels * NR, 1 + (1 << 16) / (plan.pairs + 1), pack_range, &plan);
     /* Tasks in chunks the threads claim as they come free (about 8 each), so a late thread takes fewer. */
     int64_t grain = 1 + (1 << 20) / macs_per_task, wanted = tasks / (8 * threads);

@@ -50,6 +50,11 @@ void ft_gemm_builtin_tile(int *mr, int *nr);
 
 /** One product on the calling thread: BLAS (single-threaded under the pool) when linked, else the built-in kernel. */
 void ft_gemm_serial(const ft_gemm_job *job);
+/**
+ * One product in bf16 with float32 sums (Backend.gemmBf16's rule: operands rounded to bfloat16, nearest even) on the
+ * calling thread; packed_b and bias unused. Returns 0 when its packing memory cannot be had.
+ */
+int ft_gemm_bf16_serial(const ft_gemm_job *job);
 /** The batched strided GEMM of the Backend interface, threaded. */
 void ft_gemm_batched(int trans_a, int trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                      const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,

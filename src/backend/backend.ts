@@ -253,7 +253,9 @@ export interface Backend extends VisionKernels {
    * the others get probability exactly 0 and are not computed. Dropout (rate `dropout`, 0 for none) follows the
    * rule of `dropout` below, with i the flat index into [B, heads, Tq, Tk]. A row with no visible key, or whose
    * visible scores are all -Infinity, gives zeros (stats max -Infinity); one whose visible keys all carry the same
-   * huge negative mask value (left padding under a causal mask) averages them uniformly.
+   * huge negative mask value (left padding under a causal mask) averages them uniformly. With `bf16` (--bf16) every
+   * block product (q k^T, P v) takes its operands rounded to bfloat16 and sums in float32, as gemmBf16 does; the
+   * scores' scale, mask and softmax, the statistics and the output's rescaling stay float32.
    */
   attention(
     q: F32,
@@ -273,11 +275,13 @@ export interface Backend extends VisionKernels {
     stats: F32,
     out: F32,
     probs: F32 | null,
+    bf16: boolean,
   ): void;
   /**
    * Backward of attention from its inputs, its out and stats and dOut [B, Tq, heads * D]: writes dq, dk and dv
    * (shaped as q, k and v; overwritten; a shared key/value head gets the sum over its query heads), recomputing the
    * scores block by block (D_i = rowsum(dOut_i * out_i) first) and regenerating the dropout mask from the same seed.
+   * `bf16` as in attention (the forward's setting): every block product rounds its operands to bfloat16.
    */
   attentionGrad(
     q: F32,
@@ -300,6 +304,7 @@ export interface Backend extends VisionKernels {
     dq: F32,
     dk: F32,
     dv: F32,
+    bf16: boolean,
   ): void;
   /**
    * Dropout: out[i] = keep(i) ? x[i] / (1 - p) : 0, where element i is kept when

@@ -57,15 +57,15 @@ function checkCase(be: Backend, c: BlockCase, n: number): void {
   const stats = new Float32Array(batch * heads * tq * 2).fill(Number.NaN);
   const out = new Float32Array(q.length).fill(Number.NaN);
   const probs = new Float32Array(batch * heads * tq * tk).fill(Number.NaN);
-  be.attention(q, k, v, mask, ...args, stats, out, probs);
+  be.attention(q, k, v, mask, ...args, stats, out, probs, false);
   const ref = attention64(q, k, v, c);
   assertClose(out, ref.out, 'out', 1e-4, 1e-5);
   assertClose(probs, ref.probs, 'probs', 1e-4, 1e-6);
   const alone = new Float32Array(q.length);
-  be.attention(q, k, v, mask, ...args, new Float32Array(stats.length), alone, null);
+  be.attention(q, k, v, mask, ...args, new Float32Array(stats.length), alone, null, false);
   assert.deepEqual(alone, out, 'the output does not depend on whether probabilities are asked for');
   const grads = [q, k, v].map((x) => new Float32Array(x.length).fill(Number.NaN)) as [Float32Array, Float32Array, Float32Array];
-  be.attentionGrad(q, k, v, mask, out, stats, dOut, ...args, ...grads);
+  be.attentionGrad(q, k, v, mask, out, stats, dOut, ...args, ...grads, false);
   const expected = attentionGrad64(q, k, v, dOut, c);
   assertClose(grads[0], expected.dq, 'dq', 1e-3, 1e-4);
   assertClose(grads[1], expected.dk, 'dk', 1e-3, 1e-4);
@@ -96,11 +96,11 @@ for (const { name, backend, skip } of backendsUnderTest()) {
     test('attentionGrad checks the sizes of out, stats and mask', () => {
       const x = new Float32Array(16);
       const short = new Float32Array(7);
-      assert.throws(() => be.attentionGrad(x, x, x, null, short, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x), /out/);
-      assert.throws(() => be.attentionGrad(x, x, x, null, x, short, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x), /stats/);
-      assert.throws(() => be.attentionGrad(x, x, x, new Float32Array(1), x, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x), /mask/);
-      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, short, x, null), /stats/);
-      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, short), /probs/);
+      assert.throws(() => be.attentionGrad(x, x, x, null, short, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x, false), /out/);
+      assert.throws(() => be.attentionGrad(x, x, x, null, x, short, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x, false), /stats/);
+      assert.throws(() => be.attentionGrad(x, x, x, new Float32Array(1), x, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, x, false), /mask/);
+      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, short, x, null, false), /stats/);
+      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, x, x, short, false), /probs/);
     });
   });
 }

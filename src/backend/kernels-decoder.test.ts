@@ -14,7 +14,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
       const v = randomF32(b * tk * kvHeads * d, 3);
       const probs = new Float32Array(b * heads * tq * tk).fill(Number.NaN);
       const out = new Float32Array(b * tq * heads * d).fill(Number.NaN);
-      be.attention(q, k, v, null, b, heads, kvHeads, tq, tk, d, true, 0.5, 0, 0, new Float32Array(b * heads * tq * 2), out, probs);
+      be.attention(q, k, v, null, b, heads, kvHeads, tq, tk, d, true, 0.5, 0, 0, new Float32Array(b * heads * tq * 2), out, probs, false);
       for (let i = 0; i < b * heads; i++) {
         for (let r = 0; r < tq; r++) {
           const row = probs.subarray((i * tq + r) * tk, (i * tq + r + 1) * tk);
@@ -31,8 +31,8 @@ for (const { name, backend, skip } of backendsUnderTest()) {
 
     test('attention refuses key/value heads that do not divide the heads', () => {
       const x = new Float32Array(16);
-      assert.throws(() => be.attention(x, x, x, null, 1, 4, 3, 2, 2, 2, true, 1, 0, 0, x, x, null), /kvHeads 3 must divide heads 4/);
-      assert.throws(() => be.attentionGrad(x, x, x, null, x, x, x, 1, 4, 3, 2, 2, 2, true, 1, 0, 0, x, x, x), /kvHeads 3 must divide heads 4/);
+      assert.throws(() => be.attention(x, x, x, null, 1, 4, 3, 2, 2, 2, true, 1, 0, 0, x, x, null, false), /kvHeads 3 must divide heads 4/);
+      assert.throws(() => be.attentionGrad(x, x, x, null, x, x, x, 1, 4, 3, 2, 2, 2, true, 1, 0, 0, x, x, x, false), /kvHeads 3 must divide heads 4/);
     });
 
     test('rmsNorm, rotary and swiglu check their sizes and arguments', () => {

@@ -67,7 +67,7 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         mask.fill(-Infinity, tk, 2 * tk);
         const probs = new Float32Array(b * heads * tq * tk);
         const out = new Float32Array(b * tq * width).fill(Number.NaN);
-        be.attention(q, k, v, mask, b, heads, heads, tq, tk, d, false, 0.7, p, 4242, new Float32Array(b * heads * tq * 2), out, probs);
+        be.attention(q, k, v, mask, b, heads, heads, tq, tk, d, false, 0.7, p, 4242, new Float32Array(b * heads * tq * 2), out, probs, false);
         const ref = referenceAttention(q, k, v, mask, b, heads, tq, tk, d, 0.7, p, 4242);
         assertClose(probs, ref.probs, `probs ${b}x${heads}x${tq}x${tk}`, 1e-5, 1e-6);
         assertClose(out, ref.out, `out ${b}x${heads}x${tq}x${tk} p=${p}`, 1e-4, 1e-5);
@@ -90,9 +90,9 @@ for (const { name, backend, skip } of backendsUnderTest()) {
       const probs = new Float32Array(b * heads * tq * tk);
       const stats = new Float32Array(b * heads * tq * 2);
       const out = new Float32Array(b * tq * width);
-      be.attention(q, k, v, mask, b, heads, heads, tq, tk, d, false, 0.5, p, seed, stats, out, probs);
+      be.attention(q, k, v, mask, b, heads, heads, tq, tk, d, false, 0.5, p, seed, stats, out, probs, false);
       const grads = [q, k, v].map((x) => new Float32Array(x.length).fill(Number.NaN));
-      be.attentionGrad(q, k, v, mask, out, stats, dOut, b, heads, heads, tq, tk, d, false, 0.5, p, seed, grads[0]!, grads[1]!, grads[2]!);
+      be.attentionGrad(q, k, v, mask, out, stats, dOut, b, heads, heads, tq, tk, d, false, 0.5, p, seed, grads[0]!, grads[1]!, grads[2]!, false);
       const loss = (qq: ArrayLike<number>, kk: ArrayLike<number>, vv: ArrayLike<number>): number => {
         const { out } = referenceAttention(qq, kk, vv, mask, b, heads, tq, tk, d, 0.5, p, seed);
         return out.reduce((s, x, i) => s + x * dOut[i]!, 0);
@@ -112,9 +112,9 @@ for (const { name, backend, skip } of backendsUnderTest()) {
 
     test('attention checks sizes, rates and seeds', () => {
       const x = new Float32Array(8);
-      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, new Float32Array(8), new Float32Array(7), null), /out/);
-      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 1, 0, new Float32Array(8), x, null), /dropout 1 must be in \[0, 1\)/);
-      assert.throws(() => be.attentionGrad(x, x, x, null, x, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0.5, 2 ** 32, x, x, x), /seed/);
+      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 0, 0, new Float32Array(8), new Float32Array(7), null, false), /out/);
+      assert.throws(() => be.attention(x, x, x, null, 1, 2, 2, 2, 2, 2, false, 1, 1, 0, new Float32Array(8), x, null, false), /dropout 1 must be in \[0, 1\)/);
+      assert.throws(() => be.attentionGrad(x, x, x, null, x, x, x, 1, 2, 2, 2, 2, 2, false, 1, 0.5, 2 ** 32, x, x, x, false), /seed/);
     });
 
     test('dropout keeps the hashed elements, scaled, identically in place', () => {

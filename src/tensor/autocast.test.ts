@@ -5,6 +5,7 @@ import { roundArrayBf16 } from '../backend/js/gemm-bf16.js';
 import { backendsUnderTest, randomF32 } from '../backend/test-support.js';
 import { getBackend, setBackend, type BackendName } from '../backend/index.js';
 import { bf16Enabled, withBf16 } from './autocast.js';
+import { multiHeadAttention } from './ops/attention.js';
 import { linear } from './ops/linear.js';
 import { linearInOut } from './ops/linear-in-out.js';
 import { Tensor } from './tensor.js';
@@ -98,6 +99,32 @@ for (const { name, skip } of backendsUnderTest()) {
       assert.ok(maxDiff(mixed.f32(), product(roundArrayBf16(xs), roundArrayBf16(wT), rows, n, k)) < 1e-5);
       const plain = linearInOut(x, w, null);
       assert.ok(maxDiff(plain.f32(), product(xs, wT, rows, n, k)) < 1e-5);
+    });
+
+    it('runs attention with bf16 block products, decided at forward time', () => {
+      const [b, t, heads, d] = [2, 5, 2, 4];
+      const data = [7, 8, 9].map((seed) => randomF32(b * t * heads * d, seed, -2, 2));
+      const make = () => data.map((x) => new Tensor(Float32Array.from(x), [b, t, heads * d], { requiresGrad: true }));
+      const gradient = new Tensor(randomF32(b * t * heads * d, 10), [b, t, heads * d]);
+      const run = (mixedForward: boolean, mixedBackward: boolean): Float32Array[] => {
+        const [q, k, v] = make() as [Tensor, Tensor, Tensor];
+        const y = withBf16(mixedForward, () => multiHeadAttention(q, k, v, { heads }));
+        withBf16(mixedBackward, () => y.backward(gradient));
+        return [y.f32(), q.grad!.f32(), k.grad!.f32(), v.grad!.f32()];
+      };
+      const mixed = run(true, true);
+      const plain = run(false, false);
+      assert.deepEqual(run(true, false), mixed, 'backward outside the scope multiplies as its forward did');
+      assert.deepEqual(run(false, true), plain, 'and a float32 forward stays float32 in backward');
+      const be = getBackend();
+      const [q, k, v] = data as [Float32Array, Float32Array, Float32Array];
+      const direct = new Float32Array(q.length);
+      be.attention(q, k, v, null, b, heads, heads, t, t, d, false, 1 / Math.sqrt(d), 0, 0, new Float32Array(b * heads * t * 2), direct, null, true);
+      assert.deepEqual(mixed[0], direct, 'the op passes bf16 to the kernel');
+      for (let i = 0; i < 4; i++) {
+        const moved = maxDiff(mixed[i]!, plain[i]!);
+        assert.ok(moved > 1e-5 && moved < 5e-2, `result ${i}: bf16 moved it by ${moved}`);
+      }
     });
   });
 }

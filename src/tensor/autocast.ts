@@ -1,16 +1,16 @@
-// bf16 autocast: while on, linear layers multiply in bfloat16 with float32 sums (Backend.gemmBf16); everything else stays float32.
+// bf16 autocast: while on, linear layers and the fused attention multiply in bfloat16 with float32 sums; everything else stays float32.
 import type { Backend } from '../backend/backend.js';
 
 let bf16 = false;
 
-/** Whether linear layers run their GEMMs in bf16 now (set by withBf16; the trainer's --bf16). */
+/** Whether linear layers and the fused attention multiply in bf16 now (set by withBf16; the trainer's --bf16). */
 export function bf16Enabled(): boolean {
   return bf16;
 }
 
 /**
- * Runs `fn` with bf16 linear layers when `on` (PyTorch's torch.autocast('cpu', dtype=torch.bfloat16) for
- * nn.Linear), restoring the previous setting after. An op reads the setting in its forward and keeps it for its
+ * Runs `fn` with bf16 linear layers and attention when `on` (PyTorch's torch.autocast('cpu', dtype=torch.bfloat16)
+ * for nn.Linear, whose bf16 outputs its attention then multiplies), restoring the previous setting after. An op reads the setting in its forward and keeps it for its
  * backward, so a backward run outside the scope multiplies as its forward did.
  */
 export function withBf16<T>(on: boolean, fn: () => T): T {

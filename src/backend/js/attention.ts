@@ -1,7 +1,7 @@
 // Reference fused multi-head attention (see Backend.attention): blocks of queries x keys with the online softmax, causal and grouped-query.
 import type { F32 } from '../backend.js';
+import { mm, mmBf16 } from './block-product.js';
 import { dropoutKeep, dropoutThreshold } from './dropout.js';
-import { gemm } from './gemm.js';
 
 /** Query rows and keys per block, as in the native kernel. */
 const QB = 128;
@@ -14,28 +14,6 @@ function check(name: string, what: string, need: number, have: number): void {
 function checkRate(name: string, dropout: number, seed: number): void {
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`${name}: dropout ${dropout} must be in [0, 1)`);
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new RangeError(`${name}: seed ${seed} is not a 32-bit unsigned integer`);
-}
-
-/** C [m, n] = alpha op(A) op(B) + beta C on views that start at the given offsets. */
-function mm(
-  ta: boolean,
-  tb: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: F32,
-  aAt: number,
-  lda: number,
-  b: F32,
-  bAt: number,
-  ldb: number,
-  beta: number,
-  c: F32,
-  cAt: number,
-  ldc: number,
-): void {
-  gemm(ta, tb, 1, m, n, k, alpha, a.subarray(aAt), 0, lda, b.subarray(bAt), 0, ldb, beta, c.subarray(cAt), 0, ldc);
 }
 
 /** Checks the head counts and returns how many query heads share one key/value head. */
@@ -139,7 +117,9 @@ export function attention(
   stats: F32,
   out: F32,
   probs: F32 | null,
+  bf16: boolean,
 ): void {
+  const product = bf16 ? mmBf16 : mm;
   const p = plan('attention', batch, heads, kvHeads, tq, tk, headDim, causal, scale, dropout, seed);
   const { width, kvWidth, d } = p;
   check('attention', 'q', batch * tq * width, q.length);
@@ -164,7 +144,7 @@ export function attention(
       for (let r = 0; r < rows; r++) out.fill(0, qAt + (r0 + r) * width, qAt + (r0 + r) * width + d);
       for (let c0 = 0; c0 < keys; c0 += KB) {
         const cols = Math.min(KB, keys - c0);
-        mm(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kvAt + c0 * kvWidth, kvWidth, 0, s, 0, KB);
+        product(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kvAt + c0 * kvWidth, kvWidth, 0, s, 0, KB);
         for (let r = 0; r < rows; r++) {
           const seen = seenInBlock(causal, r0 + r, c0, cols, tq, tk);
           let max = m[r]!;
@@ -195,7 +175,7 @@ export function attention(
           m[r] = max;
           if (dropout > 0) applyDropout(p, s, r * KB, s, r * KB, seen, (i * tq + r0 + r) * tk + c0);
         }
-        mm(false, false, rows, d, cols, 1, s, 0, KB, v, kvAt + c0 * kvWidth, kvWidth, 1, out, qAt + r0 * width, width);
+        product(false, false, rows, d, cols, 1, s, 0, KB, v, kvAt + c0 * kvWidth, kvWidth, 1, out, qAt + r0 * width, width);
       }
       for (let r = 0; r < rows; r++) {
         const o = qAt + (r0 + r) * width;
@@ -213,7 +193,7 @@ export function attention(
       }
       if (probs) {
         const at = (i * tq + r0) * tk;
-        mm(false, true, rows, keys, d, scale, q, qAt + r0 * width, width, k, kvAt, kvWidth, 0, probs, at, tk);
+        product(false, true, rows, keys, d, scale, q, qAt + r0 * width, width, k, kvAt, kvWidth, 0, probs, at, tk);
         for (let r = 0; r < rows; r++) {
           const st = (i * tq + r0 + r) * 2;
           probsRow(probs, at + r * tk, mask, b * tk, visibleKeys(causal, r0 + r, tq, tk), tk, stats[st]!, stats[st + 1]!);
@@ -245,7 +225,9 @@ export function attentionGrad(
   dq: F32,
   dk: F32,
   dv: F32,
+  bf16: boolean,
 ): void {
+  const product = bf16 ? mmBf16 : mm;
   const p = plan('attentionGrad', batch, heads, kvHeads, tq, tk, headDim, causal, scale, dropout, seed);
   const { width, kvWidth, d } = p;
   const qSize = batch * tq * width;
@@ -286,13 +268,13 @@ export function attentionGrad(
       for (let c0 = 0; c0 < keys; c0 += KB) {
         const cols = Math.min(KB, keys - c0);
         const kBlock = kvAt + c0 * kvWidth;
-        mm(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kBlock, kvWidth, 0, s, 0, KB);
+        product(false, true, rows, cols, d, scale, q, qAt + r0 * width, width, k, kBlock, kvWidth, 0, s, 0, KB);
         for (let r = 0; r < rows; r++) {
           const st = (i * tq + r0 + r) * 2;
           probsRow(s, r * KB, mask, b * tk + c0, seenInBlock(causal, r0 + r, c0, cols, tq, tk), cols, stats[st]!, stats[st + 1]!);
         }
         // d dropout(P) = dO V^T; dV += dropout(P)^T dO; dP = d dropout(P) back through the mask.
-        mm(false, true, rows, cols, d, 1, dOut, qAt + r0 * width, width, v, kBlock, kvWidth, 0, dp, 0, KB);
+        product(false, true, rows, cols, d, 1, dOut, qAt + r0 * width, width, v, kBlock, kvWidth, 0, dp, 0, KB);
         let weights = s;
         if (dropout > 0) {
           for (let r = 0; r < rows; r++) {
@@ -302,14 +284,14 @@ export function attentionGrad(
           }
           weights = dropped;
         }
-        mm(true, false, cols, d, rows, 1, weights, 0, KB, dOut, qAt + r0 * width, width, 1, dv, kBlock, kvWidth);
+        product(true, false, cols, d, rows, 1, weights, 0, KB, dOut, qAt + r0 * width, width, 1, dv, kBlock, kvWidth);
         // Softmax backward, dS = P (dP - D) with D = rowsum(dO O) = rowsum(dP P).
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < cols; c++) dp[r * KB + c] = s[r * KB + c]! * (dp[r * KB + c]! - dsum[r]!);
         }
         // S = scale Q K^T: dQ += scale dS K, dK += scale dS^T Q (dk and dv sum the query heads of a group).
-        mm(false, false, rows, d, cols, scale, dp, 0, KB, k, kBlock, kvWidth, 1, dq, qAt + r0 * width, width);
-        mm(true, false, cols, d, rows, scale, dp, 0, KB, q, qAt + r0 * width, width, 1, dk, kBlock, kvWidth);
+        product(false, false, rows, d, cols, scale, dp, 0, KB, k, kBlock, kvWidth, 1, dq, qAt + r0 * width, width);
+        product(true, false, cols, d, rows, scale, dp, 0, KB, q, qAt + r0 * width, width, 1, dk, kBlock, kvWidth);
       }
     }
   }

@@ -1,5 +1,6 @@
 // Fused multi-head attention on [B, T, H] projections (heads side by side in H), causal and grouped-query: one kernel each way.
 import { getBackend } from '../../backend/index.js';
+import { bf16Enabled } from '../autocast.js';
 import { allocF32 } from '../memory.js';
 import { defaultRandom, type Random } from '../random.js';
 import { formatShape } from '../shape.js';
@@ -85,7 +86,10 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
   const stats = allocF32(batch * heads * tq * 2);
   const out = allocF32(batch * tq * width);
   const maskData = mask?.f32() ?? null;
-  getBackend().attention(q.f32(), k.f32(), v.f32(), maskData, batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, stats, out, null);
+  // Under bf16 autocast the block products run in bf16, as PyTorch's attention does on autocast's bf16 projections;
+  // backward keeps the forward's setting.
+  const bf16 = bf16Enabled();
+  getBackend().attention(q.f32(), k.f32(), v.f32(), maskData, batch, heads, kvHeads, tq, tk, headDim, causal, scale, p, seed, stats, out, null, bf16);
   return Tensor.fromOp(
     out,
     [batch, tq, width],
@@ -116,6 +120,7 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, options: Att
         dq,
         dk,
         dv,
+        bf16,
       );
       return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
     },
