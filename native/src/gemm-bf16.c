@@ -14,6 +14,8 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FT_BF16_X86 1
 #include <immintrin.h>
+
+#include "transpose16.h"
 #endif
 
 /* Register tile: MR rows of C by NR columns; the packs interleave K in pairs (one uint32 holds two bf16 of one row). */
@@ -133,24 +135,38 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_panel_ve
     return;
   }
   if (x->depth_step == 1) {
-    /* Depth contiguous: each row converts 32 depths (16 pairs) at a time, written down its slot of the panel. */
+    /*
+     * Depth contiguous: 16 rows at a time convert 32 depths (16 pairs) each, and a 16 x 16 transpose of those pairs
+     * gives one pair of every row per register, stored whole into the panel (the rows past `live` are 0).
+     */
+    int64_t p = 0;
+    for (; p + 16 <= full_pairs; p += 16) {
+      for (int g = 0; g < width; g += 16) {
+        int slots = width - g < 16 ? width - g : 16;
+        __m512 pairs_of[16];
+        for (int i = 0; i < 16; i++) {
+          if (g + i < live) {
+            const float *row = x->base + (r0 + g + i) * x->row_step + 2 * p;
+            pairs_of[i] = (__m512)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 16), _mm512_loadu_ps(row));
+          } else {
+            pairs_of[i] = _mm512_setzero_ps();
+          }
+        }
+        transpose16(pairs_of);
+        for (int q = 0; q < 16; q++)
+          _mm512_mask_storeu_epi32(out + (p + q) * width + g, (__mmask16)((1u << slots) - 1u), (__m512i)pairs_of[q]);
+      }
+    }
     for (int r = 0; r < width; r++) {
       uint32_t *column = out + r;
-      if (r >= live) {
-        for (int64_t p = 0; p < pairs; p++) column[p * width] = 0;
-        continue;
-      }
-      const float *row = x->base + (r0 + r) * x->row_step;
-      int64_t p = 0;
-      uint32_t block[16];
-      for (; p + 16 <= full_pairs; p += 16) {
-        __m512 a = _mm512_loadu_ps(row + 2 * p), b = _mm512_loadu_ps(row + 2 * p + 16);
-        _mm512_storeu_si512(block, (__m512i)_mm512_cvtne2ps_pbh(b, a));
-        for (int i = 0; i < 16; i++) column[(p + i) * width] = block[i];
-      }
-      for (; p < pairs; p++) {
-        uint32_t lo = bf16_bits(row[2 * p]), hi = 2 * p + 1 < x->depth ? bf16_bits(row[2 * p + 1]) : 0;
-        column[p * width] = lo | hi << 16;
+      const float *row = r < live ? x->base + (r0 + r) * x->row_step : NULL;
+      for (int64_t q = p; q < pairs; q++) {
+        uint32_t lo = 0, hi = 0;
+        if (r < live) {
+          lo = bf16_bits(row[2 * q]);
+          if (2 * q + 1 < x->depth) hi = bf16_bits(row[2 * q + 1]);
+        }
+        column[q * width] = lo | hi << 16;
       }
     }
     return;
