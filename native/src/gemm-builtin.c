@@ -318,6 +318,9 @@ static void compute_part(void *ctx, int64_t begin, int64_t end, int part) {
   }
 }
 
+/* Chunks a thread when a product's compute step is cut by rows (see ft_gemm_builtin_parallel). */
+#define ROW_CHUNKS_PER_THREAD 4
+
 /* How evenly `units` split into `parts`: the largest part over the mean (1 = even). */
 static double imbalance(int64_t units, int parts) {
   int64_t largest = (units + parts - 1) / parts;
@@ -344,7 +347,7 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     int64_t panels = (nc + kd->nr - 1) / kd->nr;
     /* Rows unless the column panels share out more evenly (a few rows, many columns). */
-    int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads);
+    int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads) * 1.05;
     int64_t units = split_rows ? row_units : panels;
     for (int64_t pc = 0; pc < g->k; pc += kc_step) {
       int64_t kc = g->k - pc < kc_step ? g->k - pc : kc_step;
@@ -356,11 +359,16 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
       else
         ft_parallel_chunks(panels, 4, pack_b_part, &plan);
       /*
-       * One part a thread (a late thread's part is taken by whoever finishes first): cut into more, smaller parts, the
-       * product ran slower, 397 / 374 / 328 / 314 GFLOP/s with 1 / 2 / 4 / 9 parts a thread (2048 x 768 x 3072, 2
-       * threads, under perf, which put the extra time in packing A: 2% / 4% / 7% / 13%).
+       * Strips of rows go out in chunks, several a thread, claimed as threads come free, so a thread that starts late
+       * (asleep, or its vCPU not yet running) takes fewer: each chunk packs only its own rows of A. Chunks of less
+       * than an mc block ran slower (fewer A strips per pass over a B panel: 256 x 2048 x 256, transposed A, 331-353
+       * against 376-403 GFLOP/s), so smaller products keep one part a thread. Column panels go
+       * one part a thread, since every part packs all of A's rows: cut into 1 / 2 / 4 / 9 parts a thread, 2048 x 768 x
+       * 3072 (which splits by columns) ran 397 / 374 / 328 / 314 GFLOP/s on 2 threads, the extra time in packing A.
        */
-      ft_parallel_for(units, grain, compute_part, &plan);
+      int64_t wanted = units / (ROW_CHUNKS_PER_THREAD * threads);
+      if (split_rows && wanted >= grain && wanted * kd->mr >= kd->mc) ft_parallel_chunks(units, wanted, compute_part, &plan);
+      else ft_parallel_for(units, grain, compute_part, &plan);
     }
   }
 }
