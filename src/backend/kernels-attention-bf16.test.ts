@@ -1,19 +1,13 @@
 // Kernel tests on every available backend: attention with bf16 block products (--bf16) against float32 and across backends.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Attention64Options } from '../../test/support/attention64.js';
 import type { Backend } from './backend.js';
 import { createJsBackend } from './js/index.js';
 import { backendsUnderTest, randomF32 } from './test-support.js';
 
-interface Bf16Case {
+interface Bf16Case extends Omit<Attention64Options, 'mask' | 'scale' | 'dropout' | 'seed'> {
   readonly name: string;
-  readonly batch: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly tq: number;
-  readonly tk: number;
-  readonly d: number;
-  readonly causal: boolean;
   readonly dropout: number;
   /** Keys from this index on carry -1e9 in batch entry 1 (padding), or null for no mask. */
   readonly padFrom: number | null;
