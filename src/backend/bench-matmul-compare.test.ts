@@ -87,6 +87,7 @@ test('bench matmul --compare alternates every side and takes the fastest anchor 
 test('bench matmul --compare: bad options, a missing interpreter or script, and failing anchors are one-line errors', async () => {
   await assert.rejects(benchMatmulCompare({ m: 0, k: 1, n: 1 }), /bench matmul: --m must be an integer >= 1 \(got 0\)/);
   await assert.rejects(benchMatmulCompare({ m: 1, k: 1, n: 1, rounds: 0 }), /--rounds must be an integer >= 1/);
+  await assert.rejects(benchMatmulCompare({ m: 1, k: 1, n: 1, leadCalls: -1 }), /--lead-calls must be an integer >= 0 \(got -1\)/);
   await assert.rejects(
     benchMatmulCompare({ m: 1, k: 1, n: 1, script: join(dir, 'none.py') }),
     /none\.py: not found \(bench matmul --compare runs from a clone of the repository\)/,

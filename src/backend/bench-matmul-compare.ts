@@ -95,6 +95,7 @@ export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<Matmu
     ['n', o.n, 1],
     ['threads', o.threads, 1],
     ['rounds', o.rounds, 1],
+    ['lead-calls', o.leadCalls, 0],
   ] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
       throw new FinetuneError(`bench matmul: --${name} must be an integer >= ${min} (got ${value})`);

@@ -51,6 +51,15 @@ describe('messages', () => {
     assert.equal(run.code, 1);
     assert.equal(run.stderr, "finetune: FINETUNE_THREADS: 'abc' is not a thread count (an integer from 1 to 1024)\n");
   });
+
+  it('bench matmul: a size or --lead-calls out of range is a bad option value (exit 1, one line)', () => {
+    const sizes = finetune(['bench', 'matmul', '--m', '0']);
+    assert.equal(sizes.code, 1);
+    assert.equal(sizes.stderr, 'finetune: bench matmul: --m must be a positive integer (got 0)\n');
+    const lead = finetune(['bench', 'matmul', '--compare', '--m', '4', '--k', '4', '--n', '4', '--lead-calls', '-1']);
+    assert.equal(lead.code, 1);
+    assert.equal(lead.stderr, 'finetune: bench matmul: --lead-calls must be an integer >= 0 (got -1)\n');
+  });
 });
 
 describe('data messages', () => {

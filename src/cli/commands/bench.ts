@@ -1,7 +1,7 @@
 // `finetune bench`: matmul throughput (GFLOP/s) and training-step time (ms per step, tokens/s, peak RSS).
 import { benchMatmul } from '../../backend/bench-matmul.js';
 import { benchMatmulCompare } from '../../backend/bench-matmul-compare.js';
-import { UsageError } from '../../errors.js';
+import { FinetuneError, UsageError } from '../../errors.js';
 import type { Command, CommandContext } from '../command.js';
 import { benchPredictCommand } from './bench-predict.js';
 import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
@@ -11,9 +11,6 @@ async function matmulCompare(m: number, k: number, n: number, { flags, log }: Co
   const rounds = flags.number('rounds');
   const python = flags.string('python');
   const leadCalls = flags.number('lead-calls');
-  if (leadCalls !== undefined && !(Number.isInteger(leadCalls) && leadCalls >= 0)) {
-    throw new UsageError('--lead-calls must be an integer >= 0');
-  }
   const result = await benchMatmulCompare({
     m,
     k,
@@ -45,7 +42,7 @@ async function matmul(context: CommandContext): Promise<unknown> {
     ['k', k],
     ['n', n],
   ] as const) {
-    if (!(Number.isInteger(v) && v > 0)) throw new UsageError(`--${name} must be a positive integer`);
+    if (!(Number.isInteger(v) && v > 0)) throw new FinetuneError(`bench matmul: --${name} must be a positive integer (got ${v})`);
   }
   if (flags.boolean('compare')) return matmulCompare(m, k, n, context);
   const result = benchMatmul({
