@@ -58,29 +58,40 @@ static void *job_ctx;
 static int64_t job_total;
 
 /*
- * Linux often wakes a sleeping worker on the CPU of the thread that woke it, the caller's, where the two then share one
- * core until the scheduler moves one of them: on a 2-vCPU VM a 1024 x 768 x 768 product after a rest took 7-8 ms, more
- * than on one thread (5.8), with the worker found on the caller's CPU 1-4 ms after the wake. A worker that finds itself
- * there when a job starts moves to one of its other allowed CPUs (and may then run anywhere it could before).
+ * Linux often wakes a sleeping worker on the CPU of the thread that woke it, the caller's, where it waits behind the
+ * caller or shares its core: under `bench/gemm-rest.mjs 2` a worker woken there first ran 1-4 ms after the job was
+ * posted, and a 1024 x 768 x 768 product after a rest took 7-8 ms, more than the 5.8 ms of one thread. So a worker
+ * sleeps barred from the last caller's CPU (its wake-up lands elsewhere), and one that finds itself on the caller's CPU
+ * when a job starts moves off it; either way it then gets its own CPU mask back and may run anywhere it could before.
  */
 #ifdef __linux__
 static atomic_int caller_cpu = -1;
 
 static void note_caller_cpu(void) { atomic_store_explicit(&caller_cpu, sched_getcpu(), memory_order_relaxed); }
 
-static void leave_caller_cpu(void) {
+/* Narrows this thread's CPU mask to exclude the last caller's CPU (moving it off that CPU); 1 if done, `own` the old mask. */
+static int bar_caller_cpu(cpu_set_t *own) {
   int caller = atomic_load_explicit(&caller_cpu, memory_order_relaxed);
-  if (caller < 0 || caller >= CPU_SETSIZE || sched_getcpu() != caller) return;
-  cpu_set_t own, others;
-  if (pthread_getaffinity_np(pthread_self(), sizeof own, &own) != 0) return;
-  others = own;
+  if (caller < 0 || caller >= CPU_SETSIZE || pthread_getaffinity_np(pthread_self(), sizeof *own, own) != 0) return 0;
+  cpu_set_t others = *own;
   CPU_CLR(caller, &others);
-  if (CPU_COUNT(&others) == 0) return;
-  /* Setting a mask without the current CPU moves the thread now; its own mask back leaves it where it landed. */
-  if (pthread_setaffinity_np(pthread_self(), sizeof others, &others) == 0) pthread_setaffinity_np(pthread_self(), sizeof own, &own);
+  return CPU_COUNT(&others) > 0 && pthread_setaffinity_np(pthread_self(), sizeof others, &others) == 0;
+}
+
+static void restore_cpus(int barred, const cpu_set_t *own) {
+  if (barred) pthread_setaffinity_np(pthread_self(), sizeof *own, own);
+}
+
+static void leave_caller_cpu(void) {
+  if (sched_getcpu() != atomic_load_explicit(&caller_cpu, memory_order_relaxed)) return;
+  cpu_set_t own;
+  restore_cpus(bar_caller_cpu(&own), &own);
 }
 #else
+typedef int cpu_set_t;
 static void note_caller_cpu(void) {}
+static int bar_caller_cpu(cpu_set_t *own) { (void)own; return 0; }
+static void restore_cpus(int barred, const cpu_set_t *own) { (void)barred; (void)own; }
 static void leave_caller_cpu(void) {}
 #endif
 
@@ -126,11 +137,14 @@ static void *worker_main(void *arg) {
         CPU_RELAX();
         continue;
       }
+      cpu_set_t own;
+      int barred = bar_caller_cpu(&own);
       pthread_mutex_lock(&sleep_lock);
       atomic_fetch_add(&sleepers, 1);
       while (WORD_SEQUENCE(word = atomic_load(&job_word)) == seen) pthread_cond_wait(&wake, &sleep_lock);
       atomic_fetch_sub(&sleepers, 1);
       pthread_mutex_unlock(&sleep_lock);
+      restore_cpus(barred, &own);
       break;
     }
     seen = WORD_SEQUENCE(word);
