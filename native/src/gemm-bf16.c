@@ -361,10 +361,9 @@ static int gemm_bf16_batched(int trans_a, int trans_b, int64_t batch, int64_t m,
   for (int64_t index = 0; index < batch; index++) {
     set_operands(&plan, trans_a, trans_b, k, a + index * stride_a, lda, b + index * stride_b, ldb, c + index * stride_c);
     ft_parallel_for(plan.a_panels * MR + plan.b_panels * NR, 1 + (1 << 16) / (plan.pairs + 1), pack_range, &plan);
-    /* Tasks in chunks the threads claim as they come free (about 8 each), so a late thread takes fewer. */
+    /* Tasks in chunks the threads claim as they come free (about 8 each), so a late thread takes fewer; none below grain. */
     int64_t grain = 1 + (1 << 20) / macs_per_task, wanted = tasks / (8 * threads);
-    if (tasks < 2 * grain) run_tasks(&plan, 0, tasks, 0);
-    else ft_parallel_chunks(tasks, wanted > grain ? wanted : grain, run_tasks, &plan);
+    ft_parallel_chunks(tasks, wanted > grain ? wanted : grain, run_tasks, &plan);
   }
   return 1;
 }

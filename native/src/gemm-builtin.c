@@ -346,7 +346,7 @@ void ft_gemm_builtin_parallel(const ft_gemm_job *g, int threads) {
   for (int64_t jc = 0; jc < g->n; jc += kd->nc) {
     int64_t nc = g->n - jc < kd->nc ? g->n - jc : kd->nc;
     int64_t panels = (nc + kd->nr - 1) / kd->nr;
-    /* Rows unless the column panels share out more evenly (a few rows, many columns). */
+    /* Rows unless the column panels share out over 5% more evenly (a few rows, many columns). */
     int split_rows = imbalance(row_units, threads) <= imbalance(panels, threads) * 1.05;
     int64_t units = split_rows ? row_units : panels;
     for (int64_t pc = 0; pc < g->k; pc += kc_step) {

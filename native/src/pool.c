@@ -260,8 +260,13 @@ void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx) {
 
 void ft_parallel_chunks(int64_t total, int64_t wanted, ft_range_fn fn, void *ctx) {
   if (total <= 0) return;
-  int threads = ft_threads();
   if (wanted < 1) wanted = 1;
+  /* Under two chunks' worth, a second thread is not worth waking (ft_parallel_for's rule for its grain). */
+  if (total < 2 * wanted) {
+    fn(ctx, 0, total, 0);
+    return;
+  }
+  int threads = ft_threads();
   /* A multiple of the thread count, then the size that gives it; the last chunk may come out shorter. */
   int64_t count = threads * ((total + threads * wanted - 1) / (threads * wanted));
   int64_t chunk = (total + count - 1) / count;

@@ -21,7 +21,8 @@ void ft_parallel_for(int64_t total, int64_t grain, ft_range_fn fn, void *ctx);
  * Splits [0, total) into chunks of about `wanted` items (at least 1), their count a multiple of the thread count so that
  * threads that all start on time finish together, and the pool's threads claim them one by one, so a thread that
  * starts late takes fewer. `part` is then the chunk's index, not a thread's: only for functions whose result depends on
- * nothing but the range (no per-part partial results). With one thread, fn sees [0, total) at once.
+ * nothing but the range (no per-part partial results). `wanted` is also the fewest items worth a thread, as
+ * ft_parallel_for's grain: under 2 * wanted, or with one thread, fn sees [0, total) at once on the caller.
  */
 void ft_parallel_chunks(int64_t total, int64_t wanted, ft_range_fn fn, void *ctx);
 /** How long idle workers poll before sleeping: long (the default), or short when other threads need the cores between jobs. */
