@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FinetuneError } from '../errors.js';
+import { checkSize } from './bench-matmul.js';
 import { gemmLibrary, getBackend } from './index.js';
 
 export interface MatmulCompareOptions {
@@ -89,18 +90,12 @@ export function anchorsScript(): string {
 }
 
 export async function benchMatmulCompare(o: MatmulCompareOptions): Promise<MatmulCompareResult> {
-  for (const [name, value, min] of [
-    ['m', o.m, 1],
-    ['k', o.k, 1],
-    ['n', o.n, 1],
-    ['threads', o.threads, 1],
-    ['rounds', o.rounds, 1],
-    ['lead-calls', o.leadCalls, 0],
-  ] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
-      throw new FinetuneError(`bench matmul: --${name} must be an integer >= ${min} (got ${value})`);
-    }
-  }
+  checkSize('m', o.m, 1);
+  checkSize('k', o.k, 1);
+  checkSize('n', o.n, 1);
+  checkSize('threads', o.threads, 1);
+  checkSize('rounds', o.rounds, 1);
+  checkSize('lead-calls', o.leadCalls, 0);
   const script = o.script ?? anchorsScript();
   if (!existsSync(script)) throw new FinetuneError(`${script}: not found (bench matmul --compare runs from a clone of the repository)`);
   const backend = getBackend();

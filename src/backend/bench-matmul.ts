@@ -29,7 +29,8 @@ export interface BenchMatmulResult {
   readonly library: string;
 }
 
-function checkSize(name: string, value: number | undefined, min: number): void {
+/** Throws the one-line error of `bench matmul` when an option given is not an integer >= min. */
+export function checkSize(name: string, value: number | undefined, min: number): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min) throw new FinetuneError(`bench matmul: --${name} must be an integer >= ${min} (got ${value})`);
 }

@@ -55,7 +55,7 @@ describe('messages', () => {
   it('bench matmul: a size or --lead-calls out of range is a bad option value (exit 1, one line)', () => {
     const sizes = finetune(['bench', 'matmul', '--m', '0']);
     assert.equal(sizes.code, 1);
-    assert.equal(sizes.stderr, 'finetune: bench matmul: --m must be a positive integer (got 0)\n');
+    assert.equal(sizes.stderr, 'finetune: bench matmul: --m must be an integer >= 1 (got 0)\n');
     const lead = finetune(['bench', 'matmul', '--compare', '--m', '4', '--k', '4', '--n', '4', '--lead-calls', '-1']);
     assert.equal(lead.code, 1);
     assert.equal(lead.stderr, 'finetune: bench matmul: --lead-calls must be an integer >= 0 (got -1)\n');

@@ -1,7 +1,7 @@
 // `finetune bench`: matmul throughput (GFLOP/s) and training-step time (ms per step, tokens/s, peak RSS).
 import { benchMatmul } from '../../backend/bench-matmul.js';
 import { benchMatmulCompare } from '../../backend/bench-matmul-compare.js';
-import { FinetuneError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Command, CommandContext } from '../command.js';
 import { benchPredictCommand } from './bench-predict.js';
 import { BENCH_TRAIN_FLAGS, benchTrainCommand } from './bench-train.js';
@@ -37,13 +37,6 @@ async function matmul(context: CommandContext): Promise<unknown> {
   const m = flags.number('m') ?? 2048;
   const k = flags.number('k') ?? 768;
   const n = flags.number('n') ?? 3072;
-  for (const [name, v] of [
-    ['m', m],
-    ['k', k],
-    ['n', n],
-  ] as const) {
-    if (!(Number.isInteger(v) && v > 0)) throw new FinetuneError(`bench matmul: --${name} must be a positive integer (got ${v})`);
-  }
   if (flags.boolean('compare')) return matmulCompare(m, k, n, context);
   const result = benchMatmul({
     m,
