@@ -1,15 +1,12 @@
 // Reference fused multi-head attention (see Backend.attention): blocks of queries x keys with the online softmax, causal and grouped-query.
 import type { F32 } from '../backend.js';
 import { mm, mmBf16 } from './block-product.js';
+import { checkLength } from './check-length.js';
 import { dropoutKeep, dropoutThreshold } from './dropout.js';
 
 /** Query rows and keys per block, as in the native kernel. */
 const QB = 128;
 const KB = 256;
-
-function check(name: string, what: string, need: number, have: number): void {
-  if (have < need) throw new RangeError(`${name}: ${what} has ${have} elements, needs ${need}`);
-}
 
 function checkRate(name: string, dropout: number, seed: number): void {
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`${name}: dropout ${dropout} must be in [0, 1)`);
@@ -122,13 +119,13 @@ export function attention(
   const product = bf16 ? mmBf16 : mm;
   const p = plan('attention', batch, heads, kvHeads, tq, tk, headDim, causal, scale, dropout, seed);
   const { width, kvWidth, d } = p;
-  check('attention', 'q', batch * tq * width, q.length);
-  check('attention', 'k', batch * tk * kvWidth, k.length);
-  check('attention', 'v', batch * tk * kvWidth, v.length);
-  if (mask) check('attention', 'mask', batch * tk, mask.length);
-  check('attention', 'stats', batch * heads * tq * 2, stats.length);
-  check('attention', 'out', batch * tq * width, out.length);
-  if (probs) check('attention', 'probs', batch * heads * tq * tk, probs.length);
+  checkLength('attention', 'q', q, batch * tq * width);
+  checkLength('attention', 'k', k, batch * tk * kvWidth);
+  checkLength('attention', 'v', v, batch * tk * kvWidth);
+  if (mask) checkLength('attention', 'mask', mask, batch * tk);
+  checkLength('attention', 'stats', stats, batch * heads * tq * 2);
+  checkLength('attention', 'out', out, batch * tq * width);
+  if (probs) checkLength('attention', 'probs', probs, batch * heads * tq * tk);
   const s = new Float32Array(QB * KB);
   const m = new Float64Array(QB);
   const l = new Float64Array(QB);
@@ -232,19 +229,19 @@ export function attentionGrad(
   const { width, kvWidth, d } = p;
   const qSize = batch * tq * width;
   const kvSize = batch * tk * kvWidth;
-  for (const [what, need, have] of [
-    ['q', qSize, q.length],
-    ['k', kvSize, k.length],
-    ['v', kvSize, v.length],
-    ['mask', mask ? batch * tk : 0, mask?.length ?? 0],
-    ['out', qSize, out.length],
-    ['stats', batch * heads * tq * 2, stats.length],
-    ['dOut', qSize, dOut.length],
-    ['dq', qSize, dq.length],
-    ['dk', kvSize, dk.length],
-    ['dv', kvSize, dv.length],
+  for (const [what, array, need] of [
+    ['q', q, qSize],
+    ['k', k, kvSize],
+    ['v', v, kvSize],
+    ['mask', mask ?? [], mask ? batch * tk : 0],
+    ['out', out, qSize],
+    ['stats', stats, batch * heads * tq * 2],
+    ['dOut', dOut, qSize],
+    ['dq', dq, qSize],
+    ['dk', dk, kvSize],
+    ['dv', dv, kvSize],
   ] as const)
-    check('attentionGrad', what, need, have);
+    checkLength('attentionGrad', what, array, need);
   dq.fill(0, 0, qSize);
   dk.fill(0, 0, kvSize);
   dv.fill(0, 0, kvSize);

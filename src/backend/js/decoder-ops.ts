@@ -1,19 +1,16 @@
 // Reference kernels of decoder-only language models: RMS norm, rotary position embedding and SwiGLU, with gradients.
 import type { F32, I32 } from '../backend.js';
-
-function check(name: string, what: string, need: number, have: number): void {
-  if (have < need) throw new RangeError(`${name}: ${what} has ${have} elements, needs ${need}`);
-}
+import { checkLength } from './check-length.js';
 
 /** See Backend.rmsNorm. The mean square is taken in float64. */
 export function rmsNorm(x: F32, weight: F32, rows: number, cols: number, eps: number, out: F32, rstd: F32): void {
-  for (const [what, need, have] of [
-    ['x', rows * cols, x.length],
-    ['weight', cols, weight.length],
-    ['out', rows * cols, out.length],
-    ['rstd', rows, rstd.length],
+  for (const [what, array, need] of [
+    ['x', x, rows * cols],
+    ['weight', weight, cols],
+    ['out', out, rows * cols],
+    ['rstd', rstd, rows],
   ] as const)
-    check('rmsNorm', what, need, have);
+    checkLength('rmsNorm', what, array, need);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let squares = 0;
@@ -26,15 +23,15 @@ export function rmsNorm(x: F32, weight: F32, rows: number, cols: number, eps: nu
 
 /** See Backend.rmsNormGrad. */
 export function rmsNormGrad(x: F32, weight: F32, rstd: F32, dy: F32, rows: number, cols: number, dx: F32, dweight: F32): void {
-  for (const [what, need, have] of [
-    ['x', rows * cols, x.length],
-    ['weight', cols, weight.length],
-    ['rstd', rows, rstd.length],
-    ['dy', rows * cols, dy.length],
-    ['dx', rows * cols, dx.length],
-    ['dweight', cols, dweight.length],
+  for (const [what, array, need] of [
+    ['x', x, rows * cols],
+    ['weight', weight, cols],
+    ['rstd', rstd, rows],
+    ['dy', dy, rows * cols],
+    ['dx', dx, rows * cols],
+    ['dweight', dweight, cols],
   ] as const) {
-    check('rmsNormGrad', what, need, have);
+    checkLength('rmsNormGrad', what, array, need);
   }
   const sums = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -74,14 +71,14 @@ export function rotary(
   }
   const half = rotaryDim / 2;
   const rows = batch * tokens;
-  for (const [what, need, have] of [
-    ['x', rows * heads * headDim, x.length],
-    ['out', rows * heads * headDim, out.length],
-    ['cos', tablePositions * half, cos.length],
-    ['sin', tablePositions * half, sin.length],
-    ['positions', sharedPositions ? tokens : rows, positions.length],
+  for (const [what, array, need] of [
+    ['x', x, rows * heads * headDim],
+    ['out', out, rows * heads * headDim],
+    ['cos', cos, tablePositions * half],
+    ['sin', sin, tablePositions * half],
+    ['positions', positions, sharedPositions ? tokens : rows],
   ] as const)
-    check('rotary', what, need, have);
+    checkLength('rotary', what, array, need);
   const count = sharedPositions ? tokens : rows;
   for (let i = 0; i < count; i++) {
     const p = positions[i]!;
@@ -113,8 +110,8 @@ function sigmoid(v: number): number {
 /** See Backend.swiglu. */
 export function swiglu(gate: F32, up: F32 | null, out: F32): void {
   const n = gate.length;
-  if (up) check('swiglu', 'up', n, up.length);
-  check('swiglu', 'out', n, out.length);
+  if (up) checkLength('swiglu', 'up', up, n);
+  checkLength('swiglu', 'out', out, n);
   for (let i = 0; i < n; i++) {
     const g = gate[i]!;
     const silu = g * sigmoid(g);
@@ -126,13 +123,13 @@ export function swiglu(gate: F32, up: F32 | null, out: F32): void {
 export function swigluGrad(gate: F32, up: F32 | null, dy: F32, dgate: F32, dup: F32 | null): void {
   const n = gate.length;
   if ((up === null) !== (dup === null)) throw new RangeError('swigluGrad: up and dup must both be given or both be null');
-  for (const [what, have] of [
-    ['up', up?.length ?? n],
-    ['dy', dy.length],
-    ['dgate', dgate.length],
-    ['dup', dup?.length ?? n],
+  for (const [what, array] of [
+    ['up', up ?? gate],
+    ['dy', dy],
+    ['dgate', dgate],
+    ['dup', dup ?? gate],
   ] as const) {
-    check('swigluGrad', what, n, have);
+    checkLength('swigluGrad', what, array, n);
   }
   for (let i = 0; i < n; i++) {
     const g = gate[i]!;
