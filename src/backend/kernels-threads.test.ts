@@ -23,9 +23,11 @@ function onEachThreadCount<T>(be: Backend, run: () => T): T[] {
 for (const { name, backend, skip } of backendsUnderTest()) {
   describe(`thread counts on ${name}`, { skip: skip ?? false }, () => {
     const be = backend!;
-    // Many rows (row chunks of the shared B block), few rows (column chunks), wide n (several B blocks).
+    // Rows split one part a thread, rows in chunks claimed one by one (200 strips: an mc block or more each, up to 5
+    // threads), few rows (column parts), wide n (several B blocks).
     for (const [m, k, n] of [
       [700, 300, 200],
+      [2400, 128, 96],
       [40, 500, 2000],
       [260, 128, 3300],
     ] as const) {
