@@ -167,7 +167,10 @@ export class Module {
 
   /** Training mode (dropout active) for this module and all below it. */
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) m.training = mode;
+    // A plain walk (a shared module is set twice, harmlessly): predict switches to evaluation mode on every call,
+    // and namedModules' dotted names cost more than a batch-1 pass's tokenization.
+    this.training = mode;
+    for (const [, child] of this.children()) child.train(mode);
     return this;
   }
 

@@ -1,6 +1,6 @@
 // Predictions for raw texts, shaped by the model's head: a class with probabilities, a label set, a value, or tagged words and entities.
 import { batchInputs } from '../models/inputs.js';
-import { labelList, labelsOf } from '../models/labels.js';
+import { labelList } from '../models/labels.js';
 import type { TaskModel } from '../models/types.js';
 import type { TextTokenizer } from '../tokenizers/types.js';
 import { inferenceLogits } from './inference.js';
@@ -161,7 +161,7 @@ export function predictBatches(
   options: PredictOptions = {},
 ): void {
   const batchSize = options.batchSize ?? 32;
-  const names = labelList(labelsOf(model));
+  const names = labelList(model.labels);
   model.eval();
   const run = (chunk: readonly PredictInput[]): Prediction[] => {
     if (model.head.kind === 'token-classification') return tagPredictions(model, tokenizer, names, chunk, options.maxLength);
