@@ -62,6 +62,7 @@ typedef struct {
   const loop_t *loop;
   row_fn row;
   const void *ctx;
+  int64_t pieces, piece; /* each row cut into `pieces` runs of `piece` elements (the last shorter); 1, inner: whole */
 } walk_ctx;
 
 /* Rows [begin, end) of the loop: the multi-index of the first row by division, then an odometer. */
@@ -89,10 +90,40 @@ static void walk_rows(void *p, int64_t begin, int64_t end, int part) {
   }
 }
 
+/* Units [begin, end) of rows cut into pieces: each unit's row offsets by division, then its run of the row. */
+static void walk_pieces(void *p, int64_t begin, int64_t end, int part) {
+  (void)part;
+  const walk_ctx *w = p;
+  const loop_t *l = w->loop;
+  for (int64_t unit = begin; unit < end; unit++) {
+    int64_t row = unit / w->pieces, first = unit % w->pieces * w->piece, rest = row, offsets[MAX_OPERANDS];
+    int64_t count = l->inner - first < w->piece ? l->inner - first : w->piece;
+    for (int o = 0; o < l->operands; o++) offsets[o] = l->base[o] + first * l->strides[o][l->rank - 1];
+    for (int d = l->rank - 2; d >= 0; d--) {
+      int64_t index = rest % l->shape[d];
+      rest /= l->shape[d];
+      for (int o = 0; o < l->operands; o++) offsets[o] += index * l->strides[o][d];
+    }
+    w->row(w->ctx, row * l->inner + first, offsets, count);
+  }
+}
+
+/*
+ * Runs of a row when rows are long: a contiguous op coalesces into a single row, which threaded over rows ran on one
+ * thread whatever its size (a residual add of [16, 128, 768] included). Parts are then at least two runs.
+ */
+#define PIECE 8192
+
 static void run_loop(const loop_t *l, row_fn row, const void *ctx) {
   if (l->total == 0) return;
-  walk_ctx w = {l, row, ctx};
   int64_t rows = l->total / l->inner;
+  if (l->inner >= 2 * PIECE) {
+    int64_t pieces = (l->inner + PIECE - 1) / PIECE;
+    walk_ctx w = {l, row, ctx, pieces, (l->inner + pieces - 1) / pieces};
+    ft_parallel_for(rows * pieces, 2, walk_pieces, &w);
+    return;
+  }
+  walk_ctx w = {l, row, ctx, 1, l->inner};
   int64_t grain = ELEMENT_GRAIN / l->inner + 1;
   ft_parallel_for(rows, grain, walk_rows, &w);
 }

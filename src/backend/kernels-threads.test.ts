@@ -1,7 +1,7 @@
 // The pool's parts and claimed chunks: products and reductions give the same results on 1 to 5 threads, on every backend.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Backend } from './backend.js';
+import { Binary, type Backend } from './backend.js';
 import { gemmLibrary } from './index.js';
 import { assertClose, backendsUnderTest, randomF32 } from './test-support.js';
 
@@ -63,6 +63,43 @@ for (const { name, backend, skip } of backendsUnderTest()) {
         return c;
       });
       for (const other of others) assert.deepEqual(other, first);
+    });
+
+    // Rows of 16,384 elements or more are cut into runs (a contiguous op is one row once its axes merge): runs that
+    // start mid-row, strided and broadcast operands, an offset source.
+    test('binary, where and copyStrided over long rows: the right values on every thread count', () => {
+      const [rows, cols] = [3, 20000];
+      const n = rows * cols;
+      const a = randomF32(n, 19);
+      const b = randomF32(cols, 20);
+      const shape = Int32Array.of(rows, cols);
+      const flat = Int32Array.of(n);
+      const expectSum = Float32Array.from({ length: n }, (_, i) => a[i]! + b[i % cols]!);
+      // a read as its transpose: element (r, c) of a [cols, rows] matrix stored row-major.
+      const expectTransposed = Float32Array.from({ length: n }, (_, i) => a[(i % cols) * rows + Math.floor(i / cols)]! * 2);
+      const positive = Float32Array.from(a, (v) => (v > 0 ? 1 : 0));
+      const expectWhere = Float32Array.from({ length: n }, (_, i) => (positive[i] ? a[i]! : b[i % cols]!));
+      const source = randomF32(rows * (cols + 10) + 5, 21);
+      const expectCopy = Float32Array.from({ length: n }, (_, i) => source[5 + Math.floor(i / cols) * (cols + 10) + (i % cols)]!);
+      const results = onEachThreadCount(be, () => {
+        const out = [0, 1, 2, 3, 4].map(() => new Float32Array(n).fill(Number.NaN));
+        be.binary(Binary.Add, shape, a, Int32Array.of(cols, 1), b, Int32Array.of(0, 1), out[0]!);
+        be.binary(Binary.Mul, shape, a, Int32Array.of(1, rows), Float32Array.of(2), Int32Array.of(0, 0), out[1]!);
+        be.where(shape, positive, Int32Array.of(cols, 1), a, Int32Array.of(cols, 1), b, Int32Array.of(0, 1), out[2]!);
+        be.copyStrided(shape, source, 5, Int32Array.of(cols + 10, 1), out[3]!, 0);
+        be.binary(Binary.Sub, flat, a, Int32Array.of(1), a, Int32Array.of(1), out[4]!);
+        return out;
+      });
+      for (const [threads, out] of results.map((r, i) => [THREAD_COUNTS[i], r] as const)) {
+        assertClose(out[0]!, expectSum, `add, ${threads} threads`, 0, 0);
+        assertClose(out[1]!, expectTransposed, `strided mul, ${threads} threads`, 0, 0);
+        assertClose(out[2]!, expectWhere, `where, ${threads} threads`, 0, 0);
+        assertClose(out[3]!, expectCopy, `copyStrided, ${threads} threads`, 0, 0);
+        assert.ok(
+          out[4]!.every((v) => v === 0),
+          `sub, ${threads} threads`,
+        );
+      }
     });
 
     test('layer norm gradients (per-part partial sums) agree across thread counts', () => {
