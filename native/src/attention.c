@@ -63,14 +63,20 @@ static int64_t seen_in_block(const attn_ctx *a, int64_t r, int64_t c0, int64_t c
   return n < 0 ? 0 : n > cols ? cols : n;
 }
 
-static float sum_f32(const float *x, int64_t n) {
-  float lanes[LANES] = {0}, sum = 0;
-  int64_t c = 0;
-  for (; c + LANES <= n; c += LANES)
-    for (int l = 0; l < LANES; l++) lanes[l] += x[c + l];
-  for (; c < n; c++) sum += x[c];
-  for (int l = 0; l < LANES; l++) sum += lanes[l];
-  return sum;
+/* The 16 lanes' sum pairwise: four dependent adds where a running sum made sixteen. */
+static inline float sum_lanes(const float *lanes) {
+  float s[8];
+  for (int l = 0; l < 8; l++) s[l] = lanes[l] + lanes[l + 8];
+  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+static inline float max2(float x, float y) { return x > y ? x : y; }
+
+/* The 16 lanes' maximum pairwise, as sum_lanes. */
+static inline float max_lanes(const float *lanes) {
+  float s[8];
+  for (int l = 0; l < 8; l++) s[l] = max2(lanes[l], lanes[l + 8]);
+  return max2(max2(max2(s[0], s[4]), max2(s[1], s[5])), max2(max2(s[2], s[6]), max2(s[3], s[7])));
 }
 
 static float dot_f32(const float *x, const float *y, int64_t n) {
@@ -79,8 +85,7 @@ static float dot_f32(const float *x, const float *y, int64_t n) {
   for (; c + LANES <= n; c += LANES)
     for (int l = 0; l < LANES; l++) lanes[l] += x[c + l] * y[c + l];
   for (; c < n; c++) sum += x[c] * y[c];
-  for (int l = 0; l < LANES; l++) sum += lanes[l];
-  return sum;
+  return sum + sum_lanes(lanes);
 }
 
 /*
@@ -90,21 +95,45 @@ static float dot_f32(const float *x, const float *y, int64_t n) {
  */
 FT_MULTIVERSION static void online_row(float *row, const float *mask, int64_t seen, int64_t cols, float *m, float *l,
                                        float *out, int64_t d) {
-  if (mask)
-    for (int64_t c = 0; c < seen; c++) row[c] += mask[c];
-  const float block_max = ft_max_f32(row, seen), old = *m, max = block_max > old ? block_max : old;
+  /* Two passes over the row: mask and maximum, then exponentials and their sum, each in 16 lanes. */
+  float lanes[LANES];
+  for (int x = 0; x < LANES; x++) lanes[x] = NEG_INF;
+  float block_max = NEG_INF;
+  int64_t c = 0;
+  for (; c + LANES <= seen; c += LANES)
+    for (int x = 0; x < LANES; x++) {
+      const float v = mask ? row[c + x] + mask[c + x] : row[c + x];
+      row[c + x] = v;
+      lanes[x] = v > lanes[x] ? v : lanes[x];
+    }
+  for (; c < seen; c++) {
+    if (mask) row[c] += mask[c];
+    block_max = row[c] > block_max ? row[c] : block_max;
+  }
+  block_max = max2(block_max, max_lanes(lanes));
+  const float old = *m, max = block_max > old ? block_max : old;
   if (max == NEG_INF) {
     memset(row, 0, (size_t)cols * sizeof(float));
     return;
   }
-  for (int64_t c = 0; c < seen; c++) row[c] = ft_expf(row[c] - max);
+  float sums[LANES] = {0}, sum = 0;
+  for (c = 0; c + LANES <= seen; c += LANES)
+    for (int x = 0; x < LANES; x++) {
+      const float e = ft_expf(row[c + x] - max);
+      row[c + x] = e;
+      sums[x] += e;
+    }
+  for (; c < seen; c++) {
+    row[c] = ft_expf(row[c] - max);
+    sum += row[c];
+  }
   memset(row + seen, 0, (size_t)(cols - seen) * sizeof(float));
   if (max != old) {
     const float corr = old == NEG_INF ? 0.0f : ft_expf(old - max);
     *l *= corr;
     for (int64_t x = 0; x < d; x++) out[x] *= corr;
   }
-  *l += sum_f32(row, seen);
+  *l += sum + sum_lanes(sums);
   *m = max;
 }
 
