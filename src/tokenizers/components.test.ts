@@ -28,6 +28,11 @@ describe('normalizers', () => {
     assert.equal(cased('Café 中文'), 'Café  中  文 ');
     const stripOnly = createNormalizer({ type: 'BertNormalizer', lowercase: false, strip_accents: true, clean_text: false, handle_chinese_chars: false })!;
     assert.equal(stripOnly('Café\t中'), 'Cafe\t中');
+    // Printable ASCII takes a shortcut: only the lowercasing can change it.
+    const printable = String.fromCharCode(...Array.from({ length: 95 }, (_, i) => 0x20 + i));
+    assert.equal(bert(printable), printable.toLowerCase());
+    assert.equal(cased(printable), printable);
+    assert.equal(bert('Tab\tand\nnewline'), 'tab and newline');
   });
 
   it('runs a Sequence in order and takes the library normalizers for the rest', () => {
