@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// predict() of two built checkouts side by side in one process, alternating: how a change moves inference time.
+//
+// Usage: node bench/ab-predict.mjs --old <checkout> [--new <checkout>] [--config bench/configs/bert-small.json]
+//          [--batch 1] [--rounds 30] [--calls 40] [--threads 2]
+// Each checkout must have been built (dist/ and native/build/): e.g. `git worktree add /tmp/old HEAD~1`, link its
+// node_modules to this one's, `npx tsc -p tsconfig.json` and `node scripts/build-native.mjs` in it. Both load the
+// same random model (seed 0) and one text of 126 words (128 tokens); every round times `--calls` predict() calls of
+// each, in alternating order, after a 5 ms pause and 3 untimed calls. Prints the median ms per call of each and the
+// median of the per-round ratios new / old (below 1: the new checkout is faster), and whether they predict the same.
+// Both checkouts run their own native addon and thread pool; a machine's slow spells hit both sides of a round alike,
+// so the paired ratio is steadier than two separate runs.
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const oldRoot = arg('old', null);
+if (!oldRoot) {
+  console.error('ab-predict: --old <checkout> is required (a built checkout to compare against)');
+  process.exit(2);
+}
+const newRoot = resolve(arg('new', here));
+const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
+const batch = Number(arg('batch', '1'));
+const rounds = Number(arg('rounds', '30'));
+const calls = Number(arg('calls', batch === 1 ? '40' : '4'));
+const threads = Number(arg('threads', '2'));
+
+// The small test tokenizer, allowed 128 tokens (its own config says 64).
+const tokenizerDir = mkdtempSync(join(tmpdir(), 'finetune-ab-predict-'));
+for (const file of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json']) {
+  copyFileSync(join(here, 'test', 'golden', 'models', 'bert', file), join(tokenizerDir, file));
+}
+const tokConfig = join(tokenizerDir, 'tokenizer_config.json');
+writeFileSync(tokConfig, JSON.stringify({ ...JSON.parse(readFileSync(tokConfig, 'utf8')), model_max_length: 512 }));
+
+const text = Array.from({ length: 126 }, () => 'of').join(' ');
+const inputs = Array.from({ length: batch }, () => ({ text }));
+
+async function load(root) {
+  const dist = (path) => join(resolve(root), 'dist', 'src', path);
+  const { setThreads } = await import(dist('backend/index.js'));
+  const { createTaskModel } = await import(dist('models/load.js'));
+  const { predict } = await import(dist('tasks/predict.js'));
+  const { packLinearLayers } = await import(dist('nn/packed-linear.js'));
+  const { manualSeed } = await import(dist('tensor/random.js'));
+  const { loadTokenizer } = await import(dist('tokenizers/load.js'));
+  setThreads(threads);
+  manualSeed(0);
+  const model = createTaskModel(JSON.parse(readFileSync(configFile, 'utf8')));
+  packLinearLayers(model);
+  const tokenizer = await loadTokenizer(tokenizerDir);
+  return () => predict(model, tokenizer, inputs, { batchSize: batch });
+}
+
+const sides = { old: await load(oldRoot), new: await load(newRoot) };
+for (const run of Object.values(sides)) for (let i = 0; i < calls * 8; i++) run();
+const ms = { old: [], new: [] };
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 ? ['new', 'old'] : ['old', 'new'];
+  for (const name of order) {
+    await new Promise((done) => setTimeout(done, 5));
+    for (let i = 0; i < 3; i++) sides[name]();
+    const start = performance.now();
+    for (let i = 0; i < calls; i++) sides[name]();
+    ms[name].push((performance.now() - start) / calls);
+  }
+}
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const same = JSON.stringify(sides.old()) === JSON.stringify(sides.new());
+console.log(
+  `${configFile} ${batch} x 128, ${threads} threads, ${rounds} rounds of ${calls} calls: old ${median(ms.old).toFixed(3)} ms, ` +
+    `new ${median(ms.new).toFixed(3)} ms, median new/old ${median(ms.old.map((o, i) => ms.new[i] / o)).toFixed(3)}; ` +
+    `same predictions: ${same}`,
+);
