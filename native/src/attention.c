@@ -70,15 +70,6 @@ static inline float sum_lanes(const float *lanes) {
   return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-static inline float max2(float x, float y) { return x > y ? x : y; }
-
-/* The 16 lanes' maximum pairwise, as sum_lanes. */
-static inline float max_lanes(const float *lanes) {
-  float s[8];
-  for (int l = 0; l < 8; l++) s[l] = max2(lanes[l], lanes[l + 8]);
-  return max2(max2(max2(s[0], s[4]), max2(s[1], s[5])), max2(max2(s[2], s[6]), max2(s[3], s[7])));
-}
-
 static float dot_f32(const float *x, const float *y, int64_t n) {
   float lanes[LANES] = {0}, sum = 0;
   int64_t c = 0;
@@ -110,7 +101,7 @@ FT_MULTIVERSION static void online_row(float *row, const float *mask, int64_t se
     if (mask) row[c] += mask[c];
     block_max = row[c] > block_max ? row[c] : block_max;
   }
-  block_max = max2(block_max, max_lanes(lanes));
+  block_max = ft_max2(block_max, ft_max_lanes16(lanes));
   const float old = *m, max = block_max > old ? block_max : old;
   if (max == NEG_INF) {
     memset(row, 0, (size_t)cols * sizeof(float));

@@ -65,19 +65,23 @@ typedef struct {
   int64_t pieces, piece; /* each row cut into `pieces` runs of `piece` elements (the last shorter); 1, inner: whole */
 } walk_ctx;
 
+/* Each operand's offset of row `row` (by division), and the row's multi-index over the outer axes. */
+static void row_offsets(const loop_t *l, int64_t row, int64_t *index, int64_t *offsets) {
+  for (int o = 0; o < l->operands; o++) offsets[o] = l->base[o];
+  for (int d = l->rank - 2; d >= 0; d--) {
+    index[d] = row % l->shape[d];
+    row /= l->shape[d];
+    for (int o = 0; o < l->operands; o++) offsets[o] += index[d] * l->strides[o][d];
+  }
+}
+
 /* Rows [begin, end) of the loop: the multi-index of the first row by division, then an odometer. */
 static void walk_rows(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const walk_ctx *w = p;
   const loop_t *l = w->loop;
   int64_t index[MAX_RANK] = {0}, offsets[MAX_OPERANDS];
-  int64_t rest = begin;
-  for (int o = 0; o < l->operands; o++) offsets[o] = l->base[o];
-  for (int d = l->rank - 2; d >= 0; d--) {
-    index[d] = rest % l->shape[d];
-    rest /= l->shape[d];
-    for (int o = 0; o < l->operands; o++) offsets[o] += index[d] * l->strides[o][d];
-  }
+  row_offsets(l, begin, index, offsets);
   for (int64_t row = begin; row < end; row++) {
     w->row(w->ctx, row * l->inner, offsets, l->inner);
     for (int d = l->rank - 2; d >= 0; d--) {
@@ -95,15 +99,12 @@ static void walk_pieces(void *p, int64_t begin, int64_t end, int part) {
   (void)part;
   const walk_ctx *w = p;
   const loop_t *l = w->loop;
+  int64_t index[MAX_RANK], offsets[MAX_OPERANDS];
   for (int64_t unit = begin; unit < end; unit++) {
-    int64_t row = unit / w->pieces, first = unit % w->pieces * w->piece, rest = row, offsets[MAX_OPERANDS];
+    int64_t row = unit / w->pieces, first = unit % w->pieces * w->piece;
     int64_t count = l->inner - first < w->piece ? l->inner - first : w->piece;
-    for (int o = 0; o < l->operands; o++) offsets[o] = l->base[o] + first * l->strides[o][l->rank - 1];
-    for (int d = l->rank - 2; d >= 0; d--) {
-      int64_t index = rest % l->shape[d];
-      rest /= l->shape[d];
-      for (int o = 0; o < l->operands; o++) offsets[o] += index * l->strides[o][d];
-    }
+    row_offsets(l, row, index, offsets);
+    for (int o = 0; o < l->operands; o++) offsets[o] += first * l->strides[o][l->rank - 1];
     w->row(w->ctx, row * l->inner + first, offsets, count);
   }
 }

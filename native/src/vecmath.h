@@ -92,6 +92,15 @@ static inline float ft_erff(float x) {
   return y > 1.0f ? 1.0f : y < -1.0f ? -1.0f : y;
 }
 
+static inline float ft_max2(float x, float y) { return x > y ? x : y; }
+
+/* The largest of 16 lanes, pairwise: four dependent compares where a running maximum made sixteen. */
+static inline float ft_max_lanes16(const float *lanes) {
+  float s[8];
+  for (int l = 0; l < 8; l++) s[l] = ft_max2(lanes[l], lanes[l + 8]);
+  return ft_max2(ft_max2(ft_max2(s[0], s[4]), ft_max2(s[1], s[5])), ft_max2(ft_max2(s[2], s[6]), ft_max2(s[3], s[7])));
+}
+
 /*
  * The largest of x[0..n) (NaN entries are skipped; -inf for none), in 16 independent lanes: a single running
  * maximum is a serial chain of compares that does not vectorise.
@@ -104,8 +113,7 @@ static inline float ft_max_f32(const float *x, int64_t n) {
     for (int l = 0; l < 16; l++) lanes[l] = x[i + l] > lanes[l] ? x[i + l] : lanes[l];
   float max = -__builtin_inff();
   for (; i < n; i++) max = x[i] > max ? x[i] : max;
-  for (int l = 0; l < 16; l++) max = lanes[l] > max ? lanes[l] : max;
-  return max;
+  return ft_max2(max, ft_max_lanes16(lanes));
 }
 
 #endif
