@@ -10,7 +10,7 @@
 // median of the per-round ratios new / old (below 1: the new checkout is faster), and whether they predict the same.
 // Both checkouts run their own native addon and thread pool; a machine's slow spells hit both sides of a round alike,
 // so the paired ratio is steadier than two separate runs.
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +20,24 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
+if (process.argv.includes('--help')) {
+  console.log(
+    'Usage: node bench/ab-predict.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 1] [--rounds 30] [--calls 40] [--threads 2]',
+  );
+  process.exit(0);
+}
 const oldRoot = arg('old', null);
 if (!oldRoot) {
   console.error('ab-predict: --old <checkout> is required (a built checkout to compare against)');
   process.exit(2);
 }
 const newRoot = resolve(arg('new', here));
+for (const root of [oldRoot, newRoot]) {
+  if (!existsSync(join(resolve(root), 'dist', 'src', 'tasks', 'predict.js'))) {
+    console.error(`ab-predict: ${root} is not a built checkout (no dist/src/tasks/predict.js; run npx tsc -p tsconfig.json there)`);
+    process.exit(1);
+  }
+}
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const batch = Number(arg('batch', '1'));
 const rounds = Number(arg('rounds', '30'));
