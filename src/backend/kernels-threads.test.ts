@@ -53,17 +53,43 @@ for (const { name, backend, skip } of backendsUnderTest()) {
       }
     }
 
-    test('gemmBf16: every element the same on each thread count', () => {
-      const [m, k, n] = [300, 256, 700];
-      const a = randomF32(m * k, 13);
-      const b = randomF32(k * n, 14);
-      const [first, ...others] = onEachThreadCount(be, () => {
-        const c = new Float32Array(m * n).fill(Number.NaN);
-        be.gemmBf16(false, true, 1, m, n, k, 1, a, 0, k, b, 0, k, 0, c, 0, n);
-        return c;
+    // Threads pack ranges of panels (transposed operands a depth pair at a time across their range): at this size the
+    // ranges of 2 and 3 threads end inside A's panels and inside B's. One thread in js, which would only repeat itself.
+    for (const [transA, transB] of [
+      [false, true],
+      [false, false],
+      [true, false],
+      [true, true],
+    ] as const) {
+      const label = `gemmBf16 ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}: every element the same on each thread count`;
+      test(label, { skip: name === 'js' ? 'the js backend runs on one thread' : false }, () => {
+        const [m, k, n] = [601, 511, 401];
+        const a = randomF32(m * k, 13);
+        const b = randomF32(k * n, 14);
+        const other = randomF32(Math.max(m, n) * k, 15);
+        const product = (left: Float32Array, right: Float32Array) => {
+          const c = new Float32Array(m * n).fill(Number.NaN);
+          be.gemmBf16(transA, transB, 1, m, n, k, 1, left, 0, transA ? m : k, right, 0, transB ? k : n, 0, c, 0, n);
+          return c;
+        };
+        const before = be.getThreads();
+        try {
+          be.setThreads(1);
+          const expected = product(a, b);
+          assert.ok(expected.every(Number.isFinite));
+          for (const threads of THREAD_COUNTS) {
+            // The packing space is reused: one thread fills all of it with other values, so a panel the threads
+            // leave unpacked shows.
+            be.setThreads(1);
+            product(other, other);
+            be.setThreads(threads);
+            assert.deepEqual(product(a, b), expected, `${threads} threads`);
+          }
+        } finally {
+          be.setThreads(before);
+        }
       });
-      for (const other of others) assert.deepEqual(other, first);
-    });
+    }
 
     // Rows of 16,384 elements or more are cut into runs (a contiguous op is one row once its axes merge): runs that
     // start mid-row, strided and broadcast operands, an offset source.
