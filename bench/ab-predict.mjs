@@ -10,34 +10,20 @@
 // median of the per-round ratios new / old (below 1: the new checkout is faster), and whether they predict the same.
 // Both checkouts run their own native addon and thread pool; a machine's slow spells hit both sides of a round alike,
 // so the paired ratio is steadier than two separate runs.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alternate, arg, checkouts, median } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 if (process.argv.includes('--help')) {
   console.log(
     'Usage: node bench/ab-predict.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 1] [--rounds 30] [--calls 40] [--threads 2]',
   );
   process.exit(0);
 }
-const oldRoot = arg('old', null);
-if (!oldRoot) {
-  console.error('ab-predict: --old <checkout> is required (a built checkout to compare against)');
-  process.exit(2);
-}
-const newRoot = resolve(arg('new', here));
-for (const root of [oldRoot, newRoot]) {
-  if (!existsSync(join(resolve(root), 'dist', 'src', 'tasks', 'predict.js'))) {
-    console.error(`ab-predict: ${root} is not a built checkout (no dist/src/tasks/predict.js; run npx tsc -p tsconfig.json there)`);
-    process.exit(1);
-  }
-}
+const roots = checkouts('ab-predict', here, 'tasks/predict.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const batch = Number(arg('batch', '1'));
 const rounds = Number(arg('rounds', '30'));
@@ -71,23 +57,16 @@ async function load(root) {
   return () => predict(model, tokenizer, inputs, { batchSize: batch });
 }
 
-const sides = { old: await load(oldRoot), new: await load(newRoot) };
+const sides = { old: await load(roots.old), new: await load(roots.new) };
 for (const run of Object.values(sides)) for (let i = 0; i < calls * 8; i++) run();
-const ms = { old: [], new: [] };
-for (let round = 0; round < rounds; round++) {
-  const order = round % 2 ? ['new', 'old'] : ['old', 'new'];
-  for (const name of order) {
-    await new Promise((done) => setTimeout(done, 5));
-    for (let i = 0; i < 3; i++) sides[name]();
-    const start = performance.now();
-    for (let i = 0; i < calls; i++) sides[name]();
-    ms[name].push((performance.now() - start) / calls);
-  }
-}
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const { ms, ratio } = await alternate(rounds, (name) => {
+  for (let i = 0; i < 3; i++) sides[name]();
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) sides[name]();
+  return (performance.now() - start) / calls;
+});
 const same = JSON.stringify(sides.old()) === JSON.stringify(sides.new());
 console.log(
   `${configFile} ${batch} x 128, ${threads} threads, ${rounds} rounds of ${calls} calls: old ${median(ms.old).toFixed(3)} ms, ` +
-    `new ${median(ms.new).toFixed(3)} ms, median new/old ${median(ms.old.map((o, i) => ms.new[i] / o)).toFixed(3)}; ` +
-    `same predictions: ${same}`,
+    `new ${median(ms.new).toFixed(3)} ms, median new/old ${ratio.toFixed(3)}; same predictions: ${same}`,
 );

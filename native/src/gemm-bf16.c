@@ -106,6 +106,12 @@ static void pack_panel_scalar(const operand *x, int64_t r0, int width, uint32_t 
   }
 }
 
+/*
+ * Words from one packed panel to the next: a cache line more than the panel, so that panels packed side by side (below)
+ * do not all fall in the same L1 sets (with k a multiple of 128, panels are whole 4 KiB pages apart).
+ */
+static inline int64_t panel_words(int64_t pairs, int width) { return pairs * width + 16; }
+
 #ifdef FT_BF16_X86
 /*
  * Rows contiguous (a transposed operand): panels [first, last) a depth pair at a time, 16 rows of two consecutive
@@ -123,7 +129,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_rows_con
     for (int64_t panel = first; panel < last; panel++) {
       int64_t r0 = panel * width;
       int live = x->rows - r0 < width ? (int)(x->rows - r0) : width;
-      uint32_t *dst = out + panel * pairs * width + p * width;
+      uint32_t *dst = out + panel * panel_words(pairs, width) + p * width;
       for (int r = 0; r < width; r += 16) {
         int n = live - r < 16 ? (live - r > 0 ? live - r : 0) : 16;
         __mmask16 mask = (__mmask16)((1u << n) - 1u);
@@ -187,7 +193,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_panel_ve
 }
 #endif
 
-/* Panels [first, last) of op(X), each `width` rows; panel i at out + i * pairs * width. */
+/* Panels [first, last) of op(X), each `width` rows; panel i at out + i * panel_words(pairs, width). */
 static void pack_panels(const operand *x, int64_t first, int64_t last, int width, uint32_t *out) {
   int64_t pairs = (x->depth + 1) / 2;
 #ifdef FT_BF16_X86
@@ -199,11 +205,11 @@ static void pack_panels(const operand *x, int64_t first, int64_t last, int width
   for (int64_t panel = first; panel < last; panel++) {
 #ifdef FT_BF16_X86
     if (use_vector()) {
-      pack_panel_vector(x, panel * width, width, out + panel * pairs * width);
+      pack_panel_vector(x, panel * width, width, out + panel * panel_words(pairs, width));
       continue;
     }
 #endif
-    pack_panel_scalar(x, panel * width, width, out + panel * pairs * width);
+    pack_panel_scalar(x, panel * width, width, out + panel * panel_words(pairs, width));
   }
 }
 
@@ -225,8 +231,11 @@ static void kernel_scalar(int64_t pairs, const uint32_t *a, const uint32_t *b, f
 
 #ifdef FT_BF16_X86
 #define FT_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+/* Stores alpha * sum + beta * C straight into the `rows` x `cols` tile at c (masked at the edges; beta 0 overwrites). */
 __attribute__((target("avx512f,avx512bf16"))) static void kernel_avx512_bf16(int64_t pairs, const uint32_t *a,
-                                                                            const uint32_t *b, float *acc) {
+                                                                            const uint32_t *b, float *c, int64_t ldc,
+                                                                            int rows, int cols, float alpha,
+                                                                            float beta) {
 #define FT_DECLARE(i) __m512 lo##i = _mm512_setzero_ps(), hi##i = _mm512_setzero_ps();
   FT_ROWS(FT_DECLARE)
 #undef FT_DECLARE
@@ -243,11 +252,41 @@ __attribute__((target("avx512f,avx512bf16"))) static void kernel_avx512_bf16(int
     a += MR;
     b += NR;
   }
-#define FT_STORE(i)                           \
-  _mm512_storeu_ps(acc + (i) * NR, lo##i);    \
-  _mm512_storeu_ps(acc + (i) * NR + 16, hi##i);
+  __m512 alpha_v = _mm512_set1_ps(alpha), beta_v = _mm512_set1_ps(beta);
+  if (cols == NR) {
+    /* Whole rows of the tile: plain stores (masked ones cost more even with every lane set). */
+#define FT_STORE(i)                                                                               \
+  if ((i) < rows) {                                                                               \
+    float *row = c + (i) * ldc;                                                                   \
+    __m512 out_lo = _mm512_mul_ps(alpha_v, lo##i), out_hi = _mm512_mul_ps(alpha_v, hi##i);        \
+    if (beta != 0.0f) {                                                                           \
+      out_lo = _mm512_fmadd_ps(beta_v, _mm512_loadu_ps(row), out_lo);                             \
+      out_hi = _mm512_fmadd_ps(beta_v, _mm512_loadu_ps(row + 16), out_hi);                        \
+    }                                                                                             \
+    _mm512_storeu_ps(row, out_lo);                                                                \
+    _mm512_storeu_ps(row + 16, out_hi);                                                           \
+  }
+    FT_ROWS(FT_STORE)
+#undef FT_STORE
+    return;
+  }
+  __mmask16 lo_mask = (__mmask16)(cols >= 16 ? 0xffffu : (1u << cols) - 1u);
+  __mmask16 hi_mask = (__mmask16)(cols > 16 ? (1u << (cols - 16)) - 1u : 0u);
+#define FT_STORE_HALF(row, mask, sum)                                                      \
+  {                                                                                        \
+    __m512 out = _mm512_mul_ps(alpha_v, sum);                                              \
+    if (beta != 0.0f) out = _mm512_fmadd_ps(beta_v, _mm512_maskz_loadu_ps(mask, row), out); \
+    _mm512_mask_storeu_ps(row, mask, out);                                                 \
+  }
+#define FT_STORE(i)                         \
+  if ((i) < rows) {                         \
+    float *row = c + (i) * ldc;             \
+    FT_STORE_HALF(row, lo_mask, lo##i)      \
+    FT_STORE_HALF(row + 16, hi_mask, hi##i) \
+  }
   FT_ROWS(FT_STORE)
 #undef FT_STORE
+#undef FT_STORE_HALF
 }
 #undef FT_ROWS
 #endif
@@ -305,15 +344,19 @@ static void run_tasks(void *ctx, int64_t begin, int64_t end, int part) {
     int64_t b_last = b_first + B_PANELS_PER_TASK < plan->b_panels ? b_first + B_PANELS_PER_TASK : plan->b_panels;
     int64_t a_last = a_first + A_PANELS_PER_TASK < plan->a_panels ? a_first + A_PANELS_PER_TASK : plan->a_panels;
     for (int64_t jb = b_first; jb < b_last; jb++) {
-      const uint32_t *bp = plan->pb + jb * plan->pairs * NR;
+      const uint32_t *bp = plan->pb + jb * panel_words(plan->pairs, NR);
       for (int64_t ia = a_first; ia < a_last; ia++) {
-        const uint32_t *ap = plan->pa + ia * plan->pairs * MR;
+        const uint32_t *ap = plan->pa + ia * panel_words(plan->pairs, MR);
 #ifdef FT_BF16_X86
-        if (plan->vector)
-          kernel_avx512_bf16(plan->pairs, ap, bp, acc);
-        else
+        if (plan->vector) {
+          int64_t i0 = ia * MR, j0 = jb * NR;
+          int rows = plan->m - i0 < MR ? (int)(plan->m - i0) : MR, cols = plan->n - j0 < NR ? (int)(plan->n - j0) : NR;
+          kernel_avx512_bf16(plan->pairs, ap, bp, plan->c + i0 * plan->ldc + j0, plan->ldc, rows, cols, plan->alpha,
+                             plan->beta);
+          continue;
+        }
 #endif
-          kernel_scalar(plan->pairs, ap, bp, acc);
+        kernel_scalar(plan->pairs, ap, bp, acc);
         store_tile(plan, ia * MR, jb * NR, acc);
       }
     }
@@ -346,7 +389,9 @@ static int plan_product(bf16_plan *plan, int64_t m, int64_t n, int64_t k, float 
   plan->beta = beta;
   plan->ldc = ldc;
   plan->vector = use_vector();
-  size_t a_words = (size_t)(plan->a_panels * MR * plan->pairs), b_words = (size_t)(plan->b_panels * NR * plan->pairs);
+  /* B's panels start on a cache line (their rows are two lines of 16 words). */
+  size_t a_words = (size_t)((plan->a_panels * panel_words(plan->pairs, MR) + 15) / 16 * 16);
+  size_t b_words = (size_t)(plan->b_panels * panel_words(plan->pairs, NR));
   uint32_t *space = pack_space(a_words + b_words + 1);
   if (!space) return 0;
   plan->pa = space;

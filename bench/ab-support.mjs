@@ -1,0 +1,46 @@
+// What the A/B scripts share: options, the check that both checkouts are built, and alternating timed rounds.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The value after `--name` on the command line, or the fallback. */
+export function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/**
+ * The old and new checkouts' absolute paths (--old required, --new defaulting to `here`); exits with one line when
+ * --old is missing (2) or a checkout has no `dist/src/<builtFile>` (1).
+ */
+export function checkouts(tool, here, builtFile) {
+  const oldRoot = arg('old', null);
+  if (!oldRoot) {
+    console.error(`${tool}: --old <checkout> is required (a built checkout to compare against)`);
+    process.exit(2);
+  }
+  const roots = { old: resolve(oldRoot), new: resolve(arg('new', here)) };
+  for (const root of Object.values(roots)) {
+    if (!existsSync(join(root, 'dist', 'src', builtFile))) {
+      console.error(`${tool}: ${root} is not a built checkout (no dist/src/${builtFile}; run npx tsc -p tsconfig.json there)`);
+      process.exit(1);
+    }
+  }
+  return roots;
+}
+
+export const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+/**
+ * `rounds` rounds of `time(side)` (milliseconds) for the sides old and new, in alternating order, each after a 5 ms
+ * pause; returns each side's times and the median of the per-round ratios new / old.
+ */
+export async function alternate(rounds, time) {
+  const ms = { old: [], new: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 ? ['new', 'old'] : ['old', 'new']) {
+      await new Promise((done) => setTimeout(done, 5));
+      ms[name].push(time(name));
+    }
+  }
+  return { ms, ratio: median(ms.old.map((o, i) => ms.new[i] / o)) };
+}
