@@ -122,6 +122,8 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_rows_con
                                                                                         int64_t last, int width,
                                                                                         uint32_t *out) {
   int64_t pairs = (x->depth + 1) / 2;
+  const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                              21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   for (int64_t p = 0; p < pairs; p++) {
     const float *d0 = x->base + 2 * p * x->depth_step;
     const float *d1 = d0 + x->depth_step;
@@ -135,11 +137,8 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_rows_con
         __mmask16 mask = (__mmask16)((1u << n) - 1u);
         __m512 lo = _mm512_maskz_loadu_ps(mask, d0 + r0 + r);
         __m512 hi = has_hi ? _mm512_maskz_loadu_ps(mask, d1 + r0 + r) : _mm512_setzero_ps();
-        /* Packs hi into the upper 16 bf16 and lo into the lower; the unpack then pairs lo[i] with hi[i]. */
-        __m512i both = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-        __m512i lo16 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(both));
-        __m512i hi16 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(both, 1));
-        __m512i pairs_v = _mm512_or_si512(lo16, _mm512_slli_epi32(hi16, 16));
+        /* Packs hi into the upper 16 bf16 and lo into the lower; one word permute then pairs lo[i] with hi[i]. */
+        __m512i pairs_v = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
         int store = width - r < 16 ? width - r : 16;
         _mm512_mask_storeu_epi32(dst + r, (__mmask16)((1u << store) - 1u), pairs_v);
       }
