@@ -23,7 +23,7 @@ if (process.argv.includes('--help')) {
   );
   process.exit(0);
 }
-const roots = checkouts('ab-predict', here, 'tasks/predict.js');
+const roots = checkouts('ab-predict', here, 'dist/src/tasks/predict.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const batch = Number(arg('batch', '1'));
 const rounds = Number(arg('rounds', '30'));

@@ -10,7 +10,7 @@ export function arg(name, fallback) {
 
 /**
  * The old and new checkouts' absolute paths (--old required, --new defaulting to `here`); exits with one line when
- * --old is missing (2) or a checkout has no `dist/src/<builtFile>` (1).
+ * --old is missing (2) or a checkout lacks `builtFile` (a path inside it that only its build makes) (1).
  */
 export function checkouts(tool, here, builtFile) {
   const oldRoot = arg('old', null);
@@ -20,8 +20,8 @@ export function checkouts(tool, here, builtFile) {
   }
   const roots = { old: resolve(oldRoot), new: resolve(arg('new', here)) };
   for (const root of Object.values(roots)) {
-    if (!existsSync(join(root, 'dist', 'src', builtFile))) {
-      console.error(`${tool}: ${root} is not a built checkout (no dist/src/${builtFile}; run npx tsc -p tsconfig.json there)`);
+    if (!existsSync(join(root, builtFile))) {
+      console.error(`${tool}: ${root} is not a built checkout (no ${builtFile}; see bench/ab-predict.mjs for how to build one)`);
       process.exit(1);
     }
   }

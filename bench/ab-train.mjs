@@ -19,7 +19,7 @@ if (process.argv.includes('--help')) {
   );
   process.exit(0);
 }
-const roots = checkouts('ab-train', here, 'train/bench/train-bench.js');
+const roots = checkouts('ab-train', here, 'dist/src/train/bench/train-bench.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const options = {
   config: JSON.parse(readFileSync(configFile, 'utf8')),

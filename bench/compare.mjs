@@ -212,15 +212,17 @@ console.log(
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { bench: b, summary: s } of table) {
   const ours = s['ours'];
-  const pt2 = s['pytorch 2'] ?? { ms: Number.NaN, rss: Number.NaN, pairedRatio: Number.NaN };
+  const pt2 = s['pytorch 2'];
   const pt1 = s['pytorch 1.13'];
   const pt1fast = s['pytorch 1.13 avx512'];
   // Ratio of medians, then the median of the per-round ratios in parentheses.
   const ratio = (x) => (x ? `${(ours.ms / x.ms).toFixed(2)} (${x.pairedRatio.toFixed(2)})` : 'n/a');
   const ms = (x) => (x ? x.ms.toFixed(0) : 'n/a');
+  const rss = (x) => (x ? x.rss.toFixed(0) : 'n/a');
+  const rssRatio = (x) => (x ? (ours.rss / x.rss).toFixed(2) : 'n/a');
   console.log(
-    `| ${b.name} | ${b.batch} x ${b.seq} | ${ours.ms.toFixed(0)} | ${pt2.ms.toFixed(0)} | ${ms(pt1)} / ${ms(pt1fast)} | ${ratio(pt2)} | ${ratio(pt1)} / ${ratio(pt1fast)} | ` +
-      `${ours.rss.toFixed(0)} / ${pt2.rss.toFixed(0)} / ${pt1 ? pt1.rss.toFixed(0) : 'n/a'} | ${(ours.rss / pt2.rss).toFixed(2)}, ${pt1 ? (ours.rss / pt1.rss).toFixed(2) : 'n/a'} |`,
+    `| ${b.name} | ${b.batch} x ${b.seq} | ${ours.ms.toFixed(0)} | ${ms(pt2)} | ${ms(pt1)} / ${ms(pt1fast)} | ${ratio(pt2)} | ${ratio(pt1)} / ${ratio(pt1fast)} | ` +
+      `${ours.rss.toFixed(0)} / ${rss(pt2)} / ${rss(pt1)} | ${rssRatio(pt2)}, ${rssRatio(pt1)} |`,
   );
   const lora = s['ours --lora'];
   if (lora)
