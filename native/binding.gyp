@@ -6,7 +6,7 @@
     "sources_common": [
       "src/addon.c", "src/args.c", "src/pool.c", "src/gemm.c", "src/gemm-builtin.c", "src/gemm-pack.c", "src/elementwise.c",
       "src/strided.c", "src/reduce.c", "src/normalize.c", "src/loss.c", "src/optim.c", "src/attention.c", "src/dropout.c",
-      "src/decoder-ops.c", "src/int8-linear.c", "src/gemm-bf16.c", "src/gemm-packed.c"
+      "src/decoder-ops.c", "src/int8-linear.c", "src/gemm-bf16.c", "src/gemm-packed.c", "src/cpu-features.c"
     ],
     "sources_vision": ["src/vision.c", "src/conv.c", "src/conv-depthwise.c", "src/batch-norm.c", "src/pooling.c", "src/vision-activations.c"],
     # Portable code only: wider instructions are used solely inside functions chosen by a cpuid check.

@@ -1,0 +1,8 @@
+// What the bf16 kernels may use on this CPU (cpu-features.c).
+#ifndef FT_CPU_FEATURES_H
+#define FT_CPU_FEATURES_H
+
+/* 1 where cpuid reports AVX-512 and AVX512-BF16 and FINETUNE_CPU_FEATURES (when set) names both; detected once. */
+int ft_cpu_avx512_bf16(void);
+
+#endif
