@@ -18,42 +18,36 @@ static double seconds(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* Keeps the accumulators live in registers without the compiler folding the loop. */
-#define KEEP(i) __asm__ volatile("" : "+v"(acc##i));
+/*
+ * A function `name` that runs `step` (an update of acc##i from the operands x and y) on twelve accumulators for
+ * ITERATIONS rounds and returns GFLOP/s at `flops` per instruction; the empty asm keeps the accumulators in registers
+ * and the loop from being folded.
+ */
+#define RATE_FUNCTION(name, target_list, operand_type, operand_value, step, flops)                    \
+  __attribute__((target(target_list))) static double name(void) {                                   \
+    ACCUMULATORS(DECLARE)                                                                           \
+    operand_type x = operand_value, y = operand_value;                                              \
+    double start = seconds();                                                                       \
+    for (long round = 0; round < ITERATIONS; round++) {                                             \
+      ACCUMULATORS(step) ACCUMULATORS(KEEP)                                                         \
+    }                                                                                               \
+    double elapsed = seconds() - start;                                                             \
+    __m512 total = _mm512_setzero_ps();                                                             \
+    ACCUMULATORS(SUM)                                                                               \
+    if (_mm512_reduce_add_ps(total) < 0) puts("");                                                  \
+    return ITERATIONS * 12.0 * (flops) / elapsed / 1e9;                                             \
+  }
+
 #define DECLARE(i) __m512 acc##i = _mm512_setzero_ps();
+#define KEEP(i) __asm__ volatile("" : "+v"(acc##i));
 #define SUM(i) total = _mm512_add_ps(total, acc##i);
+#define BF16_STEP(i) acc##i = _mm512_dpbf16_ps(acc##i, x, y);
+#define FP32_STEP(i) acc##i = _mm512_fmadd_ps(x, y, acc##i);
 
-__attribute__((target("avx512f,avx512bf16"))) static double bf16_rate(void) {
-  ACCUMULATORS(DECLARE)
-  __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80), y = x; /* pairs of 1.0 */
-  double start = seconds();
-  for (long i = 0; i < ITERATIONS; i++) {
-#define STEP(i) acc##i = _mm512_dpbf16_ps(acc##i, x, y);
-    ACCUMULATORS(STEP) ACCUMULATORS(KEEP)
-#undef STEP
-  }
-  double elapsed = seconds() - start;
-  __m512 total = _mm512_setzero_ps();
-  ACCUMULATORS(SUM)
-  if (_mm512_reduce_add_ps(total) < 0) puts("");
-  return ITERATIONS * 12.0 * 64 / elapsed / 1e9;
-}
-
-__attribute__((target("avx512f,fma"))) static double fp32_rate(void) {
-  ACCUMULATORS(DECLARE)
-  __m512 x = _mm512_set1_ps(1.0f), y = x;
-  double start = seconds();
-  for (long i = 0; i < ITERATIONS; i++) {
-#define STEP(i) acc##i = _mm512_fmadd_ps(x, y, acc##i);
-    ACCUMULATORS(STEP) ACCUMULATORS(KEEP)
-#undef STEP
-  }
-  double elapsed = seconds() - start;
-  __m512 total = _mm512_setzero_ps();
-  ACCUMULATORS(SUM)
-  if (_mm512_reduce_add_ps(total) < 0) puts("");
-  return ITERATIONS * 12.0 * 32 / elapsed / 1e9;
-}
+/* Pairs of 1.0 in bf16 (0x3f80 each); 64 flops a vdpbf16ps (16 lanes x 2 products, each a multiply and an add). */
+RATE_FUNCTION(bf16_rate, "avx512f,avx512bf16", __m512bh, (__m512bh)_mm512_set1_epi32(0x3f803f80), BF16_STEP, 64)
+/* 32 flops a vfmadd231ps (16 lanes, a multiply and an add). */
+RATE_FUNCTION(fp32_rate, "avx512f,fma", __m512, _mm512_set1_ps(1.0f), FP32_STEP, 32)
 
 int main(int argc, char **argv) {
   __builtin_cpu_init();
