@@ -14,7 +14,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, arg, checkouts, median } from './ab-support.mjs';
+import { alternate, arg, checkouts, median, readConfig } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--help')) {
@@ -25,6 +25,7 @@ if (process.argv.includes('--help')) {
 }
 const roots = checkouts('ab-predict', here, 'dist/src/tasks/predict.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
+const config = readConfig('ab-predict', configFile);
 const batch = Number(arg('batch', '1'));
 const rounds = Number(arg('rounds', '30'));
 const calls = Number(arg('calls', batch === 1 ? '40' : '4'));
@@ -51,7 +52,7 @@ async function load(root) {
   const { loadTokenizer } = await import(dist('tokenizers/load.js'));
   setThreads(threads);
   manualSeed(0);
-  const model = createTaskModel(JSON.parse(readFileSync(configFile, 'utf8')));
+  const model = createTaskModel(config);
   packLinearLayers(model);
   const tokenizer = await loadTokenizer(tokenizerDir);
   return () => predict(model, tokenizer, inputs, { batchSize: batch });

@@ -1,5 +1,5 @@
 // What the A/B scripts share: options, the check that both checkouts are built, and alternating timed rounds.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The value after `--name` on the command line, or the fallback. */
@@ -43,4 +43,14 @@ export async function alternate(rounds, time) {
     }
   }
   return { ms, ratio: median(ms.old.map((o, i) => ms.new[i] / o)) };
+}
+
+/** The parsed JSON file, or exit 1 with one line naming it. */
+export function readConfig(tool, file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    console.error(`${tool}: ${file}: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  }
 }

@@ -7,10 +7,9 @@
 // fresh benchTrain of one warm-up step and `--steps` timed steps (same seed, synthetic batch) and takes the median
 // step; prints the median ms per step of each side and the median of the per-round ratios new / old (below 1: the new
 // checkout is faster), and whether the two sides' losses agree to 1e-4.
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, arg, checkouts, median } from './ab-support.mjs';
+import { alternate, arg, checkouts, median, readConfig } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--help')) {
@@ -22,7 +21,7 @@ if (process.argv.includes('--help')) {
 const roots = checkouts('ab-train', here, 'dist/src/train/bench/train-bench.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const options = {
-  config: JSON.parse(readFileSync(configFile, 'utf8')),
+  config: readConfig('ab-train', configFile),
   configFile,
   batchSize: Number(arg('batch', '16')),
   seqLen: Number(arg('seq', '128')),
