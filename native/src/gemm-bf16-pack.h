@@ -64,7 +64,7 @@ static inline int64_t panel_words(int64_t pairs, int width) { return pairs * wid
 #ifdef FT_BF16_X86
 /*
  * Depth pairs ahead whose source rows the rows-contiguous packer prefetches: each pair's two rows are new lines every
- * 48 or 128 bytes, which the hardware prefetcher meets too late (packing alone 0.67x with it, a T N product 0.90-0.96x).
+ * 48 or 128 bytes, which the hardware prefetcher meets too late (packing alone 0.67x with it, a T N product 0.84-0.96x).
  */
 #define PREFETCH_PAIRS 2
 
