@@ -22,30 +22,24 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return ft_undefined(env);
 }
 
-static napi_value string_value(napi_env env, const char *text) {
-  napi_value value;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
-  return value;
-}
-
 static napi_value blas(napi_env env, napi_callback_info info) {
   (void)info;
-  return string_value(env, ft_gemm_library());
+  return ft_string(env, ft_gemm_library());
 }
 
 static napi_value gemm_engine(napi_env env, napi_callback_info info) {
   (void)info;
-  return string_value(env, ft_gemm_engine());
+  return ft_string(env, ft_gemm_engine());
 }
 
 static napi_value blas_core(napi_env env, napi_callback_info info) {
   (void)info;
-  return string_value(env, ft_gemm_blas_core());
+  return ft_string(env, ft_gemm_blas_core());
 }
 
 static napi_value gemm_kernel(napi_env env, napi_callback_info info) {
   (void)info;
-  return string_value(env, ft_gemm_builtin_kernel());
+  return ft_string(env, ft_gemm_builtin_kernel());
 }
 
 static napi_value init(napi_env env, napi_value exports) {

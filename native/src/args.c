@@ -245,6 +245,12 @@ napi_value ft_undefined(napi_env env) {
   return value;
 }
 
+napi_value ft_string(napi_env env, const char *text) {
+  napi_value value;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
+  return value;
+}
+
 napi_value ft_number(napi_env env, double value) {
   napi_value result;
   napi_create_double(env, value, &result);

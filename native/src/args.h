@@ -65,6 +65,8 @@ int64_t ft_gemm_span(int64_t batch, int64_t stride, int64_t rows, int64_t cols, 
 int ft_arg_gemm(ft_args *a, ft_gemm_args *g);
 
 napi_value ft_undefined(napi_env env);
+/* A JavaScript string of the NUL-terminated UTF-8 text. */
+napi_value ft_string(napi_env env, const char *text);
 napi_value ft_number(napi_env env, double value);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "bindings.h"
 #include "cpu-features.h"
 
@@ -48,19 +49,13 @@ int ft_cpu_avx512_bf16(void) {
   return feature_avx512_bf16;
 }
 
-static napi_value string_value(napi_env env, const char *text) {
-  napi_value value;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
-  return value;
-}
-
 napi_value ft_bind_cpu_features(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_once(&features_once, detect_features);
-  return string_value(env, feature_text);
+  return ft_string(env, feature_text);
 }
 
 napi_value ft_bind_bf16_kernel(napi_env env, napi_callback_info info) {
   (void)info;
-  return string_value(env, ft_cpu_avx512_bf16() ? "avx512_bf16" : "generic");
+  return ft_string(env, ft_cpu_avx512_bf16() ? "avx512_bf16" : "generic");
 }
