@@ -8,10 +8,6 @@
 #include "bindings.h"
 #include "cpu-features.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FT_BF16_X86 1
-#endif
-
 static int feature_avx512_bf16, feature_amx_bf16, feature_avx512f;
 static char feature_text[96];
 static pthread_once_t features_once = PTHREAD_ONCE_INIT;

@@ -1,6 +1,5 @@
 // The bf16 GEMM's packers (gemm-bf16.c alone includes this: one translation unit, so the compiler specialises them for
-// the two panel widths, and defines FT_BF16_X86 first where the AVX-512 paths compile): float32 operands rounded to
-// bfloat16, nearest even, two depths of a row in one uint32.
+// the two panel widths): float32 operands rounded to bfloat16, nearest even, two depths of a row in one uint32.
 #ifndef FT_GEMM_BF16_PACK_H
 #define FT_GEMM_BF16_PACK_H
 
@@ -152,18 +151,21 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void pack_panel_ve
 }
 #endif
 
-/* Panels [first, last) of op(X), each `width` rows; panel i at out + i * panel_words(pairs, width). */
-static void pack_panels(const operand *x, int64_t first, int64_t last, int width, uint32_t *out) {
+/*
+ * Panels [first, last) of op(X), each `width` rows; panel i at out + i * panel_words(pairs, width). `vector`: the
+ * AVX512-BF16 paths (ft_cpu_avx512_bf16, asked once per product by the caller).
+ */
+static void pack_panels(const operand *x, int64_t first, int64_t last, int width, int vector, uint32_t *out) {
   int64_t pairs = (x->depth + 1) / 2;
 #ifdef FT_BF16_X86
-  if (ft_cpu_avx512_bf16() && x->row_step == 1) {
+  if (vector && x->row_step == 1) {
     pack_rows_contiguous(x, first, last, width, out);
     return;
   }
 #endif
   for (int64_t panel = first; panel < last; panel++) {
 #ifdef FT_BF16_X86
-    if (ft_cpu_avx512_bf16()) {
+    if (vector) {
       pack_panel_vector(x, panel * width, width, out + panel * panel_words(pairs, width));
       continue;
     }

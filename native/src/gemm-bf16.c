@@ -9,8 +9,8 @@
 #include "gemm.h"
 #include "pool.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FT_BF16_X86 1
+#include "cpu-features.h"
+#ifdef FT_BF16_X86
 #include <immintrin.h>
 #endif
 
@@ -22,8 +22,6 @@
 /* Panels of A and of B per task: a task's B panels stay in L2 while its A panels stream past. */
 #define A_PANELS_PER_TASK 8
 #define B_PANELS_PER_TASK 4
-
-static int use_vector(void) { return ft_cpu_avx512_bf16(); }
 
 /* ---- Micro-kernels: acc[MR][NR] = sum over pairs of the packed A panel times the packed B panel. ---- */
 
@@ -125,11 +123,11 @@ static void pack_range(void *ctx, int64_t begin, int64_t end, int part) {
   int64_t a_rows = plan->a_panels * MR;
   int64_t a_first = (begin + MR - 1) / MR, a_end = (end + MR - 1) / MR;
   if (a_end > plan->a_panels) a_end = plan->a_panels;
-  if (a_first < a_end) pack_panels(&plan->a, a_first, a_end, MR, plan->pa);
+  if (a_first < a_end) pack_panels(&plan->a, a_first, a_end, MR, plan->vector, plan->pa);
   int64_t b_first = begin > a_rows ? (begin - a_rows + NR - 1) / NR : 0;
   int64_t b_end = end > a_rows ? (end - a_rows + NR - 1) / NR : 0;
   if (b_end > plan->b_panels) b_end = plan->b_panels;
-  if (b_first < b_end) pack_panels(&plan->b, b_first, b_end, NR, plan->pb);
+  if (b_first < b_end) pack_panels(&plan->b, b_first, b_end, NR, plan->vector, plan->pb);
 }
 
 static void store_tile(const bf16_plan *plan, int64_t i0, int64_t j0, const float *acc) {
@@ -200,7 +198,7 @@ static int plan_product(bf16_plan *plan, int64_t m, int64_t n, int64_t k, float 
   plan->alpha = alpha;
   plan->beta = beta;
   plan->ldc = ldc;
-  plan->vector = use_vector();
+  plan->vector = ft_cpu_avx512_bf16();
   /* B's panels start on a cache line (their rows are two lines of 16 words). */
   size_t a_words = (size_t)((plan->a_panels * panel_words(plan->pairs, MR) + 15) / 16 * 16);
   size_t b_words = (size_t)(plan->b_panels * panel_words(plan->pairs, NR));
