@@ -12,13 +12,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, arg, checkouts, median } from './ab-support.mjs';
+import { alternate, arg, checkouts, helpOnRequest, median } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (process.argv.includes('--help')) {
-  console.log('Usage: node bench/ab-gemm.mjs --old <checkout> [--new <checkout>] [--bf16] [--threads 2] [--rounds 21] [--calls 6] [--shapes NT:MxNxK,...]');
-  process.exit(0);
-}
+helpOnRequest('Usage: node bench/ab-gemm.mjs --old <checkout> [--new <checkout>] [--bf16] [--threads 2] [--rounds 21] [--calls 6] [--shapes NT:MxNxK,...]');
 const addonFile = join('native', 'build', 'Release', 'finetune_native_builtin.node');
 const roots = checkouts('ab-gemm', here, addonFile);
 const kernel = process.argv.includes('--bf16') ? 'gemmBf16' : 'gemm';

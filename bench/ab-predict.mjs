@@ -14,15 +14,12 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, arg, checkouts, median, readConfig } from './ab-support.mjs';
+import { alternate, arg, checkouts, helpOnRequest, median, readConfig } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (process.argv.includes('--help')) {
-  console.log(
-    'Usage: node bench/ab-predict.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 1] [--rounds 30] [--calls 40] [--threads 2]',
-  );
-  process.exit(0);
-}
+helpOnRequest(
+  'Usage: node bench/ab-predict.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 1] [--rounds 30] [--calls 40] [--threads 2]',
+);
 const roots = checkouts('ab-predict', here, 'dist/src/tasks/predict.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const config = readConfig('ab-predict', configFile);

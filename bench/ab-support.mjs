@@ -2,6 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** With --help on the command line: prints `usage` and exits 0. */
+export function helpOnRequest(usage) {
+  if (process.argv.includes('--help')) {
+    console.log(usage);
+    process.exit(0);
+  }
+}
+
 /** The value after `--name` on the command line, or the fallback. */
 export function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

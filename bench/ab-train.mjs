@@ -9,15 +9,12 @@
 // checkout is faster), and whether the two sides' losses agree to 1e-4.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, arg, checkouts, median, readConfig } from './ab-support.mjs';
+import { alternate, arg, checkouts, helpOnRequest, median, readConfig } from './ab-support.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (process.argv.includes('--help')) {
-  console.log(
-    'Usage: node bench/ab-train.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 16] [--seq 128] [--rounds 8] [--steps 3] [--threads 2] [--bf16]',
-  );
-  process.exit(0);
-}
+helpOnRequest(
+  'Usage: node bench/ab-train.mjs --old <checkout> [--new <checkout>] [--config <config.json>] [--batch 16] [--seq 128] [--rounds 8] [--steps 3] [--threads 2] [--bf16]',
+);
 const roots = checkouts('ab-train', here, 'dist/src/train/bench/train-bench.js');
 const configFile = resolve(here, arg('config', 'bench/configs/bert-small.json'));
 const options = {
